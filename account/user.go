@@ -1,0 +1,151 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/laurelnet/laurel/problem"
+)
+
+// User is a person with a login.
+type User struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	NodeAdmin bool      `json:"node_admin"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Password length bounds: long enough to resist guessing, short enough that
+// hashing a hostile input stays cheap.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 1024
+)
+
+// hashParams are Argon2id settings after OWASP's recommendation (19 MiB,
+// two passes): memory-hard, yet light enough for a small node's logins.
+var hashParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// dummyHash is checked against when no user has the given email, so that a
+// failed login takes as long whether or not the account exists.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$FqTbSjBw9jUTOJzRuDVVUBcJCJ3J8/9XJV6HPDhhj4w"
+
+// ErrBadCredentials is returned by Authenticate for an unknown email or a
+// wrong password, without saying which.
+var ErrBadCredentials = errors.New("wrong email or password")
+
+// NewUser is the input for CreateUser.
+type NewUser struct {
+	Email     string
+	Name      string
+	Password  string
+	NodeAdmin bool
+}
+
+func (in *NewUser) validate() error {
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		return problem.Invalidf("email", "must be an email address")
+	}
+	if n := len([]rune(in.Password)); n < MinPasswordLen || len(in.Password) > MaxPasswordLen {
+		return problem.Invalidf("password", "must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
+	}
+	if len(in.Name) > 200 {
+		return problem.Invalidf("name", "must be at most 200 characters")
+	}
+	return nil
+}
+
+const userColumns = `id, email, name, node_admin, created_at`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt)
+	return u, err
+}
+
+// CreateUser validates in, hashes the password and stores the user.
+func CreateUser(ctx context.Context, db DB, in NewUser) (User, error) {
+	if err := in.validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := argon2id.CreateHash(in.Password, hashParams)
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	u, err := scanUser(db.QueryRow(ctx, `
+		INSERT INTO app_user (email, name, password_hash, node_admin) VALUES ($1, $2, $3, $4)
+		RETURNING `+userColumns, in.Email, in.Name, hash, in.NodeAdmin))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return User{}, problem.Conflictf("email", "a user with email %s exists already", in.Email)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user %s: %w", in.Email, err)
+	}
+	return u, nil
+}
+
+// Authenticate returns the user with this email and password.
+func Authenticate(ctx context.Context, db DB, email, password string) (User, error) {
+	var hash string
+	u := User{}
+	err := db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM app_user WHERE lower(email) = lower($1)`,
+		strings.TrimSpace(email)).Scan(&u.ID, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		hash = dummyHash
+	} else if err != nil {
+		return User{}, fmt.Errorf("find user %s: %w", email, err)
+	}
+	if len(password) > MaxPasswordLen {
+		return User{}, ErrBadCredentials
+	}
+	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil {
+		return User{}, fmt.Errorf("check password of %s: %w", email, err)
+	}
+	if !match || u.ID == 0 {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// UserByID finds one user.
+func UserByID(ctx context.Context, db DB, id int64) (User, error) {
+	return findUser(ctx, db, `id = $1`, id)
+}
+
+// UserByEmail finds one user, ignoring the case of the email.
+func UserByEmail(ctx context.Context, db DB, email string) (User, error) {
+	return findUser(ctx, db, `lower(email) = lower($1)`, strings.TrimSpace(email))
+}
+
+func findUser(ctx context.Context, db DB, where string, arg any) (User, error) {
+	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumns+` FROM app_user WHERE `+where, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, problem.NotFoundf("no user %v", arg)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find user %v: %w", arg, err)
+	}
+	return u, nil
+}
+
+// CountUsers returns how many users the node has.
+func CountUsers(ctx context.Context, db DB) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM app_user`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}

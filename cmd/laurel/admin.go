@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/migrations"
+	"github.com/laurelnet/laurel/node"
+)
+
+// inTx opens the node's database (bringing the schema up to date, since an
+// admin command may be the first thing run on fresh data) and runs f in one
+// transaction.
+func inTx(ctx context.Context, e *env, f func(tx pgx.Tx) error) error {
+	db, err := node.OpenDatabase(ctx, e.common.data, e.common.databaseURL, e.log)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.WithoutCancel(ctx))
+	if _, err := migrations.Apply(ctx, db.Pool); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return pgx.BeginFunc(ctx, db.Pool, f)
+}
+
+func orgCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	var in issuer.NewOrganisation
+	fs.StringVar(&in.Slug, "slug", "", "short name used in URLs and handles (required)")
+	fs.StringVar(&in.Name, "name", "", "display name (required)")
+	fs.StringVar(&in.Country, "country", "", "ISO 3166 two-letter country code (required)")
+	fs.StringVar(&in.URL, "url", "", "web site")
+	fs.StringVar(&in.Email, "email", "", "contact email")
+	fs.StringVar(&in.Description, "description", "", "short description")
+	return func(ctx context.Context, e *env) error {
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			o, err := issuer.CreateOrganisation(ctx, tx, in)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "created organisation %s (%s, %s)\n", o.Slug, o.Name, o.Country)
+			return nil
+		})
+	}
+}
+
+func userCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	var in account.NewUser
+	fs.StringVar(&in.Email, "email", "", "login email (required)")
+	fs.StringVar(&in.Name, "name", "", "display name")
+	fs.BoolVar(&in.NodeAdmin, "node-admin", false, "make the user an admin of the whole node")
+	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
+	org := fs.String("org", "", "slug of an organisation to add the user to")
+	role := fs.String("role", "", "role in --org: admin or staff (default staff)")
+	return func(ctx context.Context, e *env) error {
+		if !*passwordStdin {
+			return errors.New("--password-stdin is required: passwords are never taken as flags, which leak into shell history and process lists")
+		}
+		if *role != "" && *org == "" {
+			return errors.New("--role needs --org")
+		}
+		r := account.RoleStaff
+		if *role != "" {
+			var err error
+			if r, err = account.ParseRole(*role); err != nil {
+				return err
+			}
+		}
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("reading the password from standard input: nothing there")
+		}
+		in.Password = strings.TrimRight(line, "\r\n")
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			u, err := account.CreateUser(ctx, tx, in)
+			if err != nil {
+				return err
+			}
+			msg := "created user " + u.Email
+			if *org != "" {
+				o, err := issuer.OrganisationBySlug(ctx, tx, *org)
+				if err != nil {
+					return err
+				}
+				if err := account.SetMembership(ctx, tx, u.ID, o.ID, r); err != nil {
+					return err
+				}
+				msg += fmt.Sprintf(", %s of %s", r, o.Slug)
+			}
+			fmt.Fprintln(e.stdout, msg)
+			return nil
+		})
+	}
+}
+
+func tokenCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	email := fs.String("email", "", "the user's email (required)")
+	name := fs.String("name", "cli", "a name to recognise the token by")
+	return func(ctx context.Context, e *env) error {
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			u, err := account.UserByEmail(ctx, tx, *email)
+			if err != nil {
+				return err
+			}
+			token, err := account.CreateToken(ctx, tx, u.ID, *name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, token)
+			return nil
+		})
+	}
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+)
+
+// commonFlags are taken by every command that touches the node's data, so
+// that admin commands find the same database as `laurel serve`.
+type commonFlags struct {
+	data        string
+	databaseURL string
+	logLevel    string
+	logFormat   string
+}
+
+func addCommonFlags(fs *flag.FlagSet, name string) *commonFlags {
+	c := &commonFlags{}
+	if name == "version" {
+		return c
+	}
+	fs.String("config", "", "read flags from this file, one \"name value\" per line")
+	fs.StringVar(&c.data, "data", "./data", "directory for the node's files and its embedded database")
+	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
+		"PostgreSQL URL to use instead of the embedded database (also DATABASE_URL)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	return c
+}
+
+func (c *commonFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: must be debug, info, warn or error", c.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: must be text or json", c.logFormat)
+}

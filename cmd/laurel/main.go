@@ -1,0 +1,135 @@
+// Command laurel is the one binary of a Laurel node: `laurel serve` runs the
+// node, `laurel migrate` applies database migrations, and the admin commands
+// (org, user, token) manage it from the shell, whether or not a node is
+// running on the same data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/peterbourgon/ff/v3"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand: its flags and what it does.
+type command struct {
+	name    string // e.g. "org create"
+	summary string
+	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *env) error
+}
+
+// env is what a command runs with.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	common         *commonFlags
+}
+
+var commands = []command{
+	{"serve", "run the node", serveCmd},
+	{"migrate", "apply database migrations and exit", migrateCmd},
+	{"org create", "create an organisation", orgCreateCmd},
+	{"user create", "create a user, optionally in an organisation", userCreateCmd},
+	{"token create", "create an API token for a user and print it", tokenCreateCmd},
+	{"version", "print the version", versionCmd},
+}
+
+// Exit codes: 0 success, 1 failure, 2 wrong usage.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd, rest, ok := findCommand(args)
+	if !ok {
+		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+			fmt.Fprintf(stderr, "laurel: unknown command %q\n", strings.Join(args, " "))
+			usage(stderr)
+			return exitUsage
+		}
+		usage(stdout)
+		return exitOK
+	}
+	fs := flag.NewFlagSet("laurel "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e.common = addCommonFlags(fs, cmd.name)
+	action := cmd.flags(fs)
+	err := ff.Parse(fs, rest,
+		ff.WithEnvVarPrefix("LAUREL"),
+		ff.WithConfigFileFlag("config"),
+		ff.WithConfigFileParser(ff.PlainParser))
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage: laurel %s [flags]\n\n%s.\n\nFlags (also LAUREL_NAME environment variables and --config file lines \"name value\"):\n", cmd.name, cmd.summary)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "laurel %s: %v (see laurel %s -h)\n", cmd.name, unwrapAll(err), cmd.name)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "laurel %s: unexpected argument %q (see laurel %s -h)\n", cmd.name, fs.Arg(0), cmd.name)
+		return exitUsage
+	}
+	e.log, err = e.common.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "laurel %s: %v\n", cmd.name, err)
+		return exitUsage
+	}
+	if err := action(ctx, e); err != nil {
+		fmt.Fprintf(stderr, "laurel %s: %v\n", cmd.name, err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// findCommand matches the longest command name at the start of args.
+func findCommand(args []string) (command, []string, bool) {
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):], true
+		}
+	}
+	return command{}, nil, false
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: laurel COMMAND [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'laurel COMMAND -h' for a command's flags.")
+}
+
+// unwrapAll strips ff's "error parsing ...:" prefixes down to the cause, so
+// the user reads one plain line.
+func unwrapAll(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/laurelnet/laurel/migrations"
+	"github.com/laurelnet/laurel/node"
+)
+
+func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
+	baseURL := fs.String("base-url", "", "public URL of the node (default http://LISTEN)")
+	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
+	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
+	return func(ctx context.Context, e *env) error {
+		n, err := node.Start(ctx, node.Config{
+			Listen:          *listen,
+			BaseURL:         *baseURL,
+			DataDir:         e.common.data,
+			DatabaseURL:     e.common.databaseURL,
+			MaxBodyBytes:    *maxBody,
+			ShutdownTimeout: *shutdown,
+			Logger:          e.log,
+		})
+		if err != nil {
+			return err
+		}
+		err = n.Wait(ctx)
+		e.log.Info("shutting down")
+		n.Stop(context.Background())
+		return err
+	}
+}
+
+func migrateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error {
+		db, err := node.OpenDatabase(ctx, e.common.data, e.common.databaseURL, e.log)
+		if err != nil {
+			return err
+		}
+		defer db.Close(context.WithoutCancel(ctx))
+		res, err := migrations.Apply(ctx, db.Pool)
+		if err != nil {
+			return fmt.Errorf("migrate database: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "applied %d River and %d Laurel migrations\n", len(res.River), len(res.Laurel))
+		return nil
+	}
+}
+
+func versionCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error {
+		fmt.Fprintln(e.stdout, "laurel", version())
+		return nil
+	}
+}

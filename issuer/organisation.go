@@ -1,0 +1,153 @@
+package issuer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/text/language"
+
+	"github.com/laurelnet/laurel/problem"
+)
+
+// Organisation is an issuer and endorser of badges, with a public profile.
+type Organisation struct {
+	ID          int64     `json:"-"`
+	Slug        string    `json:"slug"`
+	Name        string    `json:"name"`
+	Country     string    `json:"country"` // ISO 3166-1 alpha-2, upper case
+	URL         string    `json:"url"`
+	Email       string    `json:"email"`
+	Description string    `json:"description"`
+	ImageURL    string    `json:"image"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// NewOrganisation is the input for CreateOrganisation.
+type NewOrganisation struct {
+	Slug        string
+	Name        string
+	Country     string
+	URL         string
+	Email       string
+	Description string
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// validate normalises in and reports the first field that breaks a rule.
+func (in *NewOrganisation) validate() error {
+	in.Slug = strings.TrimSpace(in.Slug)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.URL = strings.TrimSpace(in.URL)
+	in.Email = strings.TrimSpace(in.Email)
+	switch {
+	case !slugPattern.MatchString(in.Slug):
+		return problem.Invalidf("slug", "must be 1 to 63 lower-case letters, digits or hyphens, starting with a letter or digit")
+	case in.Name == "" || len(in.Name) > 200:
+		return problem.Invalidf("name", "must be 1 to 200 characters")
+	case !isCountry(in.Country):
+		return problem.Invalidf("country", "must be an ISO 3166 two-letter country code such as FI or DE, not %q", in.Country)
+	case in.URL != "" && !isWebURL(in.URL):
+		return problem.Invalidf("url", "must be an absolute http or https URL")
+	case in.Email != "" && !isEmail(in.Email):
+		return problem.Invalidf("email", "must be an email address")
+	case len(in.Description) > 5000:
+		return problem.Invalidf("description", "must be at most 5000 characters")
+	}
+	return nil
+}
+
+func isCountry(code string) bool {
+	if len(code) != 2 {
+		return false
+	}
+	r, err := language.ParseRegion(code)
+	return err == nil && r.IsCountry() && r.String() == code
+}
+
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func isEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
+}
+
+const organisationColumns = `id, slug, name, country, url, email, description, image_url, created_at`
+
+func scanOrganisation(row pgx.Row) (Organisation, error) {
+	var o Organisation
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.CreatedAt)
+	return o, err
+}
+
+// CreateOrganisation validates in and stores a new organisation.
+func CreateOrganisation(ctx context.Context, db DB, in NewOrganisation) (Organisation, error) {
+	if err := in.validate(); err != nil {
+		return Organisation{}, err
+	}
+	o, err := scanOrganisation(db.QueryRow(ctx, `
+		INSERT INTO organisation (slug, name, country, url, email, description)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING `+organisationColumns,
+		in.Slug, in.Name, in.Country, in.URL, in.Email, in.Description))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return Organisation{}, problem.Conflictf("slug", "%q is already taken", in.Slug)
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("create organisation %s: %w", in.Slug, err)
+	}
+	return o, nil
+}
+
+// OrganisationBySlug finds one organisation.
+func OrganisationBySlug(ctx context.Context, db DB, slug string) (Organisation, error) {
+	o, err := scanOrganisation(db.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE slug = $1`, slug))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Organisation{}, problem.NotFoundf("no organisation %q", slug)
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("find organisation %s: %w", slug, err)
+	}
+	return o, nil
+}
+
+// Organisations lists organisations by name; with ids, only those.
+func Organisations(ctx context.Context, db DB, ids ...int64) ([]Organisation, error) {
+	q := `SELECT ` + organisationColumns + ` FROM organisation ORDER BY name, id`
+	args := []any{}
+	if ids != nil {
+		q = `SELECT ` + organisationColumns + ` FROM organisation WHERE id = ANY($1) ORDER BY name, id`
+		args = append(args, ids)
+	}
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list organisations: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organisation, error) { return scanOrganisation(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list organisations: %w", err)
+	}
+	return orgs, nil
+}
+
+// CountOrganisations returns how many organisations the node hosts.
+func CountOrganisations(ctx context.Context, db DB) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM organisation`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count organisations: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,72 @@
+// Package jobs runs Laurel's background work on River: it builds the one
+// River client of a process, registers every worker, and lets callers insert
+// jobs inside their own transaction, so that a change and the jobs that
+// announce it commit or roll back together.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+// Client is the River client type used throughout Laurel.
+type Client = river.Client[pgx.Tx]
+
+// Config tunes the client.
+type Config struct {
+	Logger *slog.Logger
+	// MaxWorkers bounds how many jobs of the default queue run at once in
+	// this process.
+	MaxWorkers int
+	// FetchCooldown is the shortest pause between fetches of new jobs. River's
+	// default (100 ms) caps throughput near MaxWorkers per 100 ms.
+	FetchCooldown time.Duration
+	// InsertOnly marks a client that only inserts jobs (admin commands): it
+	// registers workers for argument validation but works no queue.
+	InsertOnly bool
+}
+
+// NewClient builds the River client with every Laurel worker registered.
+func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
+
+	rc := &river.Config{
+		Logger:  cfg.Logger,
+		Workers: workers,
+	}
+	if !cfg.InsertOnly {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}}
+		rc.FetchCooldown = cfg.FetchCooldown
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return SessionSweepArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "session_sweep", RunOnStart: true}),
+		}
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), rc)
+	if err != nil {
+		return nil, fmt.Errorf("create River client: %w", err)
+	}
+	return client, nil
+}
+
+// InsertTx queues jobs inside tx: they become visible to workers only if tx
+// commits.
+func InsertTx(ctx context.Context, client *Client, tx pgx.Tx, args ...river.JobArgs) error {
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("queue %d job(s): %w", len(args), err)
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/laurelnet/laurel/pgcluster"
+)
+
+// Database is the node's connection pool, and the embedded PostgreSQL
+// behind it when the node runs its own.
+type Database struct {
+	Pool    *pgxpool.Pool
+	cluster *pgcluster.Cluster
+	log     *slog.Logger
+}
+
+// embeddedDBName is the database the embedded cluster holds Laurel's data in.
+const embeddedDBName = "laurel"
+
+// OpenDatabase connects to databaseURL, or, when it is empty, to the
+// embedded PostgreSQL under dataDir/pg, initialising and starting it as
+// needed. It checks first that dataDir is writable, since everything the
+// node keeps lives there.
+func OpenDatabase(ctx context.Context, dataDir, databaseURL string, log *slog.Logger) (*Database, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := checkWritable(dataDir); err != nil {
+		return nil, err
+	}
+	d := &Database{log: log}
+	connString := databaseURL
+	if connString == "" {
+		c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Join(dataDir, "pg"), Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
+		}
+		d.cluster = c
+		if err := c.EnsureDatabase(ctx, embeddedDBName); err != nil {
+			_ = d.Close(ctx)
+			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
+		}
+		connString = c.ConnString(embeddedDBName)
+	}
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		_ = d.Close(ctx)
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	cfg.MaxConns = 20
+	if d.Pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		_ = d.Close(ctx)
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.Pool.Ping(pingCtx); err != nil {
+		_ = d.Close(ctx)
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return d, nil
+}
+
+// Description says which database this is, for the start-up log.
+func (d *Database) Description() string {
+	if d.cluster != nil {
+		return "embedded"
+	}
+	c := d.Pool.Config().ConnConfig
+	return fmt.Sprintf("postgres://%s:%d/%s", c.Host, c.Port, c.Database)
+}
+
+// Close closes the pool and stops the embedded PostgreSQL if this process
+// started it.
+func (d *Database) Close(ctx context.Context) error {
+	if d.Pool != nil {
+		d.Pool.Close()
+	}
+	if d.cluster != nil {
+		if err := d.cluster.Stop(ctx); err != nil {
+			return fmt.Errorf("stop embedded PostgreSQL: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkWritable creates dir if needed and proves we can write in it.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -1,0 +1,199 @@
+// Package node runs one Laurel node: it opens the database (its own embedded
+// PostgreSQL or DATABASE_URL), applies migrations, starts the River client
+// and serves HTTP until it is told to stop, then shuts all of it down in
+// order. cmd/laurel calls it; tests start several nodes in one process.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/migrations"
+	"github.com/laurelnet/laurel/web"
+)
+
+// Config is a node's configuration; cmd/laurel fills it from flags,
+// environment and the config file.
+type Config struct {
+	Listen      string // host:port to listen on
+	BaseURL     string // public URL; defaults to http://Listen
+	DataDir     string // where the node keeps its files (and its embedded database)
+	DatabaseURL string // an existing PostgreSQL; empty runs the embedded one
+	// MaxBodyBytes caps every request body.
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds how long in-flight requests and jobs may take
+	// to finish at shutdown.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// baseURL returns the parsed public URL, deriving it from Listen when unset.
+func (c Config) baseURL(listen net.Addr) (*url.URL, error) {
+	raw := c.BaseURL
+	if raw == "" {
+		raw = "http://" + listen.String()
+	}
+	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("--base-url %q: must be an absolute http or https URL without query", raw)
+	}
+	return u, nil
+}
+
+// Node is a running node.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	listener net.Listener
+	db       *Database
+	river    *jobs.Client
+	http     *http.Server
+	baseURL  *url.URL
+	cancel   context.CancelFunc
+	served   chan error
+	started  atomic.Bool
+}
+
+// Start brings a node up: listen first (so a port in use fails fast), then
+// the database, migrations, River and HTTP. On error everything already
+// started is stopped again.
+func Start(ctx context.Context, cfg Config) (n *Node, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	n = &Node{cfg: cfg, log: cfg.Logger, served: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			n.Stop(context.Background())
+		}
+	}()
+
+	n.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	if n.baseURL, err = cfg.baseURL(n.listener.Addr()); err != nil {
+		return nil, err
+	}
+	if n.db, err = OpenDatabase(ctx, cfg.DataDir, cfg.DatabaseURL, cfg.Logger); err != nil {
+		return nil, err
+	}
+	res, err := migrations.Apply(ctx, n.db.Pool)
+	if err != nil {
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	if len(res.River)+len(res.Laurel) > 0 {
+		n.log.Info("migrated database", "river", res.River, "laurel", res.Laurel)
+	}
+
+	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20, FetchCooldown: 20 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	// Background services live until Stop, not until the caller's ctx ends.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.cancel = cancel
+	if err := n.river.Start(runCtx); err != nil {
+		return nil, fmt.Errorf("start River: %w", err)
+	}
+	n.started.Store(true)
+
+	handler, err := web.New(runCtx, web.Deps{
+		Pool:         n.db.Pool,
+		River:        n.river,
+		BaseURL:      n.baseURL,
+		Logger:       cfg.Logger,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Ready:        n.ready,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() { n.served <- n.http.Serve(n.listener) }()
+	n.log.Info("listening", "addr", n.listener.Addr().String(), "base_url", n.baseURL.String(),
+		"database", n.db.Description())
+	return n, nil
+}
+
+// Addr is the address the node listens on.
+func (n *Node) Addr() net.Addr { return n.listener.Addr() }
+
+// BaseURL is the node's public URL.
+func (n *Node) BaseURL() *url.URL { return n.baseURL }
+
+// Database is the node's database.
+func (n *Node) Database() *Database { return n.db }
+
+// ready reports whether the node can do its work.
+func (n *Node) ready(ctx context.Context) error {
+	if err := n.db.Pool.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if !n.started.Load() {
+		return errors.New("job queue not running")
+	}
+	return nil
+}
+
+// Wait blocks until the HTTP server fails or ctx ends.
+func (n *Node) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-n.served:
+		return fmt.Errorf("serve HTTP: %w", err)
+	}
+}
+
+// Stop drains HTTP, stops River (letting running jobs finish within the
+// shutdown timeout, then cancelling them), and closes the database, stopping
+// the embedded PostgreSQL if this node started it.
+func (n *Node) Stop(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.ShutdownTimeout)
+	defer cancel()
+	if n.http != nil {
+		if err := n.http.Shutdown(ctx); err != nil {
+			n.log.Warn("HTTP shutdown", "err", err)
+		}
+	} else if n.listener != nil {
+		n.listener.Close()
+	}
+	if n.started.Swap(false) {
+		if err := n.river.Stop(ctx); err != nil {
+			n.log.Warn("River did not stop in time; cancelling running jobs", "err", err)
+			stopCtx, stopCancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = n.river.StopAndCancel(stopCtx)
+			stopCancel()
+		}
+	}
+	if n.cancel != nil {
+		n.cancel()
+	}
+	if n.db != nil {
+		if err := n.db.Close(ctx); err != nil {
+			n.log.Warn("close database", "err", err)
+		}
+	}
+	n.log.Info("stopped")
+}

@@ -1,0 +1,68 @@
+// Package problem classifies the errors that are the client's doing, so that
+// every HTTP handler turns them into the same 4xx answers (and everything
+// else into a 500) in one place.
+package problem
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is the class of a client-side problem.
+type Kind int
+
+// The kinds of problem, each mapped to one HTTP status by the web package.
+const (
+	Invalid   Kind = iota + 1 // the input breaks a rule: 400 (or 422)
+	NotFound                  // the thing asked for does not exist: 404
+	Conflict                  // the input clashes with what exists: 409
+	Forbidden                 // the caller may not do this: 403
+)
+
+// Error is a problem the client can fix. Field names the input at fault,
+// in the client's spelling (a JSON property or form field), when there is one.
+type Error struct {
+	Kind    Kind
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Invalidf reports a field that breaks a rule.
+func Invalidf(field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf reports a missing thing.
+func NotFoundf(format string, args ...any) *Error {
+	return &Error{Kind: NotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// Conflictf reports a field whose value clashes with existing data.
+func Conflictf(field, format string, args ...any) *Error {
+	return &Error{Kind: Conflict, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbiddenf reports an action the caller may not take.
+func Forbiddenf(format string, args ...any) *Error {
+	return &Error{Kind: Forbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// As returns the problem inside err, if there is one.
+func As(err error) (*Error, bool) {
+	var p *Error
+	ok := errors.As(err, &p)
+	return p, ok
+}
+
+// Is reports whether err is a problem of kind k.
+func Is(err error, k Kind) bool {
+	p, ok := As(err)
+	return ok && p.Kind == k
+}

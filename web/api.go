@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/laurelnet/laurel/account"
+)
+
+// meOrganisation is an organisation in GET /api/v1/me, with the caller's role.
+type meOrganisation struct {
+	Slug    string       `json:"slug"`
+	Name    string       `json:"name"`
+	Country string       `json:"country"`
+	URL     string       `json:"url"`
+	Role    account.Role `json:"role"`
+}
+
+type meResponse struct {
+	User          account.User     `json:"user"`
+	Organisations []meOrganisation `json:"organisations"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	orgs, err := s.myOrganisations(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp := meResponse{User: u, Organisations: []meOrganisation{}}
+	for _, o := range orgs {
+		resp.Organisations = append(resp.Organisations,
+			meOrganisation{Slug: o.Slug, Name: o.Name, Country: o.Country, URL: o.URL, Role: o.Role})
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// openAPI serves the API's description; its server URL is relative, so
+// the same document is true on every node.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	body, err := assets.ReadFile("openapi.json")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/problem"
+)
+
+type userKey struct{}
+
+// sessionUserID is the session key that holds the logged-in user's id.
+const sessionUserID = "user_id"
+
+// currentUser returns the authenticated user of the request, if any.
+func currentUser(r *http.Request) (account.User, bool) {
+	u, ok := r.Context().Value(userKey{}).(account.User)
+	return u, ok
+}
+
+// authenticate finds the user behind a bearer token or a browser session.
+// A bad token is refused outright rather than falling back to the session,
+// so that a client learns its token is wrong.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				s.unauthorized(w, r, "Authorization must be a Bearer token")
+				return
+			}
+			u, err := account.UserByToken(ctx, s.deps.Pool, strings.TrimSpace(token))
+			if errors.Is(err, account.ErrBadToken) {
+				s.unauthorized(w, r, "invalid or revoked API token")
+				return
+			}
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, userKey{}, u)))
+			return
+		}
+		if id := s.sessions.GetInt64(ctx, sessionUserID); id != 0 {
+			u, err := account.UserByID(ctx, s.deps.Pool, id)
+			if problem.Is(err, problem.NotFound) {
+				// The user was deleted: forget the session.
+				_ = s.sessions.Destroy(ctx)
+				next.ServeHTTP(w, r)
+				return
+			}
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			ctx = context.WithValue(ctx, userKey{}, u)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, message string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="laurel"`)
+	writeJSONError(w, http.StatusUnauthorized, "", message)
+}
+
+func (s *Server) requireUserAPI(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := currentUser(r); !ok {
+			s.unauthorized(w, r, "log in or send an API token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireUserHTML sends anonymous visitors to the login page and back.
+func (s *Server) requireUserHTML(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := currentUser(r); !ok {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) requireNodeAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, _ := currentUser(r); !u.NodeAdmin {
+			s.problem(w, r, http.StatusForbidden, "", "only node admins may open this page")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := currentUser(r); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", pageData{Title: "Log in", Next: r.URL.Query().Get("next")})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	email, next := r.PostForm.Get("email"), r.PostForm.Get("next")
+	u, err := account.Authenticate(r.Context(), s.deps.Pool, email, r.PostForm.Get("password"))
+	if errors.Is(err, account.ErrBadCredentials) {
+		s.log.Info("failed login", "email", email, "remote", r.RemoteAddr)
+		s.render(w, r, http.StatusUnauthorized, "login",
+			pageData{Title: "Log in", Message: "Wrong email or password.", Email: email, Next: next})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// A new session token on login defeats session fixation.
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Put(r.Context(), sessionUserID, u.ID)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// logRequests writes one structured line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		start := time.Now()
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int("bytes", ww.BytesWritten()),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", r.RemoteAddr),
+			slog.String("request_id", middleware.GetReqID(r.Context())),
+		)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500, so one bad
+// request cannot take the process down.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v) // the server's own signal to abort the response
+			}
+			s.log.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()),
+				"request_id", middleware.GetReqID(r.Context()))
+			s.serverError(w, r)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBodies caps every request body at MaxBodyBytes: reading past it fails,
+// and handlers answer 413 (see decodeJSON and parseForm).
+func (s *Server) limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.deps.MaxBodyBytes {
+			s.problem(w, r, http.StatusRequestEntityTooLarge, "", "request body too large")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,196 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+)
+
+// pageNames are the templates in templates/, each rendered inside layout.html.
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help"}
+
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func parsePages() (*pages, error) {
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// navItem is one entry of the product's menu.
+type navItem struct {
+	Name, Path string
+	AdminOnly  bool
+}
+
+// menu is the product's main menu, in order.
+var menu = []navItem{
+	{Name: "Dashboard", Path: "/"},
+	{Name: "Issuer tools", Path: "/issuer"},
+	{Name: "Creator tools", Path: "/creator"},
+	{Name: "Network", Path: "/network"},
+	{Name: "Admin tools", Path: "/admin", AdminOnly: true},
+	{Name: "Reports", Path: "/reports"},
+	{Name: "Help", Path: "/help"},
+}
+
+// orgRole is an organisation together with the viewer's role in it.
+type orgRole struct {
+	issuer.Organisation
+	Role account.Role
+}
+
+// pageData is what every template gets. Page-specific values go in Data.
+type pageData struct {
+	Title   string
+	Message string // an error or notice shown above the content
+	Email   string // the login form's email, kept after a failed attempt
+	Next    string // where to go after logging in
+	User    *account.User
+	Menu    []navItem
+	Path    string
+	Data    any
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+	if u, ok := currentUser(r); ok {
+		data.User = &u
+		for _, item := range menu {
+			if !item.AdminOnly || u.NodeAdmin {
+				data.Menu = append(data.Menu, item)
+			}
+		}
+	}
+	data.Path = r.URL.Path
+	var buf bytes.Buffer
+	if err := s.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; object-src 'none'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) notFoundHTML(w http.ResponseWriter, r *http.Request) {
+	s.problem(w, r, http.StatusNotFound, "", "There is no page at "+r.URL.Path+".")
+}
+
+// myOrganisations lists the organisations the viewer acts for.
+func (s *Server) myOrganisations(r *http.Request, u account.User) ([]orgRole, error) {
+	ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(ms))
+	roles := make(map[int64]account.Role, len(ms))
+	for i, m := range ms {
+		ids[i], roles[m.OrganisationID] = m.OrganisationID, m.Role
+	}
+	orgs, err := issuer.Organisations(r.Context(), s.deps.Pool, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]orgRole, len(orgs))
+	for i, o := range orgs {
+		out[i] = orgRole{Organisation: o, Role: roles[o.ID]}
+	}
+	return out, nil
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	orgs, err := s.myOrganisations(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Data: orgs})
+}
+
+// sections describe the menu's work areas; each lists the organisations the
+// viewer can work for there.
+var sections = map[string]struct{ Title, Intro string }{
+	"issuer":  {"Issuer tools", "Issue badges to earners, follow what you issued, revoke when needed."},
+	"creator": {"Creator tools", "Design badges: name, image, criteria, alignments and expiry, ready to issue."},
+	"network": {"Network", "Your partner organisations, the endorsements between you, and the badges you share."},
+}
+
+func (s *Server) sectionPage(key string) http.HandlerFunc {
+	sec := sections[key]
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := currentUser(r)
+		orgs, err := s.myOrganisations(r, u)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "section", pageData{Title: sec.Title,
+			Data: map[string]any{"Intro": sec.Intro, "Organisations": orgs}})
+	}
+}
+
+// nodeCounts are the figures shown on the reports and admin pages.
+type nodeCounts struct {
+	Organisations int
+	Users         int
+}
+
+func (s *Server) counts(r *http.Request) (nodeCounts, error) {
+	orgs, err := issuer.CountOrganisations(r.Context(), s.deps.Pool)
+	if err != nil {
+		return nodeCounts{}, err
+	}
+	users, err := account.CountUsers(r.Context(), s.deps.Pool)
+	if err != nil {
+		return nodeCounts{}, err
+	}
+	return nodeCounts{Organisations: orgs, Users: users}, nil
+}
+
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
+	c, err := s.counts(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "reports", pageData{Title: "Reports", Data: c})
+}
+
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	orgs, err := issuer.Organisations(r.Context(), s.deps.Pool)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.counts(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin", pageData{Title: "Admin tools",
+		Data: map[string]any{"Organisations": orgs, "Counts": c}})
+}
+
+func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "help", pageData{Title: "Help", Data: s.deps.BaseURL.String()})
+}

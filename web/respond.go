@@ -1,0 +1,119 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/laurelnet/laurel/problem"
+)
+
+// apiError is the body of every JSON error response.
+type apiError struct {
+	Error struct {
+		Status  int    `json:"status"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+func writeJSONError(w http.ResponseWriter, status int, field, message string) {
+	var e apiError
+	e.Error.Status, e.Error.Message, e.Error.Field = status, message, field
+	writeJSON(w, status, e)
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// problem answers with a client error, as JSON on the API and as a page
+// elsewhere.
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, field, message string) {
+	if isAPI(r) {
+		writeJSONError(w, status, field, message)
+		return
+	}
+	if field != "" {
+		message = field + ": " + message
+	}
+	s.render(w, r, status, "error", pageData{Title: http.StatusText(status), Message: message})
+}
+
+// serverError answers 500 without revealing the cause, which is logged.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request) {
+	s.problem(w, r, http.StatusInternalServerError, "",
+		"something went wrong on our side (request "+middleware.GetReqID(r.Context())+")")
+}
+
+// statusOf maps a problem's kind to its HTTP status, in one place.
+var statusOf = map[problem.Kind]int{
+	problem.Invalid:   http.StatusBadRequest,
+	problem.NotFound:  http.StatusNotFound,
+	problem.Conflict:  http.StatusConflict,
+	problem.Forbidden: http.StatusForbidden,
+}
+
+// fail answers for err: the client's problems as 4xx with the field named,
+// anything else as a logged 500.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		s.problem(w, r, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("request body larger than %d bytes", tooLarge.Limit))
+		return
+	}
+	if p, ok := problem.As(err); ok {
+		s.problem(w, r, statusOf[p.Kind], p.Field, p.Message)
+		return
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err,
+		"request_id", middleware.GetReqID(r.Context()))
+	s.serverError(w, r)
+}
+
+// decodeJSON reads one JSON object into dst, refusing unknown properties,
+// trailing data and wrong types with a problem that names the property.
+func decodeJSON(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return problem.Invalidf("", "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON object")
+	}
+	var (
+		syntax   *json.SyntaxError
+		typeErr  *json.UnmarshalTypeError
+		tooLarge *http.MaxBytesError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooLarge):
+		return err
+	case errors.As(err, &syntax):
+		return problem.Invalidf("", "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typeErr):
+		return problem.Invalidf(typeErr.Field, "must be a JSON %s, not %s", typeErr.Type.Kind(), typeErr.Value)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.Invalidf("", "request body must be a JSON object")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return problem.Invalidf(field, "unknown property")
+	default:
+		return problem.Invalidf("", "invalid JSON: %v", err)
+	}
+}

@@ -1,0 +1,184 @@
+// Package web serves Laurel over HTTP: the server-rendered HTML interface,
+// the JSON API under /api/v1, health and metrics endpoints, and the River UI
+// for node admins. It holds no domain rules: handlers parse the request, call
+// the domain packages and render what they return.
+package web
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"riverqueue.com/riverui"
+
+	"github.com/laurelnet/laurel/jobs"
+)
+
+//go:embed templates static openapi.json
+var assets embed.FS
+
+// Deps are what the web interface needs from the running node.
+type Deps struct {
+	Pool    *pgxpool.Pool
+	River   *jobs.Client
+	BaseURL *url.URL
+	Logger  *slog.Logger
+	// MaxBodyBytes caps every request body; larger bodies get 413.
+	MaxBodyBytes int64
+	// Ready reports whether the node can serve: database reachable, queue
+	// running. /readyz answers 503 while it returns an error.
+	Ready func(ctx context.Context) error
+}
+
+// Server is the HTTP side of a node.
+type Server struct {
+	deps     Deps
+	log      *slog.Logger
+	sessions *scs.SessionManager
+	pages    *pages
+	metrics  *metrics
+	router   chi.Router
+}
+
+// New builds the handler tree. Background services of the handlers (the
+// River UI's) run until ctx ends.
+func New(ctx context.Context, deps Deps) (*Server, error) {
+	if deps.MaxBodyBytes <= 0 {
+		deps.MaxBodyBytes = 1 << 20
+	}
+	pg, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		deps:     deps,
+		log:      deps.Logger,
+		sessions: newSessionManager(deps.Pool, deps.BaseURL),
+		pages:    pg,
+		metrics:  newMetrics(deps.Pool),
+	}
+	if err := s.routes(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func newSessionManager(pool *pgxpool.Pool, base *url.URL) *scs.SessionManager {
+	sm := scs.New()
+	// Expired rows are removed by the session_sweep River job, once per node
+	// rather than once per process.
+	sm.Store = pgxstore.NewWithCleanupInterval(pool, 0)
+	sm.Lifetime = 14 * 24 * time.Hour
+	sm.IdleTimeout = 7 * 24 * time.Hour
+	sm.Cookie.Name = "laurel_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = base.Scheme == "https"
+	return sm
+}
+
+func (s *Server) routes(ctx context.Context) error {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(s.logRequests)
+	r.Use(s.recoverPanics)
+	r.Use(s.metrics.middleware)
+	r.Use(s.limitBodies)
+	r.Use(http.NewCrossOriginProtection().Handler)
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Handle("/metrics", s.metrics.handler())
+	r.Handle("/static/*", http.FileServerFS(assets))
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Get("/openapi.json", s.openAPI)
+		r.Group(func(r chi.Router) {
+			r.Use(s.sessions.LoadAndSave)
+			r.Use(s.authenticate)
+			r.Use(s.requireUserAPI)
+			r.Get("/me", s.apiMe)
+		})
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			writeJSONError(w, http.StatusNotFound, "", "no such API endpoint")
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			writeJSONError(w, http.StatusMethodNotAllowed, "", "method not allowed")
+		})
+	})
+
+	ui, err := s.riverUI(ctx)
+	if err != nil {
+		return err
+	}
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave)
+		r.Use(s.authenticate)
+		r.Get("/login", s.loginForm)
+		r.Post("/login", s.login)
+		r.Post("/logout", s.logout)
+		r.Get("/help", s.helpPage)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUserHTML)
+			r.Get("/", s.dashboard)
+			r.Get("/issuer", s.sectionPage("issuer"))
+			r.Get("/creator", s.sectionPage("creator"))
+			r.Get("/network", s.sectionPage("network"))
+			r.Get("/reports", s.reportsPage)
+			r.Group(func(r chi.Router) {
+				r.Use(s.requireNodeAdmin)
+				r.Get("/admin", s.adminPage)
+				r.Mount("/admin/jobs", ui)
+			})
+		})
+		r.NotFound(s.notFoundHTML)
+	})
+	s.router = r
+	return nil
+}
+
+// riverUI mounts River's own job dashboard. Its handler serves both its API
+// and its single-page front end under the prefix.
+func (s *Server) riverUI(ctx context.Context) (http.Handler, error) {
+	h, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(s.deps.River, nil),
+		Logger:    s.log,
+		Prefix:    "/admin/jobs",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("River UI: %w", err)
+	}
+	if err := h.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start River UI: %w", err)
+	}
+	return h, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.deps.Ready(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %v\n", err)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
