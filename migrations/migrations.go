@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -101,43 +102,25 @@ func Apply(ctx context.Context, pool *pgxpool.Pool) (Result, error) {
 
 func apply(ctx context.Context, pool *pgxpool.Pool, all []Migration) (Result, error) {
 	var res Result
-	conn, err := pool.Acquire(ctx)
+	conn, err := lock(ctx, pool)
 	if err != nil {
-		return res, fmt.Errorf("connect for migrations: %w", err)
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
-		return res, fmt.Errorf("take migration lock: %w", err)
+		return res, err
 	}
 	defer func() {
 		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
+		conn.Release()
 	}()
 
-	// River's versions go one transaction each, on the connection that holds
-	// the lock: waiting processes hold pool connections too, so asking the
-	// pool for another one here could wait forever.
 	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 	if err != nil {
 		return res, fmt.Errorf("river migrator: %w", err)
 	}
-	for {
-		var applied []rivermigrate.MigrateVersion
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			rr, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{MaxSteps: 1})
-			if err == nil {
-				applied = rr.Versions
-			}
-			return err
-		})
-		if err != nil {
-			return res, fmt.Errorf("river migrations: %w", err)
-		}
-		if len(applied) == 0 {
-			break
-		}
-		for _, v := range applied {
-			res.River = append(res.River, v.Version)
-		}
+	rr, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return res, fmt.Errorf("river migrations: %w", err)
+	}
+	for _, v := range rr.Versions {
+		res.River = append(res.River, v.Version)
 	}
 
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
@@ -169,4 +152,32 @@ func apply(ctx context.Context, pool *pgxpool.Pool, all []Migration) (Result, er
 		return Result{River: res.River}, err
 	}
 	return res, nil
+}
+
+// lock takes the migration lock on a connection of its own and returns that
+// connection. It polls with pg_try_advisory_lock and gives the connection
+// back between tries: a waiter that held on to its connection could starve
+// the lock holder, whose River migrations need connections from the same
+// pool.
+func lock(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+	for {
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("connect for migrations: %w", err)
+		}
+		var got bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", lockKey).Scan(&got); err != nil {
+			conn.Release()
+			return nil, fmt.Errorf("take migration lock: %w", err)
+		}
+		if got {
+			return conn, nil
+		}
+		conn.Release()
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for migration lock: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -24,21 +24,22 @@ type Database struct {
 // embeddedDBName is the database the embedded cluster holds Laurel's data in.
 const embeddedDBName = "laurel"
 
-// OpenDatabase connects to databaseURL, or, when it is empty, to the
-// embedded PostgreSQL under dataDir/pg, initialising and starting it as
-// needed. It checks first that dataDir is writable, since everything the
+// OpenDatabase connects to cfg.DatabaseURL, or, when it is empty, to the
+// embedded PostgreSQL under DataDir/pg, initialising and starting it as
+// needed. It checks first that DataDir is writable, since everything the
 // node keeps lives there.
-func OpenDatabase(ctx context.Context, dataDir, databaseURL string, log *slog.Logger) (*Database, error) {
+func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
+	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := checkWritable(dataDir); err != nil {
+	if err := checkWritable(cfg.DataDir); err != nil {
 		return nil, err
 	}
 	d := &Database{log: log}
-	connString := databaseURL
+	connString := cfg.DatabaseURL
 	if connString == "" {
-		c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Join(dataDir, "pg"), Logger: log})
+		c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Join(cfg.DataDir, "pg"), BinDir: cfg.PGBinDir, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("embedded PostgreSQL: %w", err)
 		}
@@ -49,13 +50,13 @@ func OpenDatabase(ctx context.Context, dataDir, databaseURL string, log *slog.Lo
 		}
 		connString = c.ConnString(embeddedDBName)
 	}
-	cfg, err := pgxpool.ParseConfig(connString)
+	poolCfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		_ = d.Close(ctx)
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	cfg.MaxConns = 20
-	if d.Pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+	poolCfg.MaxConns = 20
+	if d.Pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		_ = d.Close(ctx)
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}

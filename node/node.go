@@ -28,6 +28,7 @@ type Config struct {
 	BaseURL     string // public URL; defaults to http://Listen
 	DataDir     string // where the node keeps its files (and its embedded database)
 	DatabaseURL string // an existing PostgreSQL; empty runs the embedded one
+	PGBinDir    string // where the embedded PostgreSQL's binaries are; empty searches
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
@@ -66,14 +67,16 @@ type Node struct {
 // Start brings a node up: listen first (so a port in use fails fast), then
 // the database, migrations, River and HTTP. On error everything already
 // started is stopped again.
-func Start(ctx context.Context, cfg Config) (n *Node, err error) {
+func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
-	n = &Node{cfg: cfg, log: cfg.Logger, served: make(chan error, 1)}
+	// n is not the named result: the error returns below set that to nil,
+	// and the deferred Stop must still see what was started.
+	n := &Node{cfg: cfg, log: cfg.Logger, served: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			n.Stop(context.Background())
@@ -87,7 +90,7 @@ func Start(ctx context.Context, cfg Config) (n *Node, err error) {
 	if n.baseURL, err = cfg.baseURL(n.listener.Addr()); err != nil {
 		return nil, err
 	}
-	if n.db, err = OpenDatabase(ctx, cfg.DataDir, cfg.DatabaseURL, cfg.Logger); err != nil {
+	if n.db, err = OpenDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}
 	res, err := migrations.Apply(ctx, n.db.Pool)
@@ -194,6 +197,8 @@ func (n *Node) Stop(ctx context.Context) {
 		if err := n.db.Close(ctx); err != nil {
 			n.log.Warn("close database", "err", err)
 		}
+		// Only a node that got as far as its database has anything to report
+		// stopping; a failed start says just why it failed.
+		n.log.Info("stopped")
 	}
-	n.log.Info("stopped")
 }

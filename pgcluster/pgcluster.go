@@ -46,6 +46,8 @@
 // The server is started with pg_ctl, so it is not tied to the calling process:
 // if the caller dies, the server keeps running and the next Open reuses it.
 // A postmaster.pid left behind by a server that died is detected and removed.
+// The last Cluster to Stop stops the server, whoever started it, so a server
+// adopted after a crash is still shut down cleanly at the end.
 package pgcluster
 
 import (
@@ -104,7 +106,8 @@ type Cluster struct {
 	logFile     string
 	log         *slog.Logger
 	owner       owner    // OS user the server runs as
-	bins        binaries // set only when this process started the server
+	binDir      string   // Options.BinDir
+	bins        binaries // set when this process started the server, else found by Stop
 	startedHere bool
 
 	mu    sync.Mutex
@@ -137,6 +140,7 @@ func Open(ctx context.Context, opts Options) (*Cluster, error) {
 		dataDir: filepath.Join(dir, "data"),
 		logFile: filepath.Join(dir, "log", "postgresql.log"),
 		log:     log,
+		binDir:  opts.BinDir,
 	}
 	if c.sockDir, err = socketDir(dir); err != nil {
 		return nil, err
@@ -259,11 +263,10 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 }
 
 // Stop stops the server (fast shutdown: open sessions are disconnected) and
-// waits for it to exit, if this process started it. It is a no-op if the
-// server was already running when Open found it, and also if another open
-// Cluster, in this process or another, still uses the server: the server is
-// then left running and the next Open reuses it. Stop is idempotent; the
-// Cluster must not be used afterwards.
+// waits for it to exit, unless another open Cluster, in this process or
+// another, still uses it: the last one out stops the server, whether it
+// started it or found it running. Stop is idempotent; the Cluster must not
+// be used afterwards.
 func (c *Cluster) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -273,9 +276,6 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	c.users = nil
 	defer users.Close()
-	if !c.startedHere {
-		return nil
-	}
 
 	lock, err := lockFile(ctx, filepath.Join(c.dir, "open.lock"), syscall.LOCK_EX, c.owner)
 	if err != nil {
@@ -297,6 +297,15 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	}
 	if !pf.running {
 		return nil // it died or was stopped behind our back: nothing to do
+	}
+	if c.bins.dir == "" { // found running: its starter is gone
+		version, err := c.clusterVersion()
+		if err == nil {
+			c.bins, err = findBinaries(ctx, c.binDir, version)
+		}
+		if err != nil {
+			return fmt.Errorf("stop PostgreSQL in %s: %w", c.dataDir, err)
+		}
 	}
 	c.log.Info("stopping PostgreSQL", "dir", c.dataDir, "pid", pf.pid)
 	err = c.run(ctx, c.bins.path("pg_ctl"), "stop", "-D", c.dataDir, "-m", "fast", "-w", "-t", timeoutSecs(ctx))

@@ -158,10 +158,10 @@ func (s *Server) riverUI(ctx context.Context) (http.Handler, error) {
 		Prefix:    "/admin/jobs",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("River UI: %w", err)
+		return nil, fmt.Errorf("create the River UI: %w", err)
 	}
 	if err := h.Start(ctx); err != nil {
-		return nil, fmt.Errorf("start River UI: %w", err)
+		return nil, fmt.Errorf("start the River UI: %w", err)
 	}
 	return h, nil
 }

@@ -21,7 +21,7 @@ import (
 // admin command may be the first thing run on fresh data) and runs f in one
 // transaction.
 func inTx(ctx context.Context, e *env, f func(tx pgx.Tx) error) error {
-	db, err := node.OpenDatabase(ctx, e.common.data, e.common.databaseURL, e.log)
+	db, err := node.OpenDatabase(ctx, e.common.nodeConfig(e.log))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+
+	"github.com/laurelnet/laurel/node"
 )
 
 // commonFlags are taken by every command that touches the node's data, so
@@ -13,12 +15,13 @@ import (
 type commonFlags struct {
 	data        string
 	databaseURL string
+	pgBinDir    string
 	logLevel    string
 	logFormat   string
 }
 
 func addCommonFlags(fs *flag.FlagSet, name string) *commonFlags {
-	c := &commonFlags{}
+	c := &commonFlags{logLevel: "info", logFormat: "text"}
 	if name == "version" {
 		return c
 	}
@@ -26,9 +29,16 @@ func addCommonFlags(fs *flag.FlagSet, name string) *commonFlags {
 	fs.StringVar(&c.data, "data", "./data", "directory for the node's files and its embedded database")
 	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
 		"PostgreSQL URL to use instead of the embedded database (also DATABASE_URL)")
+	fs.StringVar(&c.pgBinDir, "pg-bindir", "", "directory with initdb, pg_ctl and postgres for the embedded database (default: search PATH, pg_config, /usr/lib/postgresql)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	return c
+}
+
+// nodeConfig is the part of a node's configuration that admin commands share
+// with serve: where the data and the database are.
+func (c *commonFlags) nodeConfig(log *slog.Logger) node.Config {
+	return node.Config{DataDir: c.data, DatabaseURL: c.databaseURL, PGBinDir: c.pgBinDir, Logger: log}
 }
 
 func (c *commonFlags) logger(w io.Writer) (*slog.Logger, error) {

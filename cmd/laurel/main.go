@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -61,8 +62,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd, rest, ok := findCommand(args)
 	if !ok {
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-			fmt.Fprintf(stderr, "laurel: unknown command %q\n", strings.Join(args, " "))
-			usage(stderr)
+			// One line, like every other error: the commands, then where to read more.
+			names := make([]string, len(commands))
+			for i, c := range commands {
+				names[i] = c.name
+			}
+			fmt.Fprintf(stderr, "laurel: unknown command %q: the commands are %s (see laurel -h)\n",
+				strings.Join(args, " "), strings.Join(names, ", "))
 			return exitUsage
 		}
 		usage(stdout)
@@ -97,7 +103,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	if err := action(ctx, e); err != nil {
-		fmt.Fprintf(stderr, "laurel %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "laurel %s: %s\n", cmd.name, oneLine(err))
 		return exitFail
 	}
 	return exitOK
@@ -132,4 +138,28 @@ func unwrapAll(err error) error {
 		}
 		err = next
 	}
+}
+
+// oneLine renders err on one line: some causes span several (pgx lists each
+// connection attempt on its own line, often the same one twice), and an
+// operator's terminal or log should get one line per failure.
+func oneLine(err error) string {
+	var b strings.Builder
+	var seen []string
+	for line := range strings.Lines(err.Error()) {
+		line = strings.TrimSpace(line)
+		if line == "" || slices.Contains(seen, line) {
+			continue
+		}
+		seen = append(seen, line)
+		if b.Len() > 0 {
+			if strings.HasSuffix(b.String(), ":") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }

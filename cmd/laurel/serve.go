@@ -21,6 +21,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			BaseURL:         *baseURL,
 			DataDir:         e.common.data,
 			DatabaseURL:     e.common.databaseURL,
+			PGBinDir:        e.common.pgBinDir,
 			MaxBodyBytes:    *maxBody,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
@@ -37,7 +38,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 
 func migrateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	return func(ctx context.Context, e *env) error {
-		db, err := node.OpenDatabase(ctx, e.common.data, e.common.databaseURL, e.log)
+		db, err := node.OpenDatabase(ctx, e.common.nodeConfig(e.log))
 		if err != nil {
 			return err
 		}
