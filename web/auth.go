@@ -134,6 +134,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
+func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request) {
+	s.log.Warn("login rate limit reached", "remote", r.RemoteAddr)
+	s.render(w, r, http.StatusTooManyRequests, "login",
+		pageData{Title: "Log in", Message: "Too many attempts from your address. Wait a minute and try again."})
+}
+
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		s.fail(w, r, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"riverqueue.com/riverui"
 
@@ -127,7 +128,9 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.authenticate)
 		r.Get("/login", s.loginForm)
-		r.Post("/login", s.login)
+		// Slows password guessing: per client address, per process.
+		r.With(httprate.Limit(10, time.Minute, httprate.WithKeyFuncs(httprate.KeyByIP),
+			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/help", s.helpPage)
 		r.Group(func(r chi.Router) {

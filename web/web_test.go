@@ -300,3 +300,18 @@ func TestUnknownPage(t *testing.T) {
 		t.Fatalf("unknown page = %d %q", status, hdr.Get("Content-Type"))
 	}
 }
+
+func TestLoginRateLimit(t *testing.T) {
+	f := startNode(t)
+	form := url.Values{"email": {"staff@example.org"}, "password": {"guess guess guess"}}.Encode()
+	hdr := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	for i := range 10 {
+		if status, _, _ := f.do(t, f.client, "POST", "/login", strings.NewReader(form), hdr); status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d = %d, want 401", i+1, status)
+		}
+	}
+	status, body, _ := f.do(t, f.client, "POST", "/login", strings.NewReader(form), hdr)
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "Too many attempts") {
+		t.Fatalf("11th attempt within a minute = %d, want 429 with an explanation", status)
+	}
+}
