@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/go-chi/httprate"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/problem"
@@ -132,6 +135,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Put(r.Context(), sessionUserID, u.ID)
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+}
+
+// peerAddress keys rate limits by the connection's peer, which no header can
+// spoof; IPv6 peers are grouped by their /64.
+func peerAddress(r *http.Request) (string, error) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return httprate.CanonicalizeIP(host), nil
 }
 
 func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request) {

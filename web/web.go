@@ -128,8 +128,9 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Use(s.sessions.LoadAndSave)
 		r.Use(s.authenticate)
 		r.Get("/login", s.loginForm)
-		// Slows password guessing: per client address, per process.
-		r.With(httprate.Limit(10, time.Minute, httprate.WithKeyFuncs(httprate.KeyByIP),
+		// Slows password guessing: per client address (the TCP peer; behind a
+		// proxy that is the proxy), per process.
+		r.With(httprate.LimitBy(10, time.Minute, peerAddress,
 			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/help", s.helpPage)
