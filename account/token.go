@@ -40,7 +40,7 @@ func UserByToken(ctx context.Context, db DB, token string) (User, error) {
 	u, err := scanUser(db.QueryRow(ctx, `
 		UPDATE api_token t SET last_used_at = now()
 		FROM app_user u WHERE t.token_hash = $1 AND u.id = t.user_id
-		RETURNING u.id, u.email, u.name, u.node_admin, u.created_at`, sum[:]))
+		RETURNING u.id, u.username, u.email, u.name, u.node_admin, u.created_at`, sum[:]))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, ErrBadToken
 	}

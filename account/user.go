@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -12,12 +13,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/problem"
 )
 
 // User is a person with a login.
 type User struct {
 	ID        int64     `json:"id"`
+	Username  string    `json:"username"` // handle: username@host
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	NodeAdmin bool      `json:"node_admin"`
@@ -45,6 +48,7 @@ var ErrBadCredentials = errors.New("wrong email or password")
 
 // NewUser is the input for CreateUser.
 type NewUser struct {
+	Username  string // derived from the email when empty
 	Email     string
 	Name      string
 	Password  string
@@ -57,6 +61,12 @@ func (in *NewUser) validate() error {
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
 		return problem.Invalidf("email", "must be an email address")
 	}
+	if in.Username == "" {
+		in.Username = usernameFromEmail(in.Email)
+	}
+	if !usernamePattern.MatchString(in.Username) {
+		return problem.Invalidf("username", "must be 1 to 63 lower-case letters, digits, hyphens or underscores, starting with a letter or digit")
+	}
 	if n := len([]rune(in.Password)); n < MinPasswordLen || len(in.Password) > MaxPasswordLen {
 		return problem.Invalidf("password", "must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
 	}
@@ -66,11 +76,29 @@ func (in *NewUser) validate() error {
 	return nil
 }
 
-const userColumns = `id, email, name, node_admin, created_at`
+var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// usernameFromEmail proposes a handle from an email's local part: lower
+// case, other characters turned into hyphens.
+func usernameFromEmail(email string) string {
+	local, _, _ := strings.Cut(strings.ToLower(email), "@")
+	name := strings.Trim(strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' || r == '-' {
+			return r
+		}
+		return '-'
+	}, local), "-_")
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+const userColumns = `id, username, email, name, node_admin, created_at`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt)
 	return u, err
 }
 
@@ -83,12 +111,28 @@ func CreateUser(ctx context.Context, db DB, in NewUser) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
 	}
-	u, err := scanUser(db.QueryRow(ctx, `
-		INSERT INTO app_user (email, name, password_hash, node_admin) VALUES ($1, $2, $3, $4)
-		RETURNING `+userColumns, in.Email, in.Name, hash, in.NodeAdmin))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return User{}, problem.Conflictf("email", "a user with email %s exists already", in.Email)
+	var u User
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRow(ctx, `
+			INSERT INTO app_user (username, email, name, password_hash, node_admin) VALUES ($1, $2, $3, $4, $5)
+			RETURNING `+userColumns, in.Username, in.Email, in.Name, hash, in.NodeAdmin))
+		var pgErr *pgconn.PgError
+		switch {
+		case errors.As(err, &pgErr) && pgErr.ConstraintName == "app_user_email_key":
+			return problem.Conflictf("email", "a user with email %s exists already", in.Email)
+		case errors.As(err, &pgErr) && pgErr.ConstraintName == "app_user_username_key":
+			return problem.Conflictf("username", "%q is already taken on this node", in.Username)
+		case err != nil:
+			return err
+		}
+		// The actor table holds the handles of people and organisations
+		// alike, so this also catches a username equal to an organisation's.
+		_, err = federation.AddActor(ctx, tx, in.Username, federation.Person, "username")
+		return err
+	})
+	if _, ok := problem.As(err); ok {
+		return User{}, err
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", in.Email, err)
@@ -101,7 +145,7 @@ func Authenticate(ctx context.Context, db DB, email, password string) (User, err
 	var hash string
 	u := User{}
 	err := db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM app_user WHERE lower(email) = lower($1)`,
-		strings.TrimSpace(email)).Scan(&u.ID, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt, &hash)
+		strings.TrimSpace(email)).Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		hash = dummyHash
 	} else if err != nil {
@@ -123,6 +167,11 @@ func Authenticate(ctx context.Context, db DB, email, password string) (User, err
 // UserByID finds one user.
 func UserByID(ctx context.Context, db DB, id int64) (User, error) {
 	return findUser(ctx, db, `id = $1`, id)
+}
+
+// UserByUsername finds a user by handle.
+func UserByUsername(ctx context.Context, db DB, username string) (User, error) {
+	return findUser(ctx, db, `username = $1`, username)
 }
 
 // UserByEmail finds one user, ignoring the case of the email.

@@ -12,9 +12,11 @@ import (
 )
 
 // DB is what the package needs of a connection: a pool, a connection or a
-// transaction, so that callers can put several changes in one transaction.
+// transaction, so that callers can put several changes in one transaction
+// (Begin on a transaction makes a savepoint).
 type DB interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/text/language"
 
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -92,19 +93,33 @@ func scanOrganisation(row pgx.Row) (Organisation, error) {
 	return o, err
 }
 
-// CreateOrganisation validates in and stores a new organisation.
+// CreateOrganisation validates in and stores a new organisation, together
+// with its ActivityPub actor (handle slug@host), in one transaction.
 func CreateOrganisation(ctx context.Context, db DB, in NewOrganisation) (Organisation, error) {
 	if err := in.validate(); err != nil {
 		return Organisation{}, err
 	}
-	o, err := scanOrganisation(db.QueryRow(ctx, `
-		INSERT INTO organisation (slug, name, country, url, email, description)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING `+organisationColumns,
-		in.Slug, in.Name, in.Country, in.URL, in.Email, in.Description))
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return Organisation{}, problem.Conflictf("slug", "%q is already taken", in.Slug)
+	var o Organisation
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		// The actor comes first: its table holds the handles of
+		// organisations and people alike, so it detects every clash.
+		if _, err := federation.AddActor(ctx, tx, in.Slug, federation.Organization, "slug"); err != nil {
+			return err
+		}
+		var err error
+		o, err = scanOrganisation(tx.QueryRow(ctx, `
+			INSERT INTO organisation (slug, name, country, url, email, description)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING `+organisationColumns,
+			in.Slug, in.Name, in.Country, in.URL, in.Email, in.Description))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return problem.Conflictf("slug", "%q is already taken", in.Slug)
+		}
+		return err
+	})
+	if _, ok := problem.As(err); ok {
+		return Organisation{}, err
 	}
 	if err != nil {
 		return Organisation{}, fmt.Errorf("create organisation %s: %w", in.Slug, err)

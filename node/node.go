@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/migrations"
 	"github.com/laurelnet/laurel/web"
@@ -35,6 +36,7 @@ type Config struct {
 	// to finish at shutdown.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	Version         string // software version, for NodeInfo
 }
 
 // baseURL returns the parsed public URL, deriving it from Listen when unset.
@@ -113,6 +115,13 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	n.started.Store(true)
 
+	fed := federation.New(federation.Config{
+		Base:     n.baseURL,
+		Pool:     n.db.Pool,
+		Profiles: profiles(n.db.Pool, n.baseURL),
+		Logger:   cfg.Logger,
+		Version:  cfg.Version,
+	})
 	handler, err := web.New(runCtx, web.Deps{
 		Pool:         n.db.Pool,
 		River:        n.river,
@@ -120,6 +129,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Logger:       cfg.Logger,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Ready:        n.ready,
+		Federation:   fed,
 	})
 	if err != nil {
 		return nil, err

@@ -6,12 +6,14 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help"}
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -193,4 +195,44 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "help", pageData{Title: "Help", Data: s.deps.BaseURL.String()})
+}
+
+// profileData is a public profile page: an organisation or a person, with
+// the handle by which any fediverse account can follow them.
+type profileData struct {
+	Kind        string
+	Name        string
+	Handle      string
+	Country     string
+	Description string
+	URL         string
+	ActorID     string
+}
+
+func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "profile", pageData{Title: o.Name, Data: profileData{
+		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.deps.BaseURL.Host, Country: o.Country,
+		Description: o.Description, URL: o.URL, ActorID: s.deps.BaseURL.String() + "/actors/" + o.Slug,
+	}})
+}
+
+func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
+	u, err := account.UserByUsername(r.Context(), s.deps.Pool, chi.URLParam(r, "username"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := u.Name
+	if name == "" {
+		name = u.Username
+	}
+	s.render(w, r, http.StatusOK, "profile", pageData{Title: name, Data: profileData{
+		Kind: "Person", Name: name, Handle: u.Username + "@" + s.deps.BaseURL.Host,
+		ActorID: s.deps.BaseURL.String() + "/actors/" + u.Username,
+	}})
 }

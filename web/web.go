@@ -38,6 +38,8 @@ type Deps struct {
 	// Ready reports whether the node can serve: database reachable, queue
 	// running. /readyz answers 503 while it returns an error.
 	Ready func(ctx context.Context) error
+	// Federation adds the ActivityPub endpoints (WebFinger, actors, ...).
+	Federation interface{ Routes(chi.Router) }
 }
 
 // Server is the HTTP side of a node.
@@ -103,6 +105,9 @@ func (s *Server) routes(ctx context.Context) error {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metrics.handler())
 	r.Handle("/static/*", http.FileServerFS(assets))
+	if s.deps.Federation != nil {
+		s.deps.Federation.Routes(r)
+	}
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
@@ -134,6 +139,8 @@ func (s *Server) routes(ctx context.Context) error {
 			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/help", s.helpPage)
+		r.Get("/orgs/{slug}", s.organisationPage)
+		r.Get("/people/{username}", s.personPage)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUserHTML)
 			r.Get("/", s.dashboard)

@@ -55,6 +55,7 @@ func orgCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 func userCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	var in account.NewUser
 	fs.StringVar(&in.Email, "email", "", "login email (required)")
+	fs.StringVar(&in.Username, "username", "", "handle, as in username@host (default: from the email)")
 	fs.StringVar(&in.Name, "name", "", "display name")
 	fs.BoolVar(&in.NodeAdmin, "node-admin", false, "make the user an admin of the whole node")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
@@ -84,7 +85,7 @@ func userCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			if err != nil {
 				return err
 			}
-			msg := "created user " + u.Email
+			msg := "created user " + u.Email + " (@" + u.Username + ")"
 			if *org != "" {
 				o, err := issuer.OrganisationBySlug(ctx, tx, *org)
 				if err != nil {

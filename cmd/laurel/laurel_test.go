@@ -619,7 +619,8 @@ func createUser(t *testing.T, data, email, org, role string) string {
 	t.Helper()
 	out := mustLaurel(t, opts{stdin: password + "\n"}, "user", "create", "--data", data,
 		"--email", email, "--password-stdin", "--org", org, "--role", role)
-	if want := fmt.Sprintf("created user %s, %s of %s\n", email, role, org); out != want {
+	handle, _, _ := strings.Cut(email, "@")
+	if want := fmt.Sprintf("created user %s (@%s), %s of %s\n", email, handle, role, org); out != want {
 		t.Errorf("user create printed %q, want %q", out, want)
 	}
 	token := mustLaurel(t, opts{}, "token", "create", "--data", data, "--email", email)

@@ -25,6 +25,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			MaxBodyBytes:    *maxBody,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
+			Version:         version(),
 		})
 		if err != nil {
 			return err

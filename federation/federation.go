@@ -1,0 +1,81 @@
+// Package federation is Laurel's ActivityPub plumbing: the node's local
+// actors and their keys, WebFinger, host-meta and NodeInfo, actor documents
+// with content negotiation, and (as the federation core grows) inboxes,
+// outboxes, the remote key cache and delivery. It imports vocab-level
+// libraries but no domain package: issuer and passport call it, and tell it
+// about their actors through a ProfileLookup.
+package federation
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/laurelnet/laurel/federation/egress"
+)
+
+// DB is what the package needs of a connection: a pool, a connection or a
+// transaction.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Profile is what the domain knows about one of our actors and the actor
+// document shows: who it is and where its page is.
+type Profile struct {
+	Name    string // display name
+	Summary string // short description, plain text
+	URL     string // its HTML page
+	IconURL string // avatar or logo; empty for none
+}
+
+// ProfileLookup returns the profile of a local actor; the node wires it to
+// issuer (organisations) and account (people).
+type ProfileLookup func(ctx context.Context, kind Kind, username string) (Profile, error)
+
+// Config configures the federation side of a node.
+type Config struct {
+	Base     *url.URL // the node's public URL
+	Pool     *pgxpool.Pool
+	Profiles ProfileLookup
+	Logger   *slog.Logger
+	Version  string // software version for NodeInfo
+	// Client makes every outgoing request (fetches and deliveries), refusing
+	// private addresses unless allowed.
+	Client *egress.Client
+	// Jobs queues deliveries inside the caller's transaction.
+	Jobs Inserter
+}
+
+// Inserter queues River jobs inside a transaction; *jobs.Client (River's
+// client) satisfies it.
+type Inserter interface {
+	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Federation serves and (later) sends ActivityPub for one node.
+type Federation struct {
+	cfg  Config
+	urls URLs
+	log  *slog.Logger
+}
+
+// New builds the federation side of a node.
+func New(cfg Config) *Federation {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger}
+}
+
+// URLs returns the URL scheme of this node's ActivityPub objects.
+func (f *Federation) URLs() URLs { return f.urls }

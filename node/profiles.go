@@ -1,0 +1,40 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
+)
+
+// profiles tells federation who its actors are, from the domain packages
+// that own them; federation itself imports no domain package.
+func profiles(pool *pgxpool.Pool, base *url.URL) federation.ProfileLookup {
+	return func(ctx context.Context, kind federation.Kind, username string) (federation.Profile, error) {
+		switch kind {
+		case federation.Organization:
+			o, err := issuer.OrganisationBySlug(ctx, pool, username)
+			if err != nil {
+				return federation.Profile{}, err
+			}
+			return federation.Profile{Name: o.Name, Summary: o.Description,
+				URL: base.JoinPath("orgs", o.Slug).String(), IconURL: o.ImageURL}, nil
+		case federation.Person:
+			u, err := account.UserByUsername(ctx, pool, username)
+			if err != nil {
+				return federation.Profile{}, err
+			}
+			name := u.Name
+			if name == "" {
+				name = u.Username
+			}
+			return federation.Profile{Name: name, URL: base.JoinPath("people", u.Username).String()}, nil
+		}
+		return federation.Profile{}, fmt.Errorf("no profile for %s actor %s", kind, username)
+	}
+}
