@@ -22,6 +22,8 @@ func (f *Federation) Routes(r chi.Router) {
 	r.Get("/.well-known/nodeinfo", f.nodeinfoIndex)
 	r.Get("/nodeinfo/{version:2\\.[01]}", f.nodeinfo)
 	r.Get("/actors/{username}", f.actor)
+	r.Post("/actors/{username}/inbox", f.inbox)
+	r.Post("/inbox", f.inbox)
 }
 
 // wantsActivityJSON reports whether the client asked for ActivityStreams

@@ -1,6 +1,8 @@
 package federation
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/url"
 	"strings"
 )
@@ -49,4 +51,11 @@ func (u URLs) UsernameOf(id string) string {
 		return ""
 	}
 	return name
+}
+
+// NewActivityID mints the id of a new activity by a local actor.
+func (u URLs) NewActivityID(username string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // never fails on Linux
+	return u.Actor(username) + "/activities/" + hex.EncodeToString(b)
 }

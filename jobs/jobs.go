@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/laurelnet/laurel/federation"
 )
 
 // Client is the River client type used throughout Laurel.
@@ -31,19 +33,44 @@ type Config struct {
 	// InsertOnly marks a client that only inserts jobs (admin commands): it
 	// registers workers for argument validation but works no queue.
 	InsertOnly bool
+	// Federation, when set, registers the delivery worker (also on
+	// insert-only clients, which must know the kind to insert it), adds
+	// the federation.DeliveryQueue queue, and hands the client to the
+	// Federation (Federation.SetJobs) so that Publish queues deliveries on
+	// it. Nil: no deliveries.
+	Federation *federation.Federation
+	// DeliveryMaxWorkers bounds how many deliveries run at once in this
+	// process; zero means 50. Each host gets at most
+	// federation.PerHostDeliveries of them.
+	DeliveryMaxWorkers int
 }
+
+// DefaultDeliveryMaxWorkers is the delivery queue's MaxWorkers when
+// Config.DeliveryMaxWorkers is zero.
+const DefaultDeliveryMaxWorkers = 50
 
 // NewClient builds the River client with every Laurel worker registered.
 func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
+	if cfg.Federation != nil {
+		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
+	}
 
 	rc := &river.Config{
-		Logger:  cfg.Logger,
-		Workers: workers,
+		Logger:      cfg.Logger,
+		Workers:     workers,
+		RetryPolicy: federation.RetryPolicy{},
 	}
 	if !cfg.InsertOnly {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}}
+		if cfg.Federation != nil {
+			n := cfg.DeliveryMaxWorkers
+			if n <= 0 {
+				n = DefaultDeliveryMaxWorkers
+			}
+			rc.Queues[federation.DeliveryQueue] = river.QueueConfig{MaxWorkers: n}
+		}
 		rc.FetchCooldown = cfg.FetchCooldown
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
@@ -54,6 +81,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {
 		return nil, fmt.Errorf("create River client: %w", err)
+	}
+	if cfg.Federation != nil {
+		cfg.Federation.SetJobs(client)
 	}
 	return client, nil
 }

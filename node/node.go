@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/migrations"
 	"github.com/laurelnet/laurel/web"
@@ -30,6 +31,9 @@ type Config struct {
 	DataDir     string // where the node keeps its files (and its embedded database)
 	DatabaseURL string // an existing PostgreSQL; empty runs the embedded one
 	PGBinDir    string // where the embedded PostgreSQL's binaries are; empty searches
+	// AllowIPs lists private networks outgoing requests may reach anyway
+	// (comma-separated CIDRs, e.g. 127.0.0.0/8 for nodes on loopback).
+	AllowIPs string
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
@@ -59,6 +63,7 @@ type Node struct {
 	listener net.Listener
 	db       *Database
 	river    *jobs.Client
+	egress   *egress.Client
 	http     *http.Server
 	baseURL  *url.URL
 	cancel   context.CancelFunc
@@ -103,7 +108,21 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		n.log.Info("migrated database", "river", res.River, "laurel", res.Laurel)
 	}
 
-	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20, FetchCooldown: 20 * time.Millisecond})
+	allow, err := egress.ParseAllow(cfg.AllowIPs)
+	if err != nil {
+		return nil, fmt.Errorf("--allow-ips: %w", err)
+	}
+	n.egress = egress.New(egress.Config{Allow: allow, UserAgent: "Laurel/" + cfg.Version + " (+" + n.baseURL.String() + ")"})
+	fed := federation.New(federation.Config{
+		Base:     n.baseURL,
+		Pool:     n.db.Pool,
+		Profiles: profiles(n.db.Pool, n.baseURL),
+		Logger:   cfg.Logger,
+		Version:  cfg.Version,
+		Client:   n.egress,
+	})
+	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
+		FetchCooldown: 20 * time.Millisecond, Federation: fed})
 	if err != nil {
 		return nil, err
 	}
@@ -115,13 +134,6 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	n.started.Store(true)
 
-	fed := federation.New(federation.Config{
-		Base:     n.baseURL,
-		Pool:     n.db.Pool,
-		Profiles: profiles(n.db.Pool, n.baseURL),
-		Logger:   cfg.Logger,
-		Version:  cfg.Version,
-	})
 	handler, err := web.New(runCtx, web.Deps{
 		Pool:         n.db.Pool,
 		River:        n.river,
@@ -202,6 +214,9 @@ func (n *Node) Stop(ctx context.Context) {
 	}
 	if n.cancel != nil {
 		n.cancel()
+	}
+	if n.egress != nil {
+		n.egress.CloseIdleConnections()
 	}
 	if n.db != nil {
 		if err := n.db.Close(ctx); err != nil {

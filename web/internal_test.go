@@ -54,7 +54,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var documented, served []string
 	for path, ops := range doc.Paths {
 		for method := range ops {
-			documented = append(documented, strings.ToUpper(method)+" /api/v1"+path)
+			switch method {
+			case "get", "post", "put", "patch", "delete":
+				documented = append(documented, strings.ToUpper(method)+" /api/v1"+path)
+			}
 		}
 	}
 	err = chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"riverqueue.com/riverui"
 
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/jobs"
 )
 
@@ -38,8 +39,9 @@ type Deps struct {
 	// Ready reports whether the node can serve: database reachable, queue
 	// running. /readyz answers 503 while it returns an error.
 	Ready func(ctx context.Context) error
-	// Federation adds the ActivityPub endpoints (WebFinger, actors, ...).
-	Federation interface{ Routes(chi.Router) }
+	// Federation serves the ActivityPub endpoints (WebFinger, actors,
+	// inboxes) and does the federated work the API asks for.
+	Federation *federation.Federation
 }
 
 // Server is the HTTP side of a node.
@@ -116,6 +118,13 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.authenticate)
 			r.Use(s.requireUserAPI)
 			r.Get("/me", s.apiMe)
+			r.Route("/orgs/{slug}", func(r chi.Router) {
+				r.Post("/following", s.apiFollow)
+				r.Get("/following", s.apiFollows(false))
+				r.Get("/followers", s.apiFollows(true))
+				r.Post("/posts", s.apiPost)
+				r.Get("/inbox", s.apiInbox)
+			})
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusNotFound, "", "no such API endpoint")

@@ -14,6 +14,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	baseURL := fs.String("base-url", "", "public URL of the node (default http://LISTEN)")
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
+	allowIPs := fs.String("allow-ips", "", "private networks outgoing requests may reach, comma-separated CIDRs (e.g. 127.0.0.0/8 for test nodes on loopback)")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
 	return func(ctx context.Context, e *env) error {
 		n, err := node.Start(ctx, node.Config{
@@ -22,6 +23,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			DataDir:         e.common.data,
 			DatabaseURL:     e.common.databaseURL,
 			PGBinDir:        e.common.pgBinDir,
+			AllowIPs:        *allowIPs,
 			MaxBodyBytes:    *maxBody,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,

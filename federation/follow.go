@@ -1,0 +1,204 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/problem"
+)
+
+// asPublic is the ActivityStreams collection of everyone.
+const asPublic = "https://www.w3.org/ns/activitystreams#Public"
+
+// asContext is the JSON-LD context of the activities we write.
+const asContext = "https://www.w3.org/ns/activitystreams"
+
+// receiveFollow records a remote actor's Follow of one of ours and, unless
+// our actor approves followers by hand, accepts it at once. A repeated
+// Follow of an accepted follow is accepted again (Mastodon re-sends Follows
+// to repair state), with the new Follow's id.
+func (f *Federation) receiveFollow(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
+	name := f.urls.UsernameOf(act.object)
+	if name == "" {
+		return "ignored: not one of our actors", nil
+	}
+	local, err := ActorByUsername(ctx, tx, name)
+	if problem.Is(err, problem.NotFound) {
+		return "ignored: no such actor", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	state := "accepted"
+	if local.ManuallyApprovesFollowers {
+		state = "pending"
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO follow (follow_id, follower, followee, state) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (follower, followee) DO UPDATE SET follow_id = excluded.follow_id, updated_at = now(),
+			state = CASE WHEN follow.state = 'accepted' THEN 'accepted' ELSE excluded.state END
+		RETURNING state`, act.id, act.actor, act.object, state).Scan(&state)
+	if err != nil {
+		return "", fmt.Errorf("record follow %s: %w", act.id, err)
+	}
+	if state != "accepted" {
+		return "follow pending approval", nil
+	}
+	return "follow accepted", f.answerFollow(ctx, tx, name, act.doc, "Accept")
+}
+
+// answerFollow sends Accept or Reject of a Follow to its actor, with the
+// Follow embedded, which is how Mastodon and GoToSocial match it.
+func (f *Federation) answerFollow(ctx context.Context, tx pgx.Tx, username string, follow map[string]any, answer string) error {
+	follower := str(follow, "actor")
+	ra, err := f.RemoteActor(ctx, follower, false)
+	if err != nil {
+		return fmt.Errorf("find inbox of %s: %w", follower, err)
+	}
+	doc := map[string]any{
+		"@context": asContext,
+		"id":       f.urls.NewActivityID(username),
+		"type":     answer,
+		"actor":    f.urls.Actor(username),
+		"object":   follow,
+	}
+	_, err = f.Publish(ctx, tx, username, doc, false, []string{ra.Inbox})
+	return err
+}
+
+// receiveFollowAnswer applies a remote actor's Accept or Reject of one of
+// our Follows. Only the followee may answer.
+func receiveFollowAnswer(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
+	state := "accepted"
+	if act.typ == "Reject" {
+		state = "rejected"
+	}
+	tag, err := tx.Exec(ctx, `UPDATE follow SET state = $1, updated_at = now() WHERE follow_id = $2 AND followee = $3`,
+		state, act.object, act.actor)
+	if err != nil {
+		return "", fmt.Errorf("apply %s of %s: %w", act.typ, act.object, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "ignored: no such follow", nil
+	}
+	return "follow " + state, nil
+}
+
+// receiveUndo applies Undo{Follow}: the follower stops following.
+func receiveUndo(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
+	inner, _ := act.doc["object"].(map[string]any)
+	if inner != nil && str(inner, "type") != "Follow" {
+		return "ignored", nil
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM follow WHERE follower = $1 AND (follow_id = $2 OR followee = $3)`,
+		act.actor, act.object, str(inner, "object"))
+	if err != nil {
+		return "", fmt.Errorf("undo follow %s: %w", act.object, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "ignored: no such follow", nil
+	}
+	return "unfollowed", nil
+}
+
+// Follow is one follow relation as the API lists it.
+type Follow struct {
+	Actor     string    `json:"actor"` // the other side
+	State     string    `json:"state"` // pending, accepted or rejected
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Following lists whom a local actor follows (followers=false) or who
+// follows it (followers=true), newest first, a page at a time.
+func (f *Federation) Following(ctx context.Context, username string, followers bool, limit, offset int) ([]Follow, error) {
+	self := f.urls.Actor(username)
+	q := `SELECT followee, state, updated_at FROM follow WHERE follower = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`
+	if followers {
+		q = `SELECT follower, state, updated_at FROM follow WHERE followee = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`
+	}
+	rows, err := f.cfg.Pool.Query(ctx, q, self, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("list follows of %s: %w", username, err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Follow])
+	if err != nil {
+		return nil, fmt.Errorf("list follows of %s: %w", username, err)
+	}
+	return list, nil
+}
+
+// FollowRemote makes a local actor follow target (acct:name@host, name@host
+// or an actor URL): resolve it, record the follow as pending and send the
+// Follow, in one transaction.
+func (f *Federation) FollowRemote(ctx context.Context, username, target string) (Follow, error) {
+	id, err := f.resolve(ctx, target)
+	if err != nil {
+		return Follow{}, err
+	}
+	if name := f.urls.UsernameOf(id); name != "" {
+		return Follow{}, problem.Invalidf("target", "%s is on this node; local follows are not supported yet", target)
+	}
+	ra, err := f.RemoteActor(ctx, id, false)
+	if err != nil {
+		return Follow{}, problem.Invalidf("target", "cannot reach %s: %v", id, err)
+	}
+	self := f.urls.Actor(username)
+	out := Follow{Actor: ra.ID, State: "pending", UpdatedAt: time.Now()}
+	err = pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
+		followID := f.urls.NewActivityID(username)
+		var state string
+		err := tx.QueryRow(ctx, `INSERT INTO follow (follow_id, follower, followee, state) VALUES ($1, $2, $3, 'pending')
+			ON CONFLICT (follower, followee) DO UPDATE SET updated_at = now(),
+				follow_id = CASE WHEN follow.state = 'accepted' THEN follow.follow_id ELSE excluded.follow_id END,
+				state = CASE WHEN follow.state = 'accepted' THEN 'accepted' ELSE 'pending' END
+			RETURNING follow_id, state`, followID, self, ra.ID).Scan(&followID, &state)
+		if err != nil {
+			return fmt.Errorf("record follow of %s: %w", ra.ID, err)
+		}
+		out.State = state
+		if state == "accepted" {
+			return nil // already following: nothing to send
+		}
+		doc := map[string]any{"@context": asContext, "id": followID, "type": "Follow", "actor": self, "object": ra.ID}
+		_, err = f.Publish(ctx, tx, username, doc, false, []string{ra.Inbox})
+		return err
+	})
+	return out, err
+}
+
+// resolve turns a handle or URL into an actor id, through WebFinger for
+// handles.
+func (f *Federation) resolve(ctx context.Context, target string) (string, error) {
+	target = strings.TrimSpace(target)
+	if hostOf(target) != "" {
+		return target, nil
+	}
+	handle := strings.TrimPrefix(strings.TrimPrefix(target, "acct:"), "@")
+	name, host, ok := strings.Cut(handle, "@")
+	if !ok || name == "" || host == "" || strings.ContainsAny(host, "/?#@") {
+		return "", problem.Invalidf("target", "must be acct:name@host, name@host or an actor URL")
+	}
+	scheme := f.cfg.Base.Scheme // a node on plain http is a test or LAN node: its peers are too
+	wf := scheme + "://" + host + "/.well-known/webfinger?resource=acct:" + handle
+	body, resp, err := f.cfg.Client.Get(ctx, wf, "application/jrd+json, application/json")
+	if err != nil {
+		return "", problem.Invalidf("target", "cannot look up %s: %v", handle, err)
+	}
+	if resp.StatusCode != 200 {
+		return "", problem.Invalidf("target", "%s: WebFinger answered %s", handle, resp.Status)
+	}
+	var doc jrd
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", problem.Invalidf("target", "%s: bad WebFinger answer: %v", handle, err)
+	}
+	for _, l := range doc.Links {
+		if l.Rel == "self" && (l.Type == ActivityJSON || strings.HasPrefix(l.Type, "application/ld+json")) && hostOf(l.Href) != "" {
+			return l.Href, nil
+		}
+	}
+	return "", problem.Invalidf("target", "%s has no ActivityPub actor", handle)
+}

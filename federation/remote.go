@@ -1,0 +1,219 @@
+package federation
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/federation/signature"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// RemoteActor is what we keep of an actor on another server.
+type RemoteActor struct {
+	ID           string
+	Host         string
+	Username     string
+	Inbox        string
+	SharedInbox  string
+	KeyID        string
+	PublicKeyPEM string
+	FetchedAt    time.Time
+}
+
+// refetchAfter bounds how often one actor is refetched to pick up a
+// rotated key: a peer cannot make us fetch in a loop by sending bad
+// signatures.
+const refetchAfter = time.Minute
+
+// acceptActivity is the Accept header of our fetches.
+const acceptActivity = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+
+// fetch GETs a remote document, signed by the instance actor (GoToSocial
+// and Mastodon in authorized-fetch mode refuse unsigned GETs). Our own
+// instance actor is always served unsigned, which is what stops two nodes
+// from fetching each other's keys forever.
+func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, error) {
+	host := hostOf(rawURL)
+	if host == "" {
+		return nil, problem.Invalidf("", "%q is not an http(s) URL", rawURL)
+	}
+	if blocked, err := domainBlocked(ctx, f.cfg.Pool, host); err != nil {
+		return nil, err
+	} else if blocked {
+		return nil, problem.Forbiddenf("%s is blocked on this node", host)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	req.Header.Set("Accept", acceptActivity)
+	key, err := SigningKey(ctx, f.cfg.Pool, InstanceUsername)
+	if err != nil {
+		return nil, err
+	}
+	if err := signature.SignRequest(req, f.urls.KeyID(InstanceUsername), key, nil, time.Now()); err != nil {
+		return nil, fmt.Errorf("sign fetch of %s: %w", rawURL, err)
+	}
+	resp, err := f.cfg.Client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch %s: %s", rawURL, resp.Status)
+	}
+	var doc map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("fetch %s: not a JSON object: %w", rawURL, err)
+	}
+	return doc, nil
+}
+
+// RemoteActor returns the actor with this id, from the cache or, when
+// missing or refresh is asked (and the copy is older than refetchAfter),
+// fetched from its server.
+func (f *Federation) RemoteActor(ctx context.Context, id string, refresh bool) (RemoteActor, error) {
+	cached, err := remoteActor(ctx, f.cfg.Pool, "id", id)
+	if err == nil && (!refresh || time.Since(cached.FetchedAt) < refetchAfter) {
+		return cached, nil
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return RemoteActor{}, err
+	}
+	doc, err := f.fetch(ctx, id)
+	if err != nil {
+		return RemoteActor{}, err
+	}
+	a, err := parseRemoteActor(id, doc)
+	if err != nil {
+		return RemoteActor{}, err
+	}
+	return a, storeRemoteActor(ctx, f.cfg.Pool, a, doc)
+}
+
+// remoteActor reads the cache by id or key_id.
+func remoteActor(ctx context.Context, db DB, column, value string) (RemoteActor, error) {
+	var a RemoteActor
+	err := db.QueryRow(ctx, `SELECT id, host, username, inbox, shared_inbox, key_id, public_key_pem, fetched_at
+		FROM remote_actor WHERE `+column+` = $1`, value).
+		Scan(&a.ID, &a.Host, &a.Username, &a.Inbox, &a.SharedInbox, &a.KeyID, &a.PublicKeyPEM, &a.FetchedAt)
+	return a, err
+}
+
+func storeRemoteActor(ctx context.Context, db DB, a RemoteActor, doc map[string]any) error {
+	_, err := db.Exec(ctx, `INSERT INTO remote_actor (id, host, username, inbox, shared_inbox, key_id, public_key_pem, document, fetched_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+		ON CONFLICT (id) DO UPDATE SET host = excluded.host, username = excluded.username, inbox = excluded.inbox,
+			shared_inbox = excluded.shared_inbox, key_id = excluded.key_id, public_key_pem = excluded.public_key_pem,
+			document = excluded.document, fetched_at = now()`,
+		a.ID, a.Host, a.Username, a.Inbox, a.SharedInbox, a.KeyID, a.PublicKeyPEM, doc)
+	if err != nil {
+		return fmt.Errorf("store remote actor %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// parseRemoteActor checks an actor document fetched from id: it must claim
+// that id (so a server cannot pass off another's actor), have an inbox on
+// its own host, and a public key owned by itself.
+func parseRemoteActor(id string, doc map[string]any) (RemoteActor, error) {
+	a := RemoteActor{ID: str(doc, "id"), Host: hostOf(id), Username: str(doc, "preferredUsername"), Inbox: str(doc, "inbox")}
+	if a.ID != id {
+		return RemoteActor{}, problem.Invalidf("id", "actor fetched from %s claims id %q", id, a.ID)
+	}
+	if hostOf(a.Inbox) != a.Host {
+		return RemoteActor{}, problem.Invalidf("inbox", "actor %s has inbox %q on another host", id, a.Inbox)
+	}
+	if ep, ok := doc["endpoints"].(map[string]any); ok {
+		if shared := str(ep, "sharedInbox"); hostOf(shared) == a.Host {
+			a.SharedInbox = shared
+		}
+	}
+	key, _ := doc["publicKey"].(map[string]any)
+	if list, ok := doc["publicKey"].([]any); ok && len(list) > 0 {
+		key, _ = list[0].(map[string]any)
+	}
+	a.KeyID, a.PublicKeyPEM = str(key, "id"), str(key, "publicKeyPem")
+	if owner := str(key, "owner"); owner != id || hostOf(a.KeyID) != a.Host {
+		return RemoteActor{}, problem.Invalidf("publicKey", "actor %s has no key of its own", id)
+	}
+	if _, err := signature.ParsePublicKey(a.PublicKeyPEM); err != nil {
+		return RemoteActor{}, problem.Invalidf("publicKey", "actor %s: %v", id, err)
+	}
+	return a, nil
+}
+
+// str reads a string property of a JSON object, or the id of an embedded
+// object ({"id": ...}), which ActivityStreams allows in place of a link.
+func str(m map[string]any, key string) string {
+	switch v := m[key].(type) {
+	case string:
+		return v
+	case map[string]any:
+		if id, ok := v["id"].(string); ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// lookupKey finds the public key behind a keyId for signature.Verify: our
+// own actors' keys from the actor table, remote ones from the cache or
+// their server.
+func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+	if name := f.urls.UsernameOf(strings.SplitN(keyID, "#", 2)[0]); name != "" {
+		a, err := ActorByUsername(ctx, f.cfg.Pool, name)
+		if err != nil {
+			return nil, "", err
+		}
+		return publicKey(a.PublicKeyPEM, f.urls.Actor(name))
+	}
+	a, err := remoteActor(ctx, f.cfg.Pool, "key_id", keyID)
+	if err == nil && !refresh {
+		return publicKey(a.PublicKeyPEM, a.ID)
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", err
+	}
+	// Mastodon's key ids are the actor id with a fragment; others serve
+	// the key as its own document, with an owner.
+	owner := strings.SplitN(keyID, "#", 2)[0]
+	if err == nil {
+		owner = a.ID
+	} else if !strings.Contains(keyID, "#") {
+		doc, err := f.fetch(ctx, keyID)
+		if err != nil {
+			return nil, "", err
+		}
+		if o := str(doc, "owner"); o != "" {
+			owner = o
+		}
+	}
+	if hostOf(owner) != hostOf(keyID) {
+		return nil, "", problem.Invalidf("keyId", "key %s is owned by %s on another host", keyID, owner)
+	}
+	fresh, err := f.RemoteActor(ctx, owner, true)
+	if err != nil {
+		return nil, "", err
+	}
+	if fresh.KeyID != keyID {
+		return nil, "", problem.Invalidf("keyId", "actor %s does not publish key %s", owner, keyID)
+	}
+	return publicKey(fresh.PublicKeyPEM, fresh.ID)
+}
+
+func publicKey(pem, owner string) (*rsa.PublicKey, string, error) {
+	key, err := signature.ParsePublicKey(pem)
+	if err != nil {
+		return nil, "", fmt.Errorf("key of %s: %w", owner, err)
+	}
+	return key, owner, nil
+}

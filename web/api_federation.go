@@ -1,0 +1,150 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// memberOrganisation returns the organisation of the {slug} in the path if
+// the caller may act for it: its admins and staff, and node admins.
+func (s *Server) memberOrganisation(r *http.Request) (issuer.Organisation, error) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		return issuer.Organisation{}, err
+	}
+	u, _ := currentUser(r)
+	if u.NodeAdmin {
+		return o, nil
+	}
+	ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
+	if err != nil {
+		return issuer.Organisation{}, err
+	}
+	for _, m := range ms {
+		if m.OrganisationID == o.ID {
+			return o, nil
+		}
+	}
+	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
+}
+
+// page reads limit (1-100, default 20) and offset from the query.
+func page(r *http.Request) (limit, offset int, err error) {
+	limit, offset = 20, 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
+			return 0, 0, problem.Invalidf("limit", "must be a number from 1 to 100")
+		}
+	}
+	if v := r.URL.Query().Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, problem.Invalidf("offset", "must be a number from 0")
+		}
+	}
+	return limit, offset, nil
+}
+
+// listResponse is the body of every list endpoint.
+type listResponse[T any] struct {
+	Items []T `json:"items"`
+}
+
+// items wraps a list, keeping an empty one an empty JSON array, not null.
+func items[T any](list []T) listResponse[T] {
+	if list == nil {
+		list = []T{}
+	}
+	return listResponse[T]{Items: list}
+}
+
+func (s *Server) apiFollow(w http.ResponseWriter, r *http.Request) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Target string `json:"target"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Target == "" {
+		s.fail(w, r, problem.Invalidf("target", "is required: acct:name@host or an actor URL"))
+		return
+	}
+	f, err := s.deps.Federation.FollowRemote(r.Context(), o.Slug, in.Target)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, f)
+}
+
+func (s *Server) apiFollows(followers bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, err := s.memberOrganisation(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		limit, offset, err := page(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		list, err := s.deps.Federation.Following(r.Context(), o.Slug, followers, limit, offset)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, items(list))
+	}
+}
+
+func (s *Server) apiPost(w http.ResponseWriter, r *http.Request) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Content string `json:"content"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := s.deps.Federation.Post(r.Context(), o.Slug, in.Content)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+}
+
+func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, offset, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.deps.Federation.Inbox(r.Context(), o.Slug, limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
