@@ -54,6 +54,10 @@ type Config struct {
 	Client *egress.Client
 	// Jobs queues deliveries inside the caller's transaction.
 	Jobs Inserter
+	// AuthorizedFetch requires signed GETs for actor documents and
+	// collections (the instance actor excepted, so peers can always fetch
+	// the key that verifies our own signed fetches).
+	AuthorizedFetch bool
 }
 
 // Inserter queues River jobs inside a transaction; *jobs.Client (River's

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -201,4 +202,81 @@ func (f *Federation) resolve(ctx context.Context, target string) (string, error)
 		}
 	}
 	return "", problem.Invalidf("target", "%s has no ActivityPub actor", handle)
+}
+
+// SetManualApproval sets whether a local actor approves followers by hand.
+func SetManualApproval(ctx context.Context, db DB, username string, manual bool) error {
+	tag, err := db.Exec(ctx, `UPDATE actor SET manually_approves_followers = $2 WHERE username = $1`, username, manual)
+	if err != nil {
+		return fmt.Errorf("set follower approval of %s: %w", username, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return problem.NotFoundf("no actor %q on this node", username)
+	}
+	return nil
+}
+
+// AnswerFollower accepts or rejects a pending follow of a local actor by a
+// remote one, telling the follower. Answering a follow that is no longer
+// pending is a Conflict.
+func (f *Federation) AnswerFollower(ctx context.Context, username, follower string, accept bool) (Follow, error) {
+	self := f.urls.Actor(username)
+	state, answer := "rejected", "Reject"
+	if accept {
+		state, answer = "accepted", "Accept"
+	}
+	out := Follow{Actor: follower, State: state, UpdatedAt: time.Now()}
+	err := pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
+		var followID string
+		var doc map[string]any
+		err := tx.QueryRow(ctx, `UPDATE follow SET state = $3, updated_at = now()
+			WHERE follower = $1 AND followee = $2 AND state = 'pending'
+			RETURNING follow_id`, follower, self, state).Scan(&followID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem.Conflictf("actor", "%s has no pending follow of %s", follower, username)
+		}
+		if err != nil {
+			return fmt.Errorf("answer follow of %s by %s: %w", username, follower, err)
+		}
+		// The Follow as received, so the answer embeds exactly what the
+		// follower sent.
+		err = tx.QueryRow(ctx, `SELECT document FROM inbox_activity WHERE activity_id = $1`, followID).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			doc = map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}
+		} else if err != nil {
+			return fmt.Errorf("find follow %s: %w", followID, err)
+		}
+		return f.answerFollow(ctx, tx, username, doc, answer)
+	})
+	if err != nil {
+		return Follow{}, err
+	}
+	return out, nil
+}
+
+// Unfollow makes a local actor stop following a remote one: the follow is
+// removed and Undo{Follow} sent, in one transaction.
+func (f *Federation) Unfollow(ctx context.Context, username, target string) error {
+	self := f.urls.Actor(username)
+	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
+		var followID string
+		err := tx.QueryRow(ctx, `DELETE FROM follow WHERE follower = $1 AND followee = $2 RETURNING follow_id`,
+			self, target).Scan(&followID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem.NotFoundf("%s does not follow %s", username, target)
+		}
+		if err != nil {
+			return fmt.Errorf("unfollow %s: %w", target, err)
+		}
+		ra, err := f.RemoteActor(ctx, target, false)
+		if err != nil {
+			return fmt.Errorf("find inbox of %s: %w", target, err)
+		}
+		undo := map[string]any{
+			"@context": asContext, "id": f.urls.NewActivityID(username), "type": "Undo", "actor": self,
+			"object": map[string]any{"id": followID, "type": "Follow", "actor": self, "object": target},
+		}
+		_, err = f.Publish(ctx, tx, username, undo, false, []string{ra.Inbox})
+		return err
+	})
 }

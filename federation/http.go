@@ -23,6 +23,9 @@ func (f *Federation) Routes(r chi.Router) {
 	r.Get("/nodeinfo/{version:2\\.[01]}", f.nodeinfo)
 	r.Get("/actors/{username}", f.actor)
 	r.Post("/actors/{username}/inbox", f.inbox)
+	r.Get("/actors/{username}/outbox", f.collection("outbox"))
+	r.Get("/actors/{username}/followers", f.collection("followers"))
+	r.Get("/actors/{username}/following", f.collection("following"))
 	r.Post("/inbox", f.inbox)
 }
 
@@ -86,6 +89,9 @@ func (f *Federation) actor(w http.ResponseWriter, r *http.Request) {
 	if !wantsActivityJSON(r) && p.URL != "" {
 		w.Header().Set("Vary", "Accept")
 		http.Redirect(w, r, p.URL, http.StatusSeeOther)
+		return
+	}
+	if f.cfg.AuthorizedFetch && a.Kind != Application && !f.signedFetch(w, r) {
 		return
 	}
 	doc, err := actorDocument(f.urls, a, p)

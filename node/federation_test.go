@@ -23,6 +23,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // peer is a running node with one organisation and an API token of a
 // member of it.
 type peer struct {
+	cfg   node.Config
 	node  *node.Node
 	pool  *pgxpool.Pool // the node's database, for checks and for signing as its actors
 	base  string
@@ -37,13 +38,13 @@ func startPeer(t *testing.T, ip, org, country string) *peer {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := testkit.DatabaseURL(t)
-	n, err := node.Start(ctx, node.Config{
+	p := &peer{cfg: node.Config{
 		Listen: ip + ":0", DataDir: t.TempDir(), DatabaseURL: dbURL, AllowIPs: "127.0.0.0/8", Version: "test",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop(context.Background()) })
+	}}
+	p.start(t)
+	n := p.node
+	// Restarts keep the address, since ids and handles contain it.
+	p.cfg.Listen = n.Addr().String()
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +65,24 @@ func startPeer(t *testing.T, ip, org, country string) *peer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &peer{node: n, pool: pool, base: n.BaseURL().String(), org: org, token: token}
+	p.pool, p.base, p.org, p.token = pool, n.BaseURL().String(), org, token
+	return p
 }
+
+// start starts (or restarts) the peer's node on its database.
+func (p *peer) start(t *testing.T) {
+	t.Helper()
+	n, err := node.Start(context.Background(), p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.node = n
+	t.Cleanup(func() { n.Stop(context.Background()) })
+}
+
+// stop stops the peer's node, as a crash of the process would, minus the
+// crash: what is in the database stays.
+func (p *peer) stop() { p.node.Stop(context.Background()) }
 
 // api calls the peer's JSON API and decodes the answer into out.
 func (p *peer) api(t *testing.T, method, path string, in, out any) int {
@@ -180,4 +197,159 @@ func TestFollowAndPost(t *testing.T) {
 	if creates != 1 {
 		t.Fatalf("A's inbox has %d Creates, want exactly 1: %+v", creates, got)
 	}
+}
+
+// follow makes a follow b and waits until b accepted.
+func follow(t *testing.T, a, b *peer) {
+	t.Helper()
+	target := "acct:" + b.org + "@" + b.node.BaseURL().Host
+	if status := a.api(t, "POST", "/following", map[string]string{"target": target}, nil); status != http.StatusAccepted {
+		t.Fatalf("follow = %d", status)
+	}
+	eventually(t, a.org+" follows "+b.org, func() bool {
+		var list follows
+		a.api(t, "GET", "/following", nil, &list)
+		return len(list.Items) == 1 && list.Items[0].State == "accepted"
+	})
+}
+
+// creates counts the Create activities in a peer's inbox listing.
+func creates(t *testing.T, p *peer) int {
+	t.Helper()
+	var got inbox
+	p.api(t, "GET", "/inbox", nil, &got)
+	n := 0
+	for _, item := range got.Items {
+		if item.Type == "Create" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDeliverySurvivesDowntime: B posts while A is down; B itself restarts
+// with the delivery still pending; once both are back the post arrives,
+// exactly once. Nothing is lost because the delivery is a River job in B's
+// database, written with the post.
+func TestDeliverySurvivesDowntime(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	follow(t, a, b)
+
+	a.stop()
+	if status := b.api(t, "POST", "/posts", map[string]string{"content": "Posted while alpha was down."}, nil); status != http.StatusCreated {
+		t.Fatalf("post = %d", status)
+	}
+	ctx := context.Background()
+	eventually(t, "the first delivery attempt failed", func() bool {
+		var attempts int
+		err := b.pool.QueryRow(ctx, `SELECT coalesce(max(attempts), 0) FROM delivery WHERE state = 'pending'`).Scan(&attempts)
+		return err == nil && attempts >= 1
+	})
+	b.stop() // the sender restarts mid-delivery, too
+	a.start(t)
+	b.start(t)
+	// The retry comes after River's backoff (15-30 s after the first try).
+	deadline := time.Now().Add(60 * time.Second)
+	for creates(t, a) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the post never arrived")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := creates(t, a); n != 1 {
+		t.Fatalf("alpha's inbox has %d Creates, want exactly 1", n)
+	}
+	var state string
+	if err := b.pool.QueryRow(ctx, `SELECT state FROM delivery`).Scan(&state); err != nil || state != "delivered" {
+		t.Fatalf("delivery state %q, %v; want delivered", state, err)
+	}
+}
+
+// TestManualApprovalUnfollowAndCollections: B approves followers by hand;
+// A's follow waits until B accepts it; the public collections show the
+// follow and B's public post; A unfollows and B's followers are empty.
+func TestManualApprovalUnfollowAndCollections(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	aActor, bActor := a.base+"/actors/alpha", b.base+"/actors/beta"
+	if status := b.api(t, "PUT", "/federation", map[string]bool{"manually_approves_followers": true}, nil); status != 200 {
+		t.Fatalf("settings = %d", status)
+	}
+	if status := a.api(t, "POST", "/following", map[string]string{"target": bActor}, nil); status != http.StatusAccepted {
+		t.Fatalf("follow = %d", status)
+	}
+	eventually(t, "B sees a pending follower", func() bool {
+		var list follows
+		b.api(t, "GET", "/followers", nil, &list)
+		return len(list.Items) == 1 && list.Items[0].Actor == aActor && list.Items[0].State == "pending"
+	})
+	var list follows
+	a.api(t, "GET", "/following", nil, &list)
+	if len(list.Items) != 1 || list.Items[0].State != "pending" {
+		t.Fatalf("A's following before approval: %+v", list)
+	}
+	if status := b.api(t, "POST", "/followers/accept", map[string]string{"actor": aActor}, nil); status != 200 {
+		t.Fatalf("accept = %d", status)
+	}
+	if status := b.api(t, "POST", "/followers/accept", map[string]string{"actor": aActor}, nil); status != http.StatusConflict {
+		t.Fatalf("accepting twice = %d, want 409", status)
+	}
+	eventually(t, "A's follow accepted", func() bool {
+		var list follows
+		a.api(t, "GET", "/following", nil, &list)
+		return len(list.Items) == 1 && list.Items[0].State == "accepted"
+	})
+	if status := b.api(t, "POST", "/posts", map[string]string{"content": "Hello followers"}, nil); status != http.StatusCreated {
+		t.Fatalf("post = %d", status)
+	}
+
+	// The public collections, as any server reads them.
+	collection := func(url string) map[string]any {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Accept", "application/activity+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var doc map[string]any
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&doc) != nil {
+			t.Fatalf("GET %s = %d", url, resp.StatusCode)
+		}
+		return doc
+	}
+	followers := collection(bActor + "/followers")
+	if followers["type"] != "OrderedCollection" || followers["totalItems"] != 1.0 || followers["first"] != bActor+"/followers?page=1" {
+		t.Fatalf("followers collection: %v", followers)
+	}
+	page := collection(bActor + "/followers?page=1")
+	if items, _ := page["orderedItems"].([]any); len(items) != 1 || items[0] != aActor || page["partOf"] != bActor+"/followers" {
+		t.Fatalf("followers page: %v", page)
+	}
+	outbox := collection(bActor + "/outbox?page=1")
+	items, _ := outbox["orderedItems"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("outbox page has %d items, want the one public post (Accepts are not public): %v", len(items), outbox)
+	}
+	if first, _ := items[0].(map[string]any); first["type"] != "Create" {
+		t.Fatalf("outbox item: %v", items[0])
+	}
+
+	req, _ := http.NewRequest("DELETE", a.base+"/api/v1/orgs/alpha/following?target="+bActor, nil)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("unfollow = %d", resp.StatusCode)
+	}
+	eventually(t, "B lost its follower", func() bool {
+		var list follows
+		b.api(t, "GET", "/followers", nil, &list)
+		return len(list.Items) == 0
+	})
 }

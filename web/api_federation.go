@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 )
@@ -147,4 +148,77 @@ func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiUnfollow(w http.ResponseWriter, r *http.Request) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	target := r.URL.Query().Get("target")
+	if target == "" {
+		s.fail(w, r, problem.Invalidf("target", "is required: the id of the followed actor"))
+		return
+	}
+	if err := s.deps.Federation.Unfollow(r.Context(), o.Slug, target); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiAnswerFollower accepts or rejects a pending follower.
+func (s *Server) apiAnswerFollower(accept bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, err := s.memberOrganisation(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var in struct {
+			Actor string `json:"actor"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if in.Actor == "" {
+			s.fail(w, r, problem.Invalidf("actor", "is required: the id of the follower"))
+			return
+		}
+		f, err := s.deps.Federation.AnswerFollower(r.Context(), o.Slug, in.Actor, accept)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, f)
+	}
+}
+
+// federationSettings are an organisation's federation settings.
+type federationSettings struct {
+	ManuallyApprovesFollowers *bool `json:"manually_approves_followers"`
+}
+
+func (s *Server) apiFederationSettings(w http.ResponseWriter, r *http.Request) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in federationSettings
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.ManuallyApprovesFollowers == nil {
+		s.fail(w, r, problem.Invalidf("manually_approves_followers", "is required: true or false"))
+		return
+	}
+	if err := federation.SetManualApproval(r.Context(), s.deps.Pool, o.Slug, *in.ManuallyApprovesFollowers); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
 }

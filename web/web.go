@@ -121,7 +121,11 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Route("/orgs/{slug}", func(r chi.Router) {
 				r.Post("/following", s.apiFollow)
 				r.Get("/following", s.apiFollows(false))
+				r.Delete("/following", s.apiUnfollow)
 				r.Get("/followers", s.apiFollows(true))
+				r.Post("/followers/accept", s.apiAnswerFollower(true))
+				r.Post("/followers/reject", s.apiAnswerFollower(false))
+				r.Put("/federation", s.apiFederationSettings)
 				r.Post("/posts", s.apiPost)
 				r.Get("/inbox", s.apiInbox)
 			})
