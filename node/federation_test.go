@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/node"
 	"github.com/laurelnet/laurel/testkit"
@@ -34,13 +35,16 @@ type peer struct {
 // startPeer starts a node on the loopback address ip (distinct addresses,
 // as GoToSocial ignores shared inboxes on single-label hosts), with its own
 // database, allowed to federate with other loopback nodes.
-func startPeer(t *testing.T, ip, org, country string) *peer {
+func startPeer(t *testing.T, ip, org, country string, options ...func(*node.Config)) *peer {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := testkit.DatabaseURL(t)
 	p := &peer{cfg: node.Config{
 		Listen: ip + ":0", DataDir: t.TempDir(), DatabaseURL: dbURL, AllowIPs: "127.0.0.0/8", Version: "test",
 	}}
+	for _, o := range options {
+		o(&p.cfg)
+	}
 	p.start(t)
 	n := p.node
 	// Restarts keep the address, since ids and handles contain it.
@@ -352,4 +356,36 @@ func TestManualApprovalUnfollowAndCollections(t *testing.T) {
 		b.api(t, "GET", "/followers", nil, &list)
 		return len(list.Items) == 0
 	})
+}
+
+// TestAuthorizedFetch: a node that requires signed GETs refuses anonymous
+// reads of its actors, serves its instance actor to anyone (so peers can
+// verify its own signed fetches), and still federates with a node that
+// signs its fetches.
+func TestAuthorizedFetch(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE", func(c *node.Config) { c.AuthorizedFetch = true })
+	get := func(url string) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Accept", "application/activity+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for url, want := range map[string]int{
+		b.base + "/actors/beta":                                                       401,
+		b.base + "/actors/beta/followers":                                             401,
+		b.base + "/actors/beta/outbox?page=1":                                         401,
+		b.base + "/actors/" + federation.InstanceUsername:                             200,
+		b.base + "/.well-known/webfinger?resource=acct:beta@" + b.node.BaseURL().Host: 200,
+	} {
+		if got := get(url); got != want {
+			t.Errorf("unsigned GET %s = %d, want %d", url, got, want)
+		}
+	}
+	// A follows B: B fetches A's actor, A fetches B's, both signed.
+	follow(t, a, b)
 }

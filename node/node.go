@@ -34,6 +34,9 @@ type Config struct {
 	// AllowIPs lists private networks outgoing requests may reach anyway
 	// (comma-separated CIDRs, e.g. 127.0.0.0/8 for nodes on loopback).
 	AllowIPs string
+	// AuthorizedFetch requires signed GETs for actor documents and
+	// collections, as Mastodon's secure mode and GoToSocial do.
+	AuthorizedFetch bool
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
@@ -120,6 +123,8 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Logger:   cfg.Logger,
 		Version:  cfg.Version,
 		Client:   n.egress,
+
+		AuthorizedFetch: cfg.AuthorizedFetch,
 	})
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, Federation: fed})

@@ -15,6 +15,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	baseURL := fs.String("base-url", "", "public URL of the node (default http://LISTEN)")
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
 	allowIPs := fs.String("allow-ips", "", "private networks outgoing requests may reach, comma-separated CIDRs (e.g. 127.0.0.0/8 for test nodes on loopback)")
+	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs for actor documents and collections")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
 	return func(ctx context.Context, e *env) error {
 		n, err := node.Start(ctx, node.Config{
@@ -24,6 +25,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			DatabaseURL:     e.common.databaseURL,
 			PGBinDir:        e.common.pgBinDir,
 			AllowIPs:        *allowIPs,
+			AuthorizedFetch: *authorizedFetch,
 			MaxBodyBytes:    *maxBody,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
