@@ -138,7 +138,7 @@ func (f *Federation) collectionPage(r *http.Request, kind, self string, actorID 
 func (f *Federation) signedFetch(w http.ResponseWriter, r *http.Request) bool {
 	res, err := signature.Verify(r, nil, time.Now(), f.lookupKey)
 	if err == nil {
-		blocked, berr := domainBlocked(r.Context(), f.cfg.Pool, hostOf(res.Owner))
+		blocked, berr := f.refused(r.Context(), f.cfg.Pool, hostOf(res.Owner))
 		if berr == nil && !blocked {
 			return true
 		}

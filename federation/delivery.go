@@ -202,12 +202,12 @@ func (w *DeliverWorker) work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if host == "" {
 		return w.giveUp(ctx, args, false, fmt.Errorf("inbox %q is not an http(s) URL", args.Inbox))
 	}
-	blocked, err := domainBlocked(ctx, pool, host)
+	blocked, err := w.f.refused(ctx, pool, host)
 	if err != nil {
 		return err
 	}
 	if blocked {
-		return w.giveUp(ctx, args, false, fmt.Errorf("domain of %s is blocked", host))
+		return w.giveUp(ctx, args, false, w.f.refusal(host))
 	}
 	if wait, ok, err := peerBackoff(ctx, pool, host); err != nil {
 		return err

@@ -58,6 +58,9 @@ type Config struct {
 	// collections (the instance actor excepted, so peers can always fetch
 	// the key that verifies our own signed fetches).
 	AuthorizedFetch bool
+	// AllowlistMode federates only with the domains node admins allowed
+	// (AllowDomain); blocks apply in either mode.
+	AllowlistMode bool
 }
 
 // Inserter queues River jobs inside a transaction; *jobs.Client (River's

@@ -143,6 +143,13 @@ func (f *Federation) FollowRemote(ctx context.Context, username, target string) 
 	if name := f.urls.UsernameOf(id); name != "" {
 		return Follow{}, problem.Invalidf("target", "%s is on this node; local follows are not supported yet", target)
 	}
+	// Checked here too: an actor cached before its server was blocked is
+	// not fetched again, and Publish would skip its inbox silently.
+	if refused, err := f.refused(ctx, f.cfg.Pool, hostOf(id)); err != nil {
+		return Follow{}, err
+	} else if refused {
+		return Follow{}, f.refusal(hostOf(id))
+	}
 	ra, err := f.RemoteActor(ctx, id, false)
 	if err != nil {
 		return Follow{}, problem.Invalidf("target", "cannot reach %s: %v", id, err)
@@ -182,6 +189,11 @@ func (f *Federation) resolve(ctx context.Context, target string) (string, error)
 	name, host, ok := strings.Cut(handle, "@")
 	if !ok || name == "" || host == "" || strings.ContainsAny(host, "/?#@") {
 		return "", problem.Invalidf("target", "must be acct:name@host, name@host or an actor URL")
+	}
+	if refused, err := f.refused(ctx, f.cfg.Pool, strings.ToLower(host)); err != nil {
+		return "", err
+	} else if refused {
+		return "", f.refusal(host)
 	}
 	scheme := f.cfg.Base.Scheme // a node on plain http is a test or LAN node: its peers are too
 	wf := scheme + "://" + host + "/.well-known/webfinger?resource=acct:" + handle

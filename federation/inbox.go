@@ -42,11 +42,11 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	// A blocked server is refused before anything is fetched for it.
 	if p, err := signature.ParseHeader(r.Header.Get("Signature")); err == nil {
-		if blocked, err := domainBlocked(ctx, f.cfg.Pool, hostOf(p.KeyID)); err != nil {
+		if refused, err := f.refused(ctx, f.cfg.Pool, hostOf(p.KeyID)); err != nil {
 			f.writeError(w, r, err)
 			return
-		} else if blocked {
-			f.writeError(w, r, problem.Forbiddenf("%s is blocked on this node", hostOf(p.KeyID)))
+		} else if refused {
+			f.writeError(w, r, f.refusal(hostOf(p.KeyID)))
 			return
 		}
 	}
@@ -102,10 +102,10 @@ func parseActivity(body []byte) (activity, error) {
 
 // receive records and processes a verified activity.
 func (f *Federation) receive(ctx context.Context, recipient string, act activity) error {
-	if blocked, err := domainBlocked(ctx, f.cfg.Pool, hostOf(act.actor)); err != nil {
+	if refused, err := f.refused(ctx, f.cfg.Pool, hostOf(act.actor)); err != nil {
 		return err
-	} else if blocked {
-		return problem.Forbiddenf("%s is blocked on this node", hostOf(act.actor))
+	} else if refused {
+		return f.refusal(hostOf(act.actor))
 	}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var rowID int64

@@ -191,7 +191,7 @@ func (f *Federation) deliveryTargets(ctx context.Context, db DB, inboxes []strin
 		isBlocked, checked := blocked[host]
 		if !checked {
 			var err error
-			if isBlocked, err = domainBlocked(ctx, db, host); err != nil {
+			if isBlocked, err = f.refused(ctx, db, host); err != nil {
 				return nil, err
 			}
 			blocked[host] = isBlocked

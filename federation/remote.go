@@ -45,10 +45,10 @@ func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, 
 	if host == "" {
 		return nil, problem.Invalidf("", "%q is not an http(s) URL", rawURL)
 	}
-	if blocked, err := domainBlocked(ctx, f.cfg.Pool, host); err != nil {
+	if refused, err := f.refused(ctx, f.cfg.Pool, host); err != nil {
 		return nil, err
-	} else if blocked {
-		return nil, problem.Forbiddenf("%s is blocked on this node", host)
+	} else if refused {
+		return nil, f.refusal(host)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {

@@ -266,7 +266,8 @@ func TestDeliverySurvivesDowntime(t *testing.T) {
 		t.Fatalf("alpha's inbox has %d Creates, want exactly 1", n)
 	}
 	var state string
-	if err := b.pool.QueryRow(ctx, `SELECT state FROM delivery`).Scan(&state); err != nil || state != "delivered" {
+	if err := b.pool.QueryRow(ctx, `SELECT d.state FROM delivery d JOIN outbox_activity o ON o.id = d.outbox_id
+		WHERE o.type = 'Create'`).Scan(&state); err != nil || state != "delivered" {
 		t.Fatalf("delivery state %q, %v; want delivered", state, err)
 	}
 }

@@ -37,6 +37,9 @@ type Config struct {
 	// AuthorizedFetch requires signed GETs for actor documents and
 	// collections, as Mastodon's secure mode and GoToSocial do.
 	AuthorizedFetch bool
+	// FederationMode is "open" (the default: federate with every domain
+	// not blocked) or "allowlist" (only with the domains admins allowed).
+	FederationMode string
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
@@ -84,6 +87,9 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
+	if m := cfg.FederationMode; m != "" && m != "open" && m != "allowlist" {
+		return nil, fmt.Errorf("--federation-mode %q: must be open or allowlist", m)
+	}
 	// n is not the named result: the error returns below set that to nil,
 	// and the deferred Stop must still see what was started.
 	n := &Node{cfg: cfg, log: cfg.Logger, served: make(chan error, 1)}
@@ -125,6 +131,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Client:   n.egress,
 
 		AuthorizedFetch: cfg.AuthorizedFetch,
+		AllowlistMode:   cfg.FederationMode == "allowlist",
 	})
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, Federation: fed})

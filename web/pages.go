@@ -13,7 +13,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile"}
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries"}
 
 type pages struct {
 	byName map[string]*template.Template

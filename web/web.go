@@ -129,6 +129,15 @@ func (s *Server) routes(ctx context.Context) error {
 				r.Post("/posts", s.apiPost)
 				r.Get("/inbox", s.apiInbox)
 			})
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(s.requireNodeAdminAPI)
+				r.Get("/domain-blocks", s.apiDomainBlocks)
+				r.Post("/domain-blocks", s.apiBlockDomain)
+				r.Delete("/domain-blocks/{host}", s.apiUnblockDomain)
+				r.Get("/domain-allows", s.apiDomainAllows)
+				r.Post("/domain-allows", s.apiAllowDomain)
+				r.Delete("/domain-allows/{host}", s.apiDisallowDomain)
+			})
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusNotFound, "", "no such API endpoint")
@@ -164,6 +173,8 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireNodeAdmin)
 				r.Get("/admin", s.adminPage)
+				r.Get("/admin/deliveries", s.deliveriesPage)
+				r.Post("/admin/deliveries/retry", s.retryDelivery)
 				r.Mount("/admin/jobs", ui)
 			})
 		})

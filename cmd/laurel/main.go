@@ -32,6 +32,7 @@ type command struct {
 	name    string // e.g. "org create"
 	summary string
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *env) error
+	args    string // the arguments it takes, e.g. "HOST"; "" for none
 }
 
 // env is what a command runs with.
@@ -40,15 +41,21 @@ type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
 	common         *commonFlags
+	args           []string // the command's arguments, as many as command.args names
 }
 
 var commands = []command{
-	{"serve", "run the node", serveCmd},
-	{"migrate", "apply database migrations and exit", migrateCmd},
-	{"org create", "create an organisation", orgCreateCmd},
-	{"user create", "create a user, optionally in an organisation", userCreateCmd},
-	{"token create", "create an API token for a user and print it", tokenCreateCmd},
-	{"version", "print the version", versionCmd},
+	{"serve", "run the node", serveCmd, ""},
+	{"migrate", "apply database migrations and exit", migrateCmd, ""},
+	{"org create", "create an organisation", orgCreateCmd, ""},
+	{"user create", "create a user, optionally in an organisation", userCreateCmd, ""},
+	{"token create", "create an API token for a user and print it", tokenCreateCmd, ""},
+	{"domain block", "block a domain and its subdomains", domainBlockCmd, "HOST"},
+	{"domain unblock", "lift a domain block", domainUnblockCmd, "HOST"},
+	{"domain allow", "allow a domain and its subdomains (for --federation-mode allowlist)", domainAllowCmd, "HOST"},
+	{"domain disallow", "remove a domain from the allowlist", domainDisallowCmd, "HOST"},
+	{"domain list", "list blocked and allowed domains", domainListCmd, ""},
+	{"version", "print the version", versionCmd, ""},
 }
 
 // Exit codes: 0 success, 1 failure, 2 wrong usage.
@@ -83,8 +90,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		ff.WithEnvVarPrefix("LAUREL"),
 		ff.WithConfigFileFlag("config"),
 		ff.WithConfigFileParser(ff.PlainParser))
+	// Flags may also follow the arguments: laurel domain block HOST --reason R.
+	for err == nil && fs.NArg() > 0 && len(e.args) < len(strings.Fields(cmd.args)) {
+		e.args = append(e.args, fs.Arg(0))
+		err = fs.Parse(fs.Args()[1:])
+	}
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(stdout, "Usage: laurel %s [flags]\n\n%s.\n\nFlags (also LAUREL_NAME environment variables and --config file lines \"name value\"):\n", cmd.name, cmd.summary)
+		fmt.Fprintf(stdout, "Usage: laurel %s [flags]%s\n\n%s.\n\nFlags (also LAUREL_NAME environment variables and --config file lines \"name value\"):\n", cmd.name, strings.TrimRight(" "+cmd.args, " "), cmd.summary)
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
 		return exitOK
@@ -95,6 +107,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "laurel %s: unexpected argument %q (see laurel %s -h)\n", cmd.name, fs.Arg(0), cmd.name)
+		return exitUsage
+	}
+	if want := strings.Fields(cmd.args); len(e.args) < len(want) {
+		fmt.Fprintf(stderr, "laurel %s: missing %s (see laurel %s -h)\n", cmd.name, want[len(e.args)], cmd.name)
 		return exitUsage
 	}
 	e.log, err = e.common.logger(stderr)
@@ -123,7 +139,7 @@ func findCommand(args []string) (command, []string, bool) {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: laurel COMMAND [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'laurel COMMAND -h' for a command's flags.")
 }

@@ -16,6 +16,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
 	allowIPs := fs.String("allow-ips", "", "private networks outgoing requests may reach, comma-separated CIDRs (e.g. 127.0.0.0/8 for test nodes on loopback)")
 	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs for actor documents and collections")
+	federationMode := fs.String("federation-mode", "open", "open: federate with every domain not blocked; allowlist: only with the domains allowed by laurel domain allow")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
 	return func(ctx context.Context, e *env) error {
 		n, err := node.Start(ctx, node.Config{
@@ -26,6 +27,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			PGBinDir:        e.common.pgBinDir,
 			AllowIPs:        *allowIPs,
 			AuthorizedFetch: *authorizedFetch,
+			FederationMode:  *federationMode,
 			MaxBodyBytes:    *maxBody,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// The node admins' API: the domain policy (blocks, and the allowlist of
+// --federation-mode allowlist), which federation owns.
+
+// requireNodeAdminAPI lets node admins through and answers 403 to other
+// users (anonymous callers have been answered 401 by requireUserAPI).
+func (s *Server) requireNodeAdminAPI(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, _ := currentUser(r); !u.NodeAdmin {
+			s.fail(w, r, problem.Forbiddenf("only node admins may do this"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hostParam is the {host} of the path, decoded (a client may escape the
+// brackets of an IPv6 address).
+func hostParam(r *http.Request) (string, error) {
+	h, err := url.PathUnescape(chi.URLParam(r, "host"))
+	if err != nil {
+		return "", problem.Invalidf("host", "is not a valid path segment")
+	}
+	return h, nil
+}
+
+func (s *Server) apiDomainBlocks(w http.ResponseWriter, r *http.Request) {
+	list, err := federation.DomainBlocks(r.Context(), s.deps.Pool)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiBlockDomain(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Host   string `json:"host"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	host, err := federation.NormalizeHost(in.Host)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Written and read back in one transaction, so the answer is the
+	// entry as stored, with its created_at. Blocking a blocked host again
+	// replaces its reason.
+	var out federation.DomainBlock
+	err = pgx.BeginFunc(r.Context(), s.deps.Pool, func(tx pgx.Tx) error {
+		if err := federation.BlockDomain(r.Context(), tx, host, in.Reason); err != nil {
+			return err
+		}
+		list, err := federation.DomainBlocks(r.Context(), tx)
+		if i := slices.IndexFunc(list, func(b federation.DomainBlock) bool { return b.Host == host }); i >= 0 {
+			out = list[i]
+		}
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) apiUnblockDomain(w http.ResponseWriter, r *http.Request) {
+	host, err := hostParam(r)
+	if err == nil {
+		err = federation.UnblockDomain(r.Context(), s.deps.Pool, host)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiDomainAllows(w http.ResponseWriter, r *http.Request) {
+	list, err := federation.AllowedDomains(r.Context(), s.deps.Pool)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiAllowDomain(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Host string `json:"host"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	host, err := federation.NormalizeHost(in.Host)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var out federation.DomainAllow
+	err = pgx.BeginFunc(r.Context(), s.deps.Pool, func(tx pgx.Tx) error {
+		if err := federation.AllowDomain(r.Context(), tx, host); err != nil {
+			return err
+		}
+		list, err := federation.AllowedDomains(r.Context(), tx)
+		if i := slices.IndexFunc(list, func(a federation.DomainAllow) bool { return a.Host == host }); i >= 0 {
+			out = list[i]
+		}
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) apiDisallowDomain(w http.ResponseWriter, r *http.Request) {
+	host, err := hostParam(r)
+	if err == nil {
+		err = federation.DisallowDomain(r.Context(), s.deps.Pool, host)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
