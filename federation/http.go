@@ -26,6 +26,8 @@ func (f *Federation) Routes(r chi.Router) {
 	r.Get("/actors/{username}/outbox", f.collection("outbox"))
 	r.Get("/actors/{username}/followers", f.collection("followers"))
 	r.Get("/actors/{username}/following", f.collection("following"))
+	r.Get("/actors/{username}/activities/{id}", f.object)
+	r.Get("/actors/{username}/activities/{id}/note", f.object)
 	r.Post("/inbox", f.inbox)
 }
 

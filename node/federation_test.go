@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -389,4 +390,43 @@ func TestAuthorizedFetch(t *testing.T) {
 	}
 	// A follows B: B fetches A's actor, A fetches B's, both signed.
 	follow(t, a, b)
+}
+
+// TestPostsAreServedAtTheirIDs: a public post's activity and Note can be
+// fetched at their ids; a non-public activity (an Accept) cannot.
+func TestPostsAreServedAtTheirIDs(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	follow(t, a, b)
+	var post struct{ ID string }
+	if status := b.api(t, "POST", "/posts", map[string]string{"content": "Served at its id."}, &post); status != http.StatusCreated {
+		t.Fatalf("post = %d", status)
+	}
+	fetch := func(url string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Accept", "application/activity+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var doc map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&doc)
+		return resp.StatusCode, doc
+	}
+	status, note := fetch(post.ID)
+	if status != 200 || note["id"] != post.ID || note["type"] != "Note" || !strings.Contains(fmt.Sprint(note["content"]), "Served at its id.") {
+		t.Fatalf("GET note = %d %v", status, note)
+	}
+	status, create := fetch(strings.TrimSuffix(post.ID, "/note"))
+	if status != 200 || create["type"] != "Create" {
+		t.Fatalf("GET create = %d %v", status, create)
+	}
+	var acceptID string
+	if err := b.pool.QueryRow(context.Background(), `SELECT activity_id FROM outbox_activity WHERE type = 'Accept'`).Scan(&acceptID); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := fetch(acceptID); status != http.StatusNotFound {
+		t.Fatalf("GET of a non-public Accept = %d, want 404", status)
+	}
 }
