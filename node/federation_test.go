@@ -92,12 +92,18 @@ func (p *peer) stop() { p.node.Stop(context.Background()) }
 // api calls the peer's JSON API and decodes the answer into out.
 func (p *peer) api(t *testing.T, method, path string, in, out any) int {
 	t.Helper()
+	return p.call(t, method, "/api/v1/orgs/"+p.org+path, in, out)
+}
+
+// call calls any API path of the peer as its staff member.
+func (p *peer) call(t *testing.T, method, path string, in, out any) int {
+	t.Helper()
 	var body io.Reader
 	if in != nil {
 		b, _ := json.Marshal(in)
 		body = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, p.base+"/api/v1/orgs/"+p.org+path, body)
+	req, _ := http.NewRequest(method, p.base+path, body)
 	req.Header.Set("Authorization", "Bearer "+p.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -428,5 +434,40 @@ func TestPostsAreServedAtTheirIDs(t *testing.T) {
 	}
 	if status, _ := fetch(acceptID); status != http.StatusNotFound {
 		t.Fatalf("GET of a non-public Accept = %d, want 404", status)
+	}
+}
+
+// TestPersonFollowsOrganisation: people are actors too: a person on A
+// follows B's organisation through /api/v1/me and receives its posts.
+func TestPersonFollowsOrganisation(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	if status := a.call(t, "POST", "/api/v1/me/following", map[string]string{"target": "acct:beta@" + b.node.BaseURL().Host}, nil); status != http.StatusAccepted {
+		t.Fatalf("follow = %d", status)
+	}
+	var followers follows
+	eventually(t, "B accepted the person", func() bool {
+		followers = follows{}
+		b.api(t, "GET", "/followers", nil, &followers)
+		return len(followers.Items) == 1 && followers.Items[0].State == "accepted"
+	})
+	if want := a.base + "/actors/staff"; followers.Items[0].Actor != want {
+		t.Fatalf("B's follower is %s, want the person %s", followers.Items[0].Actor, want)
+	}
+	if status := b.api(t, "POST", "/posts", map[string]string{"content": "To people, too."}, nil); status != http.StatusCreated {
+		t.Fatalf("post = %d", status)
+	}
+	// The person's inbox has B's Accept (sent to the person's own inbox)
+	// and, once delivered, the post.
+	eventually(t, "the person received the post", func() bool {
+		var got inbox
+		a.call(t, "GET", "/api/v1/me/inbox", nil, &got)
+		return len(got.Items) == 2 && got.Items[0].Type == "Create" && got.Items[1].Type == "Accept"
+	})
+	// The organisation on A follows nobody and sees nothing.
+	var orgInbox inbox
+	a.api(t, "GET", "/inbox", nil, &orgInbox)
+	if len(orgInbox.Items) != 0 {
+		t.Fatalf("alpha's inbox shows %d items of a follow it does not have", len(orgInbox.Items))
 	}
 }

@@ -64,34 +64,66 @@ func items[T any](list []T) listResponse[T] {
 	return listResponse[T]{Items: list}
 }
 
-func (s *Server) apiFollow(w http.ResponseWriter, r *http.Request) {
+// actorResolver names the local actor a request acts as, after checking the
+// caller may: an organisation's member, or the caller themself.
+type actorResolver func(r *http.Request) (string, error)
+
+// organisationActor acts as the organisation in the path.
+func (s *Server) organisationActor(r *http.Request) (string, error) {
 	o, err := s.memberOrganisation(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in struct {
-		Target string `json:"target"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.Target == "" {
-		s.fail(w, r, problem.Invalidf("target", "is required: acct:name@host or an actor URL"))
-		return
-	}
-	f, err := s.deps.Federation.FollowRemote(r.Context(), o.Slug, in.Target)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, f)
+	return o.Slug, err
 }
 
-func (s *Server) apiFollows(followers bool) http.HandlerFunc {
+// personActor acts as the caller.
+func (s *Server) personActor(r *http.Request) (string, error) {
+	u, _ := currentUser(r)
+	return u.Username, nil
+}
+
+// federationRoutes are the follow, post and inbox endpoints of an actor,
+// the same for organisations (/orgs/{slug}) and people (/me).
+func (s *Server) federationRoutes(r chi.Router, actorOf actorResolver) {
+	r.Post("/following", s.apiFollow(actorOf))
+	r.Get("/following", s.apiFollows(actorOf, false))
+	r.Delete("/following", s.apiUnfollow(actorOf))
+	r.Get("/followers", s.apiFollows(actorOf, true))
+	r.Post("/followers/accept", s.apiAnswerFollower(actorOf, true))
+	r.Post("/followers/reject", s.apiAnswerFollower(actorOf, false))
+	r.Put("/federation", s.apiFederationSettings(actorOf))
+	r.Post("/posts", s.apiPost(actorOf))
+	r.Get("/inbox", s.apiInbox(actorOf))
+}
+
+func (s *Server) apiFollow(actorOf actorResolver) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		o, err := s.memberOrganisation(r)
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var in struct {
+			Target string `json:"target"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if in.Target == "" {
+			s.fail(w, r, problem.Invalidf("target", "is required: acct:name@host or an actor URL"))
+			return
+		}
+		f, err := s.deps.Federation.FollowRemote(r.Context(), username, in.Target)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, f)
+	}
+}
+
+func (s *Server) apiFollows(actorOf actorResolver, followers bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -101,7 +133,7 @@ func (s *Server) apiFollows(followers bool) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		list, err := s.deps.Federation.Following(r.Context(), o.Slug, followers, limit, offset)
+		list, err := s.deps.Federation.Following(r.Context(), username, followers, limit, offset)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -110,68 +142,30 @@ func (s *Server) apiFollows(followers bool) http.HandlerFunc {
 	}
 }
 
-func (s *Server) apiPost(w http.ResponseWriter, r *http.Request) {
-	o, err := s.memberOrganisation(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+func (s *Server) apiUnfollow(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		target := r.URL.Query().Get("target")
+		if target == "" {
+			s.fail(w, r, problem.Invalidf("target", "is required: the id of the followed actor"))
+			return
+		}
+		if err := s.deps.Federation.Unfollow(r.Context(), username, target); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	var in struct {
-		Content string `json:"content"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	id, err := s.deps.Federation.Post(r.Context(), o.Slug, in.Content)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
-}
-
-func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) {
-	o, err := s.memberOrganisation(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, offset, err := page(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.deps.Federation.Inbox(r.Context(), o.Slug, limit, offset)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, items(list))
-}
-
-func (s *Server) apiUnfollow(w http.ResponseWriter, r *http.Request) {
-	o, err := s.memberOrganisation(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	target := r.URL.Query().Get("target")
-	if target == "" {
-		s.fail(w, r, problem.Invalidf("target", "is required: the id of the followed actor"))
-		return
-	}
-	if err := s.deps.Federation.Unfollow(r.Context(), o.Slug, target); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiAnswerFollower accepts or rejects a pending follower.
-func (s *Server) apiAnswerFollower(accept bool) http.HandlerFunc {
+func (s *Server) apiAnswerFollower(actorOf actorResolver, accept bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		o, err := s.memberOrganisation(r)
+		username, err := actorOf(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -187,7 +181,7 @@ func (s *Server) apiAnswerFollower(accept bool) http.HandlerFunc {
 			s.fail(w, r, problem.Invalidf("actor", "is required: the id of the follower"))
 			return
 		}
-		f, err := s.deps.Federation.AnswerFollower(r.Context(), o.Slug, in.Actor, accept)
+		f, err := s.deps.Federation.AnswerFollower(r.Context(), username, in.Actor, accept)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -196,29 +190,75 @@ func (s *Server) apiAnswerFollower(accept bool) http.HandlerFunc {
 	}
 }
 
-// federationSettings are an organisation's federation settings.
+// federationSettings are an actor's federation settings.
 type federationSettings struct {
 	ManuallyApprovesFollowers *bool `json:"manually_approves_followers"`
 }
 
-func (s *Server) apiFederationSettings(w http.ResponseWriter, r *http.Request) {
-	o, err := s.memberOrganisation(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+func (s *Server) apiFederationSettings(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var in federationSettings
+		if err := decodeJSON(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if in.ManuallyApprovesFollowers == nil {
+			s.fail(w, r, problem.Invalidf("manually_approves_followers", "is required: true or false"))
+			return
+		}
+		if err := federation.SetManualApproval(r.Context(), s.deps.Pool, username, *in.ManuallyApprovesFollowers); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, in)
 	}
-	var in federationSettings
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+}
+
+func (s *Server) apiPost(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var in struct {
+			Content string `json:"content"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		id, err := s.deps.Federation.Post(r.Context(), username, in.Content)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]string{"id": id})
 	}
-	if in.ManuallyApprovesFollowers == nil {
-		s.fail(w, r, problem.Invalidf("manually_approves_followers", "is required: true or false"))
-		return
+}
+
+func (s *Server) apiInbox(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		limit, offset, err := page(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		list, err := s.deps.Federation.Inbox(r.Context(), username, limit, offset)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, items(list))
 	}
-	if err := federation.SetManualApproval(r.Context(), s.deps.Pool, o.Slug, *in.ManuallyApprovesFollowers); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, in)
 }

@@ -117,17 +117,10 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.sessions.LoadAndSave)
 			r.Use(s.authenticate)
 			r.Use(s.requireUserAPI)
-			r.Get("/me", s.apiMe)
-			r.Route("/orgs/{slug}", func(r chi.Router) {
-				r.Post("/following", s.apiFollow)
-				r.Get("/following", s.apiFollows(false))
-				r.Delete("/following", s.apiUnfollow)
-				r.Get("/followers", s.apiFollows(true))
-				r.Post("/followers/accept", s.apiAnswerFollower(true))
-				r.Post("/followers/reject", s.apiAnswerFollower(false))
-				r.Put("/federation", s.apiFederationSettings)
-				r.Post("/posts", s.apiPost)
-				r.Get("/inbox", s.apiInbox)
+			r.Route("/orgs/{slug}", func(r chi.Router) { s.federationRoutes(r, s.organisationActor) })
+			r.Route("/me", func(r chi.Router) {
+				r.Get("/", s.apiMe)
+				s.federationRoutes(r, s.personActor)
 			})
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.requireNodeAdminAPI)
