@@ -77,13 +77,7 @@ func (f *Federation) writeError(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (f *Federation) actor(w http.ResponseWriter, r *http.Request) {
-	username := chi.URLParam(r, "username")
-	a, err := ActorByUsername(r.Context(), f.cfg.Pool, username)
-	if err != nil {
-		f.writeError(w, r, err)
-		return
-	}
-	p, err := f.profile(r, a)
+	a, p, err := f.actorAndProfile(r, chi.URLParam(r, "username"))
 	if err != nil {
 		f.writeError(w, r, err)
 		return
@@ -102,6 +96,16 @@ func (f *Federation) actor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeDocument(w, http.StatusOK, ActivityJSON, doc)
+}
+
+// actorAndProfile finds a local actor and what the domain says of it.
+func (f *Federation) actorAndProfile(r *http.Request, username string) (LocalActor, Profile, error) {
+	a, err := ActorByUsername(r.Context(), f.cfg.Pool, username)
+	if err != nil {
+		return LocalActor{}, Profile{}, err
+	}
+	p, err := f.profile(r, a)
+	return a, p, err
 }
 
 // profile asks the domain about a local actor; the instance actor is the

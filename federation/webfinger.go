@@ -32,12 +32,7 @@ func (f *Federation) webfinger(w http.ResponseWriter, r *http.Request) {
 		f.writeError(w, r, err)
 		return
 	}
-	a, err := ActorByUsername(r.Context(), f.cfg.Pool, username)
-	if err != nil {
-		f.writeError(w, r, err)
-		return
-	}
-	p, err := f.profile(r, a)
+	a, p, err := f.actorAndProfile(r, username)
 	if err != nil {
 		f.writeError(w, r, err)
 		return

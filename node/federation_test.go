@@ -319,16 +319,9 @@ func TestManualApprovalUnfollowAndCollections(t *testing.T) {
 
 	// The public collections, as any server reads them.
 	collection := func(url string) map[string]any {
-		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Accept", "application/activity+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var doc map[string]any
-		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&doc) != nil {
-			t.Fatalf("GET %s = %d", url, resp.StatusCode)
+		status, doc := getActivityJSON(t, url)
+		if status != 200 {
+			t.Fatalf("GET %s = %d", url, status)
 		}
 		return doc
 	}
@@ -373,16 +366,6 @@ func TestManualApprovalUnfollowAndCollections(t *testing.T) {
 func TestAuthorizedFetch(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE", func(c *node.Config) { c.AuthorizedFetch = true })
-	get := func(url string) int {
-		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Accept", "application/activity+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
 	for url, want := range map[string]int{
 		b.base + "/actors/beta":                                                       401,
 		b.base + "/actors/beta/followers":                                             401,
@@ -390,7 +373,7 @@ func TestAuthorizedFetch(t *testing.T) {
 		b.base + "/actors/" + federation.InstanceUsername:                             200,
 		b.base + "/.well-known/webfinger?resource=acct:beta@" + b.node.BaseURL().Host: 200,
 	} {
-		if got := get(url); got != want {
+		if got, _ := getActivityJSON(t, url); got != want {
 			t.Errorf("unsigned GET %s = %d, want %d", url, got, want)
 		}
 	}
@@ -408,23 +391,11 @@ func TestPostsAreServedAtTheirIDs(t *testing.T) {
 	if status := b.api(t, "POST", "/posts", map[string]string{"content": "Served at its id."}, &post); status != http.StatusCreated {
 		t.Fatalf("post = %d", status)
 	}
-	fetch := func(url string) (int, map[string]any) {
-		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Accept", "application/activity+json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var doc map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&doc)
-		return resp.StatusCode, doc
-	}
-	status, note := fetch(post.ID)
+	status, note := getActivityJSON(t, post.ID)
 	if status != 200 || note["id"] != post.ID || note["type"] != "Note" || !strings.Contains(fmt.Sprint(note["content"]), "Served at its id.") {
 		t.Fatalf("GET note = %d %v", status, note)
 	}
-	status, create := fetch(strings.TrimSuffix(post.ID, "/note"))
+	status, create := getActivityJSON(t, strings.TrimSuffix(post.ID, "/note"))
 	if status != 200 || create["type"] != "Create" {
 		t.Fatalf("GET create = %d %v", status, create)
 	}
@@ -432,7 +403,7 @@ func TestPostsAreServedAtTheirIDs(t *testing.T) {
 	if err := b.pool.QueryRow(context.Background(), `SELECT activity_id FROM outbox_activity WHERE type = 'Accept'`).Scan(&acceptID); err != nil {
 		t.Fatal(err)
 	}
-	if status, _ := fetch(acceptID); status != http.StatusNotFound {
+	if status, _ := getActivityJSON(t, acceptID); status != http.StatusNotFound {
 		t.Fatalf("GET of a non-public Accept = %d, want 404", status)
 	}
 }
@@ -470,4 +441,20 @@ func TestPersonFollowsOrganisation(t *testing.T) {
 	if len(orgInbox.Items) != 0 {
 		t.Fatalf("alpha's inbox shows %d items of a follow it does not have", len(orgInbox.Items))
 	}
+}
+
+// getActivityJSON GETs a document as a server would (unsigned) and decodes
+// it; the map is empty when the answer is not JSON.
+func getActivityJSON(t *testing.T, url string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&doc)
+	return resp.StatusCode, doc
 }
