@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -40,13 +41,15 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		f.writeError(w, r, problem.Invalidf("", "reading the body: %v", err))
 		return
 	}
-	// A blocked server is refused before anything is fetched for it.
-	if p, err := signature.ParseHeader(r.Header.Get("Signature")); err == nil {
-		if refused, err := f.refused(ctx, f.cfg.Pool, hostOf(p.KeyID)); err != nil {
+	// A refused server is turned away before anything is fetched for it.
+	// This is the only policy check needed: the key's owner must be the
+	// activity's actor, and lookupKey only accepts owners on the key's host.
+	if host := hostOf(signatureKeyID(r)); host != "" {
+		if refused, err := f.refused(ctx, f.cfg.Pool, host); err != nil {
 			f.writeError(w, r, err)
 			return
 		} else if refused {
-			f.writeError(w, r, f.refusal(hostOf(p.KeyID)))
+			f.writeError(w, r, f.refusal(host))
 			return
 		}
 	}
@@ -100,13 +103,22 @@ func parseActivity(body []byte) (activity, error) {
 	return a, nil
 }
 
+// signatureKeyID returns the keyId of a request's signature, from either
+// header a signature may come in; "" when there is none to read.
+func signatureKeyID(r *http.Request) string {
+	h := r.Header.Get("Signature")
+	if h == "" {
+		h, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Signature ")
+	}
+	p, err := signature.ParseHeader(h)
+	if err != nil {
+		return ""
+	}
+	return p.KeyID
+}
+
 // receive records and processes a verified activity.
 func (f *Federation) receive(ctx context.Context, recipient string, act activity) error {
-	if refused, err := f.refused(ctx, f.cfg.Pool, hostOf(act.actor)); err != nil {
-		return err
-	} else if refused {
-		return f.refusal(hostOf(act.actor))
-	}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var rowID int64
 		err := tx.QueryRow(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
