@@ -87,11 +87,21 @@ func ActorByUsername(ctx context.Context, db DB, username string) (LocalActor, e
 
 // SigningKey returns the private key of a local actor.
 func SigningKey(ctx context.Context, db DB, username string) (*rsa.PrivateKey, error) {
+	return signingKey(ctx, db, username, signature.ParsePrivateKey)
+}
+
+// signingKey is SigningKey with parsed keys kept in f's cache, for the
+// paths that sign on every request (deliveries, fetches).
+func (f *Federation) signingKey(ctx context.Context, db DB, username string) (*rsa.PrivateKey, error) {
+	return signingKey(ctx, db, username, f.keys.privateKey)
+}
+
+func signingKey(ctx context.Context, db DB, username string, parse func(string) (*rsa.PrivateKey, error)) (*rsa.PrivateKey, error) {
 	_, priv, err := actorWithKey(ctx, db, username)
 	if err != nil {
 		return nil, err
 	}
-	key, err := signature.ParsePrivateKey(priv)
+	key, err := parse(priv)
 	if err != nil {
 		return nil, fmt.Errorf("key of actor %s: %w", username, err)
 	}

@@ -227,7 +227,7 @@ func (w *DeliverWorker) work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	defer release()
 
-	key, err := SigningKey(ctx, pool, d.username)
+	key, err := w.f.signingKey(ctx, pool, d.username)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,7 @@ type Federation struct {
 	cfg  Config
 	urls URLs
 	log  *slog.Logger
+	keys *keyCache
 }
 
 // New builds the federation side of a node.
@@ -81,7 +82,7 @@ func New(cfg Config) *Federation {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger}
+	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache()}
 }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,11 @@ func parseActivity(body []byte) (activity, error) {
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return activity{}, problem.Invalidf("", "the body is not a JSON object: %v", err)
 	}
+	// PostgreSQL stores no NUL character, in text or jsonb; no activity
+	// needs one.
+	if containsNUL(doc) {
+		return activity{}, problem.Invalidf("", "the activity contains a NUL character (\\u0000)")
+	}
 	a := activity{id: str(doc, "id"), typ: str(doc, "type"), actor: str(doc, "actor"), object: str(doc, "object"), doc: doc}
 	switch {
 	case hostOf(a.actor) == "":
@@ -117,8 +123,19 @@ func signatureKeyID(r *http.Request) string {
 	return p.KeyID
 }
 
-// receive records and processes a verified activity.
+// receive records and processes a verified activity. Activities that
+// change no state here are recorded with their outcome in one statement;
+// the others are recorded and applied in one transaction.
 func (f *Federation) receive(ctx context.Context, recipient string, act activity) error {
+	if outcome, passive := passiveOutcome(act.typ); passive {
+		_, err := f.cfg.Pool.Exec(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document, processed_at, outcome)
+			VALUES ($1, $2, $3, $4, $5, now(), $6) ON CONFLICT (activity_id) DO NOTHING`,
+			act.id, act.typ, act.actor, recipient, act.doc, outcome)
+		if err != nil {
+			return fmt.Errorf("record activity %s: %w", act.id, err)
+		}
+		return nil
+	}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var rowID int64
 		err := tx.QueryRow(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
@@ -139,6 +156,19 @@ func (f *Federation) receive(ctx context.Context, recipient string, act activity
 	})
 }
 
+// passiveOutcome says what becomes of an activity that changes nothing
+// here beyond being kept: Creates are stored for the inbox listings;
+// unknown types are kept and ignored, never an error.
+func passiveOutcome(typ string) (string, bool) {
+	switch typ {
+	case "Follow", "Accept", "Reject", "Undo":
+		return "", false
+	case "Create":
+		return "stored", true
+	}
+	return "ignored", true
+}
+
 // process applies an activity and says what came of it. Unknown types are
 // kept and ignored: a peer sending something new is not an error.
 func (f *Federation) process(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
@@ -149,8 +179,24 @@ func (f *Federation) process(ctx context.Context, tx pgx.Tx, act activity) (stri
 		return receiveFollowAnswer(ctx, tx, act)
 	case "Undo":
 		return receiveUndo(ctx, tx, act)
-	case "Create":
-		return "stored", nil
 	}
 	return "ignored", nil
+}
+
+// containsNUL reports whether a decoded JSON value has a NUL character in
+// any string, key or value.
+func containsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []any:
+		return slices.ContainsFunc(v, containsNUL)
+	case map[string]any:
+		for k, e := range v {
+			if strings.ContainsRune(k, 0) || containsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -55,7 +55,7 @@ func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, 
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
 	req.Header.Set("Accept", acceptActivity)
-	key, err := SigningKey(ctx, f.cfg.Pool, InstanceUsername)
+	key, err := f.signingKey(ctx, f.cfg.Pool, InstanceUsername)
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +174,11 @@ func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) 
 		if err != nil {
 			return nil, "", err
 		}
-		return publicKey(a.PublicKeyPEM, f.urls.Actor(name))
+		return f.publicKey(a.PublicKeyPEM, f.urls.Actor(name))
 	}
 	a, err := remoteActor(ctx, f.cfg.Pool, "key_id", keyID)
 	if err == nil && !refresh {
-		return publicKey(a.PublicKeyPEM, a.ID)
+		return f.publicKey(a.PublicKeyPEM, a.ID)
 	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, "", err
@@ -207,11 +207,11 @@ func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) 
 	if fresh.KeyID != keyID {
 		return nil, "", problem.Invalidf("keyId", "actor %s does not publish key %s", owner, keyID)
 	}
-	return publicKey(fresh.PublicKeyPEM, fresh.ID)
+	return f.publicKey(fresh.PublicKeyPEM, fresh.ID)
 }
 
-func publicKey(pem, owner string) (*rsa.PublicKey, string, error) {
-	key, err := signature.ParsePublicKey(pem)
+func (f *Federation) publicKey(pem, owner string) (*rsa.PublicKey, string, error) {
+	key, err := f.keys.publicKey(pem)
 	if err != nil {
 		return nil, "", fmt.Errorf("key of %s: %w", owner, err)
 	}

@@ -95,6 +95,8 @@ func TestInboxRefusesBadDeliveries(t *testing.T) {
 			}}, 400},
 		{"date two hours old", delivery{body: follow(bActor), keyID: bKeyID, key: bKey, date: now.Add(-2 * time.Hour)}, 401},
 		{"malformed JSON", delivery{body: []byte(`{"type": "Follow",`), keyID: bKeyID, key: bKey, date: now}, 400},
+		{"NUL character, which PostgreSQL cannot store", delivery{body: []byte(`{"id": "` + bActor + `/activities/nul", "type": "Create",
+			"actor": "` + bActor + `", "object": {"type": "Note", "content": "a\u0000b"}}`), keyID: bKeyID, key: bKey, date: now}, 400},
 		{"key on a private address", delivery{body: follow(ssrfActor), keyID: ssrfActor + "#main-key", key: strangerKey, date: now}, 401},
 		{"oversized body", delivery{body: bytes.Repeat([]byte("x"), 2<<20), keyID: bKeyID, key: bKey, date: now}, 413},
 	} {
