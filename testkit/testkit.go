@@ -11,11 +11,15 @@ package testkit
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,8 +64,12 @@ func startServer() (pgtestdb.Config, error) {
 	server.once.Do(func() {
 		base := os.Getenv("DATABASE_URL")
 		if base == "" {
+			reapOrphans()
 			server.dir, server.err = os.MkdirTemp("", "laurel-testpg-")
 			if server.err != nil {
+				return
+			}
+			if server.err = os.WriteFile(filepath.Join(server.dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); server.err != nil {
 				return
 			}
 			// When tests run as root, PostgreSQL runs as the postgres user
@@ -80,6 +88,32 @@ func startServer() (pgtestdb.Config, error) {
 		server.config, server.err = pgtestdbConfig(base)
 	})
 	return server.config, server.err
+}
+
+// ownerFile holds the pid of the test process that owns a throwaway cluster.
+const ownerFile = "owner.pid"
+
+// reapOrphans stops and removes the throwaway clusters of test processes
+// that died without running Main's clean-up (killed by a timeout, say):
+// their PostgreSQL, started by pg_ctl, would otherwise run on forever.
+func reapOrphans() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "laurel-testpg-*"))
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // not one of ours, or still being set up
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM) {
+			continue // its owner is alive
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if c, err := pgcluster.Open(ctx, pgcluster.Options{Dir: filepath.Join(dir, "pg"), Ephemeral: true}); err == nil {
+			_ = c.Stop(ctx)
+		}
+		cancel()
+		os.RemoveAll(dir)
+	}
 }
 
 // pgtestdbConfig turns a connection string into pgtestdb's pieces. A Unix
