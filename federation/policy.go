@@ -305,3 +305,32 @@ func AllowedDomains(ctx context.Context, db DB) ([]DomainAllow, error) {
 	}
 	return list, nil
 }
+
+// DomainBlockOf returns the block entry of exactly host (already
+// normalised); NotFound when there is none.
+func DomainBlockOf(ctx context.Context, db DB, host string) (DomainBlock, error) {
+	var b DomainBlock
+	err := db.QueryRow(ctx, `SELECT host, reason, created_at FROM domain_block WHERE host = $1`, host).
+		Scan(&b.Host, &b.Reason, &b.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DomainBlock{}, problem.NotFoundf("%s is not blocked", host)
+	}
+	if err != nil {
+		return DomainBlock{}, fmt.Errorf("read block of %s: %w", host, err)
+	}
+	return b, nil
+}
+
+// DomainAllowOf returns the allowlist entry of exactly host (already
+// normalised); NotFound when there is none.
+func DomainAllowOf(ctx context.Context, db DB, host string) (DomainAllow, error) {
+	var a DomainAllow
+	err := db.QueryRow(ctx, `SELECT host, created_at FROM domain_allow WHERE host = $1`, host).Scan(&a.Host, &a.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return DomainAllow{}, problem.NotFoundf("%s is not on the allowlist", host)
+	}
+	if err != nil {
+		return DomainAllow{}, fmt.Errorf("read allowlist entry of %s: %w", host, err)
+	}
+	return a, nil
+}

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -68,10 +67,7 @@ func (s *Server) apiBlockDomain(w http.ResponseWriter, r *http.Request) {
 		if err := federation.BlockDomain(r.Context(), tx, host, in.Reason); err != nil {
 			return err
 		}
-		list, err := federation.DomainBlocks(r.Context(), tx)
-		if i := slices.IndexFunc(list, func(b federation.DomainBlock) bool { return b.Host == host }); i >= 0 {
-			out = list[i]
-		}
+		out, err = federation.DomainBlockOf(r.Context(), tx, host)
 		return err
 	})
 	if err != nil {
@@ -120,10 +116,7 @@ func (s *Server) apiAllowDomain(w http.ResponseWriter, r *http.Request) {
 		if err := federation.AllowDomain(r.Context(), tx, host); err != nil {
 			return err
 		}
-		list, err := federation.AllowedDomains(r.Context(), tx)
-		if i := slices.IndexFunc(list, func(a federation.DomainAllow) bool { return a.Host == host }); i >= 0 {
-			out = list[i]
-		}
+		out, err = federation.DomainAllowOf(r.Context(), tx, host)
 		return err
 	})
 	if err != nil {
