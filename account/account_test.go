@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
@@ -129,5 +130,51 @@ func TestDeleteExpiredSessions(t *testing.T) {
 	var left string
 	if err := db.QueryRow(ctx, `SELECT string_agg(token, ',') FROM sessions`).Scan(&left); err != nil || left != "live" {
 		t.Fatalf("sessions left: %q, %v", left, err)
+	}
+}
+
+func TestTokenUseIsNotedToTheMinute(t *testing.T) {
+	db := testkit.DB(t)
+	ctx := context.Background()
+	u, err := account.CreateUser(ctx, db, account.NewUser{Email: "ada@example.org", Password: "analytical engine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := account.CreateToken(ctx, db, u.ID, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func() *time.Time {
+		var at *time.Time
+		if err := db.QueryRow(ctx, `SELECT last_used_at FROM api_token`).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	if lastUsed() != nil {
+		t.Fatal("a new token has a last use")
+	}
+	if _, err := account.UserByToken(ctx, db, token); err != nil {
+		t.Fatal(err)
+	}
+	first := lastUsed()
+	if first == nil {
+		t.Fatal("the first use was not noted")
+	}
+	if _, err := account.UserByToken(ctx, db, token); err != nil {
+		t.Fatal(err)
+	}
+	if again := lastUsed(); !again.Equal(*first) {
+		t.Fatalf("a second use within the minute wrote again: %v then %v", first, again)
+	}
+	if _, err := db.Exec(ctx, `UPDATE api_token SET last_used_at = now() - interval '2 minutes'`); err != nil {
+		t.Fatal(err)
+	}
+	stale := lastUsed()
+	if _, err := account.UserByToken(ctx, db, token); err != nil {
+		t.Fatal(err)
+	}
+	if fresh := lastUsed(); !fresh.After(*stale) {
+		t.Fatalf("a use after a stale mark was not noted: %v then %v", stale, fresh)
 	}
 }
