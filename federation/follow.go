@@ -178,6 +178,13 @@ func (f *Federation) FollowRemote(ctx context.Context, username, target string) 
 	return out, err
 }
 
+// ResolveActor turns acct:name@host, name@host or an actor URL into an
+// actor id, through WebFinger for handles. Problems are reported on the
+// field "target".
+func (f *Federation) ResolveActor(ctx context.Context, target string) (string, error) {
+	return f.resolve(ctx, target)
+}
+
 // resolve turns a handle or URL into an actor id, through WebFinger for
 // handles.
 func (f *Federation) resolve(ctx context.Context, target string) (string, error) {

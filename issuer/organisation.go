@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,20 +16,23 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/problem"
 )
 
 // Organisation is an issuer and endorser of badges, with a public profile.
 type Organisation struct {
-	ID          int64     `json:"-"`
-	Slug        string    `json:"slug"`
-	Name        string    `json:"name"`
-	Country     string    `json:"country"` // ISO 3166-1 alpha-2, upper case
-	URL         string    `json:"url"`
-	Email       string    `json:"email"`
-	Description string    `json:"description"`
-	ImageURL    string    `json:"image"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64  `json:"-"`
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Country     string `json:"country"` // ISO 3166-1 alpha-2, upper case
+	URL         string `json:"url"`
+	Email       string `json:"email"`
+	Description string `json:"description"`
+	ImageURL    string `json:"image"`
+	// SignBadges: new assertions are JWS-signed, not only hosted.
+	SignBadges bool      `json:"sign_badges"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // NewOrganisation is the input for CreateOrganisation.
@@ -80,16 +84,32 @@ func isWebURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
+// isPublicWebURL is isWebURL for URLs we publish for anyone to follow: the
+// host may not be localhost or a literal address in a private, loopback or
+// other non-public range.
+func isPublicWebURL(s string) bool {
+	if !isWebURL(s) {
+		return false
+	}
+	u, _ := url.Parse(s)
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(h)
+	return err != nil || !egress.IsForbidden(ip, nil)
+}
+
 func isEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s
 }
 
-const organisationColumns = `id, slug, name, country, url, email, description, image_url, created_at`
+const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, created_at`
 
 func scanOrganisation(row pgx.Row) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.CreatedAt)
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.CreatedAt)
 	return o, err
 }
 
@@ -165,4 +185,71 @@ func CountOrganisations(ctx context.Context, db DB) (int, error) {
 		return 0, fmt.Errorf("count organisations: %w", err)
 	}
 	return n, nil
+}
+
+// OrganisationUpdate changes some of an organisation's profile: nil fields
+// stay as they are.
+type OrganisationUpdate struct {
+	Name        *string `json:"name"`
+	Country     *string `json:"country"`
+	URL         *string `json:"url"`
+	Email       *string `json:"email"`
+	Description *string `json:"description"`
+	ImageURL    *string `json:"image"`
+	SignBadges  *bool   `json:"sign_badges"`
+}
+
+// UpdateOrganisation applies in to organisation id, checking the result by
+// the same rules as a new organisation, in one transaction.
+func UpdateOrganisation(ctx context.Context, db DB, id int64, in OrganisationUpdate) (Organisation, error) {
+	var o Organisation
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		var err error
+		o, err = scanOrganisation(tx.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem.NotFoundf("no such organisation")
+		}
+		if err != nil {
+			return err
+		}
+		next := NewOrganisation{Slug: o.Slug, Name: o.Name, Country: o.Country, URL: o.URL, Email: o.Email, Description: o.Description}
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&next.Name, in.Name)
+		set(&next.Country, in.Country)
+		set(&next.URL, in.URL)
+		set(&next.Email, in.Email)
+		set(&next.Description, in.Description)
+		if err := next.validate(); err != nil {
+			return err
+		}
+		image := o.ImageURL
+		set(&image, in.ImageURL)
+		if image != "" && !isWebURL(image) {
+			return problem.Invalidf("image", "must be an absolute http or https URL")
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE organisation SET name = $2, country = $3, url = $4, email = $5, description = $6, image_url = $7,
+				updated_at = now()
+			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image); err != nil {
+			return err
+		}
+		if in.SignBadges != nil {
+			if err := SetSignBadges(ctx, tx, id, *in.SignBadges); err != nil {
+				return err
+			}
+		}
+		o, err = scanOrganisation(tx.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE id = $1`, id))
+		return err
+	})
+	if _, ok := problem.As(err); ok {
+		return Organisation{}, err
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("update organisation %d: %w", id, err)
+	}
+	return o, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/mail"
 )
 
 // Client is the River client type used throughout Laurel.
@@ -43,7 +44,15 @@ type Config struct {
 	// process; zero means 50. Each host gets at most
 	// federation.PerHostDeliveries of them.
 	DeliveryMaxWorkers int
+	// Mail sends the jobs of the mail.Queue queue. Nil (no --smtp-url):
+	// the mail worker is still registered, so that mail can be queued, but
+	// it cancels every job.
+	Mail *mail.Sender
 }
+
+// mailMaxWorkers bounds how many messages a process sends at once: relays
+// limit connections per client, and mail is never urgent to the second.
+const mailMaxWorkers = 4
 
 // DefaultDeliveryMaxWorkers is the delivery queue's MaxWorkers when
 // Config.DeliveryMaxWorkers is zero.
@@ -53,6 +62,7 @@ const DefaultDeliveryMaxWorkers = 50
 func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
+	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail})
 	if cfg.Federation != nil {
 		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
 	}
@@ -63,7 +73,10 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		RetryPolicy: federation.RetryPolicy{},
 	}
 	if !cfg.InsertOnly {
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)}}
+		rc.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)},
+			mail.Queue:         {MaxWorkers: mailMaxWorkers},
+		}
 		if cfg.Federation != nil {
 			n := cfg.DeliveryMaxWorkers
 			if n <= 0 {

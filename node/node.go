@@ -19,7 +19,9 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/migrations"
+	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/web"
 )
 
@@ -42,6 +44,12 @@ type Config struct {
 	FederationMode string
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
+	// SMTPURL names the relay outgoing mail goes through (see
+	// mail.ParseURL); empty sends no mail.
+	SMTPURL string
+	// SMTPFrom is the sender of outgoing mail; empty means laurel@ the
+	// base URL's host.
+	SMTPFrom string
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
 	// to finish at shutdown.
 	ShutdownTimeout time.Duration
@@ -106,6 +114,19 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if n.baseURL, err = cfg.baseURL(n.listener.Addr()); err != nil {
 		return nil, err
 	}
+	// Mail settings are checked before the database starts, so that a
+	// mistake in them fails at once.
+	if _, err := mail.ParseURL(cfg.SMTPURL); cfg.SMTPURL != "" && err != nil {
+		return nil, fmt.Errorf("--smtp-url: %w", err)
+	}
+	mailFrom := cfg.SMTPFrom
+	if mailFrom == "" {
+		mailFrom = "laurel@" + n.baseURL.Hostname()
+	}
+	mailer, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: mailFrom})
+	if err != nil {
+		return nil, fmt.Errorf("--smtp-from: %w", err)
+	}
 	if n.db, err = OpenDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -134,7 +155,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		AllowlistMode:   cfg.FederationMode == "allowlist",
 	})
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
-		FetchCooldown: 20 * time.Millisecond, Federation: fed})
+		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +175,9 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Ready:        n.ready,
 		Federation:   fed,
+		Egress:       n.egress,
+		MailEnabled:  mailer != nil,
+		Verifier:     &verifier.Verifier{Client: n.egress.HTTPClient()},
 	})
 	if err != nil {
 		return nil, err

@@ -1,5 +1,5 @@
-// Package vocab will hold Laurel's vocabulary: Open Badges 2.0 (and later
-// 3.0) types and JSON-LD contexts, and how they ride inside ActivityStreams
-// activities. It imports nothing of Laurel's. (Built by the Open Badges and
-// federation issues; empty until then.)
+// Package vocab is Laurel's vocabulary: the Open Badges 2.0 documents it
+// serves and reads (Profile, BadgeClass, Assertion, RevocationList and
+// their parts), the rules each class must follow, the JSON-LD context, and
+// JWS signing of assertions. It imports nothing of Laurel's.
 package vocab

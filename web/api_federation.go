@@ -35,6 +35,29 @@ func (s *Server) memberOrganisation(r *http.Request) (issuer.Organisation, error
 	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
 }
 
+// adminOrganisation is memberOrganisation for what only an organisation's
+// admins (and node admins) may do: change its profile and settings.
+func (s *Server) adminOrganisation(r *http.Request) (issuer.Organisation, error) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		return o, err
+	}
+	u, _ := currentUser(r)
+	if u.NodeAdmin {
+		return o, nil
+	}
+	ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
+	if err != nil {
+		return issuer.Organisation{}, err
+	}
+	for _, m := range ms {
+		if m.OrganisationID == o.ID && m.Role == account.RoleAdmin {
+			return o, nil
+		}
+	}
+	return issuer.Organisation{}, problem.Forbiddenf("only admins of %s may change its settings", o.Slug)
+}
+
 // page reads limit (1-100, default 20) and offset from the query.
 func page(r *http.Request) (limit, offset int, err error) {
 	limit, offset = 20, 0

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries"}
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -35,6 +36,7 @@ func parsePages() (*pages, error) {
 type navItem struct {
 	Name, Path string
 	AdminOnly  bool
+	Current    bool // the page shown is this entry or below it
 }
 
 // menu is the product's main menu, in order.
@@ -73,6 +75,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		data.User = &u
 		for _, item := range menu {
 			if !item.AdminOnly || u.NodeAdmin {
+				item.Current = r.URL.Path == item.Path || item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path+"/")
 				data.Menu = append(data.Menu, item)
 			}
 		}

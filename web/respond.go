@@ -36,7 +36,11 @@ func writeJSONError(w http.ResponseWriter, status int, field, message string) {
 	writeJSON(w, status, e)
 }
 
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+// isAPI reports whether a request is for a program: the JSON API or a
+// hosted Open Badges document. Their errors are JSON, not pages.
+func isAPI(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/ob/")
+}
 
 // problem answers with a client error, as JSON on the API and as a page
 // elsewhere.

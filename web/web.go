@@ -22,7 +22,9 @@ import (
 	"riverqueue.com/riverui"
 
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/verifier"
 )
 
 //go:embed templates static openapi.json
@@ -42,6 +44,14 @@ type Deps struct {
 	// Federation serves the ActivityPub endpoints (WebFinger, actors,
 	// inboxes) and does the federated work the API asks for.
 	Federation *federation.Federation
+	// Egress is the node's outgoing HTTP client; handlers use it to refuse
+	// URLs that may not be fetched before trying.
+	Egress *egress.Client
+	// Verifier checks badges of any issuer for "Check this badge".
+	Verifier *verifier.Verifier
+	// MailEnabled: the node can send email (--smtp-url), so issuing to an
+	// email address queues a message to the earner.
+	MailEnabled bool
 }
 
 // Server is the HTTP side of a node.
@@ -50,6 +60,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *scs.SessionManager
 	pages    *pages
+	markdown *markdown
 	metrics  *metrics
 	router   chi.Router
 }
@@ -69,6 +80,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 		log:      deps.Logger,
 		sessions: newSessionManager(deps.Pool, deps.BaseURL),
 		pages:    pg,
+		markdown: newMarkdown(),
 		metrics:  newMetrics(deps.Pool),
 	}
 	if err := s.routes(ctx); err != nil {
@@ -96,6 +108,7 @@ func newSessionManager(pool *pgxpool.Pool, base *url.URL) *scs.SessionManager {
 
 func (s *Server) routes(ctx context.Context) error {
 	r := chi.NewRouter()
+	verifyLimit := s.verifyRateLimit() // one budget for the API and the page
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
@@ -110,14 +123,19 @@ func (s *Server) routes(ctx context.Context) error {
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
 	}
+	r.Route("/ob", s.openBadgesRoutes)
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
+		r.With(verifyLimit).Post("/verify", s.apiVerify)
 		r.Group(func(r chi.Router) {
 			r.Use(s.sessions.LoadAndSave)
 			r.Use(s.authenticate)
 			r.Use(s.requireUserAPI)
-			r.Route("/orgs/{slug}", func(r chi.Router) { s.federationRoutes(r, s.organisationActor) })
+			r.Route("/orgs/{slug}", func(r chi.Router) {
+				s.federationRoutes(r, s.organisationActor)
+				s.badgeAPIRoutes(r)
+			})
 			r.Route("/me", func(r chi.Router) {
 				r.Get("/", s.apiMe)
 				s.federationRoutes(r, s.personActor)
@@ -156,11 +174,15 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/people/{username}", s.personPage)
+		r.Get("/badges/{uuid}", s.badgePage)
+		r.Get("/claim/{token}", s.claimPage)
+		r.Get("/verify", s.verifyForm)
+		r.With(verifyLimit).Post("/verify", s.verifySubmit)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUserHTML)
 			r.Get("/", s.dashboard)
-			r.Get("/issuer", s.sectionPage("issuer"))
-			r.Get("/creator", s.sectionPage("creator"))
+			s.badgeToolRoutes(r)
+			s.orgSettingsRoutes(r)
 			r.Get("/network", s.sectionPage("network"))
 			r.Get("/reports", s.reportsPage)
 			r.Group(func(r chi.Router) {

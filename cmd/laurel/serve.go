@@ -18,6 +18,8 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs for actor documents and collections")
 	federationMode := fs.String("federation-mode", "open", "open: federate with every domain not blocked; allowlist: only with the domains allowed by laurel domain allow")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
+	smtpURL := fs.String("smtp-url", "", "SMTP relay for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered; add ?tls=required or ?tls=none), smtps://user:pass@host:465 (default: send no mail)")
+	smtpFrom := fs.String("smtp-from", "", "sender address of outgoing mail (default laurel@ the --base-url host)")
 	return func(ctx context.Context, e *env) error {
 		n, err := node.Start(ctx, node.Config{
 			Listen:          *listen,
@@ -29,6 +31,8 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			AuthorizedFetch: *authorizedFetch,
 			FederationMode:  *federationMode,
 			MaxBodyBytes:    *maxBody,
+			SMTPURL:         *smtpURL,
+			SMTPFrom:        *smtpFrom,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
 			Version:         version(),

@@ -289,6 +289,41 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// Check tells, before fetching, whether rawURL may be fetched: an http or
+// https URL whose host resolves to at least one address that may be
+// reached. It lets callers refuse bad input up front with a clear message;
+// the fetch itself checks again, on the address it dials.
+func (c *Client) Check(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: not an absolute URL", ErrUnsupportedScheme)
+	}
+	if err := c.checkURL(u); err != nil {
+		return err
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return nil
+	}
+	addrs, err := c.lookup(ctx, "ip", u.Hostname())
+	if err != nil {
+		return fmt.Errorf("look up %s: %w", u.Hostname(), err)
+	}
+	var first error
+	for _, ip := range addrs {
+		err := c.checkAddr(u.Hostname(), ip.Unmap())
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = fmt.Errorf("look up %s: no addresses", u.Hostname())
+	}
+	return first
+}
+
 // checkURL refuses schemes other than http and https, and hosts that are
 // literal IP addresses in forbidden ranges, without dialling.
 func (c *Client) checkURL(u *url.URL) error {

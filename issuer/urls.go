@@ -1,0 +1,47 @@
+package issuer
+
+import (
+	"net/url"
+	"strings"
+)
+
+// URLs names where the node hosts its Open Badges documents. Every id is on
+// the node's own origin, the origin of the issuer Profiles, so that the
+// hosted-verification scope rule (an assertion's id shares its issuer's
+// origin) always holds.
+type URLs struct {
+	Base *url.URL
+}
+
+func (u URLs) base() string { return strings.TrimSuffix(u.Base.String(), "/") }
+
+// Profile is the id of an organisation's issuer Profile.
+func (u URLs) Profile(slug string) string { return u.base() + "/ob/issuers/" + slug }
+
+// Key is the id of the CryptographicKey an organisation signs badges with.
+func (u URLs) Key(slug string) string { return u.Profile(slug) + "/key" }
+
+// RevocationList is the id of an organisation's RevocationList.
+func (u URLs) RevocationList(slug string) string { return u.Profile(slug) + "/revocations" }
+
+// BadgeClass is the id of a badge class.
+func (u URLs) BadgeClass(uuid string) string { return u.base() + "/ob/badges/" + uuid }
+
+// BadgeImage is the image of a badge class.
+func (u URLs) BadgeImage(uuid string) string { return u.BadgeClass(uuid) + "/image" }
+
+// Criteria is the hosted criteria page of a badge class whose criteria are
+// written in Laurel.
+func (u URLs) Criteria(uuid string) string { return u.BadgeClass(uuid) + "/criteria" }
+
+// Assertion is the id of an assertion.
+func (u URLs) Assertion(uuid string) string { return u.base() + "/ob/assertions/" + uuid }
+
+// AssertionImage is the earned badge's image with the assertion baked in.
+func (u URLs) AssertionImage(uuid string) string { return u.Assertion(uuid) + "/image" }
+
+// BadgePage is the public HTML page of an earned badge.
+func (u URLs) BadgePage(uuid string) string { return u.base() + "/badges/" + uuid }
+
+// ClaimPage is the link emailed to an earner.
+func (u URLs) ClaimPage(token string) string { return u.base() + "/claim/" + token }

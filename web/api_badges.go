@@ -1,0 +1,533 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// The badge library and issuing API, under /api/v1/orgs/{slug}. Bodies use
+// the Open Badges 2.0 property names; every response carries the hosted id
+// of what it describes.
+
+func (s *Server) badgeAPIRoutes(r chi.Router) {
+	r.Get("/", s.withOrg(s.apiOrganisation))
+	r.Patch("/", s.apiUpdateOrganisation)
+	r.Get("/badges", s.withOrg(s.apiBadges))
+	r.Post("/badges", s.withOrg(s.apiCreateBadge))
+	r.Get("/badges/{uuid}", s.withOrg(s.apiBadge))
+	r.Put("/badges/{uuid}", s.withOrg(s.apiUpdateBadge))
+	r.Delete("/badges/{uuid}", s.withOrg(s.apiDeleteBadge))
+	r.Post("/badges/{uuid}/archive", s.withOrg(s.apiArchiveBadge(true)))
+	r.Post("/badges/{uuid}/restore", s.withOrg(s.apiArchiveBadge(false)))
+	r.Get("/badges/{uuid}/assertions", s.withOrg(s.apiAssertions))
+	r.Post("/badges/{uuid}/assertions", s.withOrg(s.apiIssue))
+	r.Post("/badges/{uuid}/assertions/bulk", s.withOrg(s.apiIssueBulk))
+	r.Get("/assertions/{uuid}", s.withOrg(s.apiAssertion))
+	r.Post("/assertions/{uuid}/revoke", s.withOrg(s.apiRevoke))
+}
+
+// withOrg runs h for the organisation of the path, once the caller is
+// known to act for it.
+func (s *Server) withOrg(h func(http.ResponseWriter, *http.Request, issuer.Organisation)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, err := s.memberOrganisation(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, o)
+	}
+}
+
+// organisationJSON is an organisation as the API shows it to its members.
+type organisationJSON struct {
+	issuer.Organisation
+	Profile string `json:"profile"` // the hosted Open Badges issuer Profile
+}
+
+func (s *Server) apiOrganisation(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	writeJSON(w, http.StatusOK, organisationJSON{o, s.urls().Profile(o.Slug)})
+}
+
+func (s *Server) apiUpdateOrganisation(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in issuer.OrganisationUpdate
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, err = issuer.UpdateOrganisation(r.Context(), s.deps.Pool, o.ID, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, organisationJSON{o, s.urls().Profile(o.Slug)})
+}
+
+// badgeJSON is a badge class: its hosted BadgeClass document and what only
+// its organisation sees.
+type badgeJSON struct {
+	vocab.BadgeClass
+	UUID      string        `json:"uuid"`
+	Expiry    issuer.Expiry `json:"expiry"`
+	Archived  bool          `json:"archived"`
+	Issued    int           `json:"issued"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+func (s *Server) badgeJSON(b issuer.BadgeClass) badgeJSON {
+	doc := b.Document(s.urls())
+	doc.Context = ""
+	return badgeJSON{BadgeClass: doc, UUID: b.UUID, Expiry: b.Expiry, Archived: b.ArchivedAt != nil,
+		Issued: b.Issued, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+}
+
+// badgeBody is a badge class as the API takes it.
+type badgeBody struct {
+	Name        string                  `json:"name"`
+	Description string                  `json:"description"`
+	Image       string                  `json:"image"` // a data: URL; or a multipart part
+	Criteria    *vocab.Criteria         `json:"criteria"`
+	Tags        []string                `json:"tags"`
+	Alignment   []vocab.AlignmentObject `json:"alignment"`
+	Expiry      issuer.Expiry           `json:"expiry"`
+}
+
+// readBadge reads a badge class from a JSON body, or from a multipart body
+// with the JSON in the part "badge" and the image file in the part "image".
+func readBadge(r *http.Request) (issuer.BadgeInput, error) {
+	var body badgeBody
+	var image []byte
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		if err := r.ParseMultipartForm(issuer.MaxImageBytes + 64<<10); err != nil {
+			return issuer.BadgeInput{}, badMultipart(err)
+		}
+		if err := decodeJSONString("badge", r.PostForm.Get("badge"), &body); err != nil {
+			return issuer.BadgeInput{}, err
+		}
+		file, _, err := r.FormFile("image")
+		switch {
+		case errors.Is(err, http.ErrMissingFile):
+		case err != nil:
+			return issuer.BadgeInput{}, problem.Invalidf("image", "cannot read the upload: %v", err)
+		default:
+			defer file.Close()
+			if image, err = io.ReadAll(io.LimitReader(file, issuer.MaxImageBytes+1)); err != nil {
+				return issuer.BadgeInput{}, problem.Invalidf("image", "cannot read the upload: %v", err)
+			}
+		}
+	} else if err := decodeJSON(r, &body); err != nil {
+		return issuer.BadgeInput{}, err
+	}
+	if body.Image != "" {
+		if image != nil {
+			return issuer.BadgeInput{}, problem.Invalidf("image", "give the image as a data: URL or as an upload, not both")
+		}
+		var err error
+		if image, err = issuer.DecodeDataURL("image", body.Image); err != nil {
+			return issuer.BadgeInput{}, err
+		}
+	}
+	in := issuer.BadgeInput{Name: body.Name, Description: body.Description, Image: image, Tags: body.Tags,
+		Alignments: body.Alignment, Expiry: body.Expiry}
+	if c := body.Criteria; c != nil {
+		in.CriteriaNarrative, in.CriteriaURL = c.Narrative, c.ID
+		if c.Narrative != "" {
+			in.CriteriaURL = "" // the hosted criteria page is ours; its id in a round trip is not an external page
+		}
+	}
+	return in, nil
+}
+
+// badMultipart reports a multipart body that could not be read.
+func badMultipart(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return err
+	}
+	return problem.Invalidf("", "cannot read the multipart body: %v", err)
+}
+
+// decodeJSONString decodes a JSON object carried in a form field.
+func decodeJSONString(field, s string, dst any) error {
+	if s == "" {
+		return problem.Invalidf(field, "is required: the JSON object")
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return problem.Invalidf(field, "is not a valid JSON object: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) apiBadges(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	list, err := issuer.BadgeClasses(r.Context(), s.deps.Pool, o.ID, r.URL.Query().Get("archived") == "true")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]badgeJSON, len(list))
+	for i, b := range list {
+		out[i] = s.badgeJSON(b)
+	}
+	writeJSON(w, http.StatusOK, items(out))
+}
+
+func (s *Server) apiCreateBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	in, err := readBadge(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := issuer.CreateBadgeClass(r.Context(), s.deps.Pool, o.ID, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.urls().BadgeClass(b.UUID))
+	writeJSON(w, http.StatusCreated, s.badgeJSON(b))
+}
+
+// orgBadge is the badge of the path, if it belongs to o.
+func (s *Server) orgBadge(r *http.Request, o issuer.Organisation) (issuer.BadgeClass, error) {
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err == nil && b.OrganisationID != o.ID {
+		err = problem.NotFoundf("no badge %q in %s", b.UUID, o.Slug)
+	}
+	return b, err
+}
+
+func (s *Server) apiBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	b, err := s.orgBadge(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.badgeJSON(b))
+}
+
+func (s *Server) apiUpdateBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	in, err := readBadge(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := issuer.UpdateBadgeClass(r.Context(), s.deps.Pool, o.ID, chi.URLParam(r, "uuid"), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.badgeJSON(b))
+}
+
+func (s *Server) apiDeleteBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := issuer.DeleteBadgeClass(r.Context(), s.deps.Pool, o.ID, chi.URLParam(r, "uuid")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiArchiveBadge(archived bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
+	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+		b, err := issuer.ArchiveBadgeClass(r.Context(), s.deps.Pool, o.ID, chi.URLParam(r, "uuid"), archived)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.badgeJSON(b))
+	}
+}
+
+// assertionJSON is an assertion: its Open Badges document and what only
+// its issuer sees.
+type assertionJSON struct {
+	vocab.Assertion
+	UUID             string     `json:"uuid"`
+	RecipientHint    string     `json:"recipient_hint"`
+	RecipientName    string     `json:"recipient_name,omitempty"`
+	BadgePage        string     `json:"badge_page"`
+	RevokedAt        *time.Time `json:"revoked_at,omitempty"`
+	RevocationReason string     `json:"revocation_reason,omitempty"`
+	Expired          bool       `json:"expired"`
+	Claimed          bool       `json:"claimed"`
+	Signed           string     `json:"signed,omitempty"` // the JWS of a signed assertion
+	EmailQueued      bool       `json:"email_queued,omitempty"`
+}
+
+func (s *Server) assertionJSON(a issuer.Assertion) assertionJSON {
+	doc := a.Document(s.urls())
+	doc.Context = ""
+	return assertionJSON{Assertion: doc, UUID: a.UUID, RecipientHint: a.RecipientHint, RecipientName: a.RecipientName,
+		BadgePage: s.urls().BadgePage(a.UUID), RevokedAt: a.RevokedAt, RevocationReason: a.RevocationReason,
+		Expired: a.Expired(time.Now()), Claimed: a.ClaimedAt != nil, Signed: a.JWS}
+}
+
+// assertionBody is an assertion as the API takes it.
+type assertionBody struct {
+	Recipient struct {
+		Type     string `json:"type"`
+		Identity string `json:"identity"`
+		Name     string `json:"name"`
+	} `json:"recipient"`
+	Evidence  evidenceList `json:"evidence"`
+	Narrative string       `json:"narrative"`
+	IssuedOn  *time.Time   `json:"issuedOn"`
+	Expires   *time.Time   `json:"expires"`
+}
+
+// evidenceList takes evidence as Open Badges allows it: a URL, one
+// Evidence object, or an array of either.
+type evidenceList []vocab.Evidence
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (e *evidenceList) UnmarshalJSON(b []byte) error {
+	var one vocab.Evidence
+	var url string
+	var many []json.RawMessage
+	switch {
+	case json.Unmarshal(b, &url) == nil:
+		*e = evidenceList{{ID: url}}
+	case json.Unmarshal(b, &many) == nil:
+		for _, m := range many {
+			var item evidenceList
+			if err := item.UnmarshalJSON(m); err != nil || len(item) != 1 {
+				return errors.New("evidence items must be URLs or {id, narrative} objects")
+			}
+			*e = append(*e, item[0])
+		}
+	case json.Unmarshal(b, &one) == nil:
+		*e = evidenceList{one}
+	default:
+		return errors.New("evidence must be a URL, an {id, narrative} object or an array of them")
+	}
+	return nil
+}
+
+// recipient turns the API's recipient into the domain's, resolving a
+// fediverse handle to its actor id.
+func (s *Server) recipient(r *http.Request, kind, identity, name string) (issuer.Recipient, error) {
+	rc := issuer.Recipient{Kind: kind, Identity: identity, Name: name}
+	if kind == issuer.RecipientActor && s.deps.Federation != nil && identity != "" {
+		id, err := s.deps.Federation.ResolveActor(r.Context(), identity)
+		if p, ok := problem.As(err); ok {
+			return rc, problem.Invalidf("recipient.identity", "%s", p.Message)
+		}
+		if err != nil {
+			return rc, err
+		}
+		rc.Identity = id
+		// Cache the actor now, outside the issuing transaction, so the
+		// mention sent in it knows the inbox.
+		if s.deps.Federation.URLs().UsernameOf(id) == "" {
+			if _, err := s.deps.Federation.RemoteActor(r.Context(), id, false); err != nil {
+				return rc, problem.Invalidf("recipient.identity", "cannot fetch the actor %s: %v", id, err)
+			}
+		}
+	}
+	return rc, nil
+}
+
+func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	b, err := s.orgBadge(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var body assertionBody
+	if err := decodeJSON(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rc, err := s.recipient(r, body.Recipient.Type, body.Recipient.Identity, body.Recipient.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, _ := currentUser(r)
+	issued, err := issuer.Issue(r.Context(), s.deps.Pool, s.notify(), s.urls(), o, b, []issuer.AssertionInput{{
+		Recipient: rc, Evidence: body.Evidence, Narrative: body.Narrative,
+		IssuedOn: body.IssuedOn, Expires: body.Expires, IssuedBy: u.ID,
+	}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := s.assertionJSON(issued[0])
+	out.EmailQueued = rc.Kind == issuer.RecipientEmail && s.mailQueue() != nil
+	w.Header().Set("Location", out.ID)
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// bulkResult is the answer to a bulk issue: issued or not, and why, row by
+// row.
+type bulkResult struct {
+	Issued bool               `json:"issued"`
+	Rows   []issuer.RowReport `json:"rows"`
+}
+
+// issueBulk issues badge b to the rows of a CSV file, all or none,
+// resolving fediverse handles first. It serves the API and the form.
+func (s *Server) issueBulk(r *http.Request, o issuer.Organisation, b issuer.BadgeClass, file io.Reader) (bulkResult, error) {
+	inputs, report, err := issuer.ParseBulkCSV(file)
+	if err != nil {
+		return bulkResult{}, err
+	}
+	u, _ := currentUser(r)
+	for i := range inputs {
+		in := &inputs[i]
+		in.IssuedBy = u.ID
+		if !report[i].OK || in.Recipient.Kind != issuer.RecipientActor {
+			continue
+		}
+		rc, err := s.recipient(r, in.Recipient.Kind, in.Recipient.Identity, in.Recipient.Name)
+		if p, ok := problem.As(err); ok {
+			report[i].OK, report[i].Field, report[i].Message = false, "recipient", p.Message
+			continue
+		}
+		if err != nil {
+			return bulkResult{}, err
+		}
+		in.Recipient = rc
+	}
+	ok, err := issuer.IssueBulk(r.Context(), s.deps.Pool, s.notify(), s.urls(), o, b, inputs, report)
+	return bulkResult{Issued: ok, Rows: report}, err
+}
+
+func (s *Server) apiIssueBulk(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	b, err := s.orgBadge(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var file io.Reader = r.Body
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "text/csv":
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			s.fail(w, r, badMultipart(err))
+			return
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			s.fail(w, r, problem.Invalidf("file", "is required: the CSV file"))
+			return
+		}
+		defer f.Close()
+		file = f
+	default:
+		s.fail(w, r, problem.Invalidf("", "send the CSV file as text/csv, or as the part \"file\" of multipart/form-data"))
+		return
+	}
+	res, err := s.issueBulk(r, o, b, file)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if !res.Issued {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, res)
+}
+
+func (s *Server) apiAssertions(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	b, err := s.orgBadge(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, offset, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := issuer.Assertions(r.Context(), s.deps.Pool, b.ID, limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]assertionJSON, len(list))
+	for i, a := range list {
+		out[i] = s.assertionJSON(a)
+	}
+	writeJSON(w, http.StatusOK, items(out))
+}
+
+// orgAssertion is the assertion of the path, if o issued it.
+func (s *Server) orgAssertion(r *http.Request, o issuer.Organisation) (issuer.Assertion, error) {
+	a, err := issuer.AssertionByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err == nil && a.OrganisationID != o.ID {
+		err = problem.NotFoundf("no assertion %q in %s", a.UUID, o.Slug)
+	}
+	return a, err
+}
+
+func (s *Server) apiAssertion(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	a, err := s.orgAssertion(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.assertionJSON(a))
+}
+
+func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var in struct {
+		RevocationReason string `json:"revocationReason"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := issuer.Revoke(r.Context(), s.deps.Pool, o.ID, chi.URLParam(r, "uuid"), in.RevocationReason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.assertionJSON(a))
+}
+
+// notify is how issuing tells earners: a claim email when the node sends
+// mail, and a direct mention from the organisation to a fediverse earner.
+func (s *Server) notify() issuer.Notify {
+	n := issuer.Notify{Mail: s.mailQueue()}
+	if fed := s.deps.Federation; fed != nil {
+		n.Fediverse = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion) error {
+			text := fmt.Sprintf("%s has awarded you the badge \"%s\":", o.Name, b.Name)
+			return fed.Mention(ctx, tx, o.Slug, a.RecipientIdentity, text, s.urls().BadgePage(a.UUID))
+		}
+	}
+	return n
+}
+
+// mailQueue is where claim emails are queued, or nil when the node sends no
+// mail.
+func (s *Server) mailQueue() issuer.Queue {
+	if !s.deps.MailEnabled || s.deps.River == nil {
+		return nil
+	}
+	return s.deps.River
+}

@@ -1,0 +1,73 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/node"
+	"github.com/laurelnet/laurel/testkit"
+	"github.com/laurelnet/laurel/testkit/smtptest"
+)
+
+// TestIssueEmailsAClaimLink: a node with --smtp-url emails an earner a
+// claim link when a badge is issued to their address, through a real SMTP
+// server; the link opens the badge, and the address is in no table.
+func TestIssueEmailsAClaimLink(t *testing.T) {
+	smtp := smtptest.New(t)
+	ctx := context.Background()
+	dbURL := testkit.DatabaseURL(t)
+	n, err := node.Start(ctx, node.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL,
+		AllowIPs: "127.0.0.0/8", SMTPURL: smtp.URL(), SMTPFrom: "badges@tuni.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop(context.Background()) })
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil)}
+	f.org, _ = issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "tampere-uni", Name: "Tampere University", Country: "FI"})
+	f.staff, _ = account.CreateUser(ctx, pool, account.NewUser{Email: "staff@example.org", Password: password})
+	_ = account.SetMembership(ctx, pool, f.staff.ID, f.org.ID, account.RoleStaff)
+	f.token, _ = account.CreateToken(ctx, pool, f.staff.ID, "test")
+	f.setIssuerEmail(t, nil)
+	b := f.apiBadge(t)
+
+	status, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+		map[string]any{"recipient": map[string]any{"type": "email", "identity": "Eva.Earner@example.org", "name": "Eva"}}, "")
+	if status != http.StatusCreated || a["email_queued"] != true {
+		t.Fatalf("issue = %d %v", status, a)
+	}
+	msgs := smtp.Wait(t, 1, 20*time.Second)
+	m := msgs[0]
+	if len(m.To) != 1 || m.To[0] != "eva.earner@example.org" || !strings.Contains(m.Subject, "Robotics") ||
+		!strings.Contains(m.Text, "Hello Eva") || !strings.Contains(m.Text, "Tampere University") {
+		t.Fatalf("message to %v, subject %q:\n%s", m.To, m.Subject, m.Text)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/claim/[A-Za-z0-9_-]+`).FindString(m.Text)
+	if link == "" {
+		t.Fatalf("no claim link in:\n%s", m.Text)
+	}
+	status, page, _ := f.do(t, f.client, "GET", strings.TrimPrefix(link, f.base), nil, nil)
+	if status != 200 || !strings.Contains(page, "Robotics") {
+		t.Fatalf("claim link = %d:\n%s", status, page)
+	}
+	var claimed bool
+	if err := pool.QueryRow(ctx, `SELECT claimed_at IS NOT NULL FROM assertion WHERE uuid = $1`, a["uuid"]).Scan(&claimed); err != nil || !claimed {
+		t.Fatalf("claimed = %v, %v", claimed, err)
+	}
+	var leaks int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assertion WHERE row_to_json(assertion)::text ILIKE '%eva.earner%'`).Scan(&leaks); err != nil || leaks != 0 {
+		t.Fatalf("%d assertion rows hold the address (%v)", leaks, err)
+	}
+}

@@ -1,0 +1,255 @@
+package web
+
+import (
+	"encoding/json"
+	"html/template"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// openBadgesRoutes serves the hosted Open Badges documents: every one at
+// its own id, as JSON-LD, readable from any origin, so that any Open Badges
+// tool can verify our badges.
+func (s *Server) openBadgesRoutes(r chi.Router) {
+	r.Use(openCORS)
+	r.Get("/issuers/{slug}", s.hostedProfile)
+	r.Get("/issuers/{slug}/key", s.hostedKey)
+	r.Get("/issuers/{slug}/revocations", s.hostedRevocationList)
+	r.Get("/badges/{uuid}", s.hostedBadgeClass)
+	r.Get("/badges/{uuid}/image", s.hostedBadgeImage)
+	r.Get("/badges/{uuid}/criteria", s.hostedCriteria)
+	r.Get("/assertions/{uuid}", s.hostedAssertion)
+	r.Get("/assertions/{uuid}/image", s.bakedImage)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "", "no such Open Badges document")
+	})
+}
+
+// openCORS lets pages on any origin read the documents (GET only; they are
+// public), as Open Badges displayers and validators running in browsers do.
+func openCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			w.Header().Set("Access-Control-Allow-Headers", "Accept")
+			w.Header().Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeLD answers with an Open Badges document.
+func writeLD(w http.ResponseWriter, status int, doc any) {
+	w.Header().Set("Content-Type", vocab.ContentType)
+	w.Header().Set("Vary", "Accept")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(doc) // the client went away; nothing to do
+}
+
+// prefersHTML reports whether a client asked for a page before any JSON:
+// a browser following a link, not a verifier.
+func prefersHTML(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch {
+		case mt == "text/html" || mt == "application/xhtml+xml":
+			return true
+		case strings.HasSuffix(mt, "json"):
+			return false
+		}
+	}
+	return false
+}
+
+func (s *Server) urls() issuer.URLs { return issuer.URLs{Base: s.deps.BaseURL} }
+
+func (s *Server) hostedProfile(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if prefersHTML(r) {
+		http.Redirect(w, r, "/orgs/"+o.Slug, http.StatusSeeOther)
+		return
+	}
+	doc, err := issuer.ProfileDocument(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeLD(w, http.StatusOK, doc)
+}
+
+func (s *Server) hostedKey(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := issuer.KeyDocument(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeLD(w, http.StatusOK, doc)
+}
+
+func (s *Server) hostedRevocationList(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := issuer.RevocationListDocument(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// Verifiers should see a revocation soon.
+	w.Header().Set("Cache-Control", "no-cache")
+	writeLD(w, http.StatusOK, doc)
+}
+
+func (s *Server) hostedBadgeClass(w http.ResponseWriter, r *http.Request) {
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeLD(w, http.StatusOK, b.Document(s.urls()))
+}
+
+func (s *Server) hostedBadgeImage(w http.ResponseWriter, r *http.Request) {
+	img, err := issuer.BadgeImage(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeImage(w, img, "")
+}
+
+// writeImage answers with a badge image. An SVG is a document that could
+// run script if opened directly, so it gets a policy that forbids it (on
+// top of the check made when it was uploaded).
+func writeImage(w http.ResponseWriter, img issuer.Image, filename string) {
+	w.Header().Set("Content-Type", img.Type)
+	w.Header().Set("Content-Length", strconv.Itoa(len(img.Data)))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	if filename != "" {
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	}
+	_, _ = w.Write(img.Data)
+}
+
+func (s *Server) hostedCriteria(w http.ResponseWriter, r *http.Request) {
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := b.CriteriaDocument(s.urls())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if prefersHTML(r) {
+		o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, b.OrganisationSlug)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "criteria", pageData{Title: "Criteria: " + b.Name, Data: criteriaPage{
+			Badge: b, OrgName: o.Name, Narrative: s.markdown.HTML(b.CriteriaNarrative), JSONLD: doc.ID,
+		}})
+		return
+	}
+	writeLD(w, http.StatusOK, doc)
+}
+
+// criteriaPage is the hosted criteria of a badge, for people.
+type criteriaPage struct {
+	Badge     issuer.BadgeClass
+	OrgName   string
+	Narrative template.HTML
+	JSONLD    string
+}
+
+func (s *Server) hostedAssertion(w http.ResponseWriter, r *http.Request) {
+	a, err := issuer.AssertionByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if prefersHTML(r) {
+		http.Redirect(w, r, "/badges/"+a.UUID, http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if a.Revoked() {
+		writeLD(w, http.StatusGone, a.RevocationDocument(s.urls()))
+		return
+	}
+	writeLD(w, http.StatusOK, a.Document(s.urls()))
+}
+
+func (s *Server) bakedImage(w http.ResponseWriter, r *http.Request) {
+	a, err := issuer.AssertionByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.Revoked() {
+		writeJSONError(w, http.StatusGone, "", "this badge has been revoked")
+		return
+	}
+	img, err := issuer.BakedImage(r.Context(), s.deps.Pool, s.urls(), a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, a.BadgeUUID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ext := ".png"
+	if img.Type == "image/svg+xml" {
+		ext = ".svg"
+	}
+	writeImage(w, img, fileName(b.Name)+ext)
+}
+
+// fileName makes a download name from a badge name.
+func fileName(name string) string {
+	var out strings.Builder
+	for _, c := range strings.ToLower(name) {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			out.WriteRune(c)
+		case out.Len() > 0 && !strings.HasSuffix(out.String(), "-"):
+			out.WriteByte('-')
+		}
+	}
+	if n := strings.TrimSuffix(out.String(), "-"); n != "" {
+		return n
+	}
+	return "badge"
+}

@@ -1,0 +1,85 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// The organisation's settings page: its public profile, which is also its
+// Open Badges issuer Profile, and whether it signs the badges it issues.
+// Only its admins (and node admins) may change them.
+
+// orgSettingsPage is the settings form and what it shows.
+type orgSettingsPage struct {
+	Org     issuer.Organisation
+	Profile string // the hosted issuer Profile
+	Invalid string // the field a problem is about
+	Saved   bool
+}
+
+func (s *Server) orgSettingsRoutes(r chi.Router) {
+	r.Get("/creator/{slug}/settings", s.orgSettingsForm)
+	r.Post("/creator/{slug}/settings", s.saveOrgSettings)
+}
+
+func (s *Server) orgSettingsForm(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "org_settings", pageData{Title: "Settings of " + o.Name, Data: orgSettingsPage{
+		Org: o, Profile: s.urls().Profile(o.Slug), Saved: r.URL.Query().Get("saved") == "1",
+	}})
+}
+
+func (s *Server) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, problem.Invalidf("", "cannot read the form"))
+		return
+	}
+	v := r.PostForm
+	field := func(name string) *string { x := v.Get(name); return &x }
+	sign := v.Get("sign_badges") == "on"
+	in := issuer.OrganisationUpdate{
+		Name: field("name"), Country: field("country"), URL: field("url"), Email: field("email"),
+		Description: field("description"), ImageURL: field("image"), SignBadges: &sign,
+	}
+	updated, err := issuer.UpdateOrganisation(r.Context(), s.deps.Pool, o.ID, in)
+	if p, ok := problem.As(err); ok {
+		// Show the form again with what was typed.
+		o.Name, o.Country, o.URL, o.Email, o.Description, o.ImageURL, o.SignBadges =
+			*in.Name, *in.Country, *in.URL, *in.Email, *in.Description, *in.ImageURL, sign
+		s.render(w, r, http.StatusBadRequest, "org_settings", pageData{Title: "Settings of " + o.Name,
+			Message: fieldLabel(p.Field) + ": " + p.Message,
+			Data:    orgSettingsPage{Org: o, Profile: s.urls().Profile(o.Slug), Invalid: p.Field}})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/creator/"+updated.Slug+"/settings?saved=1", http.StatusSeeOther)
+}
+
+// fieldLabel names a form field for people.
+func fieldLabel(field string) string {
+	switch field {
+	case "url":
+		return "Website"
+	case "image":
+		return "Logo URL"
+	case "":
+		return "Settings"
+	}
+	return string(field[0]-'a'+'A') + field[1:]
+}

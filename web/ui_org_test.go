@@ -1,0 +1,50 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+)
+
+func TestOrganisationSettingsPage(t *testing.T) {
+	f := startNode(t)
+	c := f.login(t, "staff@example.org")
+	form := url.Values{"name": {"Tampere University"}, "country": {"FI"}, "url": {"https://www.tuni.example"},
+		"email": {"badges@tuni.example"}, "description": {"A university."}, "image": {""}, "sign_badges": {"on"}}
+	post := func(v url.Values) (int, string, http.Header) {
+		return f.do(t, c, "POST", "/creator/tampere-uni/settings", strings.NewReader(v.Encode()),
+			map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	}
+	if status, _, _ := post(form); status != http.StatusForbidden {
+		t.Fatalf("settings saved by staff = %d, want 403: only admins", status)
+	}
+	if err := account.SetMembership(context.Background(), f.pool, f.staff.ID, f.org.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("email", "not an address")
+	status, body, _ := post(bad)
+	if status != http.StatusBadRequest || !strings.Contains(body, "Email: must be an email address") || !strings.Contains(body, `value="A university."`) && !strings.Contains(body, "A university.") {
+		t.Fatalf("bad email = %d, want the form again naming the field with the input kept:\n%s", status, body)
+	}
+	status, _, hdr := post(form)
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/creator/tampere-uni/settings?saved=1" {
+		t.Fatalf("save = %d to %q", status, hdr.Get("Location"))
+	}
+	o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni")
+	if err != nil || o.Email != "badges@tuni.example" || !o.SignBadges || o.URL != "https://www.tuni.example" {
+		t.Fatalf("stored %+v, %v", o, err)
+	}
+	_, page, _ := f.do(t, c, "GET", "/creator/tampere-uni/settings?saved=1", nil, nil)
+	if !strings.Contains(page, "Saved.") || !strings.Contains(page, `name="sign_badges" checked`) {
+		t.Fatalf("settings page after saving:\n%s", page)
+	}
+}

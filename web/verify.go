@@ -1,0 +1,168 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/verifier"
+)
+
+// "Check this badge": anyone may verify any Open Badges 2.0 badge, ours or
+// another issuer's, by URL, by its JSON or JWS, or by a baked image.
+
+// verifyBody is the JSON form of a verification request.
+type verifyBody struct {
+	URL       string          `json:"url"`
+	Assertion json.RawMessage `json:"assertion"` // an Assertion object, or a JWS as a JSON string
+	Image     string          `json:"image"`     // a baked PNG or SVG as a data: URL
+	Email     string          `json:"email"`     // checked against the recipient when given
+	Recipient string          `json:"recipient_url"`
+}
+
+// readVerifyInput reads what to verify from a JSON body, a multipart form
+// (fields url, assertion, email, recipient_url and a file "image") or a raw
+// PNG or SVG body.
+func readVerifyInput(r *http.Request) (verifier.Input, error) {
+	var in verifier.Input
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json", "":
+		var body verifyBody
+		if err := decodeJSON(r, &body); err != nil {
+			return in, err
+		}
+		in.URL, in.RecipientEmail, in.RecipientURL = body.URL, body.Email, body.Recipient
+		if len(body.Assertion) > 0 {
+			var jws string
+			if json.Unmarshal(body.Assertion, &jws) == nil {
+				in.JSON = []byte(jws)
+			} else {
+				in.JSON = body.Assertion
+			}
+		}
+		if body.Image != "" {
+			img, err := issuer.DecodeDataURL("image", body.Image)
+			if err != nil {
+				return in, err
+			}
+			in.Image = img
+		}
+	case "multipart/form-data", "application/x-www-form-urlencoded":
+		if err := r.ParseMultipartForm(issuer.MaxImageBytes + 64<<10); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			return in, badMultipart(err)
+		}
+		in.URL = strings.TrimSpace(r.PostForm.Get("url"))
+		in.RecipientEmail = strings.TrimSpace(r.PostForm.Get("email"))
+		in.RecipientURL = strings.TrimSpace(r.PostForm.Get("recipient_url"))
+		if a := strings.TrimSpace(r.PostForm.Get("assertion")); a != "" {
+			in.JSON = []byte(a)
+		}
+		if r.MultipartForm != nil {
+			if f, _, err := r.FormFile("image"); err == nil {
+				defer f.Close()
+				b, err := io.ReadAll(io.LimitReader(f, issuer.MaxImageBytes+1))
+				if err != nil {
+					return in, problem.Invalidf("image", "cannot read the upload: %v", err)
+				}
+				in.Image = b
+			}
+		}
+	case "image/png", "image/svg+xml":
+		b, err := io.ReadAll(io.LimitReader(r.Body, issuer.MaxImageBytes+1))
+		if err != nil {
+			return in, err
+		}
+		in.Image = b
+	default:
+		return in, problem.Invalidf("", "send JSON, a form, or the baked image (image/png or image/svg+xml)")
+	}
+	if len(in.Image) > issuer.MaxImageBytes {
+		return in, problem.Invalidf("image", "is larger than %d KB", issuer.MaxImageBytes/1024)
+	}
+	given := 0
+	for _, ok := range []bool{in.URL != "", len(in.JSON) > 0, len(in.Image) > 0} {
+		if ok {
+			given++
+		}
+	}
+	switch {
+	case given == 0:
+		return in, problem.Invalidf("url", "give the badge to check: its URL, its JSON or JWS (assertion), or its baked image (image)")
+	case given > 1:
+		return in, problem.Invalidf("", "give one of url, assertion and image, not several")
+	}
+	return in, nil
+}
+
+// checkVerifyURL refuses, up front and with the field named, a badge URL
+// the node may not fetch (a private address, another scheme).
+func (s *Server) checkVerifyURL(r *http.Request, in verifier.Input) error {
+	if in.URL == "" || s.deps.Egress == nil {
+		return nil
+	}
+	if err := s.deps.Egress.Check(r.Context(), in.URL); err != nil {
+		return problem.Invalidf("url", "cannot be fetched: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) {
+	in, err := readVerifyInput(r)
+	if err == nil {
+		err = s.checkVerifyURL(r, in)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.deps.Verifier.Verify(r.Context(), in))
+}
+
+// verifyPage is the "Check this badge" page: the form, and the report once
+// something was checked.
+type verifyPage struct {
+	URL    string
+	Email  string
+	Report *verifier.Report
+}
+
+func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "verify", pageData{Title: "Check a badge", Data: verifyPage{URL: r.URL.Query().Get("url")}})
+}
+
+func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request) {
+	in, err := readVerifyInput(r)
+	if err == nil {
+		err = s.checkVerifyURL(r, in)
+	}
+	if err != nil {
+		msg := err.Error()
+		if p, ok := problem.As(err); ok {
+			msg = p.Message
+		}
+		s.render(w, r, http.StatusBadRequest, "verify", pageData{Title: "Check a badge", Message: msg,
+			Data: verifyPage{URL: r.PostForm.Get("url"), Email: r.PostForm.Get("email")}})
+		return
+	}
+	report := s.deps.Verifier.Verify(r.Context(), in)
+	s.render(w, r, http.StatusOK, "verify", pageData{Title: "Check a badge",
+		Data: verifyPage{URL: in.URL, Email: in.RecipientEmail, Report: &report}})
+}
+
+// verifyRateLimit bounds verifications per client address: each one makes
+// the node fetch documents from elsewhere, which must not become a way to
+// make it hammer a third party.
+func (s *Server) verifyRateLimit() func(http.Handler) http.Handler {
+	return httprate.LimitBy(30, time.Minute, peerAddress, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, http.StatusTooManyRequests, "", "too many checks from your address; wait a minute")
+	}))
+}
