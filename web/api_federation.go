@@ -15,6 +15,18 @@ import (
 // memberOrganisation returns the organisation of the {slug} in the path if
 // the caller may act for it: its admins and staff, and node admins.
 func (s *Server) memberOrganisation(r *http.Request) (issuer.Organisation, error) {
+	return s.organisationAs(r, false)
+}
+
+// adminOrganisation is memberOrganisation for what only an organisation's
+// admins (and node admins) may do: change its profile and settings.
+func (s *Server) adminOrganisation(r *http.Request) (issuer.Organisation, error) {
+	return s.organisationAs(r, true)
+}
+
+// organisationAs returns the organisation of the path if the caller is a
+// node admin or a member of it (an admin of it, when admin is set).
+func (s *Server) organisationAs(r *http.Request, admin bool) (issuer.Organisation, error) {
 	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
 	if err != nil {
 		return issuer.Organisation{}, err
@@ -28,34 +40,15 @@ func (s *Server) memberOrganisation(r *http.Request) (issuer.Organisation, error
 		return issuer.Organisation{}, err
 	}
 	for _, m := range ms {
-		if m.OrganisationID == o.ID {
-			return o, nil
+		if m.OrganisationID != o.ID {
+			continue
 		}
-	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
-}
-
-// adminOrganisation is memberOrganisation for what only an organisation's
-// admins (and node admins) may do: change its profile and settings.
-func (s *Server) adminOrganisation(r *http.Request) (issuer.Organisation, error) {
-	o, err := s.memberOrganisation(r)
-	if err != nil {
-		return o, err
-	}
-	u, _ := currentUser(r)
-	if u.NodeAdmin {
+		if admin && m.Role != account.RoleAdmin {
+			return issuer.Organisation{}, problem.Forbiddenf("only admins of %s may change its settings", o.Slug)
+		}
 		return o, nil
 	}
-	ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
-	if err != nil {
-		return issuer.Organisation{}, err
-	}
-	for _, m := range ms {
-		if m.OrganisationID == o.ID && m.Role == account.RoleAdmin {
-			return o, nil
-		}
-	}
-	return issuer.Organisation{}, problem.Forbiddenf("only admins of %s may change its settings", o.Slug)
+	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
 }
 
 // page reads limit (1-100, default 20) and offset from the query.

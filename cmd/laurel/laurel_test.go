@@ -798,6 +798,14 @@ func TestBadInput(t *testing.T) {
 			wantCode: 1, want: []string{emptyBinDir, "DATABASE_URL", "install the PostgreSQL server"},
 		},
 		{
+			name: "bad --smtp-url", args: []string{"serve", "--listen", "127.0.0.1:0", "--smtp-url", "http://mail.example"}, fresh: true,
+			wantCode: 1, want: []string{"--smtp-url", "http"},
+		},
+		{
+			name: "bad --smtp-from", args: []string{"serve", "--listen", "127.0.0.1:0", "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--smtp-from", "nobody"}, fresh: true,
+			wantCode: 1, want: []string{"--smtp-from", "nobody"},
+		},
+		{
 			name: "user create without --password-stdin", args: []string{"user", "create", "--data", shared, "--email", "c@example.org"},
 			opts: opts{stdin: password + "\n"},
 			want: []string{"--password-stdin"},
