@@ -425,7 +425,7 @@ func TestIssueBulkAllOrNothing(t *testing.T) {
 	if ok, err := issuer.IssueBulk(ctx, db, issuer.Notify{}, testURLs, o, b, inputs, report); err != nil || !ok {
 		t.Fatalf("IssueBulk = %v, %v", ok, err)
 	}
-	if report[0].AssertionUUID == "" || report[1].AssertionUUID == "" {
+	if report[0].AssertionUUID == "" || report[1].ID != testURLs.Assertion(report[1].AssertionUUID) {
 		t.Fatalf("report lacks the assertions: %+v", report)
 	}
 }

@@ -29,6 +29,7 @@ type RowReport struct {
 	Field         string `json:"field,omitempty"`
 	Message       string `json:"message,omitempty"`
 	AssertionUUID string `json:"assertion,omitempty"`
+	ID            string `json:"id,omitempty"` // the hosted id of the issued assertion
 }
 
 // ParseBulkCSV reads a bulk-issuing file: a header row naming columns from
@@ -183,7 +184,7 @@ func IssueBulk(ctx context.Context, db DB, n Notify, u URLs, o Organisation, b B
 		return false, err
 	}
 	for i, a := range issued {
-		report[i].AssertionUUID = a.UUID
+		report[i].AssertionUUID, report[i].ID = a.UUID, u.Assertion(a.UUID)
 	}
 	return true, nil
 }
