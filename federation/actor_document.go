@@ -142,10 +142,32 @@ func actorDocument(urls URLs, a LocalActor, p Profile) (map[string]any, error) {
 	// for the latter to the context.
 	doc["endpoints"] = map[string]any{"sharedInbox": urls.SharedInbox()}
 	doc["manuallyApprovesFollowers"] = a.ManuallyApprovesFollowers
-	doc["@context"] = append(contextList(doc["@context"]),
-		map[string]any{"manuallyApprovesFollowers": "as:manuallyApprovesFollowers"})
+	doc["discoverable"] = p.Discoverable
+	terms := map[string]any{
+		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"toot":                      "http://joinmastodon.org/ns#",
+		"discoverable":              "toot:discoverable",
+	}
+	// Laurel's own terms: what a partner directory and an endorsement on
+	// another node need to know of an organisation.
+	if p.Country != "" || p.OpenBadgesProfile != "" {
+		terms["laurel"] = LaurelNamespace
+		terms["country"] = "laurel:country"
+		terms["openBadgesProfile"] = map[string]any{"@id": "laurel:openBadgesProfile", "@type": "@id"}
+	}
+	if p.Country != "" {
+		doc["country"] = p.Country
+	}
+	if p.OpenBadgesProfile != "" {
+		doc["openBadgesProfile"] = p.OpenBadgesProfile
+	}
+	doc["@context"] = append(contextList(doc["@context"]), terms)
 	return doc, nil
 }
+
+// LaurelNamespace is the IRI prefix of the terms Laurel adds to actor
+// documents and activities (country, openBadgesProfile).
+const LaurelNamespace = "https://github.com/laurelnet/laurel/ns#"
 
 // contextList turns a serialised @context (a string, a list, or absent)
 // into a list to append to.

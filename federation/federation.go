@@ -36,6 +36,15 @@ type Profile struct {
 	Summary string // short description, plain text
 	URL     string // its HTML page
 	IconURL string // avatar or logo; empty for none
+	// Country is an organisation's ISO 3166 country code, for partner
+	// directories on other nodes.
+	Country string
+	// OpenBadgesProfile is the id of an organisation's Open Badges issuer
+	// Profile, which endorsements of it name.
+	OpenBadgesProfile string
+	// Discoverable: the actor chose to be listed in directories
+	// (Mastodon's toot:discoverable).
+	Discoverable bool
 }
 
 // ProfileLookup returns the profile of a local actor; the node wires it to
@@ -71,10 +80,11 @@ type Inserter interface {
 
 // Federation serves and (later) sends ActivityPub for one node.
 type Federation struct {
-	cfg  Config
-	urls URLs
-	log  *slog.Logger
-	keys *keyCache
+	cfg      Config
+	urls     URLs
+	log      *slog.Logger
+	keys     *keyCache
+	handlers map[string][]Handler // by activity type; see Handle
 }
 
 // New builds the federation side of a node.
@@ -82,7 +92,8 @@ func New(cfg Config) *Federation {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache()}
+	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache(),
+		handlers: map[string][]Handler{}}
 }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.

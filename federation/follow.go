@@ -141,7 +141,7 @@ func (f *Federation) FollowRemote(ctx context.Context, username, target string) 
 		return Follow{}, err
 	}
 	if name := f.urls.UsernameOf(id); name != "" {
-		return Follow{}, problem.Invalidf("target", "%s is on this node; local follows are not supported yet", target)
+		return f.followLocal(ctx, username, name)
 	}
 	// Checked here too: an actor cached before its server was blocked is
 	// not fetched again, and Publish would skip its inbox silently.
@@ -223,6 +223,32 @@ func (f *Federation) resolve(ctx context.Context, target string) (string, error)
 	return "", problem.Invalidf("target", "%s has no ActivityPub actor", handle)
 }
 
+// followLocal makes a local actor follow another on this node: both sides
+// are in this database, so the follow is recorded as the followee's
+// settings say, with no activity to send.
+func (f *Federation) followLocal(ctx context.Context, username, target string) (Follow, error) {
+	if target == username {
+		return Follow{}, problem.Invalidf("target", "an actor cannot follow itself")
+	}
+	followee, err := ActorByUsername(ctx, f.cfg.Pool, target)
+	if err != nil {
+		return Follow{}, problem.Invalidf("target", "no actor %q on this node", target)
+	}
+	state := "accepted"
+	if followee.ManuallyApprovesFollowers {
+		state = "pending"
+	}
+	out := Follow{Actor: f.urls.Actor(target), UpdatedAt: time.Now()}
+	err = f.cfg.Pool.QueryRow(ctx, `INSERT INTO follow (follow_id, follower, followee, state) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (follower, followee) DO UPDATE SET updated_at = now(),
+			state = CASE WHEN follow.state = 'accepted' THEN 'accepted' ELSE excluded.state END
+		RETURNING state`, f.urls.NewActivityID(username), f.urls.Actor(username), out.Actor, state).Scan(&out.State)
+	if err != nil {
+		return Follow{}, fmt.Errorf("record follow of %s: %w", target, err)
+	}
+	return out, nil
+}
+
 // SetManualApproval sets whether a local actor approves followers by hand.
 func SetManualApproval(ctx context.Context, db DB, username string, manual bool) error {
 	tag, err := db.Exec(ctx, `UPDATE actor SET manually_approves_followers = $2 WHERE username = $1`, username, manual)
@@ -257,6 +283,9 @@ func (f *Federation) AnswerFollower(ctx context.Context, username, follower stri
 		if err != nil {
 			return fmt.Errorf("answer follow of %s by %s: %w", username, follower, err)
 		}
+		if f.urls.UsernameOf(follower) != "" {
+			return nil // a local follower sees the new state in the same table
+		}
 		// The Follow as received, so the answer embeds exactly what the
 		// follower sent.
 		err = tx.QueryRow(ctx, `SELECT document FROM inbox_activity WHERE activity_id = $1`, followID).Scan(&doc)
@@ -287,6 +316,9 @@ func (f *Federation) Unfollow(ctx context.Context, username, target string) erro
 		if err != nil {
 			return fmt.Errorf("unfollow %s: %w", target, err)
 		}
+		if f.urls.UsernameOf(target) != "" {
+			return nil // local: nothing to tell
+		}
 		ra, err := f.RemoteActor(ctx, target, false)
 		if err != nil {
 			return fmt.Errorf("find inbox of %s: %w", target, err)
@@ -297,5 +329,27 @@ func (f *Federation) Unfollow(ctx context.Context, username, target string) erro
 		}
 		_, err = f.Publish(ctx, tx, username, undo, false, []string{ra.Inbox})
 		return err
+	})
+}
+
+// RemoveFollower stops follower from following a local actor: the follow
+// is removed and, for a remote follower, a Reject of its Follow sent,
+// which is how Mastodon removes a follower.
+func (f *Federation) RemoveFollower(ctx context.Context, username, follower string) error {
+	self := f.urls.Actor(username)
+	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
+		var followID string
+		err := tx.QueryRow(ctx, `DELETE FROM follow WHERE follower = $1 AND followee = $2 RETURNING follow_id`,
+			follower, self).Scan(&followID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem.NotFoundf("%s does not follow %s", follower, username)
+		}
+		if err != nil {
+			return fmt.Errorf("remove follower %s: %w", follower, err)
+		}
+		if f.urls.UsernameOf(follower) != "" {
+			return nil
+		}
+		return f.answerFollow(ctx, tx, username, map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}, "Reject")
 	})
 }

@@ -127,7 +127,7 @@ func signatureKeyID(r *http.Request) string {
 // change no state here are recorded with their outcome in one statement;
 // the others are recorded and applied in one transaction.
 func (f *Federation) receive(ctx context.Context, recipient string, act activity) error {
-	if outcome, passive := passiveOutcome(act.typ); passive {
+	if outcome, passive := passiveOutcome(act.typ); passive && len(f.handlers[act.typ]) == 0 {
 		_, err := f.cfg.Pool.Exec(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document, processed_at, outcome)
 			VALUES ($1, $2, $3, $4, $5, now(), $6) ON CONFLICT (activity_id) DO NOTHING`,
 			act.id, act.typ, act.actor, recipient, act.doc, outcome)
@@ -147,7 +147,10 @@ func (f *Federation) receive(ctx context.Context, recipient string, act activity
 		if err != nil {
 			return fmt.Errorf("record activity %s: %w", act.id, err)
 		}
-		outcome, err := f.process(ctx, tx, act)
+		outcome, handled, err := f.handle(ctx, tx, recipient, act)
+		if err == nil && !handled {
+			outcome, err = f.process(ctx, tx, act)
+		}
 		if err != nil {
 			return err
 		}
@@ -172,6 +175,9 @@ func passiveOutcome(typ string) (string, bool) {
 // process applies an activity and says what came of it. Unknown types are
 // kept and ignored: a peer sending something new is not an error.
 func (f *Federation) process(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
+	if outcome, passive := passiveOutcome(act.typ); passive {
+		return outcome, nil // a type with handlers, none of which took it
+	}
 	switch act.typ {
 	case "Follow":
 		return f.receiveFollow(ctx, tx, act)

@@ -26,6 +26,12 @@ type RemoteActor struct {
 	KeyID        string
 	PublicKeyPEM string
 	FetchedAt    time.Time
+	// What directories and the endorsement network show of the actor.
+	Type              string // Person, Organization, Application, Service, Group
+	Name              string
+	Country           string // set by Laurel nodes for organisations
+	OpenBadgesProfile string // the issuer Profile of a Laurel organisation
+	Discoverable      bool
 }
 
 // refetchAfter bounds how often one actor is refetched to pick up a
@@ -99,22 +105,38 @@ func (f *Federation) RemoteActor(ctx context.Context, id string, refresh bool) (
 	return a, storeRemoteActor(ctx, f.cfg.Pool, a, doc)
 }
 
-// remoteActor reads the cache by id or key_id.
-func remoteActor(ctx context.Context, db DB, column, value string) (RemoteActor, error) {
-	var a RemoteActor
-	err := db.QueryRow(ctx, `SELECT id, host, username, inbox, shared_inbox, key_id, public_key_pem, fetched_at
-		FROM remote_actor WHERE `+column+` = $1`, value).
-		Scan(&a.ID, &a.Host, &a.Username, &a.Inbox, &a.SharedInbox, &a.KeyID, &a.PublicKeyPEM, &a.FetchedAt)
+// CachedRemoteActor returns a remote actor from the cache only, never
+// fetching: for use inside a transaction.
+func CachedRemoteActor(ctx context.Context, db DB, id string) (RemoteActor, error) {
+	a, err := remoteActor(ctx, db, "id", id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return RemoteActor{}, problem.NotFoundf("actor %s is not known here", id)
+	}
 	return a, err
 }
 
+// remoteActor reads the cache by id or key_id.
+func remoteActor(ctx context.Context, db DB, column, value string) (RemoteActor, error) {
+	var a RemoteActor
+	err := db.QueryRow(ctx, `SELECT `+remoteActorColumns+` FROM remote_actor WHERE `+column+` = $1`, value).
+		Scan(&a.ID, &a.Host, &a.Username, &a.Inbox, &a.SharedInbox, &a.KeyID, &a.PublicKeyPEM, &a.FetchedAt,
+			&a.Type, &a.Name, &a.Country, &a.OpenBadgesProfile, &a.Discoverable)
+	return a, err
+}
+
+const remoteActorColumns = `id, host, username, inbox, shared_inbox, key_id, public_key_pem, fetched_at,
+	type, name, country, ob_profile, discoverable`
+
 func storeRemoteActor(ctx context.Context, db DB, a RemoteActor, doc map[string]any) error {
-	_, err := db.Exec(ctx, `INSERT INTO remote_actor (id, host, username, inbox, shared_inbox, key_id, public_key_pem, document, fetched_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+	_, err := db.Exec(ctx, `INSERT INTO remote_actor (id, host, username, inbox, shared_inbox, key_id, public_key_pem, document,
+			fetched_at, type, name, country, ob_profile, discoverable)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO UPDATE SET host = excluded.host, username = excluded.username, inbox = excluded.inbox,
 			shared_inbox = excluded.shared_inbox, key_id = excluded.key_id, public_key_pem = excluded.public_key_pem,
-			document = excluded.document, fetched_at = now()`,
-		a.ID, a.Host, a.Username, a.Inbox, a.SharedInbox, a.KeyID, a.PublicKeyPEM, doc)
+			document = excluded.document, fetched_at = now(), type = excluded.type, name = excluded.name,
+			country = excluded.country, ob_profile = excluded.ob_profile, discoverable = excluded.discoverable`,
+		a.ID, a.Host, a.Username, a.Inbox, a.SharedInbox, a.KeyID, a.PublicKeyPEM, doc,
+		a.Type, a.Name, a.Country, a.OpenBadgesProfile, a.Discoverable)
 	if err != nil {
 		return fmt.Errorf("store remote actor %s: %w", a.ID, err)
 	}
@@ -148,7 +170,38 @@ func parseRemoteActor(id string, doc map[string]any) (RemoteActor, error) {
 	if _, err := signature.ParsePublicKey(a.PublicKeyPEM); err != nil {
 		return RemoteActor{}, problem.Invalidf("publicKey", "actor %s: %v", id, err)
 	}
+	a.Type, a.Name = str(doc, "type"), plainName(doc["name"])
+	a.Discoverable, _ = doc["discoverable"].(bool)
+	if c := str(doc, "country"); len(c) == 2 {
+		a.Country = strings.ToUpper(c)
+	}
+	// Only a profile on the actor's own server is believed: nobody may
+	// claim another server's issuer as theirs.
+	if p := str(doc, "openBadgesProfile"); hostOf(p) == a.Host {
+		a.OpenBadgesProfile = p
+	}
 	return a, nil
+}
+
+// plainName reads an actor's display name, bounded: a string, or the first
+// value of a language map.
+func plainName(v any) string {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case map[string]any:
+		for _, x := range v {
+			if t, ok := x.(string); ok {
+				s = t
+				break
+			}
+		}
+	}
+	if r := []rune(strings.TrimSpace(s)); len(r) > 200 {
+		return string(r[:200])
+	}
+	return strings.TrimSpace(s)
 }
 
 // str reads a string property of a JSON object, or the id of an embedded

@@ -297,6 +297,9 @@ func Issue(ctx context.Context, db DB, n Notify, u URLs, o Organisation, b Badge
 				}
 			}
 		}
+		if _, err := tx.Exec(ctx, `UPDATE badge_class SET issued_count = issued_count + $2 WHERE id = $1`, b.ID, len(out)); err != nil {
+			return fmt.Errorf("count assertions: %w", err)
+		}
 		if len(params) > 0 {
 			if _, err := n.Mail.InsertManyTx(ctx, tx, params); err != nil {
 				return fmt.Errorf("queue %d claim email(s): %w", len(params), err)

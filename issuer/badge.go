@@ -177,8 +177,7 @@ const publicURLRule = "must be an absolute http or https URL on a public address
 
 const badgeColumns = `b.id, b.uuid::text, b.organisation_id, o.slug, b.name, b.description, b.image_type,
 	b.criteria_narrative, b.criteria_url, b.tags, b.alignments, b.expiry_kind, b.expiry_amount,
-	b.expiry_unit, b.expiry_date, b.archived_at, b.created_at, b.updated_at,
-	(SELECT count(*) FROM assertion a WHERE a.badge_class_id = b.id)`
+	b.expiry_unit, b.expiry_date, b.archived_at, b.created_at, b.updated_at, b.issued_count`
 
 const badgeFrom = ` FROM badge_class b JOIN organisation o ON o.id = b.organisation_id `
 

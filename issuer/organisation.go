@@ -31,8 +31,11 @@ type Organisation struct {
 	Description string `json:"description"`
 	ImageURL    string `json:"image"`
 	// SignBadges: new assertions are JWS-signed, not only hosted.
-	SignBadges bool      `json:"sign_badges"`
-	CreatedAt  time.Time `json:"created_at"`
+	SignBadges bool `json:"sign_badges"`
+	// Listed: the organisation appears in partner directories, here and
+	// on other nodes.
+	Listed    bool      `json:"listed"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // NewOrganisation is the input for CreateOrganisation.
@@ -105,11 +108,11 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s
 }
 
-const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, created_at`
+const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, created_at`
 
 func scanOrganisation(row pgx.Row) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.CreatedAt)
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.CreatedAt)
 	return o, err
 }
 
@@ -197,6 +200,7 @@ type OrganisationUpdate struct {
 	Description *string `json:"description"`
 	ImageURL    *string `json:"image"`
 	SignBadges  *bool   `json:"sign_badges"`
+	Listed      *bool   `json:"listed"`
 }
 
 // UpdateOrganisation applies in to organisation id, checking the result by
@@ -231,10 +235,14 @@ func UpdateOrganisation(ctx context.Context, db DB, id int64, in OrganisationUpd
 		if image != "" && !isWebURL(image) {
 			return problem.Invalidf("image", "must be an absolute http or https URL")
 		}
+		listed := o.Listed
+		if in.Listed != nil {
+			listed = *in.Listed
+		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE organisation SET name = $2, country = $3, url = $4, email = $5, description = $6, image_url = $7,
-				updated_at = now()
-			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image); err != nil {
+				listed = $8, updated_at = now()
+			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image, listed); err != nil {
 			return err
 		}
 		if in.SignBadges != nil {

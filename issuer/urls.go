@@ -45,3 +45,24 @@ func (u URLs) BadgePage(uuid string) string { return u.base() + "/badges/" + uui
 
 // ClaimPage is the link emailed to an earner.
 func (u URLs) ClaimPage(token string) string { return u.base() + "/claim/" + token }
+
+// Endorsement is the id of an endorsement hosted here.
+func (u URLs) Endorsement(uuid string) string { return u.base() + "/ob/endorsements/" + uuid }
+
+// BadgeUUID returns the uuid of a badge class id hosted here, or "".
+func (u URLs) BadgeUUID(id string) string {
+	rest, ok := strings.CutPrefix(id, u.base()+"/ob/badges/")
+	if !ok || !isUUID(rest) {
+		return ""
+	}
+	return rest
+}
+
+// ProfileSlug returns the slug of an issuer Profile id hosted here, or "".
+func (u URLs) ProfileSlug(id string) string {
+	rest, ok := strings.CutPrefix(id, u.base()+"/ob/issuers/")
+	if !ok || !slugPattern.MatchString(rest) {
+		return ""
+	}
+	return rest
+}

@@ -18,9 +18,11 @@ import (
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/migrations"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/web"
 )
@@ -154,6 +156,8 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		AllowlistMode:   cfg.FederationMode == "allowlist",
 	})
+	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress)
+	endorsements.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer})
 	if err != nil {
@@ -176,6 +180,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Ready:        n.ready,
 		Federation:   fed,
 		Egress:       n.egress,
+		Network:      endorsements,
 		MailEnabled:  mailer != nil,
 		Verifier:     &verifier.Verifier{Client: n.egress.HTTPClient()},
 	})

@@ -23,7 +23,8 @@ func profiles(pool *pgxpool.Pool, base *url.URL) federation.ProfileLookup {
 				return federation.Profile{}, err
 			}
 			return federation.Profile{Name: o.Name, Summary: o.Description,
-				URL: base.JoinPath("orgs", o.Slug).String(), IconURL: o.ImageURL}, nil
+				URL: base.JoinPath("orgs", o.Slug).String(), IconURL: o.ImageURL, Country: o.Country,
+				OpenBadgesProfile: issuer.URLs{Base: base}.Profile(o.Slug), Discoverable: o.Listed}, nil
 		case federation.Person:
 			u, err := account.UserByUsername(ctx, pool, username)
 			if err != nil {

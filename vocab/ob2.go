@@ -151,3 +151,21 @@ func HashIdentity(kind, identity, salt string) string {
 	sum := sha256.Sum256([]byte(identity + salt))
 	return "sha256$" + hex.EncodeToString(sum[:])
 }
+
+// Endorsement is a claim by an issuer about another Profile, BadgeClass or
+// Assertion (claim.id), with a comment.
+type Endorsement struct {
+	Context      string             `json:"@context,omitempty"`
+	ID           string             `json:"id"`
+	Type         string             `json:"type"`
+	Claim        EndorsementClaim   `json:"claim"`
+	Issuer       string             `json:"issuer"`
+	IssuedOn     string             `json:"issuedOn"`
+	Verification VerificationObject `json:"verification"`
+}
+
+// EndorsementClaim names what an Endorsement is about and what it says.
+type EndorsementClaim struct {
+	ID                 string `json:"id"`
+	EndorsementComment string `json:"endorsementComment,omitempty"`
+}

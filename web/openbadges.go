@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -27,6 +28,7 @@ func (s *Server) openBadgesRoutes(r chi.Router) {
 	r.Get("/badges/{uuid}/criteria", s.hostedCriteria)
 	r.Get("/assertions/{uuid}", s.hostedAssertion)
 	r.Get("/assertions/{uuid}/image", s.bakedImage)
+	r.Get("/endorsements/{uuid}", s.hostedEndorsement)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "", "no such Open Badges document")
 	})
@@ -89,6 +91,9 @@ func (s *Server) hostedProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc, err := issuer.ProfileDocument(r.Context(), s.deps.Pool, s.urls(), o)
+	if err == nil {
+		doc.Endorsement, err = network.EndorsementIDs(r.Context(), s.deps.Pool, doc.ID)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -132,7 +137,12 @@ func (s *Server) hostedBadgeClass(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeLD(w, http.StatusOK, b.Document(s.urls()))
+	doc := b.Document(s.urls())
+	if doc.Endorsement, err = network.EndorsementIDs(r.Context(), s.deps.Pool, doc.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeLD(w, http.StatusOK, doc)
 }
 
 func (s *Server) hostedBadgeImage(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,7 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/verifier"
 )
 
@@ -47,6 +48,8 @@ type Deps struct {
 	// Egress is the node's outgoing HTTP client; handlers use it to refuse
 	// URLs that may not be fetched before trying.
 	Egress *egress.Client
+	// Network is the endorsement network: partners, endorsements, requests.
+	Network *network.Network
 	// Verifier checks badges of any issuer for "Check this badge".
 	Verifier *verifier.Verifier
 	// MailEnabled: the node can send email (--smtp-url), so issuing to an
@@ -135,7 +138,9 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Route("/orgs/{slug}", func(r chi.Router) {
 				s.federationRoutes(r, s.organisationActor)
 				s.badgeAPIRoutes(r)
+				s.networkAPIRoutes(r)
 			})
+			r.Get("/directory", s.apiDirectory)
 			r.Route("/me", func(r chi.Router) {
 				r.Get("/", s.apiMe)
 				s.federationRoutes(r, s.personActor)

@@ -1,0 +1,238 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// Register hands the network's activities to it when they reach the
+// node's inbox: Create and Delete of Endorsements, and the Offer of an
+// endorsement request with its Accept, Reject and Undo.
+func (n *Network) Register() {
+	n.fed.Handle("Create", n.receiveEndorsement)
+	n.fed.Handle("Delete", n.receiveWithdrawal)
+	n.fed.Handle("Offer", n.receiveRequest)
+	n.fed.Handle("Accept", n.receiveAnswer(Accepted))
+	n.fed.Handle("Reject", n.receiveAnswer(Declined))
+	n.fed.Handle("Undo", n.receiveUndoRequest)
+}
+
+func hostOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
+
+func str(m map[string]any, key string) string {
+	switch v := m[key].(type) {
+	case string:
+		return v
+	case map[string]any:
+		s, _ := v["id"].(string)
+		return s
+	}
+	return ""
+}
+
+// localSubject finds what of ours an endorsement's claim.id names: an
+// organisation's issuer Profile or one of its badge classes.
+func (n *Network) localSubject(ctx context.Context, db DB, id string) (issuer.Organisation, subject, error) {
+	if slug := n.urls.ProfileSlug(id); slug != "" {
+		o, err := issuer.OrganisationBySlug(ctx, db, slug)
+		return o, subject{Kind: SubjectOrganisation, ID: id, Name: o.Name}, err
+	}
+	if u := n.urls.BadgeUUID(id); u != "" {
+		b, err := issuer.BadgeClassByUUID(ctx, db, u)
+		if err != nil {
+			return issuer.Organisation{}, subject{}, err
+		}
+		o, err := issuer.OrganisationBySlug(ctx, db, b.OrganisationSlug)
+		return o, subject{Kind: SubjectBadge, ID: id, Name: b.Name}, err
+	}
+	return issuer.Organisation{}, subject{}, problem.NotFoundf("%s is nothing of ours", id)
+}
+
+// sender is the remote organisation that signed an activity; its actor is
+// cached, since its key was just fetched to verify the signature.
+func (n *Network) sender(ctx context.Context, tx pgx.Tx, actor string) (party, error) {
+	return n.partyByActor(ctx, tx, "actor", actor, false)
+}
+
+// receiveEndorsement stores an endorsement of one of ours that a remote
+// organisation made: Create{Endorsement}.
+func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	doc := in.ObjectDoc
+	if str(doc, "type") != "Endorsement" {
+		return "", false, nil
+	}
+	id := str(doc, "id")
+	if hostOf(id) != hostOf(in.Actor) {
+		return "ignored: endorsement hosted off the endorser's server", true, nil
+	}
+	p, err := n.sender(ctx, tx, in.Actor)
+	if err != nil || p.Profile == "" || str(doc, "issuer") != p.Profile {
+		return "ignored: the endorsement's issuer is not the sender's profile", true, nil
+	}
+	claim, _ := doc["claim"].(map[string]any)
+	o, s, err := n.localSubject(ctx, tx, str(claim, "id"))
+	if err != nil {
+		return "ignored: endorses nothing of ours", true, nil
+	}
+	text, _ := claim["endorsementComment"].(string)
+	comment, err := checkComment("comment", text)
+	if err != nil {
+		return "ignored: no comment, or one too long", true, nil
+	}
+	var gone bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endorsement_tombstone WHERE endorsement_id = $1)`, id).Scan(&gone); err != nil {
+		return "", true, err
+	}
+	if gone {
+		return "ignored: withdrawn before it arrived", true, nil
+	}
+	issued, err := vocab.ParseDateTime(str(doc, "issuedOn"))
+	if err != nil || issued.After(time.Now().Add(time.Hour)) {
+		issued = time.Now()
+	}
+	// A new endorsement replaces the endorser's earlier one of the same
+	// subject, whose withdrawal may have been lost.
+	if _, err := tx.Exec(ctx, `UPDATE endorsement SET withdrawn_at = now()
+		WHERE endorser_actor = $1 AND subject_id = $2 AND withdrawn_at IS NULL AND endorsement_id <> $3`,
+		in.Actor, s.ID, id); err != nil {
+		return "", true, fmt.Errorf("replace endorsement: %w", err)
+	}
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO endorsement (endorsement_id, endorser_actor, endorser_profile, endorser_name, subject_kind,
+			subject_id, subject_name, subject_actor, subject_org, comment, issued_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (endorsement_id) DO NOTHING`,
+		id, in.Actor, p.Profile, p.Name, s.Kind, s.ID, s.Name, n.fed.URLs().Actor(o.Slug), o.ID, comment, issued)
+	if err != nil {
+		return "", true, fmt.Errorf("store endorsement %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "ignored: already stored", true, nil
+	}
+	return "endorsement stored", true, nil
+}
+
+// receiveWithdrawal applies Delete of an endorsement by its endorser.
+func (n *Network) receiveWithdrawal(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	tag, err := tx.Exec(ctx, `UPDATE endorsement SET withdrawn_at = coalesce(withdrawn_at, now())
+		WHERE endorsement_id = $1 AND endorser_actor = $2`, in.Object, in.Actor)
+	if err != nil {
+		return "", true, fmt.Errorf("withdraw endorsement %s: %w", in.Object, err)
+	}
+	if tag.RowsAffected() > 0 {
+		return "endorsement withdrawn", true, nil
+	}
+	if str(in.ObjectDoc, "formerType") != "Endorsement" || hostOf(in.Object) != hostOf(in.Actor) {
+		return "", false, nil
+	}
+	// The Delete overtook its Create: remember, so the Create is ignored.
+	if _, err := tx.Exec(ctx, `INSERT INTO endorsement_tombstone (endorsement_id) VALUES ($1) ON CONFLICT DO NOTHING`, in.Object); err != nil {
+		return "", true, fmt.Errorf("record withdrawal of %s: %w", in.Object, err)
+	}
+	return "endorsement withdrawn before it arrived", true, nil
+}
+
+// receiveRequest stores a remote organisation's request that one of ours
+// endorse it or one of its badges: Offer{Endorsement}.
+func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	doc := in.ObjectDoc
+	if str(doc, "type") != "Endorsement" {
+		return "", false, nil
+	}
+	p, err := n.sender(ctx, tx, in.Actor)
+	if err != nil || p.Profile == "" {
+		return "ignored: the requester is not an issuer", true, nil
+	}
+	slug := n.urls.ProfileSlug(str(doc, "issuer"))
+	if slug == "" {
+		return "ignored: asks nobody of ours", true, nil
+	}
+	target, err := issuer.OrganisationBySlug(ctx, tx, slug)
+	if err != nil {
+		return "ignored: asks nobody of ours", true, nil
+	}
+	claim, _ := doc["claim"].(map[string]any)
+	s := subject{Kind: SubjectOrganisation, ID: str(claim, "id"), Name: p.Name}
+	if s.ID != p.Profile {
+		if hostOf(s.ID) != hostOf(in.Actor) {
+			return "ignored: asks about another server's badge", true, nil
+		}
+		s.Kind = SubjectBadge
+		s.Name, _ = claim["name"].(string)
+		if r := []rune(s.Name); len(r) > 200 {
+			s.Name = string(r[:200])
+		}
+	}
+	message, _ := in.Doc["content"].(string)
+	if r := []rune(message); len(r) > 5000 {
+		message = string(r[:5000])
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO endorsement_request (offer_id, requester_actor, requester_name, target_actor, target_name,
+			target_org, subject_kind, subject_id, subject_name, message)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (offer_id) DO NOTHING`,
+		in.ID, in.Actor, p.Name, n.fed.URLs().Actor(target.Slug), target.Name, target.ID, s.Kind, s.ID, s.Name, message)
+	if err != nil {
+		return "", true, fmt.Errorf("store request %s: %w", in.ID, err)
+	}
+	return "endorsement request stored", true, nil
+}
+
+// receiveAnswer applies the target's Accept or Reject of one of our
+// requests. Other Accepts and Rejects (of follows) are not ours.
+func (n *Network) receiveAnswer(state string) federation.Handler {
+	return func(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+		endorsement := ""
+		if state == Accepted {
+			endorsement = str(in.Doc, "result")
+		}
+		tag, err := tx.Exec(ctx, `UPDATE endorsement_request SET state = $3, endorsement_id = $4, updated_at = now()
+			WHERE offer_id = $1 AND target_actor = $2 AND state = 'pending'`, in.Object, in.Actor, state, endorsement)
+		if err != nil {
+			return "", true, fmt.Errorf("answer request %s: %w", in.Object, err)
+		}
+		if tag.RowsAffected() == 0 {
+			var known bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endorsement_request WHERE offer_id = $1)`, in.Object).Scan(&known); err != nil {
+				return "", true, err
+			}
+			if !known {
+				return "", false, nil // not a request: a follow's answer
+			}
+			return "ignored: the request is no longer pending", true, nil
+		}
+		return "request " + state, true, nil
+	}
+}
+
+// receiveUndoRequest applies the requester's withdrawal of a request.
+func (n *Network) receiveUndoRequest(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.ObjectDoc != nil && str(in.ObjectDoc, "type") != "Offer" {
+		return "", false, nil
+	}
+	tag, err := tx.Exec(ctx, `UPDATE endorsement_request SET state = 'withdrawn', updated_at = now()
+		WHERE offer_id = $1 AND requester_actor = $2 AND state = 'pending'`, in.Object, in.Actor)
+	if err != nil {
+		return "", true, fmt.Errorf("withdraw request %s: %w", in.Object, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", false, nil
+	}
+	return "request withdrawn", true, nil
+}

@@ -1,0 +1,275 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// The endorsement network's API, under /api/v1/orgs/{slug}: partners,
+// endorsements given and received, requests, and templates.
+
+func (s *Server) networkAPIRoutes(r chi.Router) {
+	r.Get("/partners", s.withOrg(s.apiPartners))
+	r.Post("/partners", s.withOrg(s.apiAddPartner))
+	r.Delete("/partners", s.withOrg(s.apiRemovePartner))
+	r.Get("/endorsements", s.withOrg(s.apiEndorsements))
+	r.Post("/endorsements", s.withOrg(s.apiEndorse))
+	r.Delete("/endorsements/{uuid}", s.withOrg(s.apiWithdrawEndorsement))
+	r.Get("/endorsement-requests", s.withOrg(s.apiRequests))
+	r.Post("/endorsement-requests", s.withOrg(s.apiRequestEndorsement))
+	r.Post("/endorsement-requests/{uuid}/accept", s.withOrg(s.apiAcceptRequest))
+	r.Post("/endorsement-requests/{uuid}/decline", s.withOrg(s.apiCloseRequest(false)))
+	r.Post("/endorsement-requests/{uuid}/withdraw", s.withOrg(s.apiCloseRequest(true)))
+	r.Get("/endorsement-templates", s.withOrg(s.apiTemplates))
+	r.Post("/endorsement-templates", s.withOrg(s.apiSaveTemplate))
+	r.Put("/endorsement-templates/{id}", s.withOrg(s.apiSaveTemplate))
+	r.Delete("/endorsement-templates/{id}", s.withOrg(s.apiDeleteTemplate))
+}
+
+func (s *Server) apiPartners(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	q := r.URL.Query()
+	list, err := s.deps.Network.Partners(r.Context(), o, network.Filter{Relation: q.Get("filter"), Country: q.Get("country"), Text: q.Get("q")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiAddPartner(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var in struct {
+		Target string `json:"target"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.deps.Network.AddPartner(r.Context(), o, in.Target)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) apiRemovePartner(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	actor := r.URL.Query().Get("actor")
+	if actor == "" {
+		s.fail(w, r, problem.Invalidf("actor", "is required: the partner's actor id"))
+		return
+	}
+	if err := s.deps.Network.RemovePartner(r.Context(), o, actor); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiDirectory(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	list, err := s.deps.Network.Directory(r.Context(), q.Get("q"), q.Get("country"), 50)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiEndorsements(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	direction := r.URL.Query().Get("direction")
+	if direction == "" {
+		direction = network.Given
+	}
+	list, err := s.deps.Network.Endorsements(r.Context(), o, direction, r.URL.Query().Get("kind"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+// commentOrTemplate is the text of an endorsement: written, or taken from
+// one of the organisation's templates.
+func (s *Server) commentOrTemplate(r *http.Request, o issuer.Organisation, comment string, template int64) (string, error) {
+	if template == 0 {
+		return comment, nil
+	}
+	if comment != "" {
+		return "", problem.Invalidf("template", "give a comment or a template, not both")
+	}
+	return network.TemplateText(r.Context(), s.deps.Pool, o.ID, template)
+}
+
+func (s *Server) apiEndorse(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var in struct {
+		Target   string `json:"target"`
+		Subject  string `json:"subject"` // a badge class id; empty endorses the organisation
+		Comment  string `json:"comment"`
+		Template int64  `json:"template"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	comment, err := s.commentOrTemplate(r, o, in.Comment, in.Template)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := s.deps.Network.Endorse(r.Context(), o, in.Target, in.Subject, comment)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", e.ID)
+	writeJSON(w, http.StatusCreated, e)
+}
+
+func (s *Server) apiWithdrawEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	e, err := s.deps.Network.Withdraw(r.Context(), o, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) apiRequests(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	direction := r.URL.Query().Get("direction")
+	if direction == "" {
+		direction = "incoming"
+	}
+	list, err := s.deps.Network.Requests(r.Context(), o, direction, r.URL.Query().Get("state"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiRequestEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var in struct {
+		Target  string `json:"target"`
+		Subject string `json:"subject"` // one of our badge classes; empty asks for the organisation
+		Message string `json:"message"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.deps.Network.RequestEndorsement(r.Context(), o, in.Target, in.Subject, in.Message)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, q)
+}
+
+func (s *Server) apiAcceptRequest(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var in struct {
+		Comment  string `json:"comment"`
+		Template int64  `json:"template"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	comment, err := s.commentOrTemplate(r, o, in.Comment, in.Template)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q, err := s.deps.Network.Accept(r.Context(), o, chi.URLParam(r, "uuid"), comment)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, q)
+}
+
+// apiCloseRequest declines an incoming request, or withdraws an outgoing
+// one.
+func (s *Server) apiCloseRequest(withdraw bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
+	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+		close := s.deps.Network.Decline
+		if withdraw {
+			close = s.deps.Network.WithdrawRequest
+		}
+		q, err := close(r.Context(), o, chi.URLParam(r, "uuid"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, q)
+	}
+}
+
+func (s *Server) apiTemplates(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	list, err := network.Templates(r.Context(), s.deps.Pool, o.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiSaveTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var t network.Template
+	if err := decodeJSON(r, &t); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	t.ID = 0
+	if id := chi.URLParam(r, "id"); id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			s.fail(w, r, problem.NotFoundf("no template %q", id))
+			return
+		}
+		t.ID, status = n, http.StatusOK
+	}
+	saved, err := network.SaveTemplate(r.Context(), s.deps.Pool, o.ID, t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, saved)
+}
+
+func (s *Server) apiDeleteTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err == nil {
+		err = network.DeleteTemplate(r.Context(), s.deps.Pool, o.ID, id)
+	} else {
+		err = problem.NotFoundf("no template %q", chi.URLParam(r, "id"))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// hostedEndorsement serves an endorsement made here at its id; a withdrawn
+// one answers 410, as a revoked assertion does.
+func (s *Server) hostedEndorsement(w http.ResponseWriter, r *http.Request) {
+	e, err := network.EndorsementByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if e.WithdrawnAt != nil {
+		writeLD(w, http.StatusGone, issuer.Revocation{Context: e.Document().Context, ID: e.ID, Revoked: true,
+			RevocationReason: "withdrawn by the endorser"})
+		return
+	}
+	writeLD(w, http.StatusOK, e.Document())
+}
