@@ -49,16 +49,16 @@ func (s *Server) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	v := r.PostForm
 	field := func(name string) *string { x := v.Get(name); return &x }
-	sign := v.Get("sign_badges") == "on"
+	sign, listed := v.Get("sign_badges") == "on", v.Get("listed") == "on"
 	in := issuer.OrganisationUpdate{
 		Name: field("name"), Country: field("country"), URL: field("url"), Email: field("email"),
-		Description: field("description"), ImageURL: field("image"), SignBadges: &sign,
+		Description: field("description"), ImageURL: field("image"), SignBadges: &sign, Listed: &listed,
 	}
 	updated, err := issuer.UpdateOrganisation(r.Context(), s.deps.Pool, o.ID, in)
 	if p, ok := problem.As(err); ok {
 		// Show the form again with what was typed.
-		o.Name, o.Country, o.URL, o.Email, o.Description, o.ImageURL, o.SignBadges =
-			*in.Name, *in.Country, *in.URL, *in.Email, *in.Description, *in.ImageURL, sign
+		o.Name, o.Country, o.URL, o.Email, o.Description, o.ImageURL, o.SignBadges, o.Listed =
+			*in.Name, *in.Country, *in.URL, *in.Email, *in.Description, *in.ImageURL, sign, listed
 		s.render(w, r, http.StatusBadRequest, "org_settings", pageData{Title: "Settings of " + o.Name,
 			Message: fieldLabel(p.Field) + ": " + p.Message,
 			Data:    orgSettingsPage{Org: o, Profile: s.urls().Profile(o.Slug), Invalid: p.Field}})

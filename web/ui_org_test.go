@@ -15,7 +15,7 @@ func TestOrganisationSettingsPage(t *testing.T) {
 	f := startNode(t)
 	c := f.login(t, "staff@example.org")
 	form := url.Values{"name": {"Tampere University"}, "country": {"FI"}, "url": {"https://www.tuni.example"},
-		"email": {"badges@tuni.example"}, "description": {"A university."}, "image": {""}, "sign_badges": {"on"}}
+		"email": {"badges@tuni.example"}, "description": {"A university."}, "image": {""}, "sign_badges": {"on"}, "listed": {"on"}}
 	post := func(v url.Values) (int, string, http.Header) {
 		return f.do(t, c, "POST", "/creator/tampere-uni/settings", strings.NewReader(v.Encode()),
 			map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
@@ -40,7 +40,7 @@ func TestOrganisationSettingsPage(t *testing.T) {
 		t.Fatalf("save = %d to %q", status, hdr.Get("Location"))
 	}
 	o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni")
-	if err != nil || o.Email != "badges@tuni.example" || !o.SignBadges || o.URL != "https://www.tuni.example" {
+	if err != nil || o.Email != "badges@tuni.example" || !o.SignBadges || !o.Listed || o.URL != "https://www.tuni.example" {
 		t.Fatalf("stored %+v, %v", o, err)
 	}
 	_, page, _ := f.do(t, c, "GET", "/creator/tampere-uni/settings?saved=1", nil, nil)
