@@ -34,8 +34,11 @@ type Organisation struct {
 	SignBadges bool `json:"sign_badges"`
 	// Listed: the organisation appears in partner directories, here and
 	// on other nodes.
-	Listed    bool      `json:"listed"`
-	CreatedAt time.Time `json:"created_at"`
+	Listed bool `json:"listed"`
+	// RequestEmail is how the organisation hears of new endorsement
+	// requests by email: off, immediately or daily (a digest).
+	RequestEmail string    `json:"request_email"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // NewOrganisation is the input for CreateOrganisation.
@@ -108,11 +111,11 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s
 }
 
-const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, created_at`
+const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, request_email, created_at`
 
 func scanOrganisation(row pgx.Row) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.CreatedAt)
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.RequestEmail, &o.CreatedAt)
 	return o, err
 }
 
@@ -146,6 +149,18 @@ func CreateOrganisation(ctx context.Context, db DB, in NewOrganisation) (Organis
 	}
 	if err != nil {
 		return Organisation{}, fmt.Errorf("create organisation %s: %w", in.Slug, err)
+	}
+	return o, nil
+}
+
+// OrganisationByID finds one organisation by its row id.
+func OrganisationByID(ctx context.Context, db DB, id int64) (Organisation, error) {
+	o, err := scanOrganisation(db.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Organisation{}, problem.NotFoundf("no organisation %d", id)
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("find organisation %d: %w", id, err)
 	}
 	return o, nil
 }
@@ -201,6 +216,8 @@ type OrganisationUpdate struct {
 	ImageURL    *string `json:"image"`
 	SignBadges  *bool   `json:"sign_badges"`
 	Listed      *bool   `json:"listed"`
+	// RequestEmail: off, immediately or daily.
+	RequestEmail *string `json:"request_email"`
 }
 
 // UpdateOrganisation applies in to organisation id, checking the result by
@@ -235,14 +252,20 @@ func UpdateOrganisation(ctx context.Context, db DB, id int64, in OrganisationUpd
 		if image != "" && !isWebURL(image) {
 			return problem.Invalidf("image", "must be an absolute http or https URL")
 		}
-		listed := o.Listed
+		listed, requestEmail := o.Listed, o.RequestEmail
 		if in.Listed != nil {
 			listed = *in.Listed
 		}
+		if in.RequestEmail != nil {
+			requestEmail = *in.RequestEmail
+			if requestEmail != "off" && requestEmail != "immediately" && requestEmail != "daily" {
+				return problem.Invalidf("request_email", "must be off, immediately or daily")
+			}
+		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE organisation SET name = $2, country = $3, url = $4, email = $5, description = $6, image_url = $7,
-				listed = $8, updated_at = now()
-			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image, listed); err != nil {
+				listed = $8, request_email = $9, updated_at = now()
+			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image, listed, requestEmail); err != nil {
 			return err
 		}
 		if in.SignBadges != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/network"
 )
 
 // Client is the River client type used throughout Laurel.
@@ -48,6 +49,10 @@ type Config struct {
 	// the mail worker is still registered, so that mail can be queued, but
 	// it cancels every job.
 	Mail *mail.Sender
+	// Network, when set, registers the endorsement network's digest worker
+	// (run hourly; it sends each organisation at most one digest a day)
+	// and hands the client to it for the emails it queues.
+	Network *network.Network
 }
 
 // mailMaxWorkers bounds how many messages a process sends at once: relays
@@ -65,6 +70,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail})
 	if cfg.Federation != nil {
 		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
+	}
+	if cfg.Network != nil {
+		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
 	}
 
 	rc := &river.Config{
@@ -90,6 +98,11 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 				func() (river.JobArgs, *river.InsertOpts) { return SessionSweepArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "session_sweep", RunOnStart: true}),
 		}
+		if cfg.Network != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return network.DigestArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "network_digest"}))
+		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {
@@ -97,6 +110,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Federation != nil {
 		cfg.Federation.SetJobs(client)
+	}
+	if cfg.Network != nil {
+		cfg.Network.SetQueue(client)
 	}
 	return client, nil
 }

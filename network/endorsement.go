@@ -152,8 +152,10 @@ func (n *Network) endorse(ctx context.Context, tx pgx.Tx, o issuer.Organisation,
 	if err != nil {
 		return Endorsement{}, fmt.Errorf("record endorsement: %w", err)
 	}
-	doc := e.Document()
-	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, doc))
+	if p.Org != nil {
+		return e, notify(ctx, tx, n.mail, p.Org.ID, KindEndorsement, endorsedText(o.Name, s), "/network?tab=received")
+	}
+	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, e.Document()))
 }
 
 func orgID(p party) *int64 {

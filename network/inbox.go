@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -22,8 +23,11 @@ func (n *Network) Register() {
 	n.fed.Handle("Create", n.receiveEndorsement)
 	n.fed.Handle("Delete", n.receiveWithdrawal)
 	n.fed.Handle("Offer", n.receiveRequest)
+	n.fed.Handle("Offer", n.receiveShare)
 	n.fed.Handle("Accept", n.receiveAnswer(Accepted))
+	n.fed.Handle("Accept", n.receiveShareAnswer(Accepted))
 	n.fed.Handle("Reject", n.receiveAnswer(Declined))
+	n.fed.Handle("Reject", n.receiveShareAnswer(Declined))
 	n.fed.Handle("Undo", n.receiveUndoRequest)
 }
 
@@ -125,6 +129,9 @@ func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federati
 	if tag.RowsAffected() == 0 {
 		return "ignored: already stored", true, nil
 	}
+	if err := notify(ctx, tx, n.mail, o.ID, KindEndorsement, endorsedText(p.Name, s), "/network?tab=received"); err != nil {
+		return "", true, err
+	}
 	return "endorsement stored", true, nil
 }
 
@@ -183,13 +190,18 @@ func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.I
 	if r := []rune(message); len(r) > 5000 {
 		message = string(r[:5000])
 	}
-	_, err = tx.Exec(ctx, `
+	tag, err := tx.Exec(ctx, `
 		INSERT INTO endorsement_request (offer_id, requester_actor, requester_name, target_actor, target_name,
 			target_org, subject_kind, subject_id, subject_name, message)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (offer_id) DO NOTHING`,
 		in.ID, in.Actor, p.Name, n.fed.URLs().Actor(target.Slug), target.Name, target.ID, s.Kind, s.ID, s.Name, message)
 	if err != nil {
 		return "", true, fmt.Errorf("store request %s: %w", in.ID, err)
+	}
+	if tag.RowsAffected() > 0 {
+		if err := notify(ctx, tx, n.mail, target.ID, KindRequest, requestText(p.Name, s), "/network?tab=requests"); err != nil {
+			return "", true, err
+		}
 	}
 	return "endorsement request stored", true, nil
 }
@@ -202,12 +214,15 @@ func (n *Network) receiveAnswer(state string) federation.Handler {
 		if state == Accepted {
 			endorsement = str(in.Doc, "result")
 		}
-		tag, err := tx.Exec(ctx, `UPDATE endorsement_request SET state = $3, endorsement_id = $4, updated_at = now()
-			WHERE offer_id = $1 AND target_actor = $2 AND state = 'pending'`, in.Object, in.Actor, state, endorsement)
-		if err != nil {
+		var requester int64
+		var targetName, subjectName string
+		err := tx.QueryRow(ctx, `UPDATE endorsement_request SET state = $3, endorsement_id = $4, updated_at = now()
+			WHERE offer_id = $1 AND target_actor = $2 AND state = 'pending'
+			RETURNING requester_org, target_name, subject_name`, in.Object, in.Actor, state, endorsement).Scan(&requester, &targetName, &subjectName)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return "", true, fmt.Errorf("answer request %s: %w", in.Object, err)
 		}
-		if tag.RowsAffected() == 0 {
+		if errors.Is(err, pgx.ErrNoRows) {
 			var known bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endorsement_request WHERE offer_id = $1)`, in.Object).Scan(&known); err != nil {
 				return "", true, err
@@ -216,6 +231,9 @@ func (n *Network) receiveAnswer(state string) federation.Handler {
 				return "", false, nil // not a request: a follow's answer
 			}
 			return "ignored: the request is no longer pending", true, nil
+		}
+		if err := notify(ctx, tx, n.mail, requester, KindAnswer, answerText(targetName, state, subjectName), "/network?tab=requests"); err != nil {
+			return "", true, err
 		}
 		return "request " + state, true, nil
 	}
@@ -235,4 +253,22 @@ func (n *Network) receiveUndoRequest(ctx context.Context, tx pgx.Tx, in federati
 		return "", false, nil
 	}
 	return "request withdrawn", true, nil
+}
+
+func endorsedText(endorser string, s subject) string {
+	if s.Kind == SubjectBadge {
+		return fmt.Sprintf("%s endorsed your badge %q", endorser, s.Name)
+	}
+	return endorser + " endorsed your organisation"
+}
+
+func requestText(requester string, s subject) string {
+	if s.Kind == SubjectBadge {
+		return fmt.Sprintf("%s asks you to endorse its badge %q", requester, s.Name)
+	}
+	return requester + " asks you to endorse it"
+}
+
+func answerText(target, state, subject string) string {
+	return fmt.Sprintf("%s %s your request to endorse %s", target, state, subject)
 }

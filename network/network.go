@@ -42,6 +42,7 @@ type Network struct {
 	fed   *federation.Federation
 	urls  issuer.URLs
 	fetch Fetcher
+	mail  issuer.Queue // nil: no email (see SetQueue)
 }
 
 // New returns the network of a node. Call Register before the node serves,

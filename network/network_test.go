@@ -3,14 +3,19 @@ package network
 import (
 	"context"
 	"net/url"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/testkit"
 )
@@ -281,4 +286,149 @@ func TestIncomingRequestAnswers(t *testing.T) {
 	if handled || err != nil {
 		t.Fatalf("an Accept of a follow was taken: %v %v", handled, err)
 	}
+}
+
+func newBadge(t *testing.T, pool *pgxpool.Pool, o issuer.Organisation) issuer.BadgeClass {
+	t.Helper()
+	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := issuer.CreateBadgeClass(context.Background(), pool, o.ID, issuer.BadgeInput{Name: "Welder", Description: "Welds.",
+		Image: png, CriteriaNarrative: "Weld.", Tags: []string{"metal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestLocalSharingAndNotifications: a badge shared as a copy joins the
+// receiver's library when accepted; the receiver may change its mind; each
+// step is a notification on the other side.
+func TestLocalSharingAndNotifications(t *testing.T) {
+	n, pool := newNetwork(t)
+	ctx := context.Background()
+	a, b := newOrg(t, pool, "alpha", "FI"), newOrg(t, pool, "beta", "DE")
+	badge := newBadge(t, pool, a)
+
+	if _, err := n.ShareBadge(ctx, a, badge.UUID, []string{"beta"}, "gift"); !problem.Is(err, problem.Invalid) {
+		t.Fatalf("bad mode: %v", err)
+	}
+	if _, err := n.ShareBadge(ctx, b, badge.UUID, []string{"alpha"}, ShareLink); !problem.Is(err, problem.NotFound) {
+		t.Fatalf("sharing another's badge: %v", err)
+	}
+	results, err := n.ShareBadge(ctx, a, badge.UUID, []string{"beta", "nobody", "alpha"}, ShareCopy)
+	if err != nil || len(results) != 3 || results[0].Share == nil || results[1].Error == "" || results[2].Error == "" {
+		t.Fatalf("ShareBadge = %+v, %v: one share and two reasons", results, err)
+	}
+	received, _ := n.Shares(ctx, b, Received)
+	if len(received) != 1 || received[0].State != Pending || received[0].Mode != ShareCopy {
+		t.Fatalf("beta's shared badges: %+v", received)
+	}
+	list, unread, _ := Notifications(ctx, pool, b.ID, 10)
+	if unread != 1 || list[0].Kind != KindShare {
+		t.Fatalf("beta's notifications: %+v (%d unread)", list, unread)
+	}
+	s, err := n.AnswerShare(ctx, b, received[0].UUID, true)
+	if err != nil || s.State != Accepted || s.Copy == "" {
+		t.Fatalf("accept as a copy = %+v, %v", s, err)
+	}
+	copy, err := issuer.BadgeClassByUUID(ctx, pool, s.Copy)
+	if err != nil || copy.OrganisationID != b.ID || copy.Name != "Welder" || copy.CriteriaNarrative != "Weld." {
+		t.Fatalf("beta's copy: %+v, %v", copy, err)
+	}
+	// A change of mind keeps the copy, and the sharer sees the new answer.
+	if s, err = n.AnswerShare(ctx, b, s.UUID, false); err != nil || s.State != Declined || s.Copy == "" {
+		t.Fatalf("decline later = %+v, %v", s, err)
+	}
+	given, _ := n.Shares(ctx, a, Given)
+	if len(given) != 1 || given[0].State != Declined {
+		t.Fatalf("alpha's shares: %+v", given)
+	}
+	if _, unread, _ := Notifications(ctx, pool, a.ID, 10); unread != 2 {
+		t.Fatalf("alpha has %d unread notifications, want 2 (accepted, declined)", unread)
+	}
+	if err := MarkRead(ctx, pool, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, unread, _ := Notifications(ctx, pool, a.ID, 10); unread != 0 {
+		t.Fatalf("after MarkRead: %d unread", unread)
+	}
+}
+
+// TestShareAnswersOutOfOrder: the receiver accepted, then declined; the
+// decline arriving first is not undone by the older accept.
+func TestShareAnswersOutOfOrder(t *testing.T) {
+	n, pool := newNetwork(t)
+	ctx := context.Background()
+	a := newOrg(t, pool, "alpha", "FI")
+	cacheRemote(t, pool)
+	badge := newBadge(t, pool, a)
+	offer := "https://laurel.example/actors/alpha/activities/share1"
+	if _, err := pool.Exec(ctx, `INSERT INTO badge_share (offer_id, sharer_actor, sharer_org, receiver_actor, badge_id, badge_name, mode)
+		VALUES ($1, 'https://laurel.example/actors/alpha', $2, $3, $4, 'Welder', 'link')`, offer, a.ID, remote, n.urls.BadgeClass(badge.UUID)); err != nil {
+		t.Fatal(err)
+	}
+	answer := func(typ, state, published string) {
+		in := federation.Incoming{ID: remote + "/activities/" + typ + published, Type: typ, Actor: remote, Object: offer,
+			Doc: map[string]any{"published": published}}
+		apply(t, pool, n.receiveShareAnswer(state), in)
+	}
+	answer("Reject", Declined, "2026-11-27T10:05:00Z")
+	answer("Accept", Accepted, "2026-11-27T10:00:00Z")
+	given, _ := n.Shares(ctx, a, Given)
+	if len(given) != 1 || given[0].State != Declined {
+		t.Fatalf("after a late older Accept: %+v", given)
+	}
+}
+
+// TestRequestEmails: an organisation that wants requests at once gets an
+// email queued with the request; one that wants a digest gets one email
+// for all of them, once a day.
+func TestRequestEmails(t *testing.T) {
+	n, pool := newNetwork(t)
+	ctx := context.Background()
+	queue := &recordingQueue{}
+	n.SetQueue(queue)
+	a, b, c := newOrg(t, pool, "alpha", "FI"), newOrg(t, pool, "beta", "DE"), newOrg(t, pool, "gamma", "SE")
+	for org, setting := range map[int64]string{b.ID: "immediately", c.ID: "daily"} {
+		email, s := "office@example.org", setting
+		if _, err := issuer.UpdateOrganisation(ctx, pool, org, issuer.OrganisationUpdate{Email: &email, RequestEmail: &s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := n.RequestEndorsement(ctx, a, "beta", "", "Please"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.RequestEndorsement(ctx, a, "gamma", "", "Please"); err != nil {
+		t.Fatal(err)
+	}
+	if len(queue.sent) != 1 || !strings.Contains(queue.sent[0].Subject, "Org beta") {
+		t.Fatalf("queued %+v, want one email to beta at once", queue.sent)
+	}
+	w := &DigestWorker{Network: n}
+	if err := w.Work(ctx, nil); err != nil || len(queue.sent) != 1 {
+		t.Fatalf("a digest before a day passed: %v, %d emails", err, len(queue.sent))
+	}
+	// A day passes.
+	if _, err := pool.Exec(ctx, `UPDATE notification SET created_at = now() - interval '25 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Work(ctx, nil); err != nil || len(queue.sent) != 2 || !strings.Contains(queue.sent[1].Text, "Org alpha asks you to endorse it") {
+		t.Fatalf("digest: %v, %+v", err, queue.sent)
+	}
+	if err := w.Work(ctx, nil); err != nil || len(queue.sent) != 2 {
+		t.Fatalf("a second digest run sent again: %v, %d", err, len(queue.sent))
+	}
+}
+
+// recordingQueue keeps the emails queued through it, inserting nothing:
+// River itself is tested elsewhere; here what matters is what is queued.
+type recordingQueue struct{ sent []mail.Message }
+
+func (q *recordingQueue) InsertManyTx(_ context.Context, _ pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	for _, p := range params {
+		q.sent = append(q.sent, p.Args.(mail.SendArgs).Message)
+	}
+	return nil, nil
 }

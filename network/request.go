@@ -99,6 +99,9 @@ func (n *Network) RequestEndorsement(ctx context.Context, o issuer.Organisation,
 		if err != nil {
 			return fmt.Errorf("record request: %w", err)
 		}
+		if p.Org != nil {
+			return notify(ctx, tx, n.mail, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests")
+		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
 	return q, err
@@ -182,6 +185,9 @@ func (n *Network) Accept(ctx context.Context, o issuer.Organisation, id, comment
 		if out, err = setRequestState(ctx, tx, q.Offer, Accepted, e.ID); err != nil {
 			return err
 		}
+		if p.Org != nil {
+			return notify(ctx, tx, n.mail, p.Org.ID, KindAnswer, answerText(o.Name, Accepted, q.SubjectName), "/network?tab=requests")
+		}
 		accept := n.activity(o, "Accept", p, q.Offer)
 		accept["result"] = e.ID
 		return n.publish(ctx, tx, o, p, accept)
@@ -218,6 +224,9 @@ func (n *Network) close(ctx context.Context, o issuer.Organisation, id, side, st
 		}
 		if out, err = setRequestState(ctx, tx, q.Offer, state, ""); err != nil {
 			return err
+		}
+		if p.Org != nil && state == Declined {
+			return notify(ctx, tx, n.mail, p.Org.ID, KindAnswer, answerText(o.Name, Declined, q.SubjectName), "/network?tab=requests")
 		}
 		var object any = q.Offer
 		if answer == "Undo" {

@@ -275,3 +275,70 @@ func TestEndorsementNetwork(t *testing.T) {
 		t.Errorf("withdrawn endorsement = %d %v, want 410 revoked", status, doc)
 	}
 }
+
+// TestBadgeSharingAcrossNodes: alpha shares a badge with beta on another
+// node as a copy; beta accepts, and the copy (with the image fetched from
+// alpha's node) is in beta's library; beta changes its mind and alpha sees
+// it.
+func TestBadgeSharingAcrossNodes(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var badge struct{ UUID string }
+	if status := a.api(t, "POST", "/badges", map[string]any{
+		"name": "Welding basics", "description": "Welds safely.", "criteria": map[string]string{"narrative": "Weld a seam."},
+		"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), "tags": []string{"metal"},
+	}, &badge); status != http.StatusCreated {
+		t.Fatalf("create badge = %d", status)
+	}
+	var results struct {
+		Items []struct{ Error string }
+	}
+	if status := a.api(t, "POST", "/badges/"+badge.UUID+"/shares", map[string]any{"targets": []string{handle(b)}, "mode": "copy"}, &results); status != 200 || len(results.Items) != 1 || results.Items[0].Error != "" {
+		t.Fatalf("share = %d %+v", status, results)
+	}
+	type shares struct {
+		Items []struct {
+			UUID, State, Mode, Copy string
+			BadgeName               string `json:"badge_name"`
+		}
+	}
+	var got shares
+	eventually(t, "beta received the share", func() bool {
+		got = shares{}
+		b.api(t, "GET", "/shares?direction=received", nil, &got)
+		return len(got.Items) == 1
+	})
+	if got.Items[0].State != "pending" || got.Items[0].Mode != "copy" || got.Items[0].BadgeName != "Welding basics" {
+		t.Fatalf("beta's share: %+v", got.Items[0])
+	}
+	var notes struct{ Unread int }
+	b.api(t, "GET", "/notifications", nil, &notes)
+	if notes.Unread != 1 {
+		t.Errorf("beta has %d unread notifications, want 1", notes.Unread)
+	}
+	var accepted struct{ State, Copy string }
+	if status := b.api(t, "POST", "/shares/"+got.Items[0].UUID+"/accept", nil, &accepted); status != 200 || accepted.Copy == "" {
+		t.Fatalf("accept = %d %+v", status, accepted)
+	}
+	var copy struct{ Name, Issuer string }
+	if status := b.api(t, "GET", "/badges/"+accepted.Copy, nil, &copy); status != 200 || copy.Name != "Welding basics" || !strings.HasPrefix(copy.Issuer, b.base) {
+		t.Fatalf("beta's copy = %d %+v", status, copy)
+	}
+	state := func() string {
+		var given shares
+		a.api(t, "GET", "/shares?direction=given", nil, &given)
+		if len(given.Items) != 1 {
+			return ""
+		}
+		return given.Items[0].State
+	}
+	eventually(t, "alpha sees the share accepted", func() bool { return state() == "accepted" })
+	if status := b.api(t, "POST", "/shares/"+got.Items[0].UUID+"/decline", nil, nil); status != 200 {
+		t.Fatalf("decline = %d", status)
+	}
+	eventually(t, "alpha sees beta's change of mind", func() bool { return state() == "declined" })
+}

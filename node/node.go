@@ -159,7 +159,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress)
 	endorsements.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
-		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer})
+		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer, Network: endorsements})
 	if err != nil {
 		return nil, err
 	}

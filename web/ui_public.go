@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
 )
 
 // The public page of an earned badge, which anyone may open, and the claim
@@ -41,6 +42,9 @@ type publicBadgePage struct {
 	Reason       string
 	// Claimed: the earner opened the page through their claim link.
 	Claimed bool
+	// Endorsements are the badge class's current endorsements by other
+	// organisations, oldest first.
+	Endorsements []network.Endorsement
 }
 
 // evidenceView is one evidence item, its narrative rendered.
@@ -99,6 +103,10 @@ func (s *Server) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a iss
 	}
 	if a.RevokedAt != nil {
 		p.RevokedAt = *a.RevokedAt
+	}
+	if p.Endorsements, err = network.EndorsementsOf(r.Context(), s.deps.Pool, u.BadgeClass(b.UUID)); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if a.Expires != nil && !p.Expired {
 		p.DaysLeft = daysLeft(a.Expires.Sub(now))

@@ -139,6 +139,8 @@ func (s *Server) routes(ctx context.Context) error {
 				s.federationRoutes(r, s.organisationActor)
 				s.badgeAPIRoutes(r)
 				s.networkAPIRoutes(r)
+				s.externalAPIRoutes(r)
+				s.shareAPIRoutes(r)
 			})
 			r.Get("/directory", s.apiDirectory)
 			r.Route("/me", func(r chi.Router) {
@@ -181,6 +183,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Get("/people/{username}", s.personPage)
 		r.Get("/badges/{uuid}", s.badgePage)
 		r.Get("/claim/{token}", s.claimPage)
+		s.externalEndorserRoutes(r)
 		r.Get("/verify", s.verifyForm)
 		r.With(verifyLimit).Post("/verify", s.verifySubmit)
 		r.Group(func(r chi.Router) {
@@ -188,7 +191,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Get("/", s.dashboard)
 			s.badgeToolRoutes(r)
 			s.orgSettingsRoutes(r)
-			r.Get("/network", s.sectionPage("network"))
+			s.networkUIRoutes(r)
 			r.Get("/reports", s.reportsPage)
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireNodeAdmin)

@@ -1,0 +1,162 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/node"
+	"github.com/laurelnet/laurel/testkit"
+	"github.com/laurelnet/laurel/testkit/smtptest"
+)
+
+// startMailingNode is startNode's organisation and staff member on a node
+// that sends mail through a real SMTP server.
+func startMailingNode(t *testing.T) (*fixture, *smtptest.Server) {
+	t.Helper()
+	smtp := smtptest.New(t)
+	ctx := context.Background()
+	dbURL := testkit.DatabaseURL(t)
+	n, err := node.Start(ctx, node.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL,
+		AllowIPs: "127.0.0.0/8", SMTPURL: smtp.URL(), SMTPFrom: "badges@tuni.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop(context.Background()) })
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil)}
+	if f.org, err = issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "tampere-uni", Name: "Tampere University", Country: "FI"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.staff, err = account.CreateUser(ctx, pool, account.NewUser{Email: "staff@example.org", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, pool, f.staff.ID, f.org.ID, account.RoleStaff); err != nil {
+		t.Fatal(err)
+	}
+	if f.token, err = account.CreateToken(ctx, pool, f.staff.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return f, smtp
+}
+
+// postForm submits an HTML form as a browser would.
+func (f *fixture) postForm(t *testing.T, path string, form url.Values) (int, string) {
+	t.Helper()
+	status, page, _ := f.do(t, f.client, "POST", path, strings.NewReader(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+	return status, page
+}
+
+// TestExternalEndorser goes the whole way: an organisation invites someone
+// without an account by email, through a real SMTP server; the emailed
+// link opens a form that names the field at fault and keeps what was
+// typed; the endorsement it publishes is hosted here and listed in the
+// organisation's issuer Profile; the link then works no more.
+func TestExternalEndorser(t *testing.T) {
+	f, smtp := startMailingNode(t)
+
+	status, v := f.api(t, "POST", "/api/v1/orgs/tampere-uni/external-invitations",
+		map[string]any{"email": "Eve@Example.org", "message": "Would you endorse our work with schools?"}, "")
+	if status != http.StatusCreated || v["state"] != "pending" || v["email"] != "eve@example.org" ||
+		v["subject"] != f.base+"/ob/issuers/tampere-uni" || v["token"] != nil {
+		t.Fatalf("invite = %d %v", status, v)
+	}
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/external-invitations",
+		map[string]any{"email": "eve"}, ""); status != http.StatusBadRequest || out["error"].(map[string]any)["field"] != "email" {
+		t.Fatalf("invite a non-address = %d %v", status, out)
+	}
+
+	m := smtp.Wait(t, 1, 20*time.Second)[0]
+	if len(m.To) != 1 || m.To[0] != "eve@example.org" || !strings.Contains(m.Subject, "Tampere University") ||
+		!strings.Contains(m.Text, "Would you endorse our work with schools?") {
+		t.Fatalf("message to %v, subject %q:\n%s", m.To, m.Subject, m.Text)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/endorse/[A-Za-z0-9_-]+`).FindString(m.Text)
+	if link == "" {
+		t.Fatalf("no link in:\n%s", m.Text)
+	}
+	path := strings.TrimPrefix(link, f.base)
+
+	status, page, hdr := f.do(t, f.client, "GET", path, nil, nil)
+	if status != http.StatusOK || !strings.Contains(page, "Tampere University invites you") ||
+		!strings.Contains(page, "Would you endorse our work with schools?") || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("form = %d (Cache-Control %q):\n%s", status, hdr.Get("Cache-Control"), page)
+	}
+
+	form := url.Values{"name": {"Eve Endorser"}, "url": {"ftp://eve.example/"}, "comment": {"Inspiring work with schools."}}
+	status, page = f.postForm(t, path, form)
+	if status != http.StatusBadRequest || !strings.Contains(page, "Website: must be") ||
+		!regexp.MustCompile(`name="url"[^>]*aria-invalid="true"`).MatchString(page) ||
+		!strings.Contains(page, `value="Eve Endorser"`) || !strings.Contains(page, "Inspiring work with schools.") {
+		t.Fatalf("bad URL = %d:\n%s", status, page)
+	}
+
+	form.Set("url", "https://eve.example/")
+	status, page = f.postForm(t, path, form)
+	endorsement := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/ob/endorsements/[0-9a-f-]{36}`).FindString(page)
+	if status != http.StatusOK || !strings.Contains(page, "Thank you, Eve Endorser") || endorsement == "" {
+		t.Fatalf("endorse = %d:\n%s", status, page)
+	}
+
+	profile := f.hosted(t, f.base+"/ob/issuers/tampere-uni", http.StatusOK)
+	if list, _ := profile["endorsement"].([]any); !slices.Contains(list, any(endorsement)) {
+		t.Fatalf("the issuer Profile lists %v, not %s", profile["endorsement"], endorsement)
+	}
+	doc := f.hosted(t, endorsement, http.StatusOK)
+	checkDocument(t, "Endorsement", doc)
+	endorser, _ := doc["issuer"].(string)
+	if claim, _ := doc["claim"].(map[string]any); claim["id"] != f.base+"/ob/issuers/tampere-uni" ||
+		claim["endorsementComment"] != "Inspiring work with schools." || !strings.HasPrefix(endorser, f.base+"/ob/endorsers/") {
+		t.Fatalf("endorsement %v", doc)
+	}
+	who := f.hosted(t, endorser, http.StatusOK)
+	checkDocument(t, "Profile", who)
+	if who["id"] != endorser || who["name"] != "Eve Endorser" || who["url"] != "https://eve.example/" || who["email"] != nil {
+		t.Fatalf("endorser %v", who)
+	}
+
+	// The link works once.
+	if status, page, _ := f.do(t, f.client, "GET", path, nil, nil); status != http.StatusNotFound || !strings.Contains(page, "already been used") {
+		t.Fatalf("the link again = %d:\n%s", status, page)
+	}
+	if status, page := f.postForm(t, path, form); status != http.StatusNotFound || !strings.Contains(page, "already been used") {
+		t.Fatalf("the form again = %d:\n%s", status, page)
+	}
+
+	status, list := f.api(t, "GET", "/api/v1/orgs/tampere-uni/external-invitations", nil, "")
+	items, _ := list["items"].([]any)
+	if status != http.StatusOK || len(items) != 1 {
+		t.Fatalf("invitations = %d %v", status, list)
+	}
+	if inv := items[0].(map[string]any); inv["state"] != "used" || inv["endorsement"] != endorsement || inv["email"] != nil ||
+		inv["email_hint"] != "e…@example.org" {
+		t.Fatalf("used invitation %v", inv)
+	}
+}
+
+// TestExternalInvitationNeedsMail: a node without --smtp-url cannot send
+// an invitation, and says so.
+func TestExternalInvitationNeedsMail(t *testing.T) {
+	f := startNode(t)
+	status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/external-invitations", map[string]any{"email": "eve@example.org"}, "")
+	if status != http.StatusConflict || !strings.Contains(out["error"].(map[string]any)["message"].(string), "sends no email") {
+		t.Fatalf("invite = %d %v", status, out)
+	}
+	if status, page, _ := f.do(t, f.client, "GET", "/endorse/no-such-token", nil, nil); status != http.StatusNotFound || !strings.Contains(page, "not valid") {
+		t.Fatalf("unknown link = %d:\n%s", status, page)
+	}
+}

@@ -1,0 +1,727 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// The network pages: an organisation's partners, the endorsements between
+// them, requests for endorsements, and endorsement templates. Each tab is
+// its own page; every change is a POST form under the organisation's slug
+// that redirects back to its tab, or shows the tab again with the problem.
+
+// The tabs of the network pages.
+const (
+	tabPartners  = "partners"
+	tabRequests  = "requests"
+	tabExternal  = "external"
+	tabGiven     = "given"
+	tabTemplates = "templates"
+)
+
+// tabPaths are where the tabs live; the organisation rides along as ?org=.
+var tabPaths = map[string]string{
+	tabPartners:  "/network",
+	tabRequests:  "/network/requests",
+	tabExternal:  "/network/external",
+	tabGiven:     "/network/given",
+	tabTemplates: "/network/templates",
+}
+
+// directoryLimit bounds a directory search's results on the page.
+const directoryLimit = 30
+
+// networkUIRoutes are the network pages, for logged-in users. The changes
+// sit under /network/orgs/{slug}, so that no slug can clash with a tab.
+func (s *Server) networkUIRoutes(r chi.Router) {
+	for tab, path := range tabPaths {
+		r.Get(path, s.networkTab(tab))
+	}
+	r.Route("/network/orgs/{slug}", func(r chi.Router) {
+		r.Post("/partners", s.withOrg(s.networkAddPartner))
+		r.Post("/partners/remove", s.withOrg(s.networkRemovePartner))
+		r.Post("/endorsements", s.withOrg(s.networkEndorse))
+		r.Post("/endorsements/{uuid}/withdraw", s.withOrg(s.networkWithdrawEndorsement))
+		r.Post("/requests", s.withOrg(s.networkRequest))
+		r.Post("/requests/{uuid}/accept", s.withOrg(s.networkAccept))
+		r.Post("/requests/{uuid}/decline", s.withOrg(s.networkCloseRequest(false)))
+		r.Post("/requests/{uuid}/withdraw", s.withOrg(s.networkCloseRequest(true)))
+		r.Post("/templates", s.withOrg(s.networkSaveTemplate))
+		r.Post("/templates/{id}", s.withOrg(s.networkSaveTemplate))
+		r.Post("/templates/{id}/delete", s.withOrg(s.networkDeleteTemplate))
+	})
+}
+
+// networkURL is a tab of o's network pages.
+func networkURL(tab string, o issuer.Organisation) string {
+	return tabPaths[tab] + "?org=" + url.QueryEscape(o.Slug)
+}
+
+// networkPage is what a tab of the network pages shows. Each tab fills
+// only its own part.
+type networkPage struct {
+	Tab     string
+	Orgs    []issuer.Organisation // the picker's choices
+	Org     issuer.Organisation   // the one shown; zero when Orgs is empty
+	Notice  notice
+	Pending int // incoming requests waiting for an answer
+	// Form is the form that failed, as the user filled it in.
+	Form networkForm
+	// Templates are the organisation's endorsement templates, offered
+	// wherever an endorsement is written.
+	Templates []network.Template
+	// Badges are the organisation's badge classes, to ask endorsements of.
+	Badges []badgeChoice
+
+	// The partners tab.
+	Filter    network.Filter
+	Filtered  bool     // a filter is set, so an empty list means no match
+	Countries []string // of all partners, for the filter
+	Partners  []partnerRow
+	Search    directorySearch
+
+	// The requests tab.
+	Incoming []network.Request // pending, to answer
+	Answered []network.Request // incoming, answered or withdrawn
+	Outgoing []network.Request
+	Choices  []network.Partner // partners to ask at once
+	Report   []requestResult   // of a request to several, when one failed
+
+	// The endorsement tabs: received or given.
+	Endorsements []network.Endorsement
+}
+
+// badgeChoice is one of the organisation's badge classes in a select: the
+// value is its hosted BadgeClass id.
+type badgeChoice struct {
+	ID, Name string
+}
+
+// partnerRow is a partner in the list, with what the page says of it.
+type partnerRow struct {
+	network.Partner
+	// Target names the partner to the domain: its slug here, else its
+	// actor id.
+	Target string
+	// Where is "on this node" or the host of a remote partner.
+	Where string
+}
+
+// RelationText is the partner's relationship in the filter's words.
+func (p partnerRow) RelationText() string { return relationText(p.Relation) }
+
+// relationText says a network.Partner relation in words.
+func relationText(rel string) string {
+	switch rel {
+	case "we-endorse":
+		return "We endorse them"
+	case "they-endorse":
+		return "They endorse us"
+	case "mutual":
+		return "Mutual endorsement"
+	}
+	return "No endorsement yet"
+}
+
+// relationFilters are the choices of the partner filter, in order.
+var relationFilters = []struct{ Value, Label string }{
+	{"all", "All"}, {"we-endorse", "We endorse them"}, {"they-endorse", "They endorse us"}, {"mutual", "Mutual endorsement"},
+}
+
+// RelationFilters are the partner filter's choices, for the template.
+func (networkPage) RelationFilters() []struct{ Value, Label string } { return relationFilters }
+
+// directorySearch is the directory search of the partners tab.
+type directorySearch struct {
+	Text, Country string
+	Done          bool // a search was made, so an empty list means no match
+	Results       []listingRow
+}
+
+// listingRow is a directory entry, with whether it is already a partner
+// or the organisation itself.
+type listingRow struct {
+	network.Listing
+	Partner bool
+	Self    bool
+}
+
+// requestResult is the outcome of one request of a request to several.
+type requestResult struct {
+	Target  string // as the user knows it: the partner's name or what they typed
+	OK      bool
+	Message string // why it failed
+}
+
+// networkForm is a network form as the user filled it in, kept to show it
+// again with a problem.
+type networkForm struct {
+	Name string // which form: add, endorse, ask, request, accept or template
+	// Key is what the form is about, since the page repeats some forms:
+	// the partner's actor, the request's uuid or the template's id.
+	Key      string
+	Target   string
+	Targets  []string // the partners chosen in a request to several
+	Badge    string
+	Comment  string
+	Template int64
+	Message  string
+	TName    string // a template's name
+	TText    string // a template's text
+	Invalid  string // the control a problem is about: target, badge, comment, template, message, name or text
+}
+
+// Is reports whether f is the form name about key.
+func (f networkForm) Is(name, key string) bool { return f.Name == name && f.Key == key }
+
+// Bad reports whether the problem is about control field of the form name
+// about key.
+func (f networkForm) Bad(name, key, field string) bool { return f.Is(name, key) && f.Invalid == field }
+
+// Chose reports whether target was among the partners chosen.
+func (f networkForm) Chose(target string) bool { return slices.Contains(f.Targets, target) }
+
+// blame marks the control a domain problem's field is about and returns
+// its label, "" when the message is clear without one.
+func (f *networkForm) blame(field string) string {
+	switch field {
+	case "target":
+		// The partner forms name their partner already; only the forms
+		// where it is typed have a control for it.
+		if f.Name == "add" || f.Name == "request" {
+			f.Invalid = "target"
+			return "Organisation"
+		}
+	case "subject":
+		f.Invalid = "badge"
+		if f.Name == "endorse" {
+			return "Badge URL"
+		}
+		return "Badge"
+	case "comment":
+		f.Invalid = "comment"
+		return "Comment"
+	case "template":
+		f.Invalid = "template"
+		return "Template"
+	case "message":
+		f.Invalid = "message"
+		return "Message"
+	case "name":
+		f.Invalid = "name"
+		return "Name"
+	case "text":
+		f.Invalid = "text"
+		return "Text"
+	case "country":
+		return "Country"
+	case "filter":
+		return "Filter"
+	}
+	return ""
+}
+
+// networkTab shows a tab for the organisation of ?org=.
+func (s *Server) networkTab(tab string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.renderNetwork(w, r, http.StatusOK, "", nil, tab, networkForm{})
+	}
+}
+
+// TabURL is a tab of the organisation shown.
+func (p networkPage) TabURL(tab string) string { return networkURL(tab, p.Org) }
+
+// Path is the path of the tab shown, for the organisation picker.
+func (p networkPage) Path() string { return tabPaths[p.Tab] }
+
+// renderNetwork shows tab for o, or for the organisation of ?org= when o
+// is nil, with message as a problem and f as the form that failed.
+func (s *Server) renderNetwork(w http.ResponseWriter, r *http.Request, status int, message string,
+	o *issuer.Organisation, tab string, f networkForm) {
+	s.renderNetworkReport(w, r, status, message, o, tab, f, nil)
+}
+
+// renderNetworkReport is renderNetwork with the report of a request to
+// several organisations.
+func (s *Server) renderNetworkReport(w http.ResponseWriter, r *http.Request, status int, message string,
+	o *issuer.Organisation, tab string, f networkForm, report []requestResult) {
+	p := networkPage{Tab: tab, Form: f, Report: report}
+	var err error
+	if p.Orgs, err = s.actingOrganisations(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	switch {
+	case o != nil:
+		p.Org = *o
+	case len(p.Orgs) == 0:
+		// The section's page says how to join an organisation.
+		s.sectionPage("network")(w, r)
+		return
+	default:
+		if p.Org, err = chooseOrganisation(r, p.Orgs); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	p.Notice = s.popNotice(r)
+	filterProblem, err := s.loadNetworkTab(r, &p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if filterProblem != "" && message == "" {
+		status, message = http.StatusBadRequest, filterProblem
+	}
+	s.render(w, r, status, "network", pageData{Title: "Network", Message: message, Data: p})
+}
+
+// loadNetworkTab reads what p's tab shows. A bad partner filter is not an
+// error: it is returned as the message to show over an empty list.
+func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error) {
+	ctx, o := r.Context(), p.Org
+	pending, err := s.deps.Network.Requests(ctx, o, "incoming", network.Pending)
+	if err != nil {
+		return "", err
+	}
+	p.Pending = len(pending)
+	switch p.Tab {
+	case tabPartners, tabRequests, tabTemplates:
+		if p.Templates, err = network.Templates(ctx, s.deps.Pool, o.ID); err != nil {
+			return "", err
+		}
+	}
+	switch p.Tab {
+	case tabPartners:
+		if err := s.loadBadgeChoices(r, p); err != nil {
+			return "", err
+		}
+		return s.loadPartners(r, p)
+	case tabRequests:
+		p.Incoming = pending
+		all, err := s.deps.Network.Requests(ctx, o, "incoming", "")
+		if err != nil {
+			return "", err
+		}
+		for _, q := range all {
+			if q.State != network.Pending {
+				p.Answered = append(p.Answered, q)
+			}
+		}
+		if p.Outgoing, err = s.deps.Network.Requests(ctx, o, "outgoing", ""); err != nil {
+			return "", err
+		}
+		if p.Choices, err = s.deps.Network.Partners(ctx, o, network.Filter{}); err != nil {
+			return "", err
+		}
+		return "", s.loadBadgeChoices(r, p)
+	case tabExternal:
+		p.Endorsements, err = s.deps.Network.Endorsements(ctx, o, network.Received, "")
+	case tabGiven:
+		p.Endorsements, err = s.deps.Network.Endorsements(ctx, o, network.Given, "")
+	}
+	return "", err
+}
+
+// loadBadgeChoices reads the organisation's badges that can be asked to be
+// endorsed: the ones not archived.
+func (s *Server) loadBadgeChoices(r *http.Request, p *networkPage) error {
+	list, err := issuer.BadgeClasses(r.Context(), s.deps.Pool, p.Org.ID, false)
+	if err != nil {
+		return err
+	}
+	u := s.urls()
+	for _, b := range list {
+		p.Badges = append(p.Badges, badgeChoice{ID: u.BadgeClass(b.UUID), Name: b.Name})
+	}
+	return nil
+}
+
+// loadPartners reads the partner list as filtered by the query, and the
+// directory search when one was made.
+func (s *Server) loadPartners(r *http.Request, p *networkPage) (string, error) {
+	ctx, q := r.Context(), r.URL.Query()
+	all, err := s.deps.Network.Partners(ctx, p.Org, network.Filter{})
+	if err != nil {
+		return "", err
+	}
+	p.Filter = network.Filter{Relation: q.Get("filter"), Country: strings.TrimSpace(q.Get("country")), Text: strings.TrimSpace(q.Get("q"))}
+	if p.Filter.Relation == "" {
+		p.Filter.Relation = "all"
+	}
+	p.Filtered = p.Filter.Relation != "all" || p.Filter.Country != "" || p.Filter.Text != ""
+	partners := all
+	var filterProblem string
+	if p.Filtered {
+		partners, err = s.deps.Network.Partners(ctx, p.Org, p.Filter)
+		if pr, ok := problem.As(err); ok {
+			filterProblem, partners, err = (&networkForm{}).blame(pr.Field)+": "+pr.Message, nil, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	known := map[string]bool{}
+	for _, x := range all {
+		known[x.Actor] = true
+		if x.Country != "" && !slices.Contains(p.Countries, x.Country) {
+			p.Countries = append(p.Countries, x.Country)
+		}
+	}
+	if c := strings.ToUpper(p.Filter.Country); c != "" && !slices.Contains(p.Countries, c) {
+		p.Countries = append(p.Countries, c)
+	}
+	slices.Sort(p.Countries)
+	p.Filter.Country = strings.ToUpper(p.Filter.Country)
+	for _, x := range partners {
+		p.Partners = append(p.Partners, s.partnerRow(x))
+	}
+
+	p.Search = directorySearch{Text: strings.TrimSpace(q.Get("dq")), Country: strings.ToUpper(strings.TrimSpace(q.Get("dcountry")))}
+	if q.Has("dq") || q.Has("dcountry") {
+		list, err := s.deps.Network.Directory(ctx, p.Search.Text, p.Search.Country, directoryLimit)
+		if err != nil {
+			return "", err
+		}
+		p.Search.Done = true
+		self := s.deps.Federation.URLs().Actor(p.Org.Slug)
+		for _, l := range list {
+			p.Search.Results = append(p.Search.Results, listingRow{Listing: l, Partner: known[l.Actor], Self: l.Actor == self})
+		}
+	}
+	return filterProblem, nil
+}
+
+// partnerRow adds to a partner what the list shows of it.
+func (s *Server) partnerRow(p network.Partner) partnerRow {
+	row := partnerRow{Partner: p, Target: p.Actor, Where: "on this node"}
+	if p.Local {
+		row.Target = p.Slug
+	} else if u, err := url.Parse(p.Actor); err == nil {
+		row.Where = u.Host
+	}
+	return row
+}
+
+// networkProblem shows tab again after a failed form: a domain problem
+// with its field named and the input kept, anything else as an error.
+func (s *Server) networkProblem(w http.ResponseWriter, r *http.Request, o issuer.Organisation, tab string, f networkForm, err error) {
+	p, ok := problem.As(err)
+	if !ok {
+		s.fail(w, r, err)
+		return
+	}
+	message := p.Message
+	if label := f.blame(p.Field); label != "" {
+		message = label + ": " + message
+	}
+	s.renderNetwork(w, r, statusOf[p.Kind], message, &o, tab, f)
+}
+
+// doneNetwork tells what a form did and goes back to its tab.
+func (s *Server) doneNetwork(w http.ResponseWriter, r *http.Request, o issuer.Organisation, tab string, n notice) {
+	s.setNotice(r, n)
+	http.Redirect(w, r, networkURL(tab, o), http.StatusSeeOther)
+}
+
+// parseNetworkForm reads a posted form; a body that is not a form is the
+// client's problem, and one too large keeps its own error (a 413).
+func parseNetworkForm(r *http.Request) error {
+	err := r.ParseForm()
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooLarge):
+		return err
+	}
+	return problem.Invalidf("", "cannot read the form")
+}
+
+// templateID reads the template select: 0 when none is chosen.
+func templateID(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "0" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, problem.Invalidf("template", "choose one of the templates in the list")
+	}
+	return id, nil
+}
+
+func (s *Server) networkAddPartner(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := networkForm{Name: "add", Target: r.PostForm.Get("target")}
+	p, err := s.deps.Network.AddPartner(r.Context(), o, f.Target)
+	if err != nil {
+		s.networkProblem(w, r, o, tabPartners, f, err)
+		return
+	}
+	text := fmt.Sprintf("%s is now a partner of %s.", p.Name, o.Name)
+	if p.State == network.Pending {
+		text = fmt.Sprintf("Partner request sent to %s: it is pending until they accept it.", p.Name)
+	}
+	s.doneNetwork(w, r, o, tabPartners, notice{Text: text})
+}
+
+func (s *Server) networkRemovePartner(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	actor := r.PostForm.Get("actor")
+	name := actor
+	// The name, for the notice: after the removal the partner is gone.
+	if list, err := s.deps.Network.Partners(r.Context(), o, network.Filter{}); err == nil {
+		for _, p := range list {
+			if p.Actor == actor {
+				name = p.Name
+			}
+		}
+	}
+	if err := s.deps.Network.RemovePartner(r.Context(), o, actor); err != nil {
+		s.networkProblem(w, r, o, tabPartners, networkForm{}, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabPartners, notice{Text: fmt.Sprintf("%s is no longer a partner of %s.", name, o.Name)})
+}
+
+func (s *Server) networkEndorse(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PostForm
+	f := networkForm{Name: "endorse", Key: v.Get("key"), Target: v.Get("target"), Badge: strings.TrimSpace(v.Get("badge")),
+		Comment: v.Get("comment")}
+	if f.Key == "" {
+		f.Key = f.Target
+	}
+	var e network.Endorsement
+	tid, err := templateID(v.Get("template"))
+	f.Template = tid
+	var comment string
+	if err == nil {
+		comment, err = s.commentOrTemplate(r, o, strings.TrimSpace(f.Comment), tid)
+	}
+	if err == nil {
+		e, err = s.deps.Network.Endorse(r.Context(), o, f.Target, f.Badge, comment)
+	}
+	if err != nil {
+		s.networkProblem(w, r, o, tabPartners, f, err)
+		return
+	}
+	text := fmt.Sprintf("%s now endorses %s.", o.Name, e.SubjectName)
+	if e.SubjectKind == network.SubjectBadge {
+		text = fmt.Sprintf("%s now endorses the badge “%s”.", o.Name, e.SubjectName)
+	}
+	s.doneNetwork(w, r, o, tabPartners, notice{Text: text, Link: networkURL(tabGiven, o), LinkText: "See what we endorse"})
+}
+
+func (s *Server) networkWithdrawEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	e, err := s.deps.Network.Withdraw(r.Context(), o, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.networkProblem(w, r, o, tabGiven, networkForm{}, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabGiven, notice{Text: fmt.Sprintf("The endorsement of %s is withdrawn.", e.SubjectName)})
+}
+
+// networkRequest asks one organisation or several for an endorsement:
+// each gets its own request. With one, a problem shows as a form's; with
+// several, a report says which were sent and why the others were not.
+func (s *Server) networkRequest(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PostForm
+	// "ask" is the form of one partner in the list; "request" the form of
+	// the requests tab, with partners to choose and a field to type in.
+	f := networkForm{Name: "request", Target: v.Get("target"), Badge: strings.TrimSpace(v.Get("badge")), Message: v.Get("message")}
+	tab := tabRequests
+	if v.Get("form") == "ask" {
+		f.Name, f.Key, tab = "ask", v.Get("key"), tabPartners
+	}
+	for _, t := range v["targets"] {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(f.Targets, t) {
+			f.Targets = append(f.Targets, t)
+		}
+	}
+	targets := slices.Clone(f.Targets)
+	if strings.TrimSpace(f.Target) != "" || len(targets) == 0 {
+		targets = append(targets, f.Target)
+	}
+	if len(targets) == 1 {
+		q, err := s.deps.Network.RequestEndorsement(r.Context(), o, targets[0], f.Badge, f.Message)
+		if err != nil {
+			s.networkProblem(w, r, o, tab, f, err)
+			return
+		}
+		s.doneNetwork(w, r, o, tab, notice{Text: fmt.Sprintf("Endorsement request sent to %s.", q.TargetName),
+			Link: networkURL(tabRequests, o) + "#outgoing", LinkText: "See our requests"})
+		return
+	}
+
+	names := map[string]string{}
+	if list, err := s.deps.Network.Partners(r.Context(), o, network.Filter{}); err == nil {
+		for _, p := range list {
+			names[p.Actor], names[p.Slug] = p.Name, p.Name
+		}
+	}
+	var report []requestResult
+	var sent []string
+	failed := networkForm{Name: f.Name, Key: f.Key, Badge: f.Badge, Message: f.Message}
+	var first *problem.Error
+	for _, t := range targets {
+		res := requestResult{Target: t, OK: true}
+		if n := names[t]; n != "" {
+			res.Target = n
+		}
+		q, err := s.deps.Network.RequestEndorsement(r.Context(), o, t, f.Badge, f.Message)
+		if err == nil {
+			res.Target = q.TargetName
+			sent = append(sent, q.TargetName)
+			report = append(report, res)
+			continue
+		}
+		res.OK = false
+		if p, ok := problem.As(err); ok {
+			res.Message = p.Message
+			if first == nil {
+				first = p
+			}
+		} else {
+			s.log.Error("request endorsement", "org", o.Slug, "target", t, "err", err)
+			res.Message = "not sent: something went wrong on our side"
+		}
+		report = append(report, res)
+		// Keep what failed in the form, to try again.
+		if t == f.Target {
+			failed.Target = t
+		} else {
+			failed.Targets = append(failed.Targets, t)
+		}
+	}
+	if len(sent) == len(targets) {
+		s.doneNetwork(w, r, o, tab, notice{Text: "Endorsement requests sent to " + strings.Join(sent, ", ") + ".",
+			Link: networkURL(tabRequests, o) + "#outgoing", LinkText: "See our requests"})
+		return
+	}
+	status := http.StatusOK
+	if len(sent) == 0 {
+		status = http.StatusBadRequest
+		if first != nil {
+			status = statusOf[first.Kind]
+		}
+	}
+	message := fmt.Sprintf("%d of %d requests were not sent; see the report below.", len(targets)-len(sent), len(targets))
+	s.renderNetworkReport(w, r, status, message, &o, tabRequests, failed, report)
+}
+
+func (s *Server) networkAccept(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PostForm
+	f := networkForm{Name: "accept", Key: chi.URLParam(r, "uuid"), Comment: v.Get("comment")}
+	tid, err := templateID(v.Get("template"))
+	f.Template = tid
+	var comment string
+	if err == nil {
+		comment, err = s.commentOrTemplate(r, o, strings.TrimSpace(f.Comment), tid)
+	}
+	var q network.Request
+	if err == nil {
+		q, err = s.deps.Network.Accept(r.Context(), o, f.Key, comment)
+	}
+	if err != nil {
+		s.networkProblem(w, r, o, tabRequests, f, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabRequests, notice{Text: fmt.Sprintf("Request of %s accepted: %s now endorses %s.", q.RequesterName, o.Name, q.SubjectName),
+		Link: networkURL(tabGiven, o), LinkText: "See what we endorse"})
+}
+
+// networkCloseRequest declines an incoming request, or withdraws an
+// outgoing one.
+func (s *Server) networkCloseRequest(withdraw bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
+	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+		close := s.deps.Network.Decline
+		if withdraw {
+			close = s.deps.Network.WithdrawRequest
+		}
+		q, err := close(r.Context(), o, chi.URLParam(r, "uuid"))
+		if err != nil {
+			s.networkProblem(w, r, o, tabRequests, networkForm{}, err)
+			return
+		}
+		text := fmt.Sprintf("Request of %s declined.", q.RequesterName)
+		if withdraw {
+			text = fmt.Sprintf("Request to %s withdrawn.", q.TargetName)
+		}
+		s.doneNetwork(w, r, o, tabRequests, notice{Text: text})
+	}
+}
+
+func (s *Server) networkSaveTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := networkForm{Name: "template", Key: chi.URLParam(r, "id"), TName: r.PostForm.Get("name"), TText: r.PostForm.Get("text")}
+	t := network.Template{Name: f.TName, Text: f.TText}
+	if f.Key != "" {
+		id, err := strconv.ParseInt(f.Key, 10, 64)
+		if err != nil {
+			s.fail(w, r, problem.NotFoundf("no template %q", f.Key))
+			return
+		}
+		t.ID = id
+	}
+	saved, err := network.SaveTemplate(r.Context(), s.deps.Pool, o.ID, t)
+	if err != nil {
+		s.networkProblem(w, r, o, tabTemplates, f, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabTemplates, notice{Text: fmt.Sprintf("Template “%s” saved.", saved.Name)})
+}
+
+func (s *Server) networkDeleteTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		s.fail(w, r, problem.NotFoundf("no template %q", chi.URLParam(r, "id")))
+		return
+	}
+	// The name, for the notice.
+	name := "The template"
+	if list, err := network.Templates(r.Context(), s.deps.Pool, o.ID); err == nil {
+		for _, t := range list {
+			if t.ID == id {
+				name = "Template “" + t.Name + "”"
+			}
+		}
+	}
+	if err := network.DeleteTemplate(r.Context(), s.deps.Pool, o.ID, id); err != nil {
+		s.networkProblem(w, r, o, tabTemplates, networkForm{}, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabTemplates, notice{Text: name + " deleted."})
+}
