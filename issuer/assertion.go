@@ -137,6 +137,9 @@ type Assertion struct {
 	RevokedAt         *time.Time
 	RevocationReason  string
 	ClaimedAt         *time.Time
+	// BadgeEndorsements are the endorsements of the badge class that held
+	// when the assertion was issued, kept in its baked copy.
+	BadgeEndorsements []string
 }
 
 // Revoked reports whether the issuer has revoked the assertion.
@@ -208,13 +211,27 @@ func (a Assertion) RevocationDocument(u URLs) Revocation {
 }
 
 // Baked is what goes into the earned badge's image: the JWS of a signed
-// assertion, the assertion document of a hosted one.
-func (a Assertion) Baked(u URLs) (string, error) {
+// assertion, the assertion document of a hosted one. A hosted assertion
+// issued while its badge class was endorsed embeds the class (given as
+// badge) with those endorsements, so the baked copy keeps them.
+func (a Assertion) Baked(u URLs, badge vocab.BadgeClass) (string, error) {
 	if a.JWS != "" {
 		return a.JWS, nil
 	}
-	b, err := json.Marshal(a.Document(u))
+	doc := a.Document(u)
+	if len(a.BadgeEndorsements) > 0 {
+		doc.Badge = a.badgeAsIssued(badge)
+	}
+	b, err := json.Marshal(doc)
 	return string(b), err
+}
+
+// badgeAsIssued is the badge class embedded in a baked assertion: as it is
+// now, with the endorsements that held at issue.
+func (a Assertion) badgeAsIssued(badge vocab.BadgeClass) vocab.BadgeClass {
+	badge.Context = ""
+	badge.Endorsement = a.BadgeEndorsements
+	return badge
 }
 
 // BakedImage is the badge class's image with the assertion baked in.
@@ -223,7 +240,11 @@ func BakedImage(ctx context.Context, db DB, u URLs, a Assertion) (Image, error) 
 	if err != nil {
 		return Image{}, err
 	}
-	baked, err := a.Baked(u)
+	b, err := BadgeClassByUUID(ctx, db, a.BadgeUUID)
+	if err != nil {
+		return Image{}, err
+	}
+	baked, err := a.Baked(u, b.Document(u))
 	if err != nil {
 		return Image{}, fmt.Errorf("bake assertion %s: %w", a.UUID, err)
 	}
@@ -247,22 +268,25 @@ type Queue interface {
 	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
-// Notify says how Issue tells earners about their badges, inside the
-// issuing transaction; a nil field means not at all.
-type Notify struct {
+// Hooks are what Issue asks of the rest of the node, inside the issuing
+// transaction; a nil field means nothing is asked.
+type Hooks struct {
 	// Mail queues an email with a claim link to each earner identified by
 	// an email address.
 	Mail Queue
 	// Fediverse tells an earner identified by a fediverse actor, e.g. with a
 	// direct mention from the organisation.
 	Fediverse func(ctx context.Context, tx pgx.Tx, o Organisation, b BadgeClass, a Assertion) error
+	// BadgeEndorsements lists the current endorsements of a badge class
+	// (by its id), which each assertion keeps in its baked copy.
+	BadgeEndorsements func(ctx context.Context, tx pgx.Tx, badgeID string) ([]string, error)
 }
 
 // Issue awards badge b of organisation o to every input, all or none, in
 // one transaction, and notifies the earners as n says in the same
 // transaction. A problem with one input names it as items[i].field when
 // there are several.
-func Issue(ctx context.Context, db DB, n Notify, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput) ([]Assertion, error) {
+func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput) ([]Assertion, error) {
 	if b.OrganisationID != o.ID {
 		return nil, problem.NotFoundf("no badge %q in this organisation", b.UUID)
 	}
@@ -281,9 +305,16 @@ func Issue(ctx context.Context, db DB, n Notify, u URLs, o Organisation, b Badge
 	}
 	var out []Assertion
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		var endorsements []string
+		if n.BadgeEndorsements != nil {
+			var err error
+			if endorsements, err = n.BadgeEndorsements(ctx, tx, u.BadgeClass(b.UUID)); err != nil {
+				return err
+			}
+		}
 		var params []river.InsertManyParams
 		for _, in := range inputs {
-			a, token, err := issueOne(ctx, tx, u, o, b, in)
+			a, token, err := issueOne(ctx, tx, u, o, b, in, endorsements)
 			if err != nil {
 				return err
 			}
@@ -322,18 +353,19 @@ func itemProblem(err error, i, n int) error {
 	return problem.Invalidf(fmt.Sprintf("items[%d].%s", i, p.Field), "%s", p.Message)
 }
 
-func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, in AssertionInput) (Assertion, string, error) {
+func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, in AssertionInput, endorsements []string) (Assertion, string, error) {
 	a := Assertion{
-		BadgeClassID:     b.ID,
-		BadgeUUID:        b.UUID,
-		OrganisationID:   o.ID,
-		OrganisationSlug: o.Slug,
-		RecipientKind:    in.Recipient.Kind,
-		RecipientName:    in.Recipient.Name,
-		Evidence:         nonNil(in.Evidence),
-		Narrative:        in.Narrative,
-		IssuedOn:         *in.IssuedOn,
-		Expires:          in.Expires,
+		BadgeEndorsements: nonNil(endorsements),
+		BadgeClassID:      b.ID,
+		BadgeUUID:         b.UUID,
+		OrganisationID:    o.ID,
+		OrganisationSlug:  o.Slug,
+		RecipientKind:     in.Recipient.Kind,
+		RecipientName:     in.Recipient.Name,
+		Evidence:          nonNil(in.Evidence),
+		Narrative:         in.Narrative,
+		IssuedOn:          *in.IssuedOn,
+		Expires:           in.Expires,
 	}
 	var token string
 	var tokenHash []byte
@@ -353,17 +385,21 @@ func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeCla
 	if err != nil {
 		return Assertion{}, "", err
 	}
+	badgeEndorsements, err := json.Marshal(a.BadgeEndorsements)
+	if err != nil {
+		return Assertion{}, "", err
+	}
 	var issuedBy *int64
 	if in.IssuedBy != 0 {
 		issuedBy = &in.IssuedBy
 	}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO assertion (badge_class_id, recipient_kind, recipient_identity, recipient_salt, recipient_hint,
-			recipient_name, evidence, narrative, issued_on, expires, claim_token_hash, issued_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			recipient_name, evidence, narrative, issued_on, expires, claim_token_hash, issued_by, badge_endorsements)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		RETURNING id, uuid::text`,
 		b.ID, a.RecipientKind, a.RecipientIdentity, a.RecipientSalt, a.RecipientHint, a.RecipientName,
-		evidence, a.Narrative, a.IssuedOn, a.Expires, tokenHash, issuedBy).Scan(&a.ID, &a.UUID)
+		evidence, a.Narrative, a.IssuedOn, a.Expires, tokenHash, issuedBy, badgeEndorsements).Scan(&a.ID, &a.UUID)
 	if err != nil {
 		return Assertion{}, "", fmt.Errorf("store assertion: %w", err)
 	}
@@ -372,7 +408,11 @@ func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeCla
 		if err != nil {
 			return Assertion{}, "", err
 		}
-		payload, err := json.Marshal(a.document(u, vocab.VerificationObject{Type: vocab.Signed, Creator: u.Key(o.Slug)}))
+		doc := a.document(u, vocab.VerificationObject{Type: vocab.Signed, Creator: u.Key(o.Slug)})
+		if len(a.BadgeEndorsements) > 0 {
+			doc.Badge = a.badgeAsIssued(b.Document(u))
+		}
+		payload, err := json.Marshal(doc)
 		if err != nil {
 			return Assertion{}, "", err
 		}
@@ -411,18 +451,21 @@ func randomToken() string {
 
 const assertionColumns = `a.id, a.uuid::text, a.badge_class_id, b.uuid::text, o.id, o.slug, a.recipient_kind,
 	a.recipient_identity, a.recipient_salt, a.recipient_hint, a.recipient_name, a.evidence, a.narrative,
-	a.issued_on, a.expires, a.jws, a.revoked_at, a.revocation_reason, a.claimed_at`
+	a.issued_on, a.expires, a.jws, a.revoked_at, a.revocation_reason, a.claimed_at, a.badge_endorsements`
 
 const assertionFrom = ` FROM assertion a JOIN badge_class b ON b.id = a.badge_class_id
 	JOIN organisation o ON o.id = b.organisation_id `
 
 func scanAssertion(row pgx.Row) (Assertion, error) {
 	var a Assertion
-	var evidence []byte
+	var evidence, endorsements []byte
 	err := row.Scan(&a.ID, &a.UUID, &a.BadgeClassID, &a.BadgeUUID, &a.OrganisationID, &a.OrganisationSlug,
 		&a.RecipientKind, &a.RecipientIdentity, &a.RecipientSalt, &a.RecipientHint, &a.RecipientName, &evidence,
-		&a.Narrative, &a.IssuedOn, &a.Expires, &a.JWS, &a.RevokedAt, &a.RevocationReason, &a.ClaimedAt)
+		&a.Narrative, &a.IssuedOn, &a.Expires, &a.JWS, &a.RevokedAt, &a.RevocationReason, &a.ClaimedAt, &endorsements)
 	if err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal(endorsements, &a.BadgeEndorsements); err != nil {
 		return a, err
 	}
 	return a, json.Unmarshal(evidence, &a.Evidence)

@@ -142,7 +142,7 @@ func TestBadgeLifecycle(t *testing.T) {
 		t.Fatalf("update = %+v, %v", b2, err)
 	}
 
-	a, err := issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b2, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "Earner@Example.org"}}})
+	a, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b2, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "Earner@Example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestBadgeLifecycle(t *testing.T) {
 	if err != nil || arch.ArchivedAt == nil {
 		t.Fatalf("archive = %+v, %v", arch, err)
 	}
-	if _, err := issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, arch, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "x@example.org"}}}); !problem.Is(err, problem.Conflict) {
+	if _, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, arch, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "x@example.org"}}}); !problem.Is(err, problem.Conflict) {
 		t.Fatalf("issuing an archived badge: %v, want Conflict", err)
 	}
 	active, _ := issuer.BadgeClasses(ctx, db, o.ID, false)
@@ -182,7 +182,7 @@ func TestIssueHashesEmailAndAppliesExpiry(t *testing.T) {
 	o := newOrg(t, db, "hash")
 	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
 	issued := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	list, err := issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b, []issuer.AssertionInput{
+	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: " Maria@Example.ORG "}, IssuedOn: &issued,
 			Evidence: []vocab.Evidence{{ID: "https://example.org/work", Narrative: "Led the *pilot*."}}},
 		{Recipient: issuer.Recipient{Kind: "url", Identity: "https://maria.example/"}},
@@ -227,7 +227,7 @@ func TestIssueHashesEmailAndAppliesExpiry(t *testing.T) {
 		{"empty evidence", issuer.AssertionInput{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}, Evidence: []vocab.Evidence{{}}}, "evidence[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b, []issuer.AssertionInput{tc.in})
+			_, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{tc.in})
 			if p, ok := problem.As(err); !ok || p.Field != tc.field {
 				t.Fatalf("error %v, want a problem on %q", err, tc.field)
 			}
@@ -235,7 +235,7 @@ func TestIssueHashesEmailAndAppliesExpiry(t *testing.T) {
 	}
 	// A bad item among several names the item, and nothing is issued.
 	before, _ := issuer.Assertions(ctx, db, b.ID, 100, 0)
-	_, err = issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b, []issuer.AssertionInput{
+	_, err = issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "ok@example.org"}},
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "broken"}},
 	})
@@ -257,7 +257,7 @@ func TestIssueNeedsIssuerEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	_, err = issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+	_, err = issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
 	if p, ok := problem.As(err); !ok || p.Field != "email" {
 		t.Fatalf("issuing without an issuer email: %v", err)
 	}
@@ -269,7 +269,7 @@ func TestRevokeAndRevocationList(t *testing.T) {
 	o := newOrg(t, db, "rev")
 	other := newOrg(t, db, "rev-other")
 	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	list, err := issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b, []issuer.AssertionInput{
+	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}},
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "b@example.org"}},
 	})
@@ -319,7 +319,7 @@ func TestSignedAssertions(t *testing.T) {
 		t.Fatalf("profile %+v key %+v (%v): the key must be listed and owned by the profile", p, key, err)
 	}
 	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	list, err := issuer.Issue(ctx, db, issuer.Notify{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "s@example.org"}}})
+	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "s@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestSignedAssertions(t *testing.T) {
 	if got, _ := json.Marshal(stored.Document(testURLs)); string(got) != string(payload) {
 		t.Fatalf("hosted %s\nsigned %s", got, payload)
 	}
-	baked, _ := stored.Baked(testURLs)
+	baked, _ := stored.Baked(testURLs, vocab.BadgeClass{})
 	if baked != a.JWS {
 		t.Fatal("a signed badge must bake its JWS")
 	}
@@ -411,7 +411,7 @@ func TestIssueBulkAllOrNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, err := issuer.IssueBulk(ctx, db, issuer.Notify{}, testURLs, o, b, inputs, report)
+	ok, err := issuer.IssueBulk(ctx, db, issuer.Hooks{}, testURLs, o, b, inputs, report)
 	if err != nil || ok {
 		t.Fatalf("IssueBulk = %v, %v; want not issued", ok, err)
 	}
@@ -422,7 +422,7 @@ func TestIssueBulkAllOrNothing(t *testing.T) {
 		t.Fatalf("%d assertions issued from a file with broken rows", len(list))
 	}
 	inputs, report, _ = issuer.ParseBulkCSV(strings.NewReader("recipient,name\nann@example.org,Ann\nbob@example.org,Bob\n"))
-	if ok, err := issuer.IssueBulk(ctx, db, issuer.Notify{}, testURLs, o, b, inputs, report); err != nil || !ok {
+	if ok, err := issuer.IssueBulk(ctx, db, issuer.Hooks{}, testURLs, o, b, inputs, report); err != nil || !ok {
 		t.Fatalf("IssueBulk = %v, %v", ok, err)
 	}
 	if report[0].AssertionUUID == "" || report[1].ID != testURLs.Assertion(report[1].AssertionUUID) {

@@ -159,7 +159,7 @@ func parseDate(s string, endOfDay bool) (time.Time, error) {
 // all or none: every row is checked first and the report says, row by row,
 // what was wrong or which assertion was issued. It returns whether the
 // badges were issued.
-func IssueBulk(ctx context.Context, db DB, n Notify, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput, report []RowReport) (bool, error) {
+func IssueBulk(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput, report []RowReport) (bool, error) {
 	now := time.Now()
 	ok := true
 	for i := range inputs {

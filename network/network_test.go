@@ -2,6 +2,8 @@ package network
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"slices"
@@ -13,11 +15,13 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/testkit"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -431,4 +435,69 @@ func (q *recordingQueue) InsertManyTx(_ context.Context, _ pgx.Tx, params []rive
 		q.sent = append(q.sent, p.Args.(mail.SendArgs).Message)
 	}
 	return nil, nil
+}
+
+// TestBakedCopyKeepsEndorsements: an assertion issued while its badge was
+// endorsed keeps that endorsement in its baked copy after the endorsement
+// is withdrawn, as Open Badge Factory's do; one issued after does not.
+func TestBakedCopyKeepsEndorsements(t *testing.T) {
+	n, pool := newNetwork(t)
+	ctx := context.Background()
+	a, b := newOrg(t, pool, "alpha", "FI"), newOrg(t, pool, "beta", "DE")
+	email := "badges@alpha.example"
+	a, err := issuer.UpdateOrganisation(ctx, pool, a.ID, issuer.OrganisationUpdate{Email: &email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	badge := newBadge(t, pool, a)
+	e, err := n.Endorse(ctx, b, "alpha", n.urls.BadgeClass(badge.UUID), "We also issue this badge.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := issuer.Hooks{BadgeEndorsements: func(ctx context.Context, tx pgx.Tx, id string) ([]string, error) {
+		return EndorsementIDs(ctx, tx, id)
+	}}
+	issue := func() issuer.Assertion {
+		list, err := issuer.Issue(ctx, pool, hooks, n.urls, a, badge, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "e@example.org"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := issuer.AssertionByUUID(ctx, pool, list[0].UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	before := issue()
+	if _, err := n.Withdraw(ctx, b, e.UUID); err != nil {
+		t.Fatal(err)
+	}
+	after := issue()
+	baked := func(as issuer.Assertion) map[string]any {
+		img, err := issuer.BakedImage(ctx, pool, n.urls, as)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := bake.Extract(img.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(text), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	embedded, _ := baked(before)["badge"].(map[string]any)
+	if embedded == nil || fmt.Sprint(embedded["endorsement"]) != fmt.Sprint([]any{e.ID}) || embedded["id"] != n.urls.BadgeClass(badge.UUID) {
+		t.Fatalf("the earlier assertion's baked badge is %v, want the class with %s", baked(before)["badge"], e.ID)
+	}
+	if doc := baked(after); doc["badge"] != n.urls.BadgeClass(badge.UUID) {
+		t.Fatalf("the later assertion's baked badge is %v, want just the class id", doc["badge"])
+	}
+	for _, p := range vocab.Check("Assertion", baked(before)) {
+		if !p.Warning {
+			t.Errorf("baked assertion: %s", p)
+		}
+	}
 }

@@ -84,7 +84,7 @@ func startBadgeNode(b *testing.B) *badgeNode {
 		for i := first; i < min(first+benchIssueBatch, benchAssertions); i++ {
 			inputs = append(inputs, benchAssertionInput(i))
 		}
-		issued, err := issuer.Issue(ctx, n.pool, issuer.Notify{}, bn.urls, o, badge, inputs)
+		issued, err := issuer.Issue(ctx, n.pool, issuer.Hooks{}, bn.urls, o, badge, inputs)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -538,7 +538,7 @@ func BenchmarkIssue(b *testing.B) {
 	}
 	var seq atomic.Int64 // distinct recipients across runs
 	issue := func() error {
-		_, err := issuer.Issue(ctx, pool, issuer.Notify{}, u, o, badge, []issuer.AssertionInput{benchAssertionInput(int(seq.Add(1)))})
+		_, err := issuer.Issue(ctx, pool, issuer.Hooks{}, u, o, badge, []issuer.AssertionInput{benchAssertionInput(int(seq.Add(1)))})
 		return err
 	}
 	for i := range 100 { // warm-up: connections and prepared statements

@@ -83,11 +83,13 @@ type AlignmentObject struct {
 
 // Assertion is one badge awarded to one recipient.
 type Assertion struct {
-	Context          string             `json:"@context,omitempty"`
-	ID               string             `json:"id"`
-	Type             string             `json:"type"`
-	Recipient        IdentityObject     `json:"recipient"`
-	Badge            string             `json:"badge"`
+	Context   string         `json:"@context,omitempty"`
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	Recipient IdentityObject `json:"recipient"`
+	// Badge is the BadgeClass's id (a string), or the BadgeClass itself
+	// (a BadgeClass) in a baked copy that keeps its endorsements.
+	Badge            any                `json:"badge"`
 	Verification     VerificationObject `json:"verification"`
 	IssuedOn         string             `json:"issuedOn"`
 	Expires          string             `json:"expires,omitempty"`

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -366,7 +367,7 @@ func (s *Server) apiIssue(w http.ResponseWriter, r *http.Request, o issuer.Organ
 		return
 	}
 	u, _ := currentUser(r)
-	issued, err := issuer.Issue(r.Context(), s.deps.Pool, s.notify(), s.urls(), o, b, []issuer.AssertionInput{{
+	issued, err := issuer.Issue(r.Context(), s.deps.Pool, s.issueHooks(), s.urls(), o, b, []issuer.AssertionInput{{
 		Recipient: rc, Evidence: body.Evidence, Narrative: body.Narrative,
 		IssuedOn: body.IssuedOn, Expires: body.Expires, IssuedBy: u.ID,
 	}})
@@ -411,7 +412,7 @@ func (s *Server) issueBulk(r *http.Request, o issuer.Organisation, b issuer.Badg
 		}
 		in.Recipient = rc
 	}
-	ok, err := issuer.IssueBulk(r.Context(), s.deps.Pool, s.notify(), s.urls(), o, b, inputs, report)
+	ok, err := issuer.IssueBulk(r.Context(), s.deps.Pool, s.issueHooks(), s.urls(), o, b, inputs, report)
 	return bulkResult{Issued: ok, Rows: report}, err
 }
 
@@ -510,10 +511,14 @@ func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Orga
 	writeJSON(w, http.StatusOK, s.assertionJSON(a))
 }
 
-// notify is how issuing tells earners: a claim email when the node sends
-// mail, and a direct mention from the organisation to a fediverse earner.
-func (s *Server) notify() issuer.Notify {
-	n := issuer.Notify{Mail: s.mailQueue()}
+// issueHooks is what issuing asks of the rest of the node: a claim email
+// when the node sends mail, a direct mention from the organisation to a
+// fediverse earner, and the badge's current endorsements, which the
+// assertion keeps.
+func (s *Server) issueHooks() issuer.Hooks {
+	n := issuer.Hooks{Mail: s.mailQueue(), BadgeEndorsements: func(ctx context.Context, tx pgx.Tx, badgeID string) ([]string, error) {
+		return network.EndorsementIDs(ctx, tx, badgeID)
+	}}
 	if fed := s.deps.Federation; fed != nil {
 		n.Fediverse = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion) error {
 			text := fmt.Sprintf("%s has awarded you the badge \"%s\":", o.Name, b.Name)

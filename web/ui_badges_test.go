@@ -445,7 +445,7 @@ func TestClaimPage(t *testing.T) {
 	f := startNode(t)
 	f.issuerReady(t)
 	b := f.createBadge(t, "Claimable", issuer.Expiry{})
-	issued, err := issuer.Issue(context.Background(), f.pool, issuer.Notify{}, issuer.URLs{Base: mustURL(t, f.base)}, f.org, b,
+	issued, err := issuer.Issue(context.Background(), f.pool, issuer.Hooks{}, issuer.URLs{Base: mustURL(t, f.base)}, f.org, b,
 		[]issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "ada@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -480,7 +480,7 @@ func TestBadgePageExpired(t *testing.T) {
 	f.issuerReady(t)
 	b := f.createBadge(t, "Short Lived", issuer.Expiry{})
 	issuedOn, expires := time.Now().AddDate(0, 0, -10), time.Now().AddDate(0, 0, -1)
-	issued, err := issuer.Issue(context.Background(), f.pool, issuer.Notify{}, issuer.URLs{Base: mustURL(t, f.base)}, f.org, b,
+	issued, err := issuer.Issue(context.Background(), f.pool, issuer.Hooks{}, issuer.URLs{Base: mustURL(t, f.base)}, f.org, b,
 		[]issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: issuer.RecipientURL, Identity: "https://example.org/people/ada"},
 			IssuedOn: &issuedOn, Expires: &expires}})
 	if err != nil {

@@ -262,7 +262,7 @@ func (s *Server) issueFromForm(r *http.Request, o issuer.Organisation, b issuer.
 		}
 		in.Expires = &t
 	}
-	issued, err := issuer.Issue(r.Context(), s.deps.Pool, s.notify(), s.urls(), o, b, []issuer.AssertionInput{in})
+	issued, err := issuer.Issue(r.Context(), s.deps.Pool, s.issueHooks(), s.urls(), o, b, []issuer.AssertionInput{in})
 	if err != nil {
 		return issuer.Assertion{}, err
 	}
