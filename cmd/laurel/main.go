@@ -55,6 +55,7 @@ var commands = []command{
 	{"domain allow", "allow a domain and its subdomains (for --federation-mode allowlist)", domainAllowCmd, "HOST"},
 	{"domain disallow", "remove a domain from the allowlist", domainDisallowCmd, "HOST"},
 	{"domain list", "list blocked and allowed domains", domainListCmd, ""},
+	{"esco import", "load ESCO's bulk-download CSV files (a dataset directory) into the local ESCO store", escoImportCmd, "DIR"},
 	{"version", "print the version", versionCmd, ""},
 }
 
