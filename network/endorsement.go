@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -263,4 +264,52 @@ func collectEndorsements(rows pgx.Rows, err error) ([]Endorsement, error) {
 		return nil, fmt.Errorf("list endorsements: %w", err)
 	}
 	return list, nil
+}
+
+// Remove takes an endorsement of o (or of one of its badges) off o's
+// profile: o no longer wants it shown. It is withdrawn here and, when the
+// endorser is on another node, the endorser is told (Reject of the
+// endorsement), so it stops hosting it too.
+func (n *Network) Remove(ctx context.Context, o issuer.Organisation, endorsementID string) (Endorsement, error) {
+	var e Endorsement
+	err := pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
+		var err error
+		e, err = scanEndorsement(tx.QueryRow(ctx, `
+			UPDATE endorsement SET withdrawn_at = now()
+			WHERE endorsement_id = $1 AND subject_org = $2 AND withdrawn_at IS NULL
+			RETURNING `+endorsementColumns, endorsementID, o.ID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem.NotFoundf("no current endorsement %q of %s", endorsementID, o.Slug)
+		}
+		if err != nil {
+			return fmt.Errorf("remove endorsement %s: %w", endorsementID, err)
+		}
+		if n.fed.URLs().UsernameOf(e.Endorser) != "" || hostOf(e.Endorser) == "" {
+			return nil // ours on both sides, or an external endorser hosted here
+		}
+		p, err := n.partyByActor(ctx, tx, "endorser", e.Endorser, false)
+		if err != nil {
+			return err
+		}
+		reject := n.activity(o, "Reject", p, map[string]any{"id": e.ID, "type": "Endorsement"})
+		return n.publish(ctx, tx, o, p, reject)
+	})
+	return e, err
+}
+
+// receiveRemoval applies the endorsed organisation's Reject of an
+// endorsement we host: it no longer wants it, so it is withdrawn.
+func (n *Network) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.ObjectDoc == nil || str(in.ObjectDoc, "type") != "Endorsement" {
+		return "", false, nil
+	}
+	tag, err := tx.Exec(ctx, `UPDATE endorsement SET withdrawn_at = coalesce(withdrawn_at, now())
+		WHERE endorsement_id = $1 AND subject_actor = $2 AND endorser_org IS NOT NULL`, in.Object, in.Actor)
+	if err != nil {
+		return "", true, fmt.Errorf("remove endorsement %s: %w", in.Object, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "ignored: no such endorsement of the sender", true, nil
+	}
+	return "endorsement removed by its subject", true, nil
 }

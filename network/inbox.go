@@ -17,8 +17,9 @@ import (
 )
 
 // Register hands the network's activities to it when they reach the
-// node's inbox: Create and Delete of Endorsements, and the Offer of an
-// endorsement request with its Accept, Reject and Undo.
+// node's inbox: Create and Delete of Endorsements (and Reject of one by
+// its subject), the Offer of an endorsement request or of a shared badge
+// with their Accept, Reject and Undo.
 func (n *Network) Register() {
 	n.fed.Handle("Create", n.receiveEndorsement)
 	n.fed.Handle("Delete", n.receiveWithdrawal)
@@ -26,6 +27,7 @@ func (n *Network) Register() {
 	n.fed.Handle("Offer", n.receiveShare)
 	n.fed.Handle("Accept", n.receiveAnswer(Accepted))
 	n.fed.Handle("Accept", n.receiveShareAnswer(Accepted))
+	n.fed.Handle("Reject", n.receiveRemoval)
 	n.fed.Handle("Reject", n.receiveAnswer(Declined))
 	n.fed.Handle("Reject", n.receiveShareAnswer(Declined))
 	n.fed.Handle("Undo", n.receiveUndoRequest)

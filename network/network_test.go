@@ -501,3 +501,42 @@ func TestBakedCopyKeepsEndorsements(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectRemovesEndorsement: the endorsed side may take an endorsement
+// off its profile; one made on another node is then withdrawn there too.
+func TestSubjectRemovesEndorsement(t *testing.T) {
+	n, pool := newNetwork(t)
+	ctx := context.Background()
+	a, b := newOrg(t, pool, "alpha", "FI"), newOrg(t, pool, "beta", "DE")
+	e, err := n.Endorse(ctx, a, "beta", "", "Unwanted praise.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Remove(ctx, a, e.ID); !problem.Is(err, problem.NotFound) {
+		t.Fatalf("the endorser removing via Remove: %v", err)
+	}
+	if _, err := n.Remove(ctx, b, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := EndorsementByUUID(ctx, pool, e.UUID); got.WithdrawnAt == nil {
+		t.Fatal("a removed endorsement is still current")
+	}
+	// The endorsed organisation on another node rejects one we host.
+	cacheRemote(t, pool)
+	if _, err := pool.Exec(ctx, `UPDATE endorsement SET withdrawn_at = NULL, subject_actor = $1, subject_org = NULL WHERE uuid = $2`, remote, e.UUID); err != nil {
+		t.Fatal(err)
+	}
+	reject := federation.Incoming{ID: remote + "/activities/rej1", Type: "Reject", Actor: remote, Object: e.ID,
+		ObjectDoc: map[string]any{"id": e.ID, "type": "Endorsement"}}
+	forged := reject
+	forged.Actor = "https://third.example/actors/mallory"
+	if out := apply(t, pool, n.receiveRemoval, forged); out == "endorsement removed by its subject" {
+		t.Fatal("someone else removed it")
+	}
+	if out := apply(t, pool, n.receiveRemoval, reject); out != "endorsement removed by its subject" {
+		t.Fatalf("Reject of our endorsement: %q", out)
+	}
+	if got, _ := EndorsementByUUID(ctx, pool, e.UUID); got.WithdrawnAt == nil {
+		t.Fatal("the subject's Reject left it current")
+	}
+}

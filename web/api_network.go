@@ -21,6 +21,7 @@ func (s *Server) networkAPIRoutes(r chi.Router) {
 	r.Get("/endorsements", s.withOrg(s.apiEndorsements))
 	r.Post("/endorsements", s.withOrg(s.apiEndorse))
 	r.Delete("/endorsements/{uuid}", s.withOrg(s.apiWithdrawEndorsement))
+	r.Post("/endorsements/remove", s.withOrg(s.apiRemoveEndorsement))
 	r.Get("/endorsement-requests", s.withOrg(s.apiRequests))
 	r.Post("/endorsement-requests", s.withOrg(s.apiRequestEndorsement))
 	r.Post("/endorsement-requests/{uuid}/accept", s.withOrg(s.apiAcceptRequest))
@@ -133,6 +134,27 @@ func (s *Server) apiEndorse(w http.ResponseWriter, r *http.Request, o issuer.Org
 
 func (s *Server) apiWithdrawEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
 	e, err := s.deps.Network.Withdraw(r.Context(), o, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+// apiRemoveEndorsement takes an endorsement of us off our profile.
+func (s *Server) apiRemoveEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	var in struct {
+		ID string `json:"id"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.ID == "" {
+		s.fail(w, r, problem.Invalidf("id", "is required: the endorsement's id"))
+		return
+	}
+	e, err := s.deps.Network.Remove(r.Context(), o, in.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
