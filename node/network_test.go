@@ -195,11 +195,13 @@ func TestEndorsementNetwork(t *testing.T) {
 		return err == nil && attempts >= 1
 	})
 	a.start(t)
-	// Time passes: the retry River scheduled is due now.
-	if _, err := c.pool.Exec(ctx, `UPDATE river_job SET scheduled_at = now() WHERE state IN ('retryable', 'scheduled')`); err != nil {
-		t.Fatal(err)
-	}
 	eventually(t, "alpha heard of the withdrawal", func() bool {
+		// Time passes: the retry River scheduled is due now. Done on every
+		// poll, since the failed attempt may still be finishing (running)
+		// the first time.
+		if _, err := c.pool.Exec(ctx, `UPDATE river_job SET scheduled_at = now() WHERE state IN ('retryable', 'scheduled')`); err != nil {
+			t.Fatal(err)
+		}
 		return slices.Equal(partnerNames(t, a, "?filter=they-endorse"), []string{"BETA"})
 	})
 

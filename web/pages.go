@@ -129,7 +129,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Data: orgs})
+	list, err := s.withUnread(r, orgs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Data: list})
 }
 
 // sections describe the menu's work areas; each lists the organisations the

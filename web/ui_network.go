@@ -17,9 +17,11 @@ import (
 )
 
 // The network pages: an organisation's partners, the endorsements between
-// them, requests for endorsements, and endorsement templates. Each tab is
-// its own page; every change is a POST form under the organisation's slug
-// that redirects back to its tab, or shows the tab again with the problem.
+// them, requests for endorsements, endorsement templates, the badges shared
+// between partners, invitations to external endorsers, and notifications.
+// Each tab is its own page; every change is a POST form under the
+// organisation's slug that redirects back to its tab, or shows the tab
+// again with the problem.
 
 // The tabs of the network pages.
 const (
@@ -28,16 +30,35 @@ const (
 	tabExternal  = "external"
 	tabGiven     = "given"
 	tabTemplates = "templates"
+	// tabShared lists the badges we shared with partners.
+	tabShared = "shared"
+	// tabSharedWithUs lists the badges partners shared with us.
+	tabSharedWithUs = "shared-with-us"
 )
 
 // tabPaths are where the tabs live; the organisation rides along as ?org=.
 var tabPaths = map[string]string{
-	tabPartners:  "/network",
-	tabRequests:  "/network/requests",
-	tabExternal:  "/network/external",
-	tabGiven:     "/network/given",
-	tabTemplates: "/network/templates",
+	tabPartners:     "/network",
+	tabRequests:     "/network/requests",
+	tabExternal:     "/network/external",
+	tabGiven:        "/network/given",
+	tabTemplates:    "/network/templates",
+	tabShared:       "/network/shared",
+	tabSharedWithUs: "/network/shared-with-us",
 }
+
+// tabQueries are the tabs that /network?tab= names, as notifications
+// link to them: the tabs' own names and a few others.
+var tabQueries = map[string]string{
+	tabPartners: tabPartners, tabRequests: tabRequests, tabExternal: tabExternal, tabGiven: tabGiven,
+	tabTemplates: tabTemplates, tabShared: tabShared, tabSharedWithUs: tabSharedWithUs,
+	"shared-with-partners": tabShared,
+	"received":             tabExternal,
+}
+
+// notificationLimit is how many of the newest notifications the network
+// page lists.
+const notificationLimit = 50
 
 // directoryLimit bounds a directory search's results on the page.
 const directoryLimit = 30
@@ -46,6 +67,10 @@ const directoryLimit = 30
 // sit under /network/orgs/{slug}, so that no slug can clash with a tab.
 func (s *Server) networkUIRoutes(r chi.Router) {
 	for tab, path := range tabPaths {
+		if tab == tabPartners {
+			r.Get(path, s.networkHome)
+			continue
+		}
 		r.Get(path, s.networkTab(tab))
 	}
 	r.Route("/network/orgs/{slug}", func(r chi.Router) {
@@ -53,6 +78,7 @@ func (s *Server) networkUIRoutes(r chi.Router) {
 		r.Post("/partners/remove", s.withOrg(s.networkRemovePartner))
 		r.Post("/endorsements", s.withOrg(s.networkEndorse))
 		r.Post("/endorsements/{uuid}/withdraw", s.withOrg(s.networkWithdrawEndorsement))
+		r.Post("/endorsements/remove", s.withOrg(s.networkRemoveEndorsement))
 		r.Post("/requests", s.withOrg(s.networkRequest))
 		r.Post("/requests/{uuid}/accept", s.withOrg(s.networkAccept))
 		r.Post("/requests/{uuid}/decline", s.withOrg(s.networkCloseRequest(false)))
@@ -60,6 +86,11 @@ func (s *Server) networkUIRoutes(r chi.Router) {
 		r.Post("/templates", s.withOrg(s.networkSaveTemplate))
 		r.Post("/templates/{id}", s.withOrg(s.networkSaveTemplate))
 		r.Post("/templates/{id}/delete", s.withOrg(s.networkDeleteTemplate))
+		r.Post("/shares", s.withOrg(s.networkShare))
+		r.Post("/shares/{uuid}/accept", s.withOrg(s.networkAnswerShare(true)))
+		r.Post("/shares/{uuid}/decline", s.withOrg(s.networkAnswerShare(false)))
+		r.Post("/invitations", s.withOrg(s.networkInvite))
+		r.Post("/notifications/read", s.withOrg(s.networkMarkRead))
 	})
 }
 
@@ -76,6 +107,13 @@ type networkPage struct {
 	Org     issuer.Organisation   // the one shown; zero when Orgs is empty
 	Notice  notice
 	Pending int // incoming requests waiting for an answer
+	// PendingShares counts the badges shared with us that wait for an
+	// answer.
+	PendingShares int
+	// Unread counts the organisation's unread notifications, shown on
+	// every tab; the partners tab lists the newest.
+	Unread        int
+	Notifications []notificationRow
 	// Form is the form that failed, as the user filled it in.
 	Form networkForm
 	// Templates are the organisation's endorsement templates, offered
@@ -95,17 +133,51 @@ type networkPage struct {
 	Incoming []network.Request // pending, to answer
 	Answered []network.Request // incoming, answered or withdrawn
 	Outgoing []network.Request
-	Choices  []network.Partner // partners to ask at once
-	Report   []requestResult   // of a request to several, when one failed
+	Choices  []network.Partner // partners to ask (or share with) at once
+	Report   []requestResult   // of a request or share to several, when one failed
 
 	// The endorsement tabs: received or given.
 	Endorsements []network.Endorsement
+
+	// The external endorsements tab: invitations to people and
+	// organisations without an account here, and whether this node can
+	// email them.
+	Invitations []network.Invitation
+	MailEnabled bool
+
+	// The share tabs: the badges we shared, or that were shared with us.
+	Shares []network.Share
+}
+
+// InvitationDays is how many days an invitation's link works.
+func (networkPage) InvitationDays() int { return int(network.InvitationLifetime.Hours() / 24) }
+
+// notificationRow is a notification with its link for the organisation
+// shown.
+type notificationRow struct {
+	network.Notification
+	Href string // "" when it links nowhere
+}
+
+// notificationHref is a notification's link, which names a tab of the
+// network pages, for organisation o: a user who acts for several sees the
+// one notified. Only links within this site are kept.
+func notificationHref(link string, o issuer.Organisation) string {
+	u, err := url.Parse(link)
+	if link == "" || err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/") {
+		return ""
+	}
+	q := u.Query()
+	q.Set("org", o.Slug)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // badgeChoice is one of the organisation's badge classes in a select: the
-// value is its hosted BadgeClass id.
+// value is its hosted BadgeClass id, or its uuid where the badge is ours
+// to share.
 type badgeChoice struct {
-	ID, Name string
+	ID, UUID, Name string
 }
 
 // partnerRow is a partner in the list, with what the page says of it.
@@ -179,7 +251,9 @@ type networkForm struct {
 	Message  string
 	TName    string // a template's name
 	TText    string // a template's text
-	Invalid  string // the control a problem is about: target, badge, comment, template, message, name or text
+	Mode     string // a share's: link or copy
+	Email    string // an invitation's address
+	Invalid  string // the control a problem is about: target, badge, comment, template, message, name, text, mode or email
 }
 
 // Is reports whether f is the form name about key.
@@ -199,14 +273,29 @@ func (f *networkForm) blame(field string) string {
 	case "target":
 		// The partner forms name their partner already; only the forms
 		// where it is typed have a control for it.
-		if f.Name == "add" || f.Name == "request" {
+		if f.Name == "add" || f.Name == "request" || f.Name == "share" {
 			f.Invalid = "target"
 			return "Organisation"
 		}
+	case "targets":
+		f.Invalid = "target"
+		return "Share with"
+	case "badge":
+		f.Invalid = "badge"
+		return "Badge"
+	case "mode":
+		f.Invalid = "mode"
+		return "Share as"
+	case "email":
+		f.Invalid = "email"
+		return "Email address"
 	case "subject":
 		f.Invalid = "badge"
-		if f.Name == "endorse" {
+		switch f.Name {
+		case "endorse":
 			return "Badge URL"
+		case "invite":
+			return "What to endorse"
 		}
 		return "Badge"
 	case "comment":
@@ -237,6 +326,21 @@ func (s *Server) networkTab(tab string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.renderNetwork(w, r, http.StatusOK, "", nil, tab, networkForm{})
 	}
+}
+
+// networkHome is the partners tab, or, with ?tab= (as notifications link
+// to), a redirect to the tab it names, keeping ?org=.
+func (s *Server) networkHome(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if tab, ok := tabQueries[q.Get("tab")]; ok {
+		to := tabPaths[tab]
+		if org := q.Get("org"); org != "" {
+			to += "?org=" + url.QueryEscape(org)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
+	s.renderNetwork(w, r, http.StatusOK, "", nil, tabPartners, networkForm{})
 }
 
 // TabURL is a tab of the organisation shown.
@@ -296,6 +400,20 @@ func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error)
 		return "", err
 	}
 	p.Pending = len(pending)
+	received, err := s.deps.Network.Shares(ctx, o, network.Received)
+	if err != nil {
+		return "", err
+	}
+	for _, sh := range received {
+		if sh.State == network.Pending {
+			p.PendingShares++
+		}
+	}
+	notes, unread, err := network.Notifications(ctx, s.deps.Pool, o.ID, notificationLimit)
+	if err != nil {
+		return "", err
+	}
+	p.Unread = unread
 	switch p.Tab {
 	case tabPartners, tabRequests, tabTemplates:
 		if p.Templates, err = network.Templates(ctx, s.deps.Pool, o.ID); err != nil {
@@ -304,6 +422,9 @@ func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error)
 	}
 	switch p.Tab {
 	case tabPartners:
+		for _, n := range notes {
+			p.Notifications = append(p.Notifications, notificationRow{Notification: n, Href: notificationHref(n.Link, o)})
+		}
 		if err := s.loadBadgeChoices(r, p); err != nil {
 			return "", err
 		}
@@ -327,9 +448,26 @@ func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error)
 		}
 		return "", s.loadBadgeChoices(r, p)
 	case tabExternal:
-		p.Endorsements, err = s.deps.Network.Endorsements(ctx, o, network.Received, "")
+		if p.Endorsements, err = s.deps.Network.Endorsements(ctx, o, network.Received, ""); err != nil {
+			return "", err
+		}
+		if p.Invitations, err = network.Invitations(ctx, s.deps.Pool, o.ID); err != nil {
+			return "", err
+		}
+		p.MailEnabled = s.mailQueue() != nil
+		return "", s.loadBadgeChoices(r, p)
 	case tabGiven:
 		p.Endorsements, err = s.deps.Network.Endorsements(ctx, o, network.Given, "")
+	case tabShared:
+		if p.Shares, err = s.deps.Network.Shares(ctx, o, network.Given); err != nil {
+			return "", err
+		}
+		if p.Choices, err = s.deps.Network.Partners(ctx, o, network.Filter{}); err != nil {
+			return "", err
+		}
+		return "", s.loadBadgeChoices(r, p)
+	case tabSharedWithUs:
+		p.Shares = received
 	}
 	return "", err
 }
@@ -343,7 +481,7 @@ func (s *Server) loadBadgeChoices(r *http.Request, p *networkPage) error {
 	}
 	u := s.urls()
 	for _, b := range list {
-		p.Badges = append(p.Badges, badgeChoice{ID: u.BadgeClass(b.UUID), Name: b.Name})
+		p.Badges = append(p.Badges, badgeChoice{ID: u.BadgeClass(b.UUID), UUID: b.UUID, Name: b.Name})
 	}
 	return nil
 }
@@ -543,6 +681,21 @@ func (s *Server) networkWithdrawEndorsement(w http.ResponseWriter, r *http.Reque
 	s.doneNetwork(w, r, o, tabGiven, notice{Text: fmt.Sprintf("The endorsement of %s is withdrawn.", e.SubjectName)})
 }
 
+// networkRemoveEndorsement takes an endorsement of us off our profile; its
+// endorser is told.
+func (s *Server) networkRemoveEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, problem.Invalidf("", "cannot read the form"))
+		return
+	}
+	e, err := s.deps.Network.Remove(r.Context(), o, r.PostForm.Get("id"))
+	if err != nil {
+		s.networkProblem(w, r, o, tabExternal, networkForm{}, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabExternal, notice{Text: fmt.Sprintf("The endorsement by %s is off our profile; %s has been told.", e.EndorserName, e.EndorserName)})
+}
+
 // networkRequest asks one organisation or several for an endorsement:
 // each gets its own request. With one, a problem shows as a form's; with
 // several, a report says which were sent and why the others were not.
@@ -559,11 +712,7 @@ func (s *Server) networkRequest(w http.ResponseWriter, r *http.Request, o issuer
 	if v.Get("form") == "ask" {
 		f.Name, f.Key, tab = "ask", v.Get("key"), tabPartners
 	}
-	for _, t := range v["targets"] {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(f.Targets, t) {
-			f.Targets = append(f.Targets, t)
-		}
-	}
+	f.Targets = chosenTargets(v["targets"])
 	targets := slices.Clone(f.Targets)
 	if strings.TrimSpace(f.Target) != "" || len(targets) == 0 {
 		targets = append(targets, f.Target)
@@ -579,12 +728,7 @@ func (s *Server) networkRequest(w http.ResponseWriter, r *http.Request, o issuer
 		return
 	}
 
-	names := map[string]string{}
-	if list, err := s.deps.Network.Partners(r.Context(), o, network.Filter{}); err == nil {
-		for _, p := range list {
-			names[p.Actor], names[p.Slug] = p.Name, p.Name
-		}
-	}
+	names := s.partnerNames(r, o)
 	var report []requestResult
 	var sent []string
 	failed := networkForm{Name: f.Name, Key: f.Key, Badge: f.Badge, Message: f.Message}
@@ -633,6 +777,33 @@ func (s *Server) networkRequest(w http.ResponseWriter, r *http.Request, o issuer
 	}
 	message := fmt.Sprintf("%d of %d requests were not sent; see the report below.", len(targets)-len(sent), len(targets))
 	s.renderNetworkReport(w, r, status, message, &o, tabRequests, failed, report)
+}
+
+// chosenTargets are the partners ticked in a form, each once.
+func chosenTargets(values []string) []string {
+	var out []string
+	for _, t := range values {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// partnerNames maps o's partners' actors and slugs to their names, for
+// reports that name the organisations a form was about. It is empty when
+// the partners cannot be read: the report then names them as typed.
+func (s *Server) partnerNames(r *http.Request, o issuer.Organisation) map[string]string {
+	names := map[string]string{}
+	if list, err := s.deps.Network.Partners(r.Context(), o, network.Filter{}); err == nil {
+		for _, p := range list {
+			names[p.Actor] = p.Name
+			if p.Slug != "" {
+				names[p.Slug] = p.Name
+			}
+		}
+	}
+	return names
 }
 
 func (s *Server) networkAccept(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -724,4 +895,159 @@ func (s *Server) networkDeleteTemplate(w http.ResponseWriter, r *http.Request, o
 		return
 	}
 	s.doneNetwork(w, r, o, tabTemplates, notice{Text: name + " deleted."})
+}
+
+// modeText says how a badge is shared, for notices.
+func modeText(mode string) string {
+	if mode == network.ShareCopy {
+		return "as a copy"
+	}
+	return "as a link"
+}
+
+// networkShare shares one of our badges with the partners chosen and the
+// organisation typed, each getting an offer of its own. With one, a
+// problem shows as the form's; with several, a report says which were
+// shared and why the others were not.
+func (s *Server) networkShare(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PostForm
+	f := networkForm{Name: "share", Target: strings.TrimSpace(v.Get("target")), Badge: strings.TrimSpace(v.Get("badge")),
+		Mode: v.Get("mode"), Targets: chosenTargets(v["targets"])}
+	targets := slices.Clone(f.Targets)
+	if f.Target != "" {
+		targets = append(targets, f.Target)
+	}
+	if f.Badge == "" {
+		s.networkProblem(w, r, o, tabShared, f, problem.Invalidf("badge", "choose one of our badges to share"))
+		return
+	}
+	results, err := s.deps.Network.ShareBadge(r.Context(), o, f.Badge, targets, f.Mode)
+	if err != nil {
+		s.networkProblem(w, r, o, tabShared, f, err)
+		return
+	}
+	if len(results) == 1 && results[0].Share == nil {
+		s.networkProblem(w, r, o, tabShared, f, problem.Invalidf(results[0].Field, "%s", results[0].Error))
+		return
+	}
+
+	names := s.partnerNames(r, o)
+	var report []requestResult
+	var shared []string
+	var badge string
+	failed := networkForm{Name: f.Name, Badge: f.Badge, Mode: f.Mode}
+	for _, res := range results {
+		row := requestResult{Target: res.Target, OK: res.Share != nil, Message: res.Error}
+		if n := names[res.Target]; n != "" {
+			row.Target = n
+		}
+		if res.Share != nil {
+			row.Target, badge = res.Share.ReceiverName, res.Share.BadgeName
+			shared = append(shared, row.Target)
+		} else if res.Target == f.Target {
+			// Keep what failed in the form, to try again.
+			failed.Target = res.Target
+		} else {
+			failed.Targets = append(failed.Targets, res.Target)
+		}
+		report = append(report, row)
+	}
+	if len(shared) == len(results) {
+		s.doneNetwork(w, r, o, tabShared, notice{Text: fmt.Sprintf("Badge “%s” shared %s with %s: they are told, and it is pending until they accept it.",
+			badge, modeText(f.Mode), strings.Join(shared, ", "))})
+		return
+	}
+	status := http.StatusOK
+	if len(shared) == 0 {
+		status = http.StatusBadRequest
+	}
+	message := fmt.Sprintf("The badge was not shared with %d of %d organisations; see the report below.", len(results)-len(shared), len(results))
+	s.renderNetworkReport(w, r, status, message, &o, tabShared, failed, report)
+}
+
+// networkAnswerShare accepts or declines a badge shared with us. The
+// answer may be changed later, either way.
+func (s *Server) networkAnswerShare(accept bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
+	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+		sh, err := s.deps.Network.AnswerShare(r.Context(), o, chi.URLParam(r, "uuid"), accept)
+		if err != nil {
+			s.networkProblem(w, r, o, tabSharedWithUs, networkForm{}, err)
+			return
+		}
+		n := notice{Text: fmt.Sprintf("Badge “%s” of %s declined.", sh.BadgeName, sh.SharerName)}
+		switch {
+		case accept && sh.Mode == network.ShareCopy && sh.Copy != "":
+			n = notice{Text: fmt.Sprintf("Badge “%s” of %s accepted: our copy is in our badge library, to issue as our own.", sh.BadgeName, sh.SharerName),
+				Link: copyURL(o, sh.Copy), LinkText: "Open our copy"}
+		case accept:
+			n.Text = fmt.Sprintf("Badge “%s” of %s accepted.", sh.BadgeName, sh.SharerName)
+		}
+		s.doneNetwork(w, r, o, tabSharedWithUs, n)
+	}
+}
+
+// copyURL is where o edits its copy of a shared badge, in the Creator
+// tools.
+func copyURL(o issuer.Organisation, copyUUID string) string {
+	return "/creator/" + o.Slug + "/badges/" + copyUUID + "/edit"
+}
+
+// CopyURL is where the organisation shown edits its copy of a shared
+// badge.
+func (p networkPage) CopyURL(copyUUID string) string { return copyURL(p.Org, copyUUID) }
+
+// networkInvite invites someone without an account here, by email, to
+// endorse the organisation or one of its badges.
+func (s *Server) networkInvite(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := parseNetworkForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PostForm
+	f := networkForm{Name: "invite", Email: v.Get("email"), Badge: strings.TrimSpace(v.Get("badge")), Message: v.Get("message")}
+	inv, err := network.InviteExternal(r.Context(), s.deps.Pool, s.mailQueue(), s.urls(), o, f.Email, f.Badge, f.Message)
+	if err != nil {
+		s.networkProblem(w, r, o, tabExternal, f, err)
+		return
+	}
+	what := inv.SubjectName
+	if inv.SubjectKind == network.SubjectBadge {
+		what = "the badge “" + inv.SubjectName + "”"
+	}
+	s.doneNetwork(w, r, o, tabExternal, notice{
+		Text: fmt.Sprintf("Invitation to endorse %s sent to %s; its link works until %s.", what, inv.EmailHint, inv.ExpiresAt.UTC().Format("2 January 2006")),
+		Link: networkURL(tabExternal, o) + "#invitations", LinkText: "See our invitations"})
+}
+
+// networkMarkRead marks all of the organisation's notifications read.
+func (s *Server) networkMarkRead(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := network.MarkRead(r.Context(), s.deps.Pool, o.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabPartners, notice{Text: "All notifications of " + o.Name + " are marked read."})
+}
+
+// dashboardOrg is an organisation on the dashboard, with its unread
+// notifications.
+type dashboardOrg struct {
+	orgRole
+	Unread int
+}
+
+// withUnread adds to each organisation its count of unread notifications.
+func (s *Server) withUnread(r *http.Request, orgs []orgRole) ([]dashboardOrg, error) {
+	out := make([]dashboardOrg, len(orgs))
+	for i, o := range orgs {
+		_, unread, err := network.Notifications(r.Context(), s.deps.Pool, o.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = dashboardOrg{orgRole: o, Unread: unread}
+	}
+	return out, nil
 }

@@ -115,7 +115,8 @@ func TestNetworkPartnerEndorseAndFilters(t *testing.T) {
 	body := f.page(t, c, "/network")
 	contains(t, "empty network page", body, "Partner network of Tampere University", "No partners yet",
 		"Pending requests <strong>0</strong>", "New endorsement request", "External endorsements", "Endorsement templates")
-	lacks(t, "network page", body, "Badges shared")
+	contains(t, "network page", body, "Badges shared with partners", "Badges shared with us", "Notifications (0 new)",
+		"No notifications yet")
 
 	f.postOK(t, c, tamperePost+"/partners", url.Values{"target": {"lund-uni"}}, tampereNet)
 	body = f.page(t, c, tampereNet)
@@ -415,6 +416,12 @@ func TestBrowserNetworkPartnerEndorse(t *testing.T) {
 	if _, err := issuer.UpdateOrganisation(ctx, f.pool, mustOrg(t, f, "aalto-uni").ID, issuer.OrganisationUpdate{Listed: &listed}); err != nil {
 		t.Fatal(err)
 	}
+	// A badge shared with Lund, for the shares tab.
+	b := f.createBadge(t, "Team Player and Long-Named Collaboration Badge", issuer.Expiry{})
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b.UUID+"/shares",
+		map[string]any{"targets": []string{"lund-uni"}, "mode": "copy"}, ""); status != http.StatusOK {
+		t.Fatalf("share = %d %v", status, out)
+	}
 	for _, device := range []struct {
 		name    string
 		emulate chromedp.Action[chromedp.Void]
@@ -494,6 +501,12 @@ func TestBrowserNetworkPartnerEndorse(t *testing.T) {
 				browser.NoHorizontalScroll(t, bctx)
 			}
 			browser.Screenshot(t, bctx, "network-templates-"+device.name)
+			browser.Do(t, bctx, chromedp.Navigate(f.base+"/network/shared"), chromedp.WaitVisible(chromedp.CSS("#shares")))
+			if got := browser.Text(t, bctx, "#shares"); !strings.Contains(got, "Lund University") || !strings.Contains(got, "pending") {
+				t.Errorf("shared badges are %q", got)
+			}
+			browser.NoHorizontalScroll(t, bctx)
+			browser.Screenshot(t, bctx, "network-shared-"+device.name)
 
 			// Both partners removed, so that the next device starts afresh.
 			for range 2 {
@@ -519,4 +532,288 @@ func mustOrg(t *testing.T, f *fixture, slug string) issuer.Organisation {
 		t.Fatal(err)
 	}
 	return o
+}
+
+// TestNetworkShareCopyAcceptDecline shares a badge as a copy between two
+// organisations of one node: the receiver is notified (on the dashboard
+// too), accepts it and finds the copy in its badge library, then declines
+// it after all, which the sharer sees.
+func TestNetworkShareCopyAcceptDecline(t *testing.T) {
+	ctx := context.Background()
+	f := startNode(t)
+	f.issuerReady(t)
+	c := f.login(t, "staff@example.org")
+	l := f.secondOrganisation(t)
+	b := f.createBadge(t, "Team Player", issuer.Expiry{})
+	f.postOK(t, c, tamperePost+"/partners", url.Values{"target": {"lund-uni"}}, tampereNet)
+	lundActor := f.base + "/actors/lund-uni"
+	sharedTab, withUsTab := "/network/shared?org=tampere-uni", "/network/shared-with-us?org=lund-uni"
+
+	body := f.page(t, c, sharedTab)
+	contains(t, "empty shared tab", body, "Tampere University has not shared a badge yet.", "Share a badge",
+		`<option value="`+b.UUID+`">Team Player</option>`, `name="targets" value="`+lundActor+`"`, `name="mode" value="link" checked`)
+
+	// Problems name the field and keep the input.
+	status, body, _ := f.post(t, c, tamperePost+"/shares", url.Values{"targets": {lundActor}, "mode": {"copy"}})
+	if status != http.StatusBadRequest {
+		t.Fatalf("share without a badge = %d", status)
+	}
+	contains(t, "share without a badge", body, "Badge: choose one of our badges to share", `id="share-badge" name="badge" required aria-invalid="true"`,
+		`value="`+lundActor+`" checked`, `name="mode" value="copy" checked`)
+	status, body, _ = f.post(t, c, tamperePost+"/shares", url.Values{"badge": {b.UUID}, "mode": {"copy"}})
+	if status != http.StatusBadRequest {
+		t.Fatalf("share with nobody = %d", status)
+	}
+	contains(t, "share with nobody", body, "Share with: name 1 to 100 organisations to share with",
+		`id="share-target" name="target" autocomplete="off" value="" aria-describedby="share-target-hint" aria-invalid="true"`)
+	status, body, _ = f.post(t, c, tamperePost+"/shares", url.Values{"badge": {b.UUID}, "target": {"ghost-org"}, "mode": {"copy"}})
+	if status != http.StatusBadRequest {
+		t.Fatalf("share with an unknown organisation = %d", status)
+	}
+	contains(t, "share with an unknown organisation", body, "Organisation: no organisation &#34;ghost-org&#34; on this node",
+		`value="ghost-org"`, `<option value="`+b.UUID+`" selected>Team Player</option>`)
+
+	f.postOK(t, c, tamperePost+"/shares", url.Values{"badge": {b.UUID}, "targets": {lundActor}, "mode": {"copy"}}, sharedTab)
+	body = f.page(t, c, sharedTab)
+	contains(t, "shared tab after sharing", body, "Badge “Team Player” shared as a copy with Lund University",
+		"With <strong>Lund University</strong> · as a copy · <span class=\"state pending\">pending</span>",
+		`<a href="`+f.base+`/ob/badges/`+b.UUID+`">Team Player</a>`, `class="share-image" src="`+f.base+`/ob/badges/`+b.UUID)
+
+	// Lund is told, on its dashboard and on its network page.
+	body = f.page(t, l.client, "/")
+	contains(t, "Lund's dashboard", body, `<a href="/network?org=lund-uni" class="unread">1 new notification</a>`)
+	body = f.page(t, l.client, lundNet)
+	contains(t, "Lund's notifications", body, "Notifications (1 new)", `<li class="unread">`,
+		`<a href="/network?org=lund-uni&amp;tab=shared-with-us">Tampere University shared the badge &#34;Team Player&#34; with you</a>`,
+		"Mark all read", "Badges shared with us <span class=\"count\">1</span>")
+	status, _, hdr := f.do(t, l.client, "GET", "/network?org=lund-uni&tab=shared-with-us", nil, nil)
+	if status != http.StatusSeeOther || hdr.Get("Location") != withUsTab {
+		t.Fatalf("the notification's link = %d to %q", status, hdr.Get("Location"))
+	}
+	body = f.page(t, l.client, withUsTab)
+	contains(t, "Lund's shared with us", body, "From <strong>Tampere University</strong> · as a copy · <span class=\"state pending\">pending</span>",
+		"Accepting adds a copy to our badge library.", `<button type="submit">Accept`, ">Decline<")
+	id := uuidIn(t, body, "/accept")
+
+	f.postOK(t, l.client, lundPost+"/shares/"+id+"/accept", nil, withUsTab)
+	body = f.page(t, l.client, withUsTab)
+	contains(t, "Lund's shared with us after accepting", body,
+		"Badge “Team Player” of Tampere University accepted: our copy is in our badge library", "Open our copy",
+		`<span class="state accepted">accepted</span>`, "Our copy in the Creator tools", ">Decline<")
+	lacks(t, "Lund's shared with us after accepting", body, `<button type="submit">Accept`)
+	library, err := issuer.BadgeClasses(ctx, f.pool, l.org.ID, false)
+	if err != nil || len(library) != 1 || library[0].Name != "Team Player" || library[0].UUID == b.UUID {
+		t.Fatalf("Lund's library = %+v, %v: want its own copy", library, err)
+	}
+	copyEdit := "/creator/lund-uni/badges/" + library[0].UUID + "/edit"
+	contains(t, "Lund's shared with us after accepting", body, `href="`+copyEdit+`"`)
+	f.page(t, l.client, copyEdit)
+
+	body = f.page(t, c, tampereNet)
+	contains(t, "Tampere's notifications", body, "Notifications (1 new)", "Lund University accepted the badge &#34;Team Player&#34; you shared",
+		`href="/network?org=tampere-uni&amp;tab=shared-with-partners"`)
+	body = f.page(t, c, sharedTab)
+	contains(t, "Tampere's shares after the accept", body, `<span class="state accepted">accepted</span>`, "They have a copy of their own to issue.")
+
+	// Lund changes its mind; its copy stays in its library.
+	f.postOK(t, l.client, lundPost+"/shares/"+id+"/decline", nil, withUsTab)
+	body = f.page(t, l.client, withUsTab)
+	contains(t, "Lund's shared with us after declining", body, "Badge “Team Player” of Tampere University declined.",
+		`<span class="state declined">declined</span>`, `<button type="submit">Accept`, `href="`+copyEdit+`"`)
+	lacks(t, "Lund's shared with us after declining", body, ">Decline<")
+	body = f.page(t, c, sharedTab)
+	contains(t, "Tampere's shares after the decline", body, "With <strong>Lund University</strong> · as a copy · <span class=\"state declined\">declined</span>")
+	if status, _, _ := f.post(t, l.client, lundPost+"/shares/00000000-0000-0000-0000-000000000000/accept", nil); status != http.StatusNotFound {
+		t.Errorf("accepting an unknown share = %d, want 404", status)
+	}
+
+	// Marking read.
+	f.postOK(t, l.client, lundPost+"/notifications/read", nil, lundNet)
+	body = f.page(t, l.client, lundNet)
+	contains(t, "Lund's notifications after marking read", body, "All notifications of Lund University are marked read.",
+		"Notifications (0 new)", "Tampere University shared the badge")
+	lacks(t, "Lund's notifications after marking read", body, "Mark all read", `<li class="unread">`)
+	body = f.page(t, l.client, "/")
+	contains(t, "Lund's dashboard after marking read", body, `<a href="/network?org=lund-uni">No new notifications</a>`)
+	body = f.page(t, c, "/")
+	contains(t, "Tampere's dashboard", body, "2 new notifications")
+}
+
+// TestNetworkShareWithSeveralReports shares a badge with a partner and an
+// unknown organisation at once: the report says which failed and why,
+// keeping it in the form.
+func TestNetworkShareWithSeveralReports(t *testing.T) {
+	f := startNode(t)
+	c := f.login(t, "staff@example.org")
+	l := f.secondOrganisation(t)
+	b := f.createBadge(t, "Team Player", issuer.Expiry{})
+	f.postOK(t, c, tamperePost+"/partners", url.Values{"target": {"lund-uni"}}, tampereNet)
+
+	status, body, _ := f.post(t, c, tamperePost+"/shares", url.Values{"badge": {b.UUID},
+		"targets": {f.base + "/actors/lund-uni"}, "target": {"ghost-org"}, "mode": {"link"}})
+	if status != http.StatusOK {
+		t.Fatalf("share with several = %d:\n%s", status, body)
+	}
+	contains(t, "report of a share with several", body, "The badge was not shared with 1 of 2 organisations",
+		`<td data-label="Organisation">Lund University</td>`, `<td data-label="Result">Shared</td>`,
+		`<td data-label="Organisation">ghost-org</td>`, "<strong>Not shared:</strong> no organisation &#34;ghost-org&#34; on this node",
+		`value="ghost-org"`, "With <strong>Lund University</strong> · as a link")
+	body = f.page(t, l.client, "/network/shared-with-us?org=lund-uni")
+	contains(t, "Lund's shared with us", body, "From <strong>Tampere University</strong> · as a link")
+	lacks(t, "Lund's shared with us", body, "Accepting adds a copy")
+}
+
+// TestNetworkTabQueries: /network?tab=, as notifications link, goes to the
+// tab named, keeping the organisation.
+func TestNetworkTabQueries(t *testing.T) {
+	f := startNode(t)
+	c := f.login(t, "staff@example.org")
+	for _, tc := range []struct{ query, want string }{
+		{"tab=shared-with-us&org=tampere-uni", "/network/shared-with-us?org=tampere-uni"},
+		{"org=tampere-uni&tab=shared-with-partners", "/network/shared?org=tampere-uni"},
+		{"tab=requests&org=tampere-uni", "/network/requests?org=tampere-uni"},
+		{"tab=received&org=tampere-uni", "/network/external?org=tampere-uni"},
+		{"tab=received", "/network/external"},
+		{"tab=templates", "/network/templates"},
+	} {
+		status, _, hdr := f.do(t, c, "GET", "/network?"+tc.query, nil, nil)
+		if status != http.StatusSeeOther || hdr.Get("Location") != tc.want {
+			t.Errorf("/network?%s = %d to %q, want 303 to %q", tc.query, status, hdr.Get("Location"), tc.want)
+		}
+	}
+	for _, path := range []string{"/network?tab=no-such-tab", "/network/shared", "/network/shared-with-us"} {
+		f.page(t, c, path)
+	}
+}
+
+// TestNetworkInviteWithoutMail: a node that sends no email says so on the
+// page, and an invitation is refused with the reason, keeping the input.
+func TestNetworkInviteWithoutMail(t *testing.T) {
+	f := startNode(t)
+	c := f.login(t, "staff@example.org")
+	body := f.page(t, c, "/network/external?org=tampere-uni")
+	contains(t, "external tab", body, "Invite someone to endorse us", "This node sends no email at present",
+		"Tampere University has not invited anyone yet.")
+	status, body, _ := f.post(t, c, tamperePost+"/invitations", url.Values{"email": {"eve@example.org"}, "message": {"Would you?"}})
+	if status != http.StatusConflict {
+		t.Fatalf("invite without mail = %d:\n%s", status, body)
+	}
+	contains(t, "invite without mail", body, "Email address: this node sends no email (it has no --smtp-url), so it cannot send an invitation",
+		`value="eve@example.org" aria-invalid="true"`, "Would you?</textarea>")
+}
+
+// TestNetworkInviteExternalEndorser invites someone to endorse a badge
+// through a real SMTP server; the invitation is listed as pending, then
+// used once they endorse.
+func TestNetworkInviteExternalEndorser(t *testing.T) {
+	f, smtp := startMailingNode(t)
+	c := f.login(t, "staff@example.org")
+	b := f.createBadge(t, "Team Player", issuer.Expiry{})
+	badgeID := f.base + "/ob/badges/" + b.UUID
+	tab := "/network/external?org=tampere-uni"
+
+	body := f.page(t, c, tab)
+	contains(t, "external tab", body, `<option value="`+badgeID+`">Badge “Team Player”</option>`)
+	lacks(t, "external tab", body, "This node sends no email")
+	status, body, _ := f.post(t, c, tamperePost+"/invitations", url.Values{"email": {"eve"}, "badge": {badgeID}, "message": {"Please."}})
+	if status != http.StatusBadRequest {
+		t.Fatalf("invite a non-address = %d", status)
+	}
+	contains(t, "invite a non-address", body, "Email address: must be an email address", `value="eve" aria-invalid="true"`,
+		`<option value="`+badgeID+`" selected>`, "Please.</textarea>")
+
+	f.postOK(t, c, tamperePost+"/invitations", url.Values{"email": {"Eve@Example.org"}, "badge": {badgeID},
+		"message": {"Would you endorse our badge?"}}, tab)
+	body = f.page(t, c, tab)
+	contains(t, "external tab after inviting", body, "Invitation to endorse the badge “Team Player” sent to e…@example.org",
+		`<td data-label="To">e…@example.org</td>`, "Badge “Team Player”", `<span class="state pending">pending</span>`)
+	lacks(t, "external tab after inviting", body, "eve@example.org")
+
+	m := smtp.Wait(t, 1, 20*time.Second)[0]
+	if len(m.To) != 1 || m.To[0] != "eve@example.org" || !strings.Contains(m.Text, "Would you endorse our badge?") {
+		t.Fatalf("message to %v:\n%s", m.To, m.Text)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/endorse/[A-Za-z0-9_-]+`).FindString(m.Text)
+	if link == "" {
+		t.Fatalf("no link in:\n%s", m.Text)
+	}
+	status, body = f.postForm(t, strings.TrimPrefix(link, f.base), url.Values{"name": {"Eve Endorser"}, "comment": {"A fine badge."}})
+	if status != http.StatusOK {
+		t.Fatalf("endorse = %d:\n%s", status, body)
+	}
+	body = f.page(t, c, tab)
+	contains(t, "external tab after the endorsement", body, `<span class="state used">used</span>`,
+		`<td data-label="Endorser">Eve Endorser</td>`, "A fine badge.")
+	body = f.page(t, c, tampereNet)
+	contains(t, "notifications after the endorsement", body, "Notifications (1 new)", `href="/network?org=tampere-uni&amp;tab=received"`)
+}
+
+// TestBrowserNetworkShareAccept: on a phone, the receiver of a shared
+// badge sees the notification, opens it and accepts the copy, without a
+// page that scrolls sideways.
+func TestBrowserNetworkShareAccept(t *testing.T) {
+	f := startNode(t)
+	l := f.secondOrganisation(t)
+	b := f.createBadge(t, "Team Player and Long-Named Collaboration Badge", issuer.Expiry{})
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b.UUID+"/shares",
+		map[string]any{"targets": []string{"lund-uni"}, "mode": "copy"}, ""); status != http.StatusOK {
+		t.Fatalf("share = %d %v", status, out)
+	}
+	bctx := browser.New(t)
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.base+"/login?next=/network"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "lena@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#notifications .notification-list")),
+	)
+	if got := browser.Text(t, bctx, "#notifications summary"); !strings.Contains(got, "Notifications (1 new)") {
+		t.Errorf("the notifications panel says %q", got)
+	}
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "network-notifications-phone")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS("#notifications .notification-list a")),
+		chromedp.WaitVisible(chromedp.CSS("#shares")),
+	)
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "network-shared-with-us-phone")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS("#shares form.actions button:not(.secondary)")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if got := browser.Text(t, bctx, "p.notice"); !strings.Contains(got, "our copy is in our badge library") {
+		t.Fatalf("after accepting, the notice is %q", got)
+	}
+	if got := browser.Text(t, bctx, "#shares"); !strings.Contains(got, "accepted") || !strings.Contains(got, "Our copy in the Creator tools") {
+		t.Errorf("the share says %q", got)
+	}
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "network-shared-with-us-accepted-phone")
+	if list, err := issuer.BadgeClasses(context.Background(), f.pool, l.org.ID, false); err != nil || len(list) != 1 {
+		t.Errorf("Lund's library = %v, %v", list, err)
+	}
+}
+
+// TestNetworkSubjectRemovesEndorsement: the endorsed organisation takes an
+// endorsement off its profile from its External endorsements tab.
+func TestNetworkSubjectRemovesEndorsement(t *testing.T) {
+	f := startNode(t)
+	c := f.login(t, "staff@example.org")
+	l := f.secondOrganisation(t)
+	f.postOK(t, c, tamperePost+"/endorsements", url.Values{"target": {"lund-uni"}, "comment": {"Unasked-for praise."}}, tampereNet)
+	external := "/network/external?org=lund-uni"
+	body := f.page(t, l.client, external)
+	contains(t, "lund's external endorsements", body, "Unasked-for praise.", "Remove from our profile")
+	m := regexp.MustCompile(`name="id" value="([^"]+/ob/endorsements/[0-9a-f-]{36})"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no endorsement to remove on the page:\n%s", body)
+	}
+	id := m[1]
+	f.postOK(t, l.client, "/network/orgs/lund-uni/endorsements/remove", url.Values{"id": {id}}, external)
+	body = f.page(t, l.client, external)
+	contains(t, "after removing", body, "The endorsement by Tampere University is off our profile")
+	lacks(t, "after removing", body, "Unasked-for praise.")
+	if status, _, _ := f.do(t, f.client, "GET", strings.TrimPrefix(id, f.base), nil, map[string]string{"Accept": "application/ld+json"}); status != http.StatusGone {
+		t.Fatalf("a removed endorsement answers %d, want 410", status)
+	}
 }

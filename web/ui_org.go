@@ -10,8 +10,9 @@ import (
 )
 
 // The organisation's settings page: its public profile, which is also its
-// Open Badges issuer Profile, and whether it signs the badges it issues.
-// Only its admins (and node admins) may change them.
+// Open Badges issuer Profile, whether it signs the badges it issues, and
+// how it is emailed about new endorsement requests. Only its admins (and
+// node admins) may change them.
 
 // orgSettingsPage is the settings form and what it shows.
 type orgSettingsPage struct {
@@ -19,6 +20,20 @@ type orgSettingsPage struct {
 	Profile string // the hosted issuer Profile
 	Invalid string // the field a problem is about
 	Saved   bool
+	// MailEnabled is whether this node sends email at all.
+	MailEnabled bool
+}
+
+// requestEmailChoices are the choices of how an organisation hears of new
+// endorsement requests by email, in order.
+var requestEmailChoices = []struct{ Value, Label string }{
+	{"off", "Off"}, {"immediately", "Immediately, one email per request"}, {"daily", "Once a day, in one email"},
+}
+
+// RequestEmailChoices are the choices of the request email setting, for
+// the template.
+func (orgSettingsPage) RequestEmailChoices() []struct{ Value, Label string } {
+	return requestEmailChoices
 }
 
 func (s *Server) orgSettingsRoutes(r chi.Router) {
@@ -33,7 +48,7 @@ func (s *Server) orgSettingsForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "org_settings", pageData{Title: "Settings of " + o.Name, Data: orgSettingsPage{
-		Org: o, Profile: s.urls().Profile(o.Slug), Saved: r.URL.Query().Get("saved") == "1",
+		Org: o, Profile: s.urls().Profile(o.Slug), Saved: r.URL.Query().Get("saved") == "1", MailEnabled: s.mailQueue() != nil,
 	}})
 }
 
@@ -54,14 +69,21 @@ func (s *Server) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 		Name: field("name"), Country: field("country"), URL: field("url"), Email: field("email"),
 		Description: field("description"), ImageURL: field("image"), SignBadges: &sign, Listed: &listed,
 	}
+	// A form without the choice (an older page) leaves it as it is.
+	if v.Has("request_email") {
+		in.RequestEmail = field("request_email")
+	}
 	updated, err := issuer.UpdateOrganisation(r.Context(), s.deps.Pool, o.ID, in)
 	if p, ok := problem.As(err); ok {
 		// Show the form again with what was typed.
 		o.Name, o.Country, o.URL, o.Email, o.Description, o.ImageURL, o.SignBadges, o.Listed =
 			*in.Name, *in.Country, *in.URL, *in.Email, *in.Description, *in.ImageURL, sign, listed
+		if in.RequestEmail != nil {
+			o.RequestEmail = *in.RequestEmail
+		}
 		s.render(w, r, http.StatusBadRequest, "org_settings", pageData{Title: "Settings of " + o.Name,
 			Message: fieldLabel(p.Field) + ": " + p.Message,
-			Data:    orgSettingsPage{Org: o, Profile: s.urls().Profile(o.Slug), Invalid: p.Field}})
+			Data:    orgSettingsPage{Org: o, Profile: s.urls().Profile(o.Slug), Invalid: p.Field, MailEnabled: s.mailQueue() != nil}})
 		return
 	}
 	if err != nil {
@@ -78,6 +100,8 @@ func fieldLabel(field string) string {
 		return "Website"
 	case "image":
 		return "Logo URL"
+	case "request_email":
+		return "Email us about new endorsement requests"
 	case "":
 		return "Settings"
 	}

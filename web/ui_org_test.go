@@ -44,7 +44,41 @@ func TestOrganisationSettingsPage(t *testing.T) {
 		t.Fatalf("stored %+v, %v", o, err)
 	}
 	_, page, _ := f.do(t, c, "GET", "/creator/tampere-uni/settings?saved=1", nil, nil)
-	if !strings.Contains(page, "Saved.") || !strings.Contains(page, `name="sign_badges" checked`) {
+	if !strings.Contains(page, "Saved.") || !strings.Contains(page, `name="sign_badges" checked`) ||
+		!strings.Contains(page, `name="request_email" value="off" checked`) {
 		t.Fatalf("settings page after saving:\n%s", page)
+	}
+
+	// How the organisation hears of new endorsement requests by email.
+	if !strings.Contains(page, "Email us about new endorsement requests") || !strings.Contains(page, "mail setup") ||
+		!strings.Contains(page, "this node sends no email at present") {
+		t.Fatalf("settings page lacks the request email choice and its hint:\n%s", page)
+	}
+	daily := url.Values{}
+	for k, v := range form {
+		daily[k] = v
+	}
+	daily.Set("request_email", "weekly")
+	status, body, _ = post(daily)
+	if status != http.StatusBadRequest || !strings.Contains(body, "Email us about new endorsement requests: must be off, immediately or daily") {
+		t.Fatalf("weekly = %d:\n%s", status, body)
+	}
+	daily.Set("request_email", "daily")
+	if status, _, hdr := post(daily); status != http.StatusSeeOther || hdr.Get("Location") != "/creator/tampere-uni/settings?saved=1" {
+		t.Fatalf("save daily = %d to %q", status, hdr.Get("Location"))
+	}
+	if o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni"); err != nil || o.RequestEmail != "daily" {
+		t.Fatalf("stored request email %q, %v", o.RequestEmail, err)
+	}
+	_, page, _ = f.do(t, c, "GET", "/creator/tampere-uni/settings", nil, nil)
+	if !strings.Contains(page, `name="request_email" value="daily" checked`) {
+		t.Fatalf("settings page after choosing daily:\n%s", page)
+	}
+	// A form without the choice leaves it as it is.
+	if status, _, _ := post(form); status != http.StatusSeeOther {
+		t.Fatalf("save without the choice = %d", status)
+	}
+	if o, _ := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni"); o.RequestEmail != "daily" {
+		t.Fatalf("request email became %q", o.RequestEmail)
 	}
 }
