@@ -82,7 +82,7 @@ type subject struct {
 // another node is fetched to check that p issues it.
 func (n *Network) subjectOf(ctx context.Context, p party, badge string) (subject, error) {
 	badge = strings.TrimSpace(badge)
-	if badge == "" {
+	if badge == "" || badge == p.Profile || badge == p.Actor {
 		if p.Profile == "" {
 			return subject{}, problem.Invalidf("target", "%s publishes no Open Badges issuer profile to endorse", p.Name)
 		}

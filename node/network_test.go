@@ -168,7 +168,29 @@ func TestEndorsementNetwork(t *testing.T) {
 		t.Fatalf("alpha endorses beta's badge = %d", status)
 	}
 
+	// A badge shared and accepted: beta shares its badge with gamma as a
+	// link.
+	badgeUUID := badge.ID[strings.LastIndex(badge.ID, "/")+1:]
+	if status := b.api(t, "POST", "/badges/"+badgeUUID+"/shares", map[string]any{"targets": []string{handle(c)}, "mode": "link"}, nil); status != 200 {
+		t.Fatalf("beta shares its badge = %d", status)
+	}
+	type shareList struct{ Items []struct{ UUID, State string } }
+	var shared shareList
+	eventually(t, "gamma received the shared badge", func() bool {
+		shared = shareList{}
+		c.api(t, "GET", "/shares?direction=received", nil, &shared)
+		return len(shared.Items) == 1
+	})
+	if status := c.api(t, "POST", "/shares/"+shared.Items[0].UUID+"/accept", nil, nil); status != 200 {
+		t.Fatalf("gamma accepts the share = %d", status)
+	}
+
 	eventually(t, "every endorsement and answer arrived", func() bool {
+		var given shareList
+		b.api(t, "GET", "/shares?direction=given", nil, &given)
+		if len(given.Items) != 1 || given.Items[0].State != "accepted" {
+			return false
+		}
 		return slices.Equal(partnerNames(t, a, "?filter=mutual"), []string{"BETA"}) &&
 			slices.Equal(partnerNames(t, b, "?filter=mutual"), []string{"ALPHA"}) &&
 			slices.Equal(partnerNames(t, a, "?filter=they-endorse"), []string{"BETA", "GAMMA"}) &&
