@@ -7,39 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/node"
-	"github.com/laurelnet/laurel/testkit"
-	"github.com/laurelnet/laurel/testkit/smtptest"
 )
 
 // TestIssueEmailsAClaimLink: a node with --smtp-url emails an earner a
 // claim link when a badge is issued to their address, through a real SMTP
 // server; the link opens the badge, and the address is in no table.
 func TestIssueEmailsAClaimLink(t *testing.T) {
-	smtp := smtptest.New(t)
-	ctx := context.Background()
-	dbURL := testkit.DatabaseURL(t)
-	n, err := node.Start(ctx, node.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL,
-		AllowIPs: "127.0.0.0/8", SMTPURL: smtp.URL(), SMTPFrom: "badges@tuni.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop(context.Background()) })
-	pool, err := pgxpool.New(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil)}
-	f.org, _ = issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "tampere-uni", Name: "Tampere University", Country: "FI"})
-	f.staff, _ = account.CreateUser(ctx, pool, account.NewUser{Email: "staff@example.org", Password: password})
-	_ = account.SetMembership(ctx, pool, f.staff.ID, f.org.ID, account.RoleStaff)
-	f.token, _ = account.CreateToken(ctx, pool, f.staff.ID, "test")
+	f, smtp := startMailingNode(t)
+	ctx, pool := context.Background(), f.pool
 	f.setIssuerEmail(t, nil)
 	b := f.apiBadge(t)
 

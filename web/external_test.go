@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,46 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/node"
-	"github.com/laurelnet/laurel/testkit"
 	"github.com/laurelnet/laurel/testkit/smtptest"
 )
 
-// startMailingNode is startNode's organisation and staff member on a node
-// that sends mail through a real SMTP server.
+// startMailingNode is startNode on a node that sends mail through a real
+// SMTP server.
 func startMailingNode(t *testing.T) (*fixture, *smtptest.Server) {
 	t.Helper()
 	smtp := smtptest.New(t)
-	ctx := context.Background()
-	dbURL := testkit.DatabaseURL(t)
-	n, err := node.Start(ctx, node.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: dbURL,
-		AllowIPs: "127.0.0.0/8", SMTPURL: smtp.URL(), SMTPFrom: "badges@tuni.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop(context.Background()) })
-	pool, err := pgxpool.New(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil)}
-	if f.org, err = issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "tampere-uni", Name: "Tampere University", Country: "FI"}); err != nil {
-		t.Fatal(err)
-	}
-	if f.staff, err = account.CreateUser(ctx, pool, account.NewUser{Email: "staff@example.org", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	if err := account.SetMembership(ctx, pool, f.staff.ID, f.org.ID, account.RoleStaff); err != nil {
-		t.Fatal(err)
-	}
-	if f.token, err = account.CreateToken(ctx, pool, f.staff.ID, "test"); err != nil {
-		t.Fatal(err)
-	}
+	f := startNode(t, func(c *node.Config) { c.SMTPURL, c.SMTPFrom = smtp.URL(), "badges@tuni.example" })
 	return f, smtp
 }
 

@@ -34,17 +34,21 @@ type fixture struct {
 
 const password = "correct horse battery"
 
-func startNode(t *testing.T) *fixture {
+func startNode(t *testing.T, options ...func(*node.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := testkit.DatabaseURL(t)
-	n, err := node.Start(ctx, node.Config{
+	cfg := node.Config{
 		Listen:       "127.0.0.1:0",
 		DataDir:      t.TempDir(),
 		DatabaseURL:  dbURL,
 		MaxBodyBytes: 64 << 10,
 		AllowIPs:     "127.0.0.0/8", // the verifier fetches this node's own badges
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	n, err := node.Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
