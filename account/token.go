@@ -42,7 +42,7 @@ func UserByToken(ctx context.Context, db DB, token string) (User, error) {
 		WITH t AS (SELECT id, user_id, last_used_at FROM api_token WHERE token_hash = $1),
 		touch AS (UPDATE api_token SET last_used_at = now() FROM t
 			WHERE api_token.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'))
-		SELECT u.id, u.username, u.email, u.name, u.node_admin, u.created_at
+		SELECT `+userColumnsOf("u")+`
 		FROM t JOIN app_user u ON u.id = t.user_id`, sum[:]))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, ErrBadToken

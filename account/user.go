@@ -19,12 +19,16 @@ import (
 
 // User is a person with a login.
 type User struct {
-	ID        int64     `json:"id"`
-	Username  string    `json:"username"` // handle: username@host
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	NodeAdmin bool      `json:"node_admin"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64  `json:"id"`
+	Username  string `json:"username"` // handle: username@host
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	NodeAdmin bool   `json:"node_admin"`
+	// EmailVerified: the user confirmed the address (users made by the
+	// node's operators count as confirmed). Only a confirmed address is
+	// the user's for badges issued to it.
+	EmailVerified bool      `json:"email_verified"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Password length bounds: long enough to resist guessing, short enough that
@@ -56,10 +60,8 @@ type NewUser struct {
 }
 
 func (in *NewUser) validate() error {
-	in.Email = strings.TrimSpace(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-		return problem.Invalidf("email", "must be an email address")
+	if err := in.validateCredentials(); err != nil {
+		return err
 	}
 	if in.Username == "" {
 		in.Username = usernameFromEmail(in.Email)
@@ -67,10 +69,21 @@ func (in *NewUser) validate() error {
 	if !usernamePattern.MatchString(in.Username) {
 		return problem.Invalidf("username", "must be 1 to 63 lower-case letters, digits, hyphens or underscores, starting with a letter or digit")
 	}
+	return nil
+}
+
+// validateCredentials checks (and trims) what a person types to sign up:
+// everything but the username.
+func (in *NewUser) validateCredentials() error {
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		return problem.Invalidf("email", "must be an email address")
+	}
 	if n := len([]rune(in.Password)); n < MinPasswordLen || len(in.Password) > MaxPasswordLen {
 		return problem.Invalidf("password", "must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
 	}
-	if len(in.Name) > 200 {
+	if len([]rune(in.Name)) > 200 {
 		return problem.Invalidf("name", "must be at most 200 characters")
 	}
 	return nil
@@ -94,16 +107,27 @@ func usernameFromEmail(email string) string {
 	return name
 }
 
-const userColumns = `id, username, email, name, node_admin, created_at`
+const userColumns = `id, username, email, name, node_admin, email_verified, created_at`
 
-func scanUser(row pgx.Row) (User, error) {
+// userColumnsOf is userColumns qualified by a table alias, for joins.
+func userColumnsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(userColumns, ", ", ", "+alias+".")
+}
+
+func scanUser(row pgx.Row, more ...any) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt)
+	err := row.Scan(append([]any{&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.EmailVerified, &u.CreatedAt}, more...)...)
 	return u, err
 }
 
-// CreateUser validates in, hashes the password and stores the user.
+// CreateUser validates in, hashes the password and stores the user, whose
+// email counts as confirmed: this is how node operators make users (sign-ups
+// go through SignUp).
 func CreateUser(ctx context.Context, db DB, in NewUser) (User, error) {
+	return createUser(ctx, db, in, true)
+}
+
+func createUser(ctx context.Context, db DB, in NewUser, verified bool) (User, error) {
 	if err := in.validate(); err != nil {
 		return User{}, err
 	}
@@ -115,8 +139,9 @@ func CreateUser(ctx context.Context, db DB, in NewUser) (User, error) {
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		var err error
 		u, err = scanUser(tx.QueryRow(ctx, `
-			INSERT INTO app_user (username, email, name, password_hash, node_admin) VALUES ($1, $2, $3, $4, $5)
-			RETURNING `+userColumns, in.Username, in.Email, in.Name, hash, in.NodeAdmin))
+			INSERT INTO app_user (username, email, name, password_hash, node_admin, email_verified)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING `+userColumns, in.Username, in.Email, in.Name, hash, in.NodeAdmin, verified))
 		var pgErr *pgconn.PgError
 		switch {
 		case errors.As(err, &pgErr) && pgErr.ConstraintName == "app_user_email_key":
@@ -143,9 +168,8 @@ func CreateUser(ctx context.Context, db DB, in NewUser) (User, error) {
 // Authenticate returns the user with this email and password.
 func Authenticate(ctx context.Context, db DB, email, password string) (User, error) {
 	var hash string
-	u := User{}
-	err := db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM app_user WHERE lower(email) = lower($1)`,
-		strings.TrimSpace(email)).Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.CreatedAt, &hash)
+	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM app_user WHERE lower(email) = lower($1)`,
+		strings.TrimSpace(email)), &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		hash = dummyHash
 	} else if err != nil {

@@ -80,12 +80,14 @@ func newKeyPair() (pub, priv string, err error) {
 
 // ActorByUsername finds a local actor, giving it a key pair first if it has
 // none yet (actors made by a migration get theirs on first use).
+// A deleted actor (see DeleteActor) is not found.
 func ActorByUsername(ctx context.Context, db DB, username string) (LocalActor, error) {
-	a, _, err := actorWithKey(ctx, db, username)
+	a, _, err := actorWithKey(ctx, db, username, false)
 	return a, err
 }
 
-// SigningKey returns the private key of a local actor.
+// SigningKey returns the private key of a local actor, also of a deleted
+// one, whose key still signs the deliveries of its Delete.
 func SigningKey(ctx context.Context, db DB, username string) (*rsa.PrivateKey, error) {
 	return signingKey(ctx, db, username, signature.ParsePrivateKey)
 }
@@ -97,7 +99,7 @@ func (f *Federation) signingKey(ctx context.Context, db DB, username string) (*r
 }
 
 func signingKey(ctx context.Context, db DB, username string, parse func(string) (*rsa.PrivateKey, error)) (*rsa.PrivateKey, error) {
-	_, priv, err := actorWithKey(ctx, db, username)
+	_, priv, err := actorWithKey(ctx, db, username, true)
 	if err != nil {
 		return nil, err
 	}
@@ -108,13 +110,13 @@ func signingKey(ctx context.Context, db DB, username string, parse func(string) 
 	return key, nil
 }
 
-func actorWithKey(ctx context.Context, db DB, username string) (LocalActor, string, error) {
+func actorWithKey(ctx context.Context, db DB, username string, withDeleted bool) (LocalActor, string, error) {
 	var (
 		a         LocalActor
 		pub, priv *string
 	)
 	err := db.QueryRow(ctx, `SELECT id, username, kind, manually_approves_followers, public_key_pem, private_key_pem
-		FROM actor WHERE username = $1`, username).
+		FROM actor WHERE username = $1 AND ($2 OR deleted_at IS NULL)`, username, withDeleted).
 		Scan(&a.ID, &a.Username, &a.Kind, &a.ManuallyApprovesFollowers, &pub, &priv)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return LocalActor{}, "", problem.NotFoundf("no actor %q on this node", username)
@@ -144,7 +146,7 @@ func actorWithKey(ctx context.Context, db DB, username string) (LocalActor, stri
 // CountActors counts local actors of a kind, for NodeInfo.
 func CountActors(ctx context.Context, db DB, kind Kind) (int, error) {
 	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM actor WHERE kind = $1`, kind).Scan(&n); err != nil {
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM actor WHERE kind = $1 AND deleted_at IS NULL`, kind).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s actors: %w", kind, err)
 	}
 	return n, nil

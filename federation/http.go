@@ -78,6 +78,9 @@ func (f *Federation) writeError(w http.ResponseWriter, r *http.Request, err erro
 
 func (f *Federation) actor(w http.ResponseWriter, r *http.Request) {
 	a, p, err := f.actorAndProfile(r, chi.URLParam(r, "username"))
+	if problem.Is(err, problem.NotFound) && f.tombstone(w, r, chi.URLParam(r, "username")) {
+		return
+	}
 	if err != nil {
 		f.writeError(w, r, err)
 		return

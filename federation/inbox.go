@@ -54,6 +54,10 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if f.unknownActorDeleted(ctx, body) {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
 	res, err := signature.Verify(r, body, time.Now(), f.lookupKey)
 	if err != nil {
 		f.log.Info("inbox: refused signature", "key", res.KeyID, "err", err)
@@ -164,7 +168,7 @@ func (f *Federation) receive(ctx context.Context, recipient string, act activity
 // unknown types are kept and ignored, never an error.
 func passiveOutcome(typ string) (string, bool) {
 	switch typ {
-	case "Follow", "Accept", "Reject", "Undo":
+	case "Follow", "Accept", "Reject", "Undo", "Delete":
 		return "", false
 	case "Create":
 		return "stored", true
@@ -185,6 +189,8 @@ func (f *Federation) process(ctx context.Context, tx pgx.Tx, act activity) (stri
 		return receiveFollowAnswer(ctx, tx, act)
 	case "Undo":
 		return receiveUndo(ctx, tx, act)
+	case "Delete":
+		return receiveDelete(ctx, tx, act)
 	}
 	return "ignored", nil
 }

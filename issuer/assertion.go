@@ -280,6 +280,9 @@ type Hooks struct {
 	// BadgeEndorsements lists the current endorsements of a badge class
 	// (by its id), which each assertion keeps in its baked copy.
 	BadgeEndorsements func(ctx context.Context, tx pgx.Tx, badgeID string) ([]string, error)
+	// Issued is told of every assertion with its recipient in the clear,
+	// e.g. to put the badge into the backpack of an earner of this node.
+	Issued func(ctx context.Context, tx pgx.Tx, o Organisation, b BadgeClass, a Assertion, recipient Recipient) error
 }
 
 // Issue awards badge b of organisation o to every input, all or none, in
@@ -321,6 +324,11 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 			out = append(out, a)
 			if token != "" && n.Mail != nil {
 				params = append(params, river.InsertManyParams{Args: claimMail(u, o, b, a, in.Recipient, token)})
+			}
+			if n.Issued != nil {
+				if err := n.Issued(ctx, tx, o, b, a, in.Recipient); err != nil {
+					return err
+				}
 			}
 			if a.RecipientKind == RecipientActor && n.Fediverse != nil {
 				if err := n.Fediverse(ctx, tx, o, b, a); err != nil {

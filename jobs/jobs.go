@@ -15,9 +15,12 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/passport"
 )
 
 // Client is the River client type used throughout Laurel.
@@ -53,6 +56,35 @@ type Config struct {
 	// (run hourly; it sends each organisation at most one digest a day)
 	// and hands the client to it for the emails it queues.
 	Network *network.Network
+	// Passport, when set, registers the backpack's workers: passport_verify
+	// (queued by its inbox handler) and the daily passport_recheck; and
+	// hands the client to it for the verifications it queues.
+	Passport *passport.Passport
+	// ESCO asks ESCO's API for the ESCO jobs: esco_fetch (queued by
+	// issuer.AlignBadge after a pick) and the daily esco_refresh, which
+	// flags badges whose ESCO alignments changed. Both workers are always
+	// registered; nil (a node without ESCO's API) cancels fetches and
+	// schedules no refresh. The refresh runs daily at 03:17 UTC.
+	ESCO *esco.Client
+}
+
+// escoRefreshAt is when, every day (UTC), the ESCO concepts of badges are
+// checked: at night in Europe, when ESCO is least busy. A fixed time of
+// day rather than an interval, so that restarting the node does not put
+// the next check off.
+const escoRefreshAt = 3*time.Hour + 17*time.Minute
+
+// dailyAt is a river.PeriodicSchedule that runs once a day at a time of day
+// (an offset from midnight UTC).
+type dailyAt time.Duration
+
+// Next implements river.PeriodicSchedule.
+func (d dailyAt) Next(t time.Time) time.Time {
+	next := t.UTC().Truncate(24 * time.Hour).Add(time.Duration(d))
+	if !next.After(t) {
+		next = next.Add(24 * time.Hour)
+	}
+	return next
 }
 
 // mailMaxWorkers bounds how many messages a process sends at once: relays
@@ -68,11 +100,17 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
 	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail})
+	river.AddWorker(workers, &issuer.ESCOFetchWorker{DB: pool, ESCO: cfg.ESCO})
+	river.AddWorker(workers, &issuer.ESCORefreshWorker{DB: pool, ESCO: cfg.ESCO})
 	if cfg.Federation != nil {
 		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
 	}
 	if cfg.Network != nil {
 		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
+	}
+	if cfg.Passport != nil {
+		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.RecheckWorker{Passport: cfg.Passport})
 	}
 
 	rc := &river.Config{
@@ -103,6 +141,18 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 				func() (river.JobArgs, *river.InsertOpts) { return network.DigestArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "network_digest"}))
 		}
+		if cfg.Passport != nil {
+			// Run on start too: it checks only what is a day stale, and a
+			// node restarted more often than daily would never run it.
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return passport.RecheckArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "passport_recheck", RunOnStart: true}))
+		}
+		if cfg.ESCO != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(dailyAt(escoRefreshAt),
+				func() (river.JobArgs, *river.InsertOpts) { return issuer.ESCORefreshArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "esco_refresh"}))
+		}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {
@@ -113,6 +163,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Network != nil {
 		cfg.Network.SetQueue(client)
+	}
+	if cfg.Passport != nil {
+		cfg.Passport.SetQueue(client)
 	}
 	return client, nil
 }

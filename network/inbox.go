@@ -88,7 +88,10 @@ func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federati
 		return "ignored: endorsement hosted off the endorser's server", true, nil
 	}
 	p, err := n.sender(ctx, tx, in.Actor)
-	if err != nil || p.Profile == "" || str(doc, "issuer") != p.Profile {
+	if err != nil {
+		return "", false, nil // not an organisation: a person's endorsement is the passport's
+	}
+	if p.Profile == "" || str(doc, "issuer") != p.Profile {
 		return "ignored: the endorsement's issuer is not the sender's profile", true, nil
 	}
 	claim, _ := doc["claim"].(map[string]any)
@@ -149,6 +152,9 @@ func (n *Network) receiveWithdrawal(ctx context.Context, tx pgx.Tx, in federatio
 	}
 	if str(in.ObjectDoc, "formerType") != "Endorsement" || hostOf(in.Object) != hostOf(in.Actor) {
 		return "", false, nil
+	}
+	if _, err := n.sender(ctx, tx, in.Actor); err != nil {
+		return "", false, nil // not an organisation: a person's endorsement is the passport's
 	}
 	// The Delete overtook its Create: remember, so the Create is ignored.
 	if _, err := tx.Exec(ctx, `INSERT INTO endorsement_tombstone (endorsement_id) VALUES ($1) ON CONFLICT DO NOTHING`, in.Object); err != nil {

@@ -174,7 +174,9 @@ func TestEndorsementNetwork(t *testing.T) {
 	if status := b.api(t, "POST", "/badges/"+badgeUUID+"/shares", map[string]any{"targets": []string{handle(c)}, "mode": "link"}, nil); status != 200 {
 		t.Fatalf("beta shares its badge = %d", status)
 	}
-	type shareList struct{ Items []struct{ UUID, State string } }
+	type shareList struct {
+		Items []struct{ UUID, State string }
+	}
 	var shared shareList
 	eventually(t, "gamma received the shared badge", func() bool {
 		shared = shareList{}

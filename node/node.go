@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
@@ -23,6 +25,7 @@ import (
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/migrations"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/web"
 )
@@ -52,6 +55,16 @@ type Config struct {
 	// SMTPFrom is the sender of outgoing mail; empty means laurel@ the
 	// base URL's host.
 	SMTPFrom string
+	// ESCOURL is the base URL of ESCO's web API, which alignment search
+	// and the ESCO jobs ask. Empty (or "none") means no API at all: search
+	// answers from the local store only. The command line fills in ESCO's
+	// own address by default; a node started from code (a test) stays off
+	// the internet unless told otherwise.
+	ESCOURL string
+	// ESCOAPI is the API ESCOURL serves: "open" (the ESCO Open API, the
+	// default when empty) or "classic" (ESCO's classic API, and the
+	// downloadable ESCO local API).
+	ESCOAPI string
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
 	// to finish at shutdown.
 	ShutdownTimeout time.Duration
@@ -80,11 +93,14 @@ type Node struct {
 	db       *Database
 	river    *jobs.Client
 	egress   *egress.Client
-	http     *http.Server
-	baseURL  *url.URL
-	cancel   context.CancelFunc
-	served   chan error
-	started  atomic.Bool
+	// escoEgress is the client that talks to ESCO: the same address rules
+	// as egress, with room for ESCO's largest answers.
+	escoEgress *egress.Client
+	http       *http.Server
+	baseURL    *url.URL
+	cancel     context.CancelFunc
+	served     chan error
+	started    atomic.Bool
 }
 
 // Start brings a node up: listen first (so a port in use fails fast), then
@@ -129,6 +145,16 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-from: %w", err)
 	}
+	allow, err := egress.ParseAllow(cfg.AllowIPs)
+	if err != nil {
+		return nil, fmt.Errorf("--allow-ips: %w", err)
+	}
+	userAgent := "Laurel/" + cfg.Version + " (+" + n.baseURL.String() + ")"
+	// So are the ESCO settings.
+	escoClient, err := n.escoClient(allow, userAgent)
+	if err != nil {
+		return nil, err
+	}
 	if n.db, err = OpenDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -140,11 +166,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		n.log.Info("migrated database", "river", res.River, "laurel", res.Laurel)
 	}
 
-	allow, err := egress.ParseAllow(cfg.AllowIPs)
-	if err != nil {
-		return nil, fmt.Errorf("--allow-ips: %w", err)
-	}
-	n.egress = egress.New(egress.Config{Allow: allow, UserAgent: "Laurel/" + cfg.Version + " (+" + n.baseURL.String() + ")"})
+	n.egress = egress.New(egress.Config{Allow: allow, UserAgent: userAgent})
 	fed := federation.New(federation.Config{
 		Base:     n.baseURL,
 		Pool:     n.db.Pool,
@@ -158,8 +180,12 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	})
 	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress)
 	endorsements.Register()
+	check := &verifier.Verifier{Client: n.egress.HTTPClient()}
+	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
+	backpacks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
-		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer, Network: endorsements})
+		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
+		Passport: backpacks})
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +207,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Federation:   fed,
 		Egress:       n.egress,
 		Network:      endorsements,
+		Passport:     backpacks,
 		MailEnabled:  mailer != nil,
-		Verifier:     &verifier.Verifier{Client: n.egress.HTTPClient()},
+		Verifier:     check,
+		ESCO:         escoClient,
 	})
 	if err != nil {
 		return nil, err
@@ -200,6 +228,28 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.log.Info("listening", "addr", n.listener.Addr().String(), "base_url", n.baseURL.String(),
 		"database", n.db.Description())
 	return n, nil
+}
+
+// escoClient builds the client of ESCO's web API that --esco-url and
+// --esco-api name, nil for none. It talks through an egress
+// client of its own, with the node's address rules and User-Agent and a body
+// limit that fits ESCO's largest answers.
+func (n *Node) escoClient(allow []netip.Prefix, userAgent string) (*esco.Client, error) {
+	switch n.cfg.ESCOAPI {
+	case "", esco.APIOpen, esco.APIClassic:
+	default:
+		return nil, fmt.Errorf("--esco-api %q: must be %s or %s", n.cfg.ESCOAPI, esco.APIOpen, esco.APIClassic)
+	}
+	if u := strings.TrimSpace(n.cfg.ESCOURL); u == "" || u == "none" {
+		return nil, nil
+	}
+	n.escoEgress = egress.New(egress.Config{Allow: allow, MaxBody: esco.MaxResponseBytes, UserAgent: userAgent})
+	c, err := esco.NewClient(esco.ClientConfig{BaseURL: n.cfg.ESCOURL, API: n.cfg.ESCOAPI,
+		HTTP: n.escoEgress.HTTPClient(), UserAgent: userAgent})
+	if err != nil {
+		return nil, fmt.Errorf("--esco-url %q: %w", n.cfg.ESCOURL, err)
+	}
+	return c, nil
 }
 
 // Addr is the address the node listens on.
@@ -258,6 +308,9 @@ func (n *Node) Stop(ctx context.Context) {
 	}
 	if n.egress != nil {
 		n.egress.CloseIdleConnections()
+	}
+	if n.escoEgress != nil {
+		n.escoEgress.CloseIdleConnections()
 	}
 	if n.db != nil {
 		if err := n.db.Close(ctx); err != nil {

@@ -30,11 +30,21 @@ func profiles(pool *pgxpool.Pool, base *url.URL) federation.ProfileLookup {
 			if err != nil {
 				return federation.Profile{}, err
 			}
-			name := u.Name
-			if name == "" {
-				name = u.Username
+			p, err := account.ProfileOf(ctx, pool, u.ID)
+			if err != nil {
+				return federation.Profile{}, err
 			}
-			return federation.Profile{Name: name, URL: base.JoinPath("people", u.Username).String()}, nil
+			out := federation.Profile{Name: u.Username, URL: base.JoinPath("people", u.Username).String()}
+			// A profile for this node's users only shows the handle to
+			// other servers, and is in no directory of theirs.
+			if p.Public {
+				out.Discoverable = p.Searchable
+				if p.Name != "" {
+					out.Name = p.Name
+				}
+				out.Summary, out.IconURL = p.Bio, p.PhotoURL
+			}
+			return out, nil
 		}
 		return federation.Profile{}, fmt.Errorf("no profile for %s actor %s", kind, username)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -513,16 +514,21 @@ func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Orga
 
 // issueHooks is what issuing asks of the rest of the node: a claim email
 // when the node sends mail, a direct mention from the organisation to a
-// fediverse earner, and the badge's current endorsements, which the
-// assertion keeps.
+// fediverse earner (with the assertion attached, for the earner's
+// backpack on another Laurel node), the badge's current endorsements,
+// which the assertion keeps, and the backpack of an earner of this node.
 func (s *Server) issueHooks() issuer.Hooks {
 	n := issuer.Hooks{Mail: s.mailQueue(), BadgeEndorsements: func(ctx context.Context, tx pgx.Tx, badgeID string) ([]string, error) {
 		return network.EndorsementIDs(ctx, tx, badgeID)
 	}}
+	n.Issued = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion, rc issuer.Recipient) error {
+		return passport.DeliverIssued(ctx, tx, s.urls(), o, b, a, rc)
+	}
 	if fed := s.deps.Federation; fed != nil {
 		n.Fediverse = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion) error {
 			text := fmt.Sprintf("%s has awarded you the badge \"%s\":", o.Name, b.Name)
-			return fed.Mention(ctx, tx, o.Slug, a.RecipientIdentity, text, s.urls().BadgePage(a.UUID))
+			return fed.Mention(ctx, tx, o.Slug, a.RecipientIdentity, text, s.urls().BadgePage(a.UUID),
+				passport.AssertionLink(s.urls().Assertion(a.UUID)))
 		}
 	}
 	return n

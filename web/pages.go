@@ -14,7 +14,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "external_endorse"}
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "external_endorse", "passport", "passport_badge", "passport_social", "esco_pick", "signup", "me_profile", "me_delete"}
 
 type pages struct {
 	byName map[string]*template.Template
@@ -42,6 +42,7 @@ type navItem struct {
 // menu is the product's main menu, in order.
 var menu = []navItem{
 	{Name: "Dashboard", Path: "/"},
+	{Name: "Passport", Path: "/passport"},
 	{Name: "Issuer tools", Path: "/issuer"},
 	{Name: "Creator tools", Path: "/creator"},
 	{Name: "Network", Path: "/network"},
@@ -62,6 +63,7 @@ type pageData struct {
 	Message string // an error or notice shown above the content
 	Email   string // the login form's email, kept after a failed attempt
 	Next    string // where to go after logging in
+	SignUp  bool   // the login page offers sign-up: the node is open or invites
 	User    *account.User
 	Menu    []navItem
 	Path    string
@@ -81,6 +83,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		}
 	}
 	data.Path = r.URL.Path
+	if name == "login" {
+		mode, err := account.GetSignupMode(r.Context(), s.deps.Pool)
+		data.SignUp = err == nil && mode != account.SignupClosed
+	}
 	var buf bytes.Buffer
 	if err := s.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
@@ -197,8 +203,13 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	signup, err := s.signupAdminData(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "admin", pageData{Title: "Admin tools",
-		Data: map[string]any{"Organisations": orgs, "Counts": c}})
+		Data: map[string]any{"Organisations": orgs, "Counts": c, "Signup": signup}})
 }
 
 func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
@@ -215,6 +226,13 @@ type profileData struct {
 	Description string
 	URL         string
 	ActorID     string
+	// A person's photo and links; Restricted when their profile is for
+	// this node's users and the viewer is not one; NoIndex asks search
+	// engines to keep the page out.
+	PhotoURL   string
+	Links      []account.Link
+	Restricted bool
+	NoIndex    bool
 }
 
 func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
@@ -235,12 +253,21 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	name := u.Name
-	if name == "" {
-		name = u.Username
+	p, err := account.ProfileOf(r.Context(), s.deps.Pool, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.render(w, r, http.StatusOK, "profile", pageData{Title: name, Data: profileData{
-		Kind: "Person", Name: name, Handle: u.Username + "@" + s.deps.BaseURL.Host,
-		ActorID: s.deps.BaseURL.String() + "/actors/" + u.Username,
-	}})
+	_, loggedIn := currentUser(r)
+	d := profileData{Kind: "Person", Name: u.Username, Handle: u.Username + "@" + s.deps.BaseURL.Host,
+		ActorID: s.deps.BaseURL.String() + "/actors/" + u.Username, NoIndex: !p.Public || !p.Searchable}
+	if p.Visible(loggedIn) {
+		if p.Name != "" {
+			d.Name = p.Name
+		}
+		d.Description, d.PhotoURL, d.Links = p.Bio, p.PhotoURL, p.Links
+	} else {
+		d.Restricted = true
+	}
+	s.render(w, r, http.StatusOK, "profile", pageData{Title: d.Name, Data: d})
 }

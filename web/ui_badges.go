@@ -129,7 +129,8 @@ type libraryPage struct {
 // badgeCard is a badge class in a library, with its image's address.
 type badgeCard struct {
 	issuer.BadgeClass
-	Image string
+	Image   string
+	Reviews []reviewNote // open review flags: ESCO changed an alignment
 }
 
 // library reads the library page for ?org= and ?archived=.
@@ -146,9 +147,13 @@ func (s *Server) library(r *http.Request, intro string) (libraryPage, error) {
 	if err != nil {
 		return p, err
 	}
+	reviews, err := s.badgeReviews(r, p.Org, list)
+	if err != nil {
+		return p, err
+	}
 	u := s.urls()
 	for _, b := range list {
-		p.Badges = append(p.Badges, badgeCard{BadgeClass: b, Image: u.BadgeImage(b.UUID)})
+		p.Badges = append(p.Badges, badgeCard{BadgeClass: b, Image: u.BadgeImage(b.UUID), Reviews: reviews[b.ID]})
 	}
 	return p, nil
 }
@@ -447,13 +452,15 @@ type badgeFormPage struct {
 	Form       badgeForm
 	MaxImageKB int
 	Units      []string
+	Notice     notice     // what a picker did, after its redirect here
+	ESCO       escoPicker // the alignment pickers
 }
 
 // renderBadgeForm shows the new (b nil) or edit form.
 func (s *Server) renderBadgeForm(w http.ResponseWriter, r *http.Request, status int, message string,
 	o issuer.Organisation, b *issuer.BadgeClass, f badgeForm) {
 	p := badgeFormPage{Org: o, Badge: b, Form: f, Action: "/creator/" + o.Slug + "/badges",
-		MaxImageKB: issuer.MaxImageBytes >> 10, Units: expiryUnits}
+		MaxImageKB: issuer.MaxImageBytes >> 10, Units: expiryUnits, Notice: s.popNotice(r), ESCO: escoPickerFor(o, b, nil)}
 	title := "New badge"
 	if b != nil {
 		p.Image, p.Action, title = s.urls().BadgeImage(b.UUID), p.Action+"/"+b.UUID, "Edit "+b.Name

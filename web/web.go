@@ -21,10 +21,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"riverqueue.com/riverui"
 
+	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/verifier"
 )
 
@@ -50,11 +52,17 @@ type Deps struct {
 	Egress *egress.Client
 	// Network is the endorsement network: partners, endorsements, requests.
 	Network *network.Network
+	// Passport is the earners' backpacks: adding badges (verified) and
+	// checking kept ones again.
+	Passport *passport.Passport
 	// Verifier checks badges of any issuer for "Check this badge".
 	Verifier *verifier.Verifier
 	// MailEnabled: the node can send email (--smtp-url), so issuing to an
 	// email address queues a message to the earner.
 	MailEnabled bool
+	// ESCO is the client of ESCO's web API that alignment search asks;
+	// nil searches the node's local ESCO store only.
+	ESCO *esco.Client
 }
 
 // Server is the HTTP side of a node.
@@ -65,6 +73,7 @@ type Server struct {
 	pages    *pages
 	markdown *markdown
 	metrics  *metrics
+	esco     *esco.Service
 	router   chi.Router
 }
 
@@ -84,6 +93,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 		sessions: newSessionManager(deps.Pool, deps.BaseURL),
 		pages:    pg,
 		markdown: newMarkdown(),
+		esco:     esco.NewService(esco.ServiceConfig{Client: deps.ESCO, DB: deps.Pool, Logger: deps.Logger}),
 		metrics:  newMetrics(deps.Pool),
 	}
 	if err := s.routes(ctx); err != nil {
@@ -126,7 +136,10 @@ func (s *Server) routes(ctx context.Context) error {
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
 	}
-	r.Route("/ob", s.openBadgesRoutes)
+	r.Route("/ob", func(r chi.Router) {
+		s.openBadgesRoutes(r)
+		s.personOpenBadgesRoutes(r)
+	})
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
@@ -141,11 +154,17 @@ func (s *Server) routes(ctx context.Context) error {
 				s.networkAPIRoutes(r)
 				s.externalAPIRoutes(r)
 				s.shareAPIRoutes(r)
+				s.alignmentAPIRoutes(r)
 			})
 			r.Get("/directory", s.apiDirectory)
+			r.Get("/esco/search", s.apiESCOSearch)
+			r.Route("/people/{username}/badges/{id}", s.peopleBadgeAPIRoutes)
 			r.Route("/me", func(r chi.Router) {
 				r.Get("/", s.apiMe)
 				s.federationRoutes(r, s.personActor)
+				s.passportAPIRoutes(r, verifyLimit)
+				s.passportSocialAPIRoutes(r)
+				s.profileAPIRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.requireNodeAdminAPI)
@@ -178,10 +197,13 @@ func (s *Server) routes(ctx context.Context) error {
 		r.With(httprate.LimitBy(10, time.Minute, peerAddress,
 			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
 		r.Post("/logout", s.logout)
+		s.signupRoutes(r)
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/people/{username}", s.personPage)
 		r.Get("/badges/{uuid}", s.badgePage)
+		r.Get("/u/{username}/badges/{id}", s.publicPassportBadge)
+		r.Get("/u/{username}/badges/{id}.json", s.publicBadgeDocument)
 		r.Get("/claim/{token}", s.claimPage)
 		s.externalEndorserRoutes(r)
 		r.Get("/verify", s.verifyForm)
@@ -192,10 +214,15 @@ func (s *Server) routes(ctx context.Context) error {
 			s.badgeToolRoutes(r)
 			s.orgSettingsRoutes(r)
 			s.networkUIRoutes(r)
+			s.escoUIRoutes(r)
+			s.passportUIRoutes(r, verifyLimit)
+			s.passportSocialUIRoutes(r)
+			s.profileRoutes(r)
 			r.Get("/reports", s.reportsPage)
 			r.Group(func(r chi.Router) {
 				r.Use(s.requireNodeAdmin)
 				r.Get("/admin", s.adminPage)
+				s.signupAdminRoutes(r)
 				r.Get("/admin/deliveries", s.deliveriesPage)
 				r.Post("/admin/deliveries/retry", s.retryDelivery)
 				r.Mount("/admin/jobs", ui)

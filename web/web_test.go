@@ -163,7 +163,7 @@ func TestAPIErrors(t *testing.T) {
 		{"unknown token", "GET", "/api/v1/me", "Bearer laurel_nope", 401},
 		{"not a bearer", "GET", "/api/v1/me", "Basic Zm9vOmJhcg==", 401},
 		{"unknown endpoint", "GET", "/api/v1/nothing-here", "Bearer " + f.token, 404},
-		{"wrong method", "DELETE", "/api/v1/me", "Bearer " + f.token, 405},
+		{"wrong method", "PATCH", "/api/v1/me", "Bearer " + f.token, 405},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := map[string]string{}

@@ -121,6 +121,24 @@ func tokenCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	}
 }
 
+// signupModeCmd sets who may make themselves an account on the node (also
+// on its admin page).
+func signupModeCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error {
+		mode, err := account.ParseSignupMode(e.args[0])
+		if err != nil {
+			return err
+		}
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			if err := account.SetSignupMode(ctx, tx, mode); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "sign-up mode:", mode)
+			return nil
+		})
+	}
+}
+
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version

@@ -50,6 +50,7 @@ var commands = []command{
 	{"org create", "create an organisation", orgCreateCmd, ""},
 	{"user create", "create a user, optionally in an organisation", userCreateCmd, ""},
 	{"token create", "create an API token for a user and print it", tokenCreateCmd, ""},
+	{"signup mode", "set who may sign up: open, invitation or closed", signupModeCmd, "MODE"},
 	{"domain block", "block a domain and its subdomains", domainBlockCmd, "HOST"},
 	{"domain unblock", "lift a domain block", domainUnblockCmd, "HOST"},
 	{"domain allow", "allow a domain and its subdomains (for --federation-mode allowlist)", domainAllowCmd, "HOST"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/migrations"
 	"github.com/laurelnet/laurel/node"
 )
@@ -20,7 +21,16 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
 	smtpURL := fs.String("smtp-url", "", "SMTP relay for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered; add ?tls=required or ?tls=none), smtps://user:pass@host:465 (default: send no mail)")
 	smtpFrom := fs.String("smtp-from", "", "sender address of outgoing mail (default laurel@ the --base-url host)")
+	escoURL := fs.String("esco-url", "", "base URL of ESCO's web API for alignment search (default "+esco.DefaultBaseURL+
+		", or "+esco.DefaultClassicBaseURL+" with --esco-api classic; a downloadable ESCO local API, e.g. http://localhost:8080, with --esco-api classic); none: search the local ESCO store only")
+	escoAPI := fs.String("esco-api", esco.APIOpen, "the API --esco-url serves: open (the ESCO Open API) or classic (ESCO's classic API and the ESCO local API)")
 	return func(ctx context.Context, e *env) error {
+		if *escoURL == "" {
+			*escoURL = esco.DefaultBaseURL
+			if *escoAPI == esco.APIClassic {
+				*escoURL = esco.DefaultClassicBaseURL
+			}
+		}
 		n, err := node.Start(ctx, node.Config{
 			Listen:          *listen,
 			BaseURL:         *baseURL,
@@ -33,6 +43,8 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			MaxBodyBytes:    *maxBody,
 			SMTPURL:         *smtpURL,
 			SMTPFrom:        *smtpFrom,
+			ESCOURL:         *escoURL,
+			ESCOAPI:         *escoAPI,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
 			Version:         version(),

@@ -1,0 +1,48 @@
+package passport
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/verifier"
+)
+
+// DB is what the package needs of a connection: a pool, a connection or a
+// transaction.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Passport does the backpack's work for one node: what needs the node's
+// verifier, federation or job queue. Reading and answering items needs
+// none of them and is done by package functions.
+type Passport struct {
+	pool     *pgxpool.Pool
+	fed      *federation.Federation
+	urls     issuer.URLs
+	verifier *verifier.Verifier
+	queue    issuer.Queue // nil until SetQueue
+}
+
+// New returns the passport of a node. Call Register before the node
+// serves, so that its inbox hands badge mentions to it, and SetQueue once
+// the River client exists.
+func New(pool *pgxpool.Pool, fed *federation.Federation, urls issuer.URLs, v *verifier.Verifier) *Passport {
+	return &Passport{pool: pool, fed: fed, urls: urls, verifier: v}
+}
+
+// SetQueue gives the passport the River client it queues verifications
+// on, inside the inbox's transaction.
+func (p *Passport) SetQueue(q issuer.Queue) { p.queue = q }
+
+// ActorID is the id of a local user's Person actor, the identity a badge
+// issued to them on the fediverse names.
+func (p *Passport) ActorID(username string) string { return p.fed.URLs().Actor(username) }

@@ -1,0 +1,173 @@
+package passport
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/verifier"
+)
+
+// StaleAfter is how long a check of a badge holds: a badge viewed later is
+// checked again first, and the daily passport_recheck job checks those
+// not viewed.
+const StaleAfter = 24 * time.Hour
+
+// viewCheckTimeout bounds the check made when a stale badge is viewed; a
+// slow issuer must not hold up the page for long.
+const viewCheckTimeout = 10 * time.Second
+
+// Stale reports whether the item's last check is older than StaleAfter at
+// now. Only verified items still pending or accepted are checked again.
+func (it Item) Stale(now time.Time) bool {
+	if !it.Verified || (it.State != Pending && it.State != Accepted) {
+		return false
+	}
+	return it.LastCheckedAt == nil || now.Sub(*it.LastCheckedAt) > StaleAfter
+}
+
+// Fresh returns it checked again first when its last check is stale, as
+// on every view of a badge. A check that fails keeps the item as it was,
+// with the problem noted.
+func (p *Passport) Fresh(ctx context.Context, it Item) (Item, error) {
+	if !it.Stale(time.Now()) {
+		return it, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, viewCheckTimeout)
+	defer cancel()
+	return p.Recheck(ctx, it)
+}
+
+// Recheck checks a kept badge again and records what changed: revocation
+// and expiry above all, and the documents as now published. A badge of
+// this node is read from the issuer's records; any other is verified
+// again, by its URL, or by its JWS when it is signed. When the issuer
+// cannot be reached, or the badge no longer verifies for another reason
+// than revocation, the item keeps its snapshot and notes the problem.
+func (p *Passport) Recheck(ctx context.Context, it Item) (Item, error) {
+	if uuid, ok := strings.CutPrefix(it.AssertionID, p.urls.Assertion("")); ok {
+		return p.recheckLocal(ctx, it, uuid)
+	}
+	u, err := account.UserByID(ctx, p.pool, it.UserID)
+	if err != nil {
+		return Item{}, err
+	}
+	in := verifier.Input{URL: it.AssertionID, RecipientEmail: u.Email, RecipientURL: p.ActorID(u.Username)}
+	if it.JWS != "" {
+		in.URL, in.JSON = "", []byte(it.JWS)
+	}
+	rep := p.verifier.Verify(ctx, in)
+	switch {
+	case acceptable(rep) || rep.Revoked && rep.Assertion != nil && rep.BadgeClass != nil && rep.Issuer != nil:
+		return p.store(ctx, it, reportSnapshot(rep, it.JWS))
+	case rep.Revoked:
+		// A hosted assertion revoked by 410 Gone: nothing else to read.
+		return p.update(ctx, it, `revoked = true, revocation_reason = $2, problem = '', last_checked_at = now()`, rep.RevocationReason)
+	}
+	return p.update(ctx, it, `problem = $2, last_checked_at = now()`, "the last check failed: "+refusal(rep))
+}
+
+// recheckLocal checks again a badge issued on this node.
+func (p *Passport) recheckLocal(ctx context.Context, it Item, uuid string) (Item, error) {
+	a, err := issuer.AssertionByUUID(ctx, p.pool, uuid)
+	if problem.Is(err, problem.NotFound) {
+		return p.update(ctx, it, `problem = $2, last_checked_at = now()`, "the issuer no longer publishes this badge")
+	}
+	if err != nil {
+		return Item{}, err
+	}
+	b, err := issuer.BadgeClassByUUID(ctx, p.pool, a.BadgeUUID)
+	if err != nil {
+		return Item{}, err
+	}
+	o, err := issuer.OrganisationBySlug(ctx, p.pool, a.OrganisationSlug)
+	if err != nil {
+		return Item{}, err
+	}
+	s, err := localSnapshot(ctx, p.pool, p.urls, o, b, a)
+	if err != nil {
+		return Item{}, err
+	}
+	return p.store(ctx, it, s)
+}
+
+// store writes a fresh snapshot over it.
+func (p *Passport) store(ctx context.Context, it Item, s snapshot) (Item, error) {
+	out, err := scanItem(p.pool.QueryRow(ctx, `UPDATE backpack_item i SET `+snapshotSet+` WHERE i.id = $1 RETURNING `+itemColumns,
+		append([]any{it.ID}, s.values()...)...))
+	if err != nil {
+		return Item{}, fmt.Errorf("store check of badge %s: %w", it.UUID, err)
+	}
+	return out, nil
+}
+
+// update sets columns of it (set uses $2 for arg).
+func (p *Passport) update(ctx context.Context, it Item, set string, arg any) (Item, error) {
+	out, err := scanItem(p.pool.QueryRow(ctx, `UPDATE backpack_item i SET `+set+` WHERE i.id = $1 RETURNING `+itemColumns, it.ID, arg))
+	if err != nil {
+		return Item{}, fmt.Errorf("store check of badge %s: %w", it.UUID, err)
+	}
+	return out, nil
+}
+
+// recheckBatch is how many items one round of the recheck job reads at
+// once.
+const recheckBatch = 100
+
+// RecheckArgs is the daily job that checks again every kept badge whose
+// last check is older than StaleAfter. River's periodic scheduler runs it
+// on the leader only.
+type RecheckArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RecheckArgs) Kind() string { return "passport_recheck" }
+
+// RecheckWorker runs RecheckArgs jobs.
+type RecheckWorker struct {
+	river.WorkerDefaults[RecheckArgs]
+	Passport *Passport
+}
+
+// Timeout implements river.Worker: a node with many badges takes a while.
+func (w *RecheckWorker) Timeout(*river.Job[RecheckArgs]) time.Duration { return time.Hour }
+
+// Work checks the stale badges, oldest check first. Every check notes its
+// time, failed or not, so each badge is checked at most once a round.
+func (w *RecheckWorker) Work(ctx context.Context, _ *river.Job[RecheckArgs]) error {
+	_, err := w.Passport.RecheckStale(ctx, time.Now())
+	return err
+}
+
+// RecheckStale checks again the badges whose last check is older than
+// StaleAfter at now, and returns how many it checked.
+func (p *Passport) RecheckStale(ctx context.Context, now time.Time) (int, error) {
+	done := 0
+	for {
+		rows, err := p.pool.Query(ctx, `SELECT `+itemColumns+` FROM backpack_item i
+			WHERE i.verified AND i.state IN ('pending', 'accepted') AND i.last_checked_at < $1
+			ORDER BY i.last_checked_at LIMIT $2`, now.Add(-StaleAfter), recheckBatch)
+		if err != nil {
+			return done, fmt.Errorf("find badges to check: %w", err)
+		}
+		batch, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Item, error) { return scanItem(r) })
+		if err != nil {
+			return done, fmt.Errorf("find badges to check: %w", err)
+		}
+		for _, it := range batch {
+			if _, err := p.Recheck(ctx, it); err != nil {
+				return done, err
+			}
+			done++
+		}
+		if len(batch) < recheckBatch {
+			return done, nil
+		}
+	}
+}

@@ -1,0 +1,263 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/verifier"
+)
+
+// The backpack API, under /api/v1/me: the caller's own earned badges.
+// Items are named by their uuid; another user's item is not found, as one
+// that does not exist.
+
+// passportAPIRoutes registers the backpack endpoints; adding a badge,
+// which fetches from other servers, shares the verifier's rate limit.
+func (s *Server) passportAPIRoutes(r chi.Router, limit func(http.Handler) http.Handler) {
+	r.Get("/badges", s.apiBackpack)
+	r.With(limit).Post("/badges", s.apiAddToBackpack)
+	r.Get("/badges/{id}", s.apiBackpackItem)
+	r.Put("/badges/{id}", s.apiBackpackVisibility)
+	r.Delete("/badges/{id}", s.apiBackpackRemove)
+	r.Post("/badges/{id}/accept", s.apiBackpackAnswer(passport.Accept))
+	r.Post("/badges/{id}/decline", s.apiBackpackAnswer(passport.Decline))
+}
+
+// backpackItemJSON is an item as the API shows it to its earner.
+type backpackItemJSON struct {
+	ID               string         `json:"id"`
+	AssertionID      string         `json:"assertion_id"`
+	State            string         `json:"state"`
+	Visibility       string         `json:"visibility"`
+	Source           string         `json:"source"`
+	Sender           string         `json:"sender,omitempty"`
+	Verified         bool           `json:"verified"`
+	Verification     string         `json:"verification,omitempty"`
+	BadgeName        string         `json:"badge_name"`
+	BadgeImage       string         `json:"badge_image"`
+	IssuerName       string         `json:"issuer_name"`
+	IssuedOn         *time.Time     `json:"issued_on,omitempty"`
+	Expires          *time.Time     `json:"expires,omitempty"`
+	Expired          bool           `json:"expired"`
+	Revoked          bool           `json:"revoked"`
+	RevocationReason string         `json:"revocation_reason,omitempty"`
+	Problem          string         `json:"problem,omitempty"`
+	LastCheckedAt    *time.Time     `json:"last_checked_at,omitempty"`
+	AddedAt          time.Time      `json:"added_at"`
+	Page             string         `json:"page"`                  // the earner's page of it
+	PublicPage       string         `json:"public_page,omitempty"` // while it is public
+	Assertion        map[string]any `json:"assertion"`
+	Badge            map[string]any `json:"badge"`
+	Issuer           map[string]any `json:"issuer"`
+}
+
+func (s *Server) backpackItemJSON(u account.User, it passport.Item) backpackItemJSON {
+	out := backpackItemJSON{
+		ID: it.UUID, AssertionID: it.AssertionID, State: it.State, Visibility: it.Visibility, Source: it.Source,
+		Sender: it.Sender, Verified: it.Verified, Verification: it.Verification, BadgeName: it.BadgeName,
+		BadgeImage: it.BadgeImage, IssuerName: it.IssuerName, IssuedOn: it.IssuedOn, Expires: it.Expires,
+		Expired: it.Expired(time.Now()), Revoked: it.Revoked, RevocationReason: it.RevocationReason,
+		Problem: it.Problem, LastCheckedAt: it.LastCheckedAt, AddedAt: it.AddedAt,
+		Page: s.absoluteURL("/passport/badges/" + it.UUID), Assertion: it.Assertion, Badge: it.Badge, Issuer: it.Issuer,
+	}
+	if it.IsPublic() {
+		out.PublicPage = s.absoluteURL(publicBadgePath(u.Username, it.UUID))
+	}
+	return out
+}
+
+// absoluteURL is a path of this node as a full URL.
+func (s *Server) absoluteURL(path string) string {
+	return strings.TrimSuffix(s.deps.BaseURL.String(), "/") + path
+}
+
+// publicBadgePath is the public page of an earner's item.
+func publicBadgePath(username, uuid string) string { return "/u/" + username + "/badges/" + uuid }
+
+func (s *Server) apiBackpack(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	list, err := passport.Items(r.Context(), s.deps.Pool, u.ID, r.URL.Query().Get("state"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]backpackItemJSON, len(list))
+	for i, it := range list {
+		out[i] = s.backpackItemJSON(u, it)
+	}
+	writeJSON(w, http.StatusOK, items(out))
+}
+
+// freshItem is the caller's item of the path, checked again first when
+// its last check is stale.
+func (s *Server) freshItem(r *http.Request, u account.User) (passport.Item, error) {
+	it, err := passport.ItemByUUID(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"))
+	if err != nil || s.deps.Passport == nil {
+		return it, err
+	}
+	return s.deps.Passport.Fresh(r.Context(), it)
+}
+
+func (s *Server) apiBackpackItem(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	it, err := s.freshItem(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.backpackItemJSON(u, it))
+}
+
+// addBadgeBody is the JSON form of a badge the earner adds: one of them.
+type addBadgeBody struct {
+	URL       string          `json:"url"`
+	Assertion json.RawMessage `json:"assertion"` // an Assertion object, or a JWS as a JSON string
+	Image     string          `json:"image"`     // a baked PNG or SVG as a data: URL
+}
+
+// readAddBadge reads the badge an earner adds from a JSON body or a form
+// (fields url and assertion, and a file "image").
+func readAddBadge(r *http.Request) (verifier.Input, error) {
+	var in verifier.Input
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json", "":
+		var body addBadgeBody
+		if err := decodeJSON(r, &body); err != nil {
+			return in, err
+		}
+		in.URL = strings.TrimSpace(body.URL)
+		if len(body.Assertion) > 0 && string(body.Assertion) != "null" {
+			var jws string
+			if json.Unmarshal(body.Assertion, &jws) == nil {
+				in.JSON = []byte(strings.TrimSpace(jws))
+			} else {
+				in.JSON = body.Assertion
+			}
+		}
+		if body.Image != "" {
+			img, err := issuer.DecodeDataURL("image", body.Image)
+			if err != nil {
+				return in, err
+			}
+			in.Image = img
+		}
+	case "multipart/form-data", "application/x-www-form-urlencoded":
+		if err := r.ParseMultipartForm(issuer.MaxImageBytes + 64<<10); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			return in, badMultipart(err)
+		}
+		in.URL = strings.TrimSpace(r.PostForm.Get("url"))
+		if a := strings.TrimSpace(r.PostForm.Get("assertion")); a != "" {
+			in.JSON = []byte(a)
+		}
+		if r.MultipartForm != nil {
+			if f, _, err := r.FormFile("image"); err == nil {
+				defer f.Close()
+				b, err := io.ReadAll(io.LimitReader(f, issuer.MaxImageBytes+1))
+				if err != nil {
+					return in, problem.Invalidf("image", "cannot read the upload: %v", err)
+				}
+				in.Image = b
+			}
+		}
+	default:
+		return in, problem.Invalidf("", "send JSON or a form")
+	}
+	if len(in.Image) > issuer.MaxImageBytes {
+		return in, problem.Invalidf("image", "is larger than %d KB", issuer.MaxImageBytes/1024)
+	}
+	given := 0
+	for _, ok := range []bool{in.URL != "", len(in.JSON) > 0, len(in.Image) > 0} {
+		if ok {
+			given++
+		}
+	}
+	switch {
+	case given == 0:
+		return in, problem.Invalidf("url", "give the badge: its URL, its JSON or JWS (assertion), or its baked image (image)")
+	case given > 1:
+		return in, problem.Invalidf("", "give one of url, assertion and image, not several")
+	}
+	return in, nil
+}
+
+// addToBackpack verifies and adds the badge of the request for u.
+func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, error) {
+	in, err := readAddBadge(r)
+	if err == nil {
+		err = s.checkVerifyURL(r, in)
+	}
+	if err != nil {
+		return passport.Item{}, err
+	}
+	if s.deps.Passport == nil {
+		return passport.Item{}, errors.New("the node has no passport")
+	}
+	// The verification goes on if the client leaves: it is short, and its
+	// outcome should be the same whoever waits for it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
+	defer cancel()
+	return s.deps.Passport.Add(ctx, u, in)
+}
+
+func (s *Server) apiAddToBackpack(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	it, err := s.addToBackpack(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := s.backpackItemJSON(u, it)
+	w.Header().Set("Location", out.Page)
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) apiBackpackAnswer(answer func(context.Context, passport.DB, int64, string) (passport.Item, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := currentUser(r)
+		it, err := answer(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.backpackItemJSON(u, it))
+	}
+}
+
+func (s *Server) apiBackpackVisibility(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	var in struct {
+		Visibility string `json:"visibility"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it, err := passport.SetVisibility(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"), in.Visibility)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.backpackItemJSON(u, it))
+}
+
+func (s *Server) apiBackpackRemove(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	if err := passport.Remove(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,166 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/testkit/browser"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// TestPassportSocialPages: on one node, a visitor endorses, congratulates
+// and comments on a public badge with the page's forms (without
+// JavaScript); refused forms come back with the reason and what was
+// typed; the earner accepts the endorsement on /passport and asks for
+// another; the badge's JSON-LD and ActivityStreams forms follow.
+func TestPassportSocialPages(t *testing.T) {
+	f := startNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics", issuer.Expiry{})
+	f.issueTo(t, b, "staff@example.org")
+	staff := f.login(t, "staff@example.org")
+	id := uuidIn(t, f.page(t, staff, "/passport"), "/accept")
+	f.postOK(t, staff, "/passport/badges/"+id+"/accept", nil, "/passport")
+	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+	public := "/u/staff/badges/" + id
+
+	body := f.page(t, noRedirects(nil), public)
+	contains(t, "the public page, anonymously", body, "<strong>0</strong> congratulations", "No individual endorsements yet.",
+		"No comments yet.", `href="/login?next=%2Fu%2Fstaff%2Fbadges%2F`, `<link rel="alternate" type="application/ld+json" href="`+public+`.json">`)
+	lacks(t, "the public page, anonymously", body, "Congratulate!</button>", `action="`+public+`/endorse"`)
+
+	root := f.login(t, "root@example.org")
+	body = f.page(t, root, public)
+	contains(t, "the public page for a visitor", body, "Congratulate!</button>", `action="`+public+`/endorse"`, `action="`+public+`/comments"`)
+	status, body, _ := f.post(t, root, public+"/endorse", url.Values{"comment": {"Good<script>alert(1)</script> job"}})
+	if status != http.StatusBadRequest {
+		t.Fatalf("an endorsement with script = %d", status)
+	}
+	contains(t, "the refused endorsement", body, "must not contain script", "Good&lt;script&gt;alert(1)&lt;/script&gt; job", `aria-invalid="true"`)
+	f.postOK(t, root, public+"/endorse", url.Values{"comment": {"Sara built a **line follower** robot."}}, public)
+	f.postOK(t, root, public+"/congratulate", nil, public)
+	f.postOK(t, root, public+"/comments", url.Values{"content": {"Well done, Sara!"}}, public)
+	status, body, _ = f.post(t, root, public+"/congratulate", nil)
+	if status != http.StatusConflict || !strings.Contains(body, "already") {
+		t.Fatalf("congratulating twice = %d:\n%s", status, body)
+	}
+	body = f.page(t, root, public)
+	contains(t, "the public page after the visitor's forms", body, "You endorse this badge", "waits for Sara Staff",
+		"You congratulated Sara Staff", "<strong>1</strong> congratulation</span>", "Well done, Sara!", "Delete your endorsement")
+
+	// The earner answers on /passport; the endorsement shows on the page.
+	body = f.page(t, staff, "/passport")
+	contains(t, "the backpack with a pending endorsement", body, "Endorsements waiting for you (1)", "<strong>line follower</strong>")
+	endorsement := uuidIn(t, body, "/accept")
+	f.postOK(t, staff, "/passport/endorsements/"+endorsement+"/accept", nil, "/passport")
+	body = f.page(t, noRedirects(nil), public)
+	contains(t, "the public page with an accepted endorsement", body, "This badge is endorsed by these individuals",
+		"root</strong>", "<strong>line follower</strong> robot", "<strong>1</strong> endorsement</span>")
+	body = f.page(t, staff, "/passport/badges/"+id)
+	contains(t, "the earner's page of the badge", body, "Ask for an endorsement", "Well done, Sara!", "/delete\">", "Hide it")
+
+	// The earner asks the visitor for another; the visitor sees it.
+	f.postOK(t, staff, "/passport/requests", url.Values{"badge": {id}, "handle": {"root"}, "message": {"Please?"}}, "/passport")
+	contains(t, "the visitor's backpack", f.page(t, root, "/passport"), "Asked to endorse", "Sara Staff</strong> asks you", "Please?",
+		"Your endorsements", "line follower")
+
+	// JSON-LD and ActivityStreams.
+	status, text, hdr := f.do(t, f.client, "GET", public+".json", nil, nil)
+	var doc map[string]any
+	if status != http.StatusOK || hdr.Get("Content-Type") != vocab.ContentType || json.Unmarshal([]byte(text), &doc) != nil {
+		t.Fatalf("the JSON-LD = %d %s", status, text)
+	}
+	list, _ := doc["endorsement"].([]any)
+	if len(list) != 1 || !strings.HasPrefix(list[0].(string), f.base+"/ob/person-endorsements/") {
+		t.Fatalf("the JSON-LD's endorsements: %v", doc["endorsement"])
+	}
+	hosted := f.hosted(t, list[0].(string), http.StatusOK)
+	if problems := vocab.Check("Endorsement", hosted); len(problems) != 0 {
+		t.Fatalf("the hosted endorsement: %v", problems)
+	}
+	profile := f.hosted(t, hosted["issuer"].(string), http.StatusOK)
+	if profile["type"] != "Profile" || profile["url"] != f.base+"/people/root" {
+		t.Fatalf("the endorser's profile: %v", profile)
+	}
+	status, text, _ = f.do(t, f.client, "GET", public, nil, map[string]string{"Accept": "application/activity+json"})
+	if status != http.StatusOK || !strings.Contains(text, `"attributedTo": "`+f.base+`/actors/staff"`) && !strings.Contains(text, `"attributedTo":"`+f.base+`/actors/staff"`) {
+		t.Fatalf("the page as ActivityStreams = %d %s", status, text)
+	}
+
+	// /passport/social: a badge of this node goes to its own page; one
+	// that cannot be reached says why.
+	if status, _, hdr := f.do(t, root, "GET", "/passport/social?badge="+url.QueryEscape(f.base+public), nil, nil); status != http.StatusSeeOther ||
+		hdr.Get("Location") != public {
+		t.Fatalf("/passport/social of a local badge = %d to %q", status, hdr.Get("Location"))
+	}
+	status, body, _ = f.do(t, root, "GET", "/passport/social?badge="+url.QueryEscape("http://127.0.0.1:1/u/x/badges/0f0e0d0c-0b0a-4908-8706-050403020100"), nil, nil)
+	if status != http.StatusBadRequest || !strings.Contains(body, "cannot fetch") {
+		t.Fatalf("/passport/social of an unreachable badge = %d:\n%s", status, body)
+	}
+	contains(t, "/passport/social with no badge", f.page(t, root, "/passport/social"), `name="badge"`)
+
+	// The visitor deletes the endorsement: gone from the page, 410 at its id.
+	f.postOK(t, root, public+"/endorsement/delete", nil, public)
+	lacks(t, "the public page after deletion", f.page(t, noRedirects(nil), public), "line follower")
+	f.hosted(t, list[0].(string), http.StatusGone)
+}
+
+// TestBrowserPassportSocialOnPhone: on a phone, a visitor congratulates
+// and endorses a public badge with the page's forms, and the earner
+// accepts the endorsement on /passport; no page scrolls sideways.
+func TestBrowserPassportSocialOnPhone(t *testing.T) {
+	f := startNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics and Long-Named Automation Engineering Badge", issuer.Expiry{})
+	f.issueTo(t, b, "staff@example.org")
+	staff := f.login(t, "staff@example.org")
+	id := uuidIn(t, f.page(t, staff, "/passport"), "/accept")
+	f.postOK(t, staff, "/passport/badges/"+id+"/accept", nil, "/passport")
+	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+	public := f.base + "/u/staff/badges/" + id
+
+	bctx := browser.New(t)
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.base+"/login?next="+url.QueryEscape("/u/staff/badges/"+id)),
+		chromedp.SendKeys(chromedp.CSS("#email"), "root@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#endorse-form")),
+		chromedp.Click(chromedp.CSS(`form[action$="/congratulate"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#congratulated")),
+		chromedp.SendKeys(chromedp.CSS("#endorsement"), "Sara's robot followed the line **flawlessly**."),
+		chromedp.Click(chromedp.CSS("#endorse-form button")),
+		chromedp.WaitVisible(chromedp.CSS("#you-endorse")),
+		chromedp.SendKeys(chromedp.CSS("#comment"), "Well done!"),
+		chromedp.Click(chromedp.CSS(`form[action$="/comments"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#comment-list")),
+	)
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "social-visitor-phone")
+
+	earner := browser.New(t)
+	browser.Do(t, earner, browser.Phone(), chromedp.Navigate(f.base+"/login?next=/passport"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#pending-endorsements")),
+	)
+	browser.NoHorizontalScroll(t, earner)
+	browser.Screenshot(t, earner, "social-earner-passport-phone")
+	browser.Do(t, earner,
+		chromedp.Click(chromedp.CSS("#pending-endorsements form button:not(.secondary)")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+		chromedp.Navigate(public),
+		chromedp.WaitVisible(chromedp.CSS("#individual-endorsements")),
+	)
+	if got := browser.Text(t, earner, "#individual-endorsements"); !strings.Contains(got, "flawlessly") {
+		t.Fatalf("the accepted endorsement on the page: %q", got)
+	}
+	browser.NoHorizontalScroll(t, earner)
+	browser.Screenshot(t, earner, "social-public-phone")
+}

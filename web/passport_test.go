@@ -1,0 +1,276 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/testkit/browser"
+)
+
+// issueTo issues badge b to an email address through the API, as the
+// staff member, and returns the assertion's id and uuid.
+func (f *fixture) issueTo(t *testing.T, b issuer.BadgeClass, email string) (id, uuid string) {
+	t.Helper()
+	status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b.UUID+"/assertions",
+		map[string]any{"recipient": map[string]string{"type": "email", "identity": email}}, "")
+	if status != http.StatusCreated {
+		t.Fatalf("issue to %s = %d %v", email, status, out)
+	}
+	return out["id"].(string), out["uuid"].(string)
+}
+
+// userAPI calls the API with a token of user u.
+func (f *fixture) userAPI(t *testing.T, u account.User) func(method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	token, err := account.CreateToken(context.Background(), f.pool, u.ID, "passport test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(method, path string, body any) (int, map[string]any) {
+		t.Helper()
+		var r *strings.Reader
+		h := map[string]string{"Authorization": "Bearer " + token}
+		if body != nil {
+			j, _ := json.Marshal(body)
+			r = strings.NewReader(string(j))
+			h["Content-Type"] = "application/json"
+		} else {
+			r = strings.NewReader("")
+		}
+		status, text, _ := f.do(t, f.client, method, path, r, h)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(text), &out)
+		return status, out
+	}
+}
+
+// TestPassportPageFlows: a badge issued to a user's email arrives pending
+// on /passport; the earner accepts it, makes it public, and the public
+// page shows it to anyone; private and followers-only badges show to no
+// one else, in pages or the API; a revocation shows once the check is a
+// day old; a second badge is declined and removed.
+func TestPassportPageFlows(t *testing.T) {
+	ctx := context.Background()
+	f := startNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "duration", Amount: 30, Unit: "days"})
+	_, auuid := f.issueTo(t, b, "STAFF@example.org")
+	staff := f.login(t, "staff@example.org")
+
+	body := f.page(t, staff, "/passport")
+	contains(t, "backpack with a pending badge", body, "Waiting for you (1)", "Robotics", "Verified and issued by <strong>Tampere University</strong>",
+		`action="/passport/badges/`, ">Accept</button>", ">Decline</button>", "No badges accepted yet.", `href="/passport" aria-current="page"`)
+	id := uuidIn(t, body, "/accept")
+	public := "/u/staff/badges/" + id
+	anonymous := noRedirects(nil)
+	if status, _, _ := f.do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
+		t.Fatalf("a pending badge's public page = %d, want 404", status)
+	}
+
+	f.postOK(t, staff, "/passport/badges/"+id+"/accept", nil, "/passport")
+	body = f.page(t, staff, "/passport")
+	contains(t, "backpack after accepting", body, "Accepted “Robotics”", "Your badges (1)", "No badges waiting.", `<option value="private" selected>`)
+	if status, _, _ := f.do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
+		t.Fatalf("a private badge's public page = %d, want 404", status)
+	}
+
+	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+	body = f.page(t, anonymous, public)
+	contains(t, "public page", body, "Robotics", "Verified and issued by", "Tampere University", "Earned by", "Sara Staff",
+		"Expires on", "(30 days)", "Check this badge", "/verify?url=", "<em>the thing</em>")
+	lacks(t, "public page", body, "Remove from backpack", "staff@example.org")
+	body = f.page(t, staff, "/passport/badges/"+id)
+	contains(t, "earner's page of a public badge", body, `id="public-link"`, public, `<option value="public" selected>`)
+
+	// Another user sees none of it but the public page.
+	admin := f.login(t, "root@example.org")
+	for _, path := range []string{"/passport/badges/" + id} {
+		if status, _, _ := f.do(t, admin, "GET", path, nil, nil); status != http.StatusNotFound {
+			t.Fatalf("GET %s by another user = %d, want 404", path, status)
+		}
+	}
+	if status, _, _ := f.post(t, admin, "/passport/badges/"+id+"/remove", nil); status != http.StatusNotFound {
+		t.Fatalf("removal by another user = %d, want 404", status)
+	}
+	adminAPI := f.userAPI(t, f.admin)
+	if status, out := adminAPI("GET", "/api/v1/me/badges", nil); status != 200 || len(out["items"].([]any)) != 0 {
+		t.Fatalf("another user's backpack = %d %v", status, out)
+	}
+	for _, call := range []struct{ method, path string }{
+		{"GET", "/api/v1/me/badges/" + id}, {"POST", "/api/v1/me/badges/" + id + "/accept"}, {"DELETE", "/api/v1/me/badges/" + id},
+	} {
+		if status, out := adminAPI(call.method, call.path, nil); status != http.StatusNotFound {
+			t.Fatalf("%s %s by another user = %d %v, want 404", call.method, call.path, status, out)
+		}
+	}
+
+	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"followers"}, "next": {"/passport/badges/" + id}}, "/passport/badges/"+id)
+	if status, _, _ := f.do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
+		t.Fatalf("a followers-only badge's public page = %d, want 404", status)
+	}
+	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+
+	// A revocation shows when the last check is a day old.
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+auuid+"/revoke", map[string]string{"revocationReason": "awarded by mistake"}, ""); status != 200 {
+		t.Fatalf("revoke = %d %v", status, out)
+	}
+	body = f.page(t, anonymous, public)
+	lacks(t, "public page checked less than a day ago", body, "This badge has been revoked")
+	if _, err := f.pool.Exec(ctx, `UPDATE backpack_item SET last_checked_at = now() - interval '25 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	body = f.page(t, anonymous, public)
+	contains(t, "public page after the check", body, "This badge has been revoked", "awarded by mistake")
+	body = f.page(t, staff, "/passport")
+	contains(t, "backpack with a revoked badge", body, `<span class="state revoked">Revoked</span>`)
+
+	// A second badge is declined, then removed.
+	f.issueTo(t, b, "staff@example.org")
+	body = f.page(t, staff, "/passport")
+	second := uuidIn(t, body, "/decline")
+	f.postOK(t, staff, "/passport/badges/"+second+"/decline", nil, "/passport")
+	body = f.page(t, staff, "/passport")
+	contains(t, "backpack with a declined badge", body, "Declined and refused", "Declined", "Accept after all")
+	f.postOK(t, staff, "/passport/badges/"+second+"/remove", nil, "/passport")
+	body = f.page(t, staff, "/passport")
+	lacks(t, "backpack after removal", body, "Declined and refused")
+	contains(t, "backpack after removal", body, "Removed “Robotics”")
+}
+
+// TestPassportAddBadge: an earner adds badges issued before they had an
+// account, by URL in the form, by a baked image upload, and by JSON
+// through the API; a badge for someone else and a duplicate are refused
+// with the reason.
+func TestPassportAddBadge(t *testing.T) {
+	ctx := context.Background()
+	f := startNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
+	first, _ := f.issueTo(t, b, "late@example.org")
+	_, baked := f.issueTo(t, b, "late@example.org")
+	third, _ := f.issueTo(t, b, "late@example.org")
+	other, _ := f.issueTo(t, b, "someone@example.org")
+	late, err := account.CreateUser(ctx, f.pool, account.NewUser{Email: "late@example.org", Name: "Lea Late", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.login(t, "late@example.org")
+	contains(t, "empty backpack", f.page(t, c, "/passport"), "No badges waiting.", "No badges accepted yet.", "Add a badge")
+
+	form, h := multipartForm(t, []field{{"url", first}, {"assertion", ""}}, "", "", nil)
+	status, body, hdr := f.do(t, c, "POST", "/passport/badges", form, h)
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/passport" {
+		t.Fatalf("add by URL = %d to %q:\n%s", status, hdr.Get("Location"), body)
+	}
+	contains(t, "backpack after adding", f.page(t, c, "/passport"), "Added “Robotics”", "Your badges (1)")
+
+	form, h = multipartForm(t, []field{{"url", first}}, "", "", nil)
+	status, body, _ = f.do(t, c, "POST", "/passport/badges", form, h)
+	if status != http.StatusConflict {
+		t.Fatalf("add again = %d", status)
+	}
+	contains(t, "duplicate refused", body, "in your backpack already")
+
+	form, h = multipartForm(t, []field{{"url", other}}, "", "", nil)
+	status, body, _ = f.do(t, c, "POST", "/passport/badges", form, h)
+	if status != http.StatusBadRequest {
+		t.Fatalf("add someone else's badge = %d", status)
+	}
+	contains(t, "someone else's badge refused", body, "not awarded to you", `value="`+other+`"`, `aria-invalid="true"`)
+
+	status, png, _ := f.do(t, f.client, "GET", "/ob/assertions/"+baked+"/image", nil, nil)
+	if status != http.StatusOK {
+		t.Fatalf("baked image = %d", status)
+	}
+	form, h = multipartForm(t, []field{{"url", ""}, {"assertion", ""}}, "image", "badge.png", []byte(png))
+	if status, body, _ := f.do(t, c, "POST", "/passport/badges", form, h); status != http.StatusSeeOther {
+		t.Fatalf("add a baked image = %d:\n%s", status, body)
+	}
+
+	api := f.userAPI(t, late)
+	doc := f.hosted(t, third, http.StatusOK)
+	status, out := api("POST", "/api/v1/me/badges", map[string]any{"assertion": doc})
+	if status != http.StatusCreated || out["state"] != "accepted" || out["source"] != "upload" || out["issuer_name"] != "Tampere University" {
+		t.Fatalf("add JSON = %d %v", status, out)
+	}
+	id := out["id"].(string)
+	status, out = api("POST", "/api/v1/me/badges", map[string]any{"url": other})
+	if e, _ := out["error"].(map[string]any); status != http.StatusBadRequest || e["field"] != "url" || !strings.Contains(e["message"].(string), "not awarded to you") {
+		t.Fatalf("add someone else's badge by API = %d %v", status, out)
+	}
+	if status, out := api("POST", "/api/v1/me/badges", map[string]any{"url": first, "image": "data:image/png;base64,AAAA"}); status != http.StatusBadRequest {
+		t.Fatalf("two inputs at once = %d %v", status, out)
+	}
+	if status, out := api("GET", "/api/v1/me/badges?state=accepted", nil); status != 200 || len(out["items"].([]any)) != 3 {
+		t.Fatalf("accepted badges = %d %v", status, out)
+	}
+	if status, _ := api("GET", "/api/v1/me/badges?state=lost", nil); status != http.StatusBadRequest {
+		t.Fatalf("an unknown state = %d", status)
+	}
+	status, out = api("PUT", "/api/v1/me/badges/"+id, map[string]string{"visibility": "public"})
+	if status != 200 || out["public_page"] != f.base+"/u/late/badges/"+id {
+		t.Fatalf("make public = %d %v", status, out)
+	}
+	if status, _ := api("PUT", "/api/v1/me/badges/"+id, map[string]string{"visibility": "everyone"}); status != http.StatusBadRequest {
+		t.Fatalf("an unknown visibility = %d", status)
+	}
+	if status, _ := api("DELETE", "/api/v1/me/badges/"+id, nil); status != http.StatusNoContent {
+		t.Fatalf("remove = %d", status)
+	}
+	if status, _ := api("GET", "/api/v1/me/badges/"+id, nil); status != http.StatusNotFound {
+		t.Fatalf("removed badge = %d", status)
+	}
+	if status, _, _ := f.do(t, f.client, "GET", "/u/late/badges/"+id, nil, nil); status != http.StatusNotFound {
+		t.Fatalf("removed badge's public page = %d", status)
+	}
+}
+
+// TestBrowserPassportOnPhone: on a phone, in a real Chromium, an earner
+// accepts a pending badge, makes it public and opens its public page;
+// nothing on the way scrolls sideways.
+func TestBrowserPassportOnPhone(t *testing.T) {
+	f := startNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics and Long-Named Automation Engineering Badge", issuer.Expiry{Kind: "duration", Amount: 1, Unit: "years"})
+	f.issueTo(t, b, "staff@example.org")
+	bctx := browser.New(t)
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.base+"/login?next=/passport"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#pending")),
+	)
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "passport-pending-phone")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS("#pending form button:not(.secondary)")),
+		chromedp.WaitVisible(chromedp.CSS("#accepted")),
+	)
+	if got := browser.Text(t, bctx, "p.notice"); !strings.Contains(got, "Accepted") {
+		t.Fatalf("after accepting, the notice is %q", got)
+	}
+	browser.Do(t, bctx,
+		chromedp.SetValue(chromedp.CSS("#accepted select"), "public"),
+		chromedp.Click(chromedp.CSS("#accepted form.actions button")),
+		chromedp.WaitVisible(chromedp.CSS("p.notice a")),
+	)
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "passport-accepted-phone")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS("p.notice a")),
+		chromedp.WaitVisible(chromedp.CSS("#issued-by")),
+	)
+	if got := browser.Text(t, bctx, "#issued-by"); got != "Verified and issued by Tampere University" {
+		t.Errorf("the public page says %q", got)
+	}
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "passport-public-phone")
+}

@@ -1,0 +1,273 @@
+// esco.js: the alignment pickers of the badge editor, with JavaScript on.
+// "Pick from ESCO" searches as one types (GET /api/v1/esco/search, with the
+// browser's session) and "Pick saved alignment" lists the organisation's
+// library (GET /api/v1/orgs/{slug}/alignments); clicking a result fills the
+// next empty alignment row of the form, adding a row when none is empty.
+// Nothing is saved until the badge form is. Without JavaScript the editor
+// links to picker pages that do the same with plain forms.
+(function () {
+  "use strict";
+
+  var panel = document.getElementById("esco-panel");
+  var pickers = document.getElementById("alignment-pickers");
+  if (!panel || !pickers || !window.fetch || !window.URLSearchParams) {
+    return;
+  }
+  var input = document.getElementById("esco-q");
+  var language = document.getElementById("esco-language");
+  var filters = document.getElementById("esco-filters");
+  var status = document.getElementById("esco-status");
+  var results = document.getElementById("esco-results");
+  var title = document.getElementById("esco-panel-title");
+  var debounceMs = 250;
+  var timer = 0;
+  var pending = null; // the AbortController of the request in flight
+
+  // The buttons replace the links to the picker pages (and, on a new
+  // badge, the advice to save it first).
+  while (pickers.firstChild) {
+    pickers.removeChild(pickers.firstChild);
+  }
+  pickers.appendChild(pickerButton("pick-esco", "Pick from ESCO", openSearch));
+  pickers.appendChild(pickerButton("pick-saved", "Pick saved alignment", openSaved));
+  var hint = document.createElement("small");
+  hint.className = "muted";
+  hint.id = "pick-hint";
+  hint.textContent = "A pick fills the next empty alignment row; save the badge to keep it.";
+  pickers.appendChild(hint);
+
+  function pickerButton(id, text, onclick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.id = id;
+    b.className = "secondary";
+    b.textContent = text;
+    b.setAttribute("aria-controls", "esco-panel");
+    b.addEventListener("click", onclick);
+    return b;
+  }
+
+  function openSearch() {
+    panel.hidden = false;
+    filters.hidden = false;
+    title.textContent = "Pick from ESCO";
+    clearResults("");
+    input.focus();
+    if (input.value.trim()) {
+      search();
+    }
+  }
+
+  function openSaved() {
+    panel.hidden = false;
+    filters.hidden = true;
+    title.textContent = "Pick saved alignment";
+    clearResults("Loading the saved alignments…");
+    request(panel.getAttribute("data-saved"), function (body) {
+      var list = body.items || [];
+      if (!list.length) {
+        clearResults("No saved alignments yet. Without JavaScript, “Save as template” on the ESCO picker page keeps one.");
+        return;
+      }
+      showResults(list.map(function (a) {
+        return {
+          name: a.targetName, url: a.targetUrl, description: a.targetDescription || "",
+          framework: a.targetFramework || "", code: a.targetCode || "",
+          facts: [a.targetFramework, a.targetCode].filter(Boolean).join(" · ")
+        };
+      }), list.length + (list.length === 1 ? " saved alignment." : " saved alignments.") + " Click one to fill an alignment row.");
+    });
+  }
+
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(search, debounceMs);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") {
+      e.preventDefault(); // not the badge form's submit
+      window.clearTimeout(timer);
+      search();
+    }
+  });
+  language.addEventListener("change", search);
+  Array.prototype.forEach.call(panel.querySelectorAll(".esco-type"), function (box) {
+    box.addEventListener("change", search);
+  });
+
+  function search() {
+    var text = input.value.trim();
+    if (text.length < 2) {
+      clearResults(text ? "Type a little more." : "");
+      return;
+    }
+    var params = new URLSearchParams();
+    params.set("text", text);
+    params.set("language", language.value);
+    Array.prototype.forEach.call(panel.querySelectorAll(".esco-type:checked"), function (box) {
+      params.append("type", box.value);
+    });
+    status.textContent = "Searching…";
+    request(panel.getAttribute("data-search") + "?" + params.toString(), function (body) {
+      var found = body.total === 1 ? "1 found" : body.total + " found";
+      var said = body.source === "api" ? found + " in ESCO." : found + ".";
+      if (body.note) {
+        said = body.note + ". " + said;
+      }
+      if (!body.concepts.length) {
+        clearResults(said + " Try other words, another language or more types.");
+        return;
+      }
+      showResults(body.concepts.map(function (c) {
+        return {
+          name: c.label, url: c.uri, description: c.description || "",
+          framework: c.version ? "ESCO " + c.version : "ESCO", code: c.code || "",
+          facts: [typeName(c.type), c.code].filter(Boolean).join(" · ")
+        };
+      }), said + " Click one to fill an alignment row.");
+    });
+  }
+
+  // request GETs url as JSON with the session, the newest request only.
+  function request(url, done) {
+    if (pending) {
+      pending.abort();
+    }
+    var controller = window.AbortController ? new window.AbortController() : null;
+    pending = controller;
+    window.fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      signal: controller ? controller.signal : undefined
+    }).then(function (resp) {
+      return resp.json().then(function (body) {
+        return { ok: resp.ok, body: body };
+      });
+    }).then(function (res) {
+      if (pending !== controller) {
+        return;
+      }
+      pending = null;
+      if (!res.ok) {
+        var e = res.body && res.body.error;
+        clearResults("The search failed: " + (e ? (e.field ? e.field + ": " : "") + e.message : "no answer") + ".");
+        return;
+      }
+      done(res.body);
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") {
+        return;
+      }
+      clearResults("The search failed: " + (err && err.message ? err.message : "no answer") + ".");
+    });
+  }
+
+  function typeName(t) {
+    return t === "skill" ? "Skill" : t === "occupation" ? "Occupation" : "Concept";
+  }
+
+  function clearResults(message) {
+    while (results.firstChild) {
+      results.removeChild(results.firstChild);
+    }
+    status.textContent = message;
+  }
+
+  function showResults(items, message) {
+    clearResults(message);
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = "partner";
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "secondary";
+      b.textContent = item.name;
+      b.addEventListener("click", function () {
+        var n = fill(item);
+        status.textContent = n > 0
+          ? "“" + item.name + "” is alignment " + n + " now. Save the badge to keep it."
+          : "“" + item.name + "” is already alignment " + (-n) + ".";
+      });
+      li.appendChild(b);
+      if (item.facts) {
+        li.appendChild(paragraph("partner-facts muted", item.facts));
+      }
+      if (item.description) {
+        var d = item.description;
+        li.appendChild(paragraph("comment", d.length > 240 ? d.slice(0, 239) + "…" : d));
+      }
+      results.appendChild(li);
+    });
+  }
+
+  function paragraph(className, text) {
+    var p = document.createElement("p");
+    p.className = className;
+    p.textContent = text;
+    return p;
+  }
+
+  // The alignment rows of the form and their controls.
+  var controls = ["name", "url", "framework", "code", "description"];
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("fieldset.alignment"));
+  }
+
+  function control(row, what) {
+    return row.querySelector("[name=align_" + what + "]");
+  }
+
+  function isEmpty(row) {
+    return controls.every(function (what) {
+      var c = control(row, what);
+      return !c || !c.value.trim();
+    });
+  }
+
+  // fill puts item in the first empty row (adding one when none is) and
+  // returns its number from 1, or minus the number of the row that has the
+  // same URL already.
+  function fill(item) {
+    var all = rows();
+    for (var i = 0; i < all.length; i++) {
+      if (control(all[i], "url").value.trim() === item.url) {
+        return -(i + 1);
+      }
+    }
+    var row = all.filter(isEmpty)[0] || addRow(all);
+    control(row, "name").value = item.name;
+    control(row, "url").value = item.url;
+    control(row, "framework").value = item.framework;
+    control(row, "code").value = item.code;
+    control(row, "description").value = item.description;
+    var details = row.closest("details");
+    if (details) {
+      details.open = true;
+    }
+    return rows().indexOf(row) + 1;
+  }
+
+  // addRow copies the last row, empty, numbered after it.
+  function addRow(all) {
+    var last = all[all.length - 1];
+    var n = all.length;
+    var row = last.cloneNode(true);
+    row.removeAttribute("aria-invalid");
+    Array.prototype.forEach.call(row.querySelectorAll("input"), function (c) {
+      c.value = "";
+      c.id = c.id.replace(/-\d+$/, "-" + n);
+      c.removeAttribute("autofocus");
+      c.removeAttribute("aria-invalid");
+    });
+    Array.prototype.forEach.call(row.querySelectorAll("label"), function (l) {
+      l.htmlFor = l.htmlFor.replace(/-\d+$/, "-" + n);
+    });
+    var legend = row.querySelector("legend");
+    if (legend) {
+      legend.textContent = "Alignment " + (n + 1);
+    }
+    last.parentNode.insertBefore(row, last.nextSibling);
+    return row;
+  }
+})();

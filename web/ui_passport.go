@@ -1,0 +1,324 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// The passport pages: the earner's backpack at /passport, where badges
+// are accepted, declined, shown or hidden, added and removed; the earner's
+// page of one badge; and the public page of a public badge under
+// /u/{username}. Every change is a POST form that redirects back.
+
+// passportUIRoutes are the earner's pages, for logged-in users; adding a
+// badge shares the verifier's rate limit.
+func (s *Server) passportUIRoutes(r chi.Router, limit func(http.Handler) http.Handler) {
+	r.Get("/passport", s.passportPage)
+	r.With(limit).Post("/passport/badges", s.passportAdd)
+	r.Get("/passport/badges/{id}", s.passportBadgePage)
+	r.Post("/passport/badges/{id}/accept", s.passportAnswer(passport.Accept, "Accepted “%s”: it is in your backpack."))
+	r.Post("/passport/badges/{id}/decline", s.passportAnswer(passport.Decline, "Declined “%s”."))
+	r.Post("/passport/badges/{id}/visibility", s.passportVisibility)
+	r.Post("/passport/badges/{id}/remove", s.passportRemove)
+}
+
+// backpackItemView is an item as the pages show it.
+type backpackItemView struct {
+	passport.Item
+	Expired  bool
+	DaysLeft string // "(30 days)" while it is valid and expires
+	Page     string // the earner's page of it
+	Public   string // its public page, while it is public
+	Name     string // the badge's name, or a stand-in while unverified
+}
+
+func backpackItemViewOf(u account.User, it passport.Item, now time.Time) backpackItemView {
+	v := backpackItemView{Item: it, Expired: it.Expired(now), Page: "/passport/badges/" + it.UUID, Name: it.BadgeName}
+	if it.Expires != nil && !v.Expired {
+		v.DaysLeft = daysLeft(it.Expires.Sub(now))
+	}
+	if it.IsPublic() {
+		v.Public = publicBadgePath(u.Username, it.UUID)
+	}
+	if v.Name == "" {
+		v.Name = "A badge being verified"
+		if it.State == passport.Refused {
+			v.Name = "A refused badge"
+		}
+	}
+	return v
+}
+
+// passportPageData is the backpack page.
+type passportPageData struct {
+	Notice   notice
+	Pending  []backpackItemView
+	Accepted []backpackItemView
+	Other    []backpackItemView // declined and refused
+	// Form is the add form as filled in when adding failed.
+	Form addBadgeForm
+	// Visibilities are the choices of the visibility select.
+	Visibilities []visibilityChoice
+	// Social is the endorsements, requests and congratulations of the
+	// earner and by them.
+	Social *passportSocialData
+}
+
+// addBadgeForm keeps the add form's text fields.
+type addBadgeForm struct {
+	URL, Assertion, Field string
+}
+
+// visibilityChoice is one option of the visibility select.
+type visibilityChoice struct {
+	Value, Label string
+}
+
+var visibilityChoices = []visibilityChoice{
+	{passport.Private, "Private"},
+	{passport.Followers, "Followers (only you, for now)"},
+	{passport.Public, "Public"},
+}
+
+func (s *Server) passportData(r *http.Request, u account.User) (passportPageData, error) {
+	list, err := passport.Items(r.Context(), s.deps.Pool, u.ID, "")
+	if err != nil {
+		return passportPageData{}, err
+	}
+	d := passportPageData{Visibilities: visibilityChoices}
+	now := time.Now()
+	for _, it := range list {
+		v := backpackItemViewOf(u, it, now)
+		switch it.State {
+		case passport.Pending:
+			d.Pending = append(d.Pending, v)
+		case passport.Accepted:
+			d.Accepted = append(d.Accepted, v)
+		default:
+			d.Other = append(d.Other, v)
+		}
+	}
+	if d.Social, err = s.passportSocial(r, u, d.Accepted); err != nil {
+		return passportPageData{}, err
+	}
+	return d, nil
+}
+
+func (s *Server) passportPage(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	d, err := s.passportData(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Notice = s.popNotice(r)
+	s.render(w, r, http.StatusOK, "passport", pageData{Title: "Passport", Data: d})
+}
+
+func (s *Server) passportAdd(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	it, err := s.addToBackpack(r, u)
+	p, isProblem := problem.As(err)
+	if err != nil && !isProblem {
+		s.fail(w, r, err)
+		return
+	}
+	if isProblem {
+		d, err := s.passportData(r, u)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Form = addBadgeForm{Field: p.Field}
+		if r.PostForm != nil {
+			d.Form.URL, d.Form.Assertion = r.PostForm.Get("url"), r.PostForm.Get("assertion")
+		}
+		s.render(w, r, statusOf[p.Kind], "passport", pageData{Title: "Passport", Message: p.Message, Data: d})
+		return
+	}
+	s.setNotice(r, notice{Text: fmt.Sprintf("Added “%s” to your backpack.", it.BadgeName),
+		Link: "/passport/badges/" + it.UUID, LinkText: "View it"})
+	http.Redirect(w, r, "/passport", http.StatusSeeOther)
+}
+
+// passportAnswer accepts or declines a pending badge, telling so with
+// done (given the badge's name).
+func (s *Server) passportAnswer(answer func(context.Context, passport.DB, int64, string) (passport.Item, error), done string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := currentUser(r)
+		it, err := answer(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.setNotice(r, notice{Text: fmt.Sprintf(done, it.BadgeName)})
+		http.Redirect(w, r, passportBack(r), http.StatusSeeOther)
+	}
+}
+
+// passportBack is where a form goes back to: the page it names in next
+// (the badge's own page), or the backpack.
+func passportBack(r *http.Request) string {
+	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/passport/") {
+		return safeNext(next)
+	}
+	return "/passport"
+}
+
+func (s *Server) passportVisibility(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	it, err := passport.SetVisibility(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"), r.PostFormValue("visibility"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n := notice{Text: fmt.Sprintf("“%s” is now private.", it.BadgeName)}
+	switch it.Visibility {
+	case passport.Public:
+		n = notice{Text: fmt.Sprintf("“%s” is now public.", it.BadgeName), Link: publicBadgePath(u.Username, it.UUID), LinkText: "See its public page"}
+	case passport.Followers:
+		n.Text = fmt.Sprintf("“%s” is now for your followers; until followers can see badges, only you do.", it.BadgeName)
+	}
+	s.setNotice(r, n)
+	http.Redirect(w, r, passportBack(r), http.StatusSeeOther)
+}
+
+func (s *Server) passportRemove(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	it, err := passport.ItemByUUID(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"))
+	if err == nil {
+		err = passport.Remove(r.Context(), s.deps.Pool, u.ID, it.UUID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := it.BadgeName
+	if name == "" {
+		name = "the badge"
+	}
+	s.setNotice(r, notice{Text: fmt.Sprintf("Removed %s from your backpack.", quotedBadgeName(name, it.BadgeName != ""))})
+	http.Redirect(w, r, "/passport", http.StatusSeeOther)
+}
+
+// quotedBadgeName puts a badge's name in quotes; a stand-in stays as it is.
+func quotedBadgeName(name string, real bool) string {
+	if real {
+		return "“" + name + "”"
+	}
+	return name
+}
+
+// backpackBadgeView is the page of one earned badge: the earner's own (Own) or the
+// public one.
+type backpackBadgeView struct {
+	Own          bool
+	Item         backpackItemView
+	Earner       string // the earner's name
+	EarnerPage   string
+	Description  string
+	Criteria     template.HTML // the criteria's narrative, rendered
+	CriteriaURL  string
+	IssuerURL    string
+	Verify       string // "Check this badge", for a hosted badge
+	Alignments   []backpackAlignment
+	Visibilities []visibilityChoice
+	Notice       notice
+	// Social is what people did with the badge: congratulations,
+	// endorsements, comments.
+	Social *badgeSocialView
+}
+
+// backpackAlignment is an alignment of the badge as published.
+type backpackAlignment struct {
+	Name, URL, Framework, Code string
+}
+
+func (s *Server) backpackBadgeViewOf(u account.User, it passport.Item) backpackBadgeView {
+	v := backpackBadgeView{Item: backpackItemViewOf(u, it, time.Now()), Earner: u.Name, EarnerPage: "/people/" + u.Username,
+		Description: docString(it.Badge["description"]), IssuerURL: linkURL(docString(it.Issuer["url"])), Visibilities: visibilityChoices}
+	if v.Earner == "" {
+		v.Earner = u.Username
+	}
+	switch c := it.Badge["criteria"].(type) {
+	case string:
+		v.CriteriaURL = linkURL(c)
+	case map[string]any:
+		v.CriteriaURL = linkURL(docString(c["id"]))
+		if n := docString(c["narrative"]); n != "" {
+			v.Criteria = s.markdown.HTML(n)
+		}
+	}
+	for _, a := range docList(it.Badge["alignment"]) {
+		m, ok := a.(map[string]any)
+		if !ok {
+			continue
+		}
+		v.Alignments = append(v.Alignments, backpackAlignment{Name: docString(m["targetName"]), URL: linkURL(docString(m["targetUrl"])),
+			Framework: docString(m["targetFramework"]), Code: docString(m["targetCode"])})
+	}
+	if it.Verification == "hosted" && linkURL(it.AssertionID) != "" {
+		v.Verify = "/verify?" + url.Values{"url": {it.AssertionID}}.Encode()
+	}
+	return v
+}
+
+// docString is a string value of a document, or "".
+func docString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// linkURL is s when it is an http(s) URL, to link to; else "".
+func linkURL(s string) string {
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// docList is a property that may be one value or an array of them.
+func docList(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	}
+	return []any{v}
+}
+
+func (s *Server) passportBadgePage(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	it, err := s.freshItem(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.backpackBadgeViewOf(u, it)
+	v.Own, v.Notice = true, s.popNotice(r)
+	if v.Social, err = s.badgeSocial(r, u, u, it); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, "passport_badge", pageData{Title: v.Item.Name, Data: v})
+}
+
+// publicPassportBadge is the public page of an earner's public badge; any
+// other badge, private or for followers, is not found. Asked for
+// ActivityStreams, it answers the page as an object (passport.BadgeObject).
+func (s *Server) publicPassportBadge(w http.ResponseWriter, r *http.Request) {
+	s.showPublicBadge(w, r, http.StatusOK, "", socialForm{})
+}

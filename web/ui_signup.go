@@ -1,0 +1,238 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// Sign-up on the node, as its sign-up mode allows, and the links that
+// confirm an email address. Node admins choose the mode and make
+// invitation links on the admin page.
+
+// flashInvitation is the session key that carries a new invitation link
+// from the form that made it to the admin page that shows it, once.
+const flashInvitation = "new_invitation"
+
+// signupPage is the sign-up form, or the page of a link that confirms an
+// address (Confirm), and what they show.
+type signupPage struct {
+	Mode        account.SignupMode
+	Email       string
+	Name        string
+	Invitation  string
+	Invalid     string // the field a problem is about
+	MinPassword int
+	MailEnabled bool
+	// The page of a confirmation link: whose address, and whether it was
+	// just confirmed.
+	Confirm   *account.User
+	Token     string
+	Confirmed bool
+}
+
+// signupRoutes are the public pages of sign-up. Sign-ups are rate limited
+// per client address like logins: each costs a password hash and may send
+// an email.
+func (s *Server) signupRoutes(r chi.Router) {
+	r.Get("/signup", s.signupForm)
+	r.With(httprate.LimitBy(10, 10*time.Minute, peerAddress,
+		httprate.WithLimitHandler(s.tooManySignups))).Post("/signup", s.signup)
+	r.Get("/verify-email/{token}", s.verifyEmailPage)
+	r.Post("/verify-email/{token}", s.verifyEmail)
+}
+
+// signupAdminRoutes are the node admins' sign-up settings.
+func (s *Server) signupAdminRoutes(r chi.Router) {
+	r.Post("/admin/signup", s.setSignupMode)
+	r.Post("/admin/invitations", s.createInvitation)
+}
+
+// verification is how this node confirms addresses: by email, when it
+// sends email, with a link to /verify-email/{token}.
+func (s *Server) verification() account.Verification {
+	base := strings.TrimSuffix(s.deps.BaseURL.String(), "/")
+	return account.Verification{
+		Queue: s.mailQueue(),
+		Link:  func(token string) string { return base + "/verify-email/" + token },
+		Node:  s.deps.BaseURL.Host,
+	}
+}
+
+func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := currentUser(r); ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	mode, err := account.GetSignupMode(r.Context(), s.deps.Pool)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderSignup(w, r, http.StatusOK, "", signupPage{Mode: mode, Invitation: r.URL.Query().Get("invitation")})
+}
+
+func (s *Server) renderSignup(w http.ResponseWriter, r *http.Request, status int, message string, p signupPage) {
+	p.MinPassword, p.MailEnabled = account.MinPasswordLen, s.mailQueue() != nil
+	title := "Sign up"
+	if p.Confirm != nil {
+		title = "Confirm your email address"
+	}
+	// The page may carry a token, in the URL or the form.
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, "signup", pageData{Title: title, Message: message, Data: p})
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, problem.Invalidf("", "cannot read the form"))
+		return
+	}
+	v := r.PostForm
+	in := account.NewSignUp{Email: v.Get("email"), Name: v.Get("name"), Password: v.Get("password"), Invitation: v.Get("invitation")}
+	u, err := account.SignUp(r.Context(), s.deps.Pool, in, s.verification())
+	if p, ok := problem.As(err); ok {
+		mode, merr := account.GetSignupMode(r.Context(), s.deps.Pool)
+		if merr != nil {
+			s.fail(w, r, merr)
+			return
+		}
+		msg := p.Message
+		if p.Field != "" {
+			msg = signupFieldLabel(p.Field) + ": " + p.Message
+		}
+		s.renderSignup(w, r, statusOf[p.Kind], msg, signupPage{Mode: mode, Email: in.Email, Name: in.Name,
+			Invitation: in.Invitation, Invalid: p.Field})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("signed up", "username", u.Username, "remote", r.RemoteAddr)
+	// Logged in at once, on a new session token.
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Put(r.Context(), sessionUserID, u.ID)
+	http.Redirect(w, r, "/me/profile?welcome=1", http.StatusSeeOther)
+}
+
+func signupFieldLabel(field string) string {
+	switch field {
+	case "invitation":
+		return "Invitation"
+	case "username":
+		return "Handle"
+	}
+	return fieldLabel(field)
+}
+
+func (s *Server) tooManySignups(w http.ResponseWriter, r *http.Request) {
+	s.log.Warn("sign-up rate limit reached", "remote", r.RemoteAddr)
+	mode, err := account.GetSignupMode(r.Context(), s.deps.Pool)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderSignup(w, r, http.StatusTooManyRequests, "Too many sign-ups from your address. Wait a few minutes and try again.",
+		signupPage{Mode: mode})
+}
+
+// verifyEmailPage shows whose address a link confirms, with the button
+// that confirms it. Opening the link changes nothing: mail scanners open
+// links too.
+func (s *Server) verifyEmailPage(w http.ResponseWriter, r *http.Request) {
+	token := chi.URLParam(r, "token")
+	u, err := account.CheckVerification(r.Context(), s.deps.Pool, token)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderSignup(w, r, http.StatusOK, "", signupPage{Confirm: &u, Token: token})
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	u, err := account.VerifyEmail(r.Context(), s.deps.Pool, chi.URLParam(r, "token"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderSignup(w, r, http.StatusOK, "", signupPage{Confirm: &u, Confirmed: true})
+}
+
+// resendVerification sends the logged-in user a new confirmation link.
+func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	if err := account.ResendVerification(r.Context(), s.deps.Pool, u.ID, s.verification()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/me/profile?sent=1", http.StatusSeeOther)
+}
+
+// signupAdmin is the sign-up section of the admin page.
+type signupAdmin struct {
+	Mode        account.SignupMode
+	Modes       []account.SignupMode
+	Invitations []account.Invitation
+	NewLink     string // an invitation link just made, shown once
+	MailEnabled bool
+	Now         time.Time
+}
+
+// signupAdminData reads the sign-up section of the admin page.
+func (s *Server) signupAdminData(r *http.Request) (signupAdmin, error) {
+	ctx := r.Context()
+	mode, err := account.GetSignupMode(ctx, s.deps.Pool)
+	if err != nil {
+		return signupAdmin{}, err
+	}
+	list, err := account.Invitations(ctx, s.deps.Pool, 20)
+	if err != nil {
+		return signupAdmin{}, err
+	}
+	return signupAdmin{Mode: mode, Modes: account.SignupModes, Invitations: list,
+		NewLink: s.sessions.PopString(ctx, flashInvitation), MailEnabled: s.mailQueue() != nil, Now: time.Now()}, nil
+}
+
+func (s *Server) setSignupMode(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, problem.Invalidf("", "cannot read the form"))
+		return
+	}
+	mode, err := account.ParseSignupMode(r.PostForm.Get("mode"))
+	if err == nil {
+		err = account.SetSignupMode(r.Context(), s.deps.Pool, mode)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, _ := currentUser(r)
+	s.log.Info("sign-up mode set", "mode", mode, "by", u.Username)
+	http.Redirect(w, r, "/admin#signup", http.StatusSeeOther)
+}
+
+func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, problem.Invalidf("", "cannot read the form"))
+		return
+	}
+	u, _ := currentUser(r)
+	_, token, err := account.CreateInvitation(r.Context(), s.deps.Pool, u.ID, r.PostForm.Get("note"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	link := strings.TrimSuffix(s.deps.BaseURL.String(), "/") + "/signup?invitation=" + token
+	s.sessions.Put(r.Context(), flashInvitation, link)
+	http.Redirect(w, r, "/admin#signup", http.StatusSeeOther)
+}
