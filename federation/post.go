@@ -104,6 +104,16 @@ func followerInboxes(ctx context.Context, tx pgx.Tx, actorID string) ([]InboxTar
 	return targets, nil
 }
 
+// addressedToFollowers is the SQL condition that an inbox row i (joined
+// with its sender's cache row r) was addressed to the public or to the
+// sender's followers: an activity delivered once to the shared inbox for
+// one person here is not everyone's to see. public is the placeholder of
+// asPublic.
+func addressedToFollowers(public string) string {
+	audience := `ARRAY[` + public + `, 'as:Public', 'Public', coalesce(r.document->>'followers', '')]`
+	return `(i.document->'to' ?| ` + audience + ` OR i.document->'cc' ?| ` + audience + `)`
+}
+
 // ReceivedActivity is an activity in a local actor's inbox listing.
 type ReceivedActivity struct {
 	ID         string         `json:"id"`
@@ -118,11 +128,12 @@ type ReceivedActivity struct {
 // to its own inbox, and those from actors it follows (delivered once to
 // the shared inbox for all their followers here).
 func (f *Federation) Inbox(ctx context.Context, username string, limit, offset int) ([]ReceivedActivity, error) {
-	rows, err := f.cfg.Pool.Query(ctx, `SELECT activity_id, type, actor, received_at, outcome, document
-		FROM inbox_activity i
-		WHERE recipient = $1
-		   OR actor IN (SELECT followee FROM follow WHERE follower = $2 AND state = 'accepted')
-		ORDER BY i.id DESC LIMIT $3 OFFSET $4`, username, f.urls.Actor(username), limit, offset)
+	rows, err := f.cfg.Pool.Query(ctx, `SELECT i.activity_id, i.type, i.actor, i.received_at, i.outcome, i.document
+		FROM inbox_activity i LEFT JOIN remote_actor r ON r.id = i.actor
+		WHERE i.recipient = $1
+		   OR (i.actor IN (SELECT followee FROM follow WHERE follower = $2 AND state = 'accepted')
+		       AND `+addressedToFollowers("$5")+`)
+		ORDER BY i.id DESC LIMIT $3 OFFSET $4`, username, f.urls.Actor(username), limit, offset, asPublic)
 	if err != nil {
 		return nil, fmt.Errorf("list inbox of %s: %w", username, err)
 	}

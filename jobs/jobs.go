@@ -57,8 +57,9 @@ type Config struct {
 	// and hands the client to it for the emails it queues.
 	Network *network.Network
 	// Passport, when set, registers the backpack's workers: passport_verify
-	// (queued by its inbox handler) and the daily passport_recheck; and
-	// hands the client to it for the verifications it queues.
+	// (queued by its inbox handler), the daily passport_recheck and the
+	// hourly passport_digest (stream digests by email); and hands the
+	// client to it for the verifications and emails it queues.
 	Passport *passport.Passport
 	// ESCO asks ESCO's API for the ESCO jobs: esco_fetch (queued by
 	// issuer.AlignBadge after a pick) and the daily esco_refresh, which
@@ -111,6 +112,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.DigestWorker{Passport: cfg.Passport})
 	}
 
 	rc := &river.Config{
@@ -147,6 +149,11 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return passport.RecheckArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "passport_recheck", RunOnStart: true}))
+			// Hourly: each person's digest goes out once their day or week
+			// has passed, at most one per period.
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return passport.DigestArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "passport_digest"}))
 		}
 		if cfg.ESCO != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(dailyAt(escoRefreshAt),

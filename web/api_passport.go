@@ -2,10 +2,7 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -13,10 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
-	"github.com/laurelnet/laurel/problem"
-	"github.com/laurelnet/laurel/verifier"
 )
 
 // The backpack API, under /api/v1/me: the caller's own earned badges.
@@ -31,8 +25,9 @@ func (s *Server) passportAPIRoutes(r chi.Router, limit func(http.Handler) http.H
 	r.Get("/badges/{id}", s.apiBackpackItem)
 	r.Put("/badges/{id}", s.apiBackpackVisibility)
 	r.Delete("/badges/{id}", s.apiBackpackRemove)
-	r.Post("/badges/{id}/accept", s.apiBackpackAnswer(passport.Accept))
+	r.Post("/badges/{id}/accept", s.apiBackpackAnswer(s.acceptAndAnnounce))
 	r.Post("/badges/{id}/decline", s.apiBackpackAnswer(passport.Decline))
+	s.passportExportAPIRoutes(r, limit)
 }
 
 // backpackItemJSON is an item as the API shows it to its earner.
@@ -120,82 +115,11 @@ func (s *Server) apiBackpackItem(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.backpackItemJSON(u, it))
 }
 
-// addBadgeBody is the JSON form of a badge the earner adds: one of them.
-type addBadgeBody struct {
-	URL       string          `json:"url"`
-	Assertion json.RawMessage `json:"assertion"` // an Assertion object, or a JWS as a JSON string
-	Image     string          `json:"image"`     // a baked PNG or SVG as a data: URL
-}
-
-// readAddBadge reads the badge an earner adds from a JSON body or a form
-// (fields url and assertion, and a file "image").
-func readAddBadge(r *http.Request) (verifier.Input, error) {
-	var in verifier.Input
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/json", "":
-		var body addBadgeBody
-		if err := decodeJSON(r, &body); err != nil {
-			return in, err
-		}
-		in.URL = strings.TrimSpace(body.URL)
-		if len(body.Assertion) > 0 && string(body.Assertion) != "null" {
-			var jws string
-			if json.Unmarshal(body.Assertion, &jws) == nil {
-				in.JSON = []byte(strings.TrimSpace(jws))
-			} else {
-				in.JSON = body.Assertion
-			}
-		}
-		if body.Image != "" {
-			img, err := issuer.DecodeDataURL("image", body.Image)
-			if err != nil {
-				return in, err
-			}
-			in.Image = img
-		}
-	case "multipart/form-data", "application/x-www-form-urlencoded":
-		if err := r.ParseMultipartForm(issuer.MaxImageBytes + 64<<10); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return in, badMultipart(err)
-		}
-		in.URL = strings.TrimSpace(r.PostForm.Get("url"))
-		if a := strings.TrimSpace(r.PostForm.Get("assertion")); a != "" {
-			in.JSON = []byte(a)
-		}
-		if r.MultipartForm != nil {
-			if f, _, err := r.FormFile("image"); err == nil {
-				defer f.Close()
-				b, err := io.ReadAll(io.LimitReader(f, issuer.MaxImageBytes+1))
-				if err != nil {
-					return in, problem.Invalidf("image", "cannot read the upload: %v", err)
-				}
-				in.Image = b
-			}
-		}
-	default:
-		return in, problem.Invalidf("", "send JSON or a form")
-	}
-	if len(in.Image) > issuer.MaxImageBytes {
-		return in, problem.Invalidf("image", "is larger than %d KB", issuer.MaxImageBytes/1024)
-	}
-	given := 0
-	for _, ok := range []bool{in.URL != "", len(in.JSON) > 0, len(in.Image) > 0} {
-		if ok {
-			given++
-		}
-	}
-	switch {
-	case given == 0:
-		return in, problem.Invalidf("url", "give the badge: its URL, its JSON or JWS (assertion), or its baked image (image)")
-	case given > 1:
-		return in, problem.Invalidf("", "give one of url, assertion and image, not several")
-	}
-	return in, nil
-}
-
 // addToBackpack verifies and adds the badge of the request for u.
 func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, error) {
-	in, err := readAddBadge(r)
+	// The same forms as "Check this badge"; the recipient checked is the
+	// earner, whatever the request says.
+	in, err := readVerifyInput(r)
 	if err == nil {
 		err = s.checkVerifyURL(r, in)
 	}
@@ -250,6 +174,7 @@ func (s *Server) apiBackpackVisibility(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.announce(r, u, it)
 	writeJSON(w, http.StatusOK, s.backpackItemJSON(u, it))
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/laurelnet/laurel/passport"
 )
 
 // logRequests writes one structured line per request.
@@ -60,11 +62,27 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // and handlers answer 413 (see decodeJSON and parseForm).
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.deps.MaxBodyBytes {
+		limit := s.bodyLimit(r)
+		if r.ContentLength > limit {
 			s.problem(w, r, http.StatusRequestEntityTooLarge, "", "request body too large")
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.deps.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// largeBodies are the routes that take more than --max-body-bytes: a
+// passport export being imported (the import reads it with its own limits).
+var largeBodies = map[string]int64{
+	"/passport/import":         passport.MaxImportBytes + 1<<20,
+	"/api/v1/me/badges/import": passport.MaxImportBytes + 1<<20,
+}
+
+// bodyLimit is the largest body r may send.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if n, ok := largeBodies[r.URL.Path]; ok && r.Method == http.MethodPost {
+		return max(n, s.deps.MaxBodyBytes)
+	}
+	return s.deps.MaxBodyBytes
 }

@@ -27,10 +27,11 @@ func (s *Server) passportUIRoutes(r chi.Router, limit func(http.Handler) http.Ha
 	r.Get("/passport", s.passportPage)
 	r.With(limit).Post("/passport/badges", s.passportAdd)
 	r.Get("/passport/badges/{id}", s.passportBadgePage)
-	r.Post("/passport/badges/{id}/accept", s.passportAnswer(passport.Accept, "Accepted “%s”: it is in your backpack."))
+	r.Post("/passport/badges/{id}/accept", s.passportAnswer(s.acceptAndAnnounce, "Accepted “%s”: it is in your backpack."))
 	r.Post("/passport/badges/{id}/decline", s.passportAnswer(passport.Decline, "Declined “%s”."))
 	r.Post("/passport/badges/{id}/visibility", s.passportVisibility)
 	r.Post("/passport/badges/{id}/remove", s.passportRemove)
+	s.passportExportUIRoutes(r)
 }
 
 // backpackItemView is an item as the pages show it.
@@ -73,6 +74,11 @@ type passportPageData struct {
 	// Social is the endorsements, requests and congratulations of the
 	// earner and by them.
 	Social *passportSocialData
+	// Import is what became of each file of an import just made.
+	Import []passport.ImportResult
+	// AnnounceBadges: the earner's new public badges are announced to
+	// their followers.
+	AnnounceBadges bool
 }
 
 // addBadgeForm keeps the add form's text fields.
@@ -87,7 +93,7 @@ type visibilityChoice struct {
 
 var visibilityChoices = []visibilityChoice{
 	{passport.Private, "Private"},
-	{passport.Followers, "Followers (only you, for now)"},
+	{passport.Followers, "Followers (people of this server who follow you)"},
 	{passport.Public, "Public"},
 }
 
@@ -110,6 +116,9 @@ func (s *Server) passportData(r *http.Request, u account.User) (passportPageData
 		}
 	}
 	if d.Social, err = s.passportSocial(r, u, d.Accepted); err != nil {
+		return passportPageData{}, err
+	}
+	if d.AnnounceBadges, err = passport.AnnouncesBadges(r.Context(), s.deps.Pool, u.ID); err != nil {
 		return passportPageData{}, err
 	}
 	return d, nil
@@ -183,12 +192,13 @@ func (s *Server) passportVisibility(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.announce(r, u, it)
 	n := notice{Text: fmt.Sprintf("“%s” is now private.", it.BadgeName)}
 	switch it.Visibility {
 	case passport.Public:
 		n = notice{Text: fmt.Sprintf("“%s” is now public.", it.BadgeName), Link: publicBadgePath(u.Username, it.UUID), LinkText: "See its public page"}
 	case passport.Followers:
-		n.Text = fmt.Sprintf("“%s” is now for your followers; until followers can see badges, only you do.", it.BadgeName)
+		n.Text = fmt.Sprintf("“%s” is now for your followers: people of this server who follow you see it.", it.BadgeName)
 	}
 	s.setNotice(r, n)
 	http.Redirect(w, r, passportBack(r), http.StatusSeeOther)
@@ -316,9 +326,19 @@ func (s *Server) passportBadgePage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "passport_badge", pageData{Title: v.Item.Name, Data: v})
 }
 
-// publicPassportBadge is the public page of an earner's public badge; any
-// other badge, private or for followers, is not found. Asked for
-// ActivityStreams, it answers the page as an object (passport.BadgeObject).
+// publicPassportBadge is the public page of an earner's public badge. A
+// badge for followers is shown, without its social side, to its earner
+// and to logged-in users of this node who follow the earner; anyone else,
+// remote followers in a browser included (they cannot be told apart),
+// finds no such badge, as for a private one. Asked for ActivityStreams, it
+// answers a public badge's page as an object (passport.BadgeObject).
 func (s *Server) publicPassportBadge(w http.ResponseWriter, r *http.Request) {
+	if viewer, ok := currentUser(r); ok && s.deps.Passport != nil && !wantsActivity(r) {
+		it, err := s.deps.Passport.ViewableItem(r.Context(), chi.URLParam(r, "username"), chi.URLParam(r, "id"), viewer)
+		if err == nil && it.Visibility == passport.Followers {
+			s.followersBadge(w, r, it)
+			return
+		}
+	}
 	s.showPublicBadge(w, r, http.StatusOK, "", socialForm{})
 }

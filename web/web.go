@@ -164,6 +164,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.federationRoutes(r, s.personActor)
 				s.passportAPIRoutes(r, verifyLimit)
 				s.passportSocialAPIRoutes(r)
+				s.passportStreamAPIRoutes(r)
 				s.profileAPIRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
@@ -217,6 +218,7 @@ func (s *Server) routes(ctx context.Context) error {
 			s.escoUIRoutes(r)
 			s.passportUIRoutes(r, verifyLimit)
 			s.passportSocialUIRoutes(r)
+			s.passportStreamUIRoutes(r)
 			s.profileRoutes(r)
 			r.Get("/reports", s.reportsPage)
 			r.Group(func(r chi.Router) {

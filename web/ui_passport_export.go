@@ -1,0 +1,250 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// Portability and announcements of the backpack: export of the accepted
+// badges as a zip of baked images with an index (GET /passport/export,
+// GET /api/v1/me/badges/export), import of such a zip (POST
+// /passport/import, POST /api/v1/me/badges/import), and the setting that
+// announces new public badges to the earner's followers. An import is
+// bounded by the node's request body limit too.
+
+// passportExportUIRoutes registers the pages' export, import and setting.
+func (s *Server) passportExportUIRoutes(r chi.Router) {
+	r.Get("/passport/export", s.passportExport)
+	r.Post("/passport/import", s.passportImport)
+	r.Post("/passport/settings", s.passportSettings)
+}
+
+// passportExportAPIRoutes registers the API's export, import and setting;
+// an import, which fetches from other servers, shares the verifier's rate
+// limit.
+func (s *Server) passportExportAPIRoutes(r chi.Router, limit func(http.Handler) http.Handler) {
+	r.Get("/badges/export", s.passportExport)
+	r.With(limit).Post("/badges/import", s.apiPassportImport)
+	r.Get("/badge-settings", s.apiBadgeSettings)
+	r.Put("/badge-settings", s.apiSetBadgeSettings)
+}
+
+// passportExport streams the caller's export. Once the zip has started, an
+// error can only cut it short; it is logged.
+func (s *Server) passportExport(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	if s.deps.Passport == nil {
+		s.fail(w, r, errors.New("the node has no passport"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="badges-%s-%s.zip"`, u.Username, time.Now().UTC().Format("2006-01-02")))
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.deps.Passport.Export(r.Context(), u, w); err != nil {
+		s.log.Error("passport export", "user", u.Username, "err", err)
+	}
+}
+
+// readImport reads the uploaded zip: a multipart field "file", or the
+// body itself as application/zip.
+func readImport(r *http.Request) ([]byte, error) {
+	var src io.Reader
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/zip", "application/octet-stream":
+		src = r.Body
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return nil, badMultipart(err)
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			return nil, problem.Invalidf("file", "is required: the zip of an export")
+		}
+		defer f.Close()
+		src = f
+	default:
+		return nil, problem.Invalidf("file", "send the zip as multipart/form-data (field file) or as application/zip")
+	}
+	b, err := io.ReadAll(io.LimitReader(src, passport.MaxImportBytes+1))
+	if err != nil {
+		return nil, badMultipart(err)
+	}
+	if len(b) > passport.MaxImportBytes {
+		return nil, problem.Invalidf("file", "is larger than %d MB", passport.MaxImportBytes>>20)
+	}
+	return b, nil
+}
+
+// importBackpack imports the request's zip for u.
+func (s *Server) importBackpack(r *http.Request, u account.User) ([]passport.ImportResult, error) {
+	archive, err := readImport(r)
+	if err != nil {
+		return nil, err
+	}
+	if s.deps.Passport == nil {
+		return nil, errors.New("the node has no passport")
+	}
+	// As for adding one badge: the verifications go on if the client
+	// leaves.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Minute)
+	defer cancel()
+	return s.deps.Passport.Import(ctx, u, archive)
+}
+
+func (s *Server) passportImport(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	results, err := s.importBackpack(r, u)
+	p, isProblem := problem.As(err)
+	if err != nil && !isProblem {
+		s.fail(w, r, err)
+		return
+	}
+	d, derr := s.passportData(r, u)
+	if derr != nil {
+		s.fail(w, r, derr)
+		return
+	}
+	if isProblem {
+		d.Form = addBadgeForm{Field: p.Field}
+		s.render(w, r, statusOf[p.Kind], "passport", pageData{Title: "Passport", Message: "The import " + p.Message, Data: d})
+		return
+	}
+	added := 0
+	for _, res := range results {
+		if res.Outcome == passport.ImportAdded {
+			added++
+		}
+	}
+	d.Import = results
+	d.Notice = notice{Text: fmt.Sprintf("Imported %d of %d badges; see below what became of each file.", added, len(results))}
+	s.render(w, r, http.StatusOK, "passport", pageData{Title: "Passport", Data: d})
+}
+
+// importResultJSON is one file of an import as the API tells it.
+type importResultJSON struct {
+	File    string            `json:"file"`
+	Outcome string            `json:"outcome"`
+	Reason  string            `json:"reason,omitempty"`
+	Badge   *backpackItemJSON `json:"badge,omitempty"`
+}
+
+func (s *Server) apiPassportImport(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	results, err := s.importBackpack(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]importResultJSON, len(results))
+	for i, res := range results {
+		out[i] = importResultJSON{File: res.File, Outcome: res.Outcome, Reason: res.Reason}
+		if res.Item != nil {
+			b := s.backpackItemJSON(u, *res.Item)
+			out[i].Badge = &b
+		}
+	}
+	writeJSON(w, http.StatusOK, items(out))
+}
+
+// badgeSettings are the earner's settings of their badges.
+type badgeSettings struct {
+	// AnnounceBadges: new public badges are announced to the followers.
+	AnnounceBadges bool `json:"announce_badges"`
+}
+
+func (s *Server) passportSettings(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	on := r.PostFormValue("announce_badges") == "on"
+	if err := passport.SetAnnounceBadges(r.Context(), s.deps.Pool, u.ID, on); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	text := "Your new public badges are not announced."
+	if on {
+		text = "Your badges are announced to your followers when you make them public."
+	}
+	s.setNotice(r, notice{Text: text})
+	http.Redirect(w, r, "/passport", http.StatusSeeOther)
+}
+
+func (s *Server) apiBadgeSettings(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	on, err := passport.AnnouncesBadges(r.Context(), s.deps.Pool, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, badgeSettings{AnnounceBadges: on})
+}
+
+func (s *Server) apiSetBadgeSettings(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	var in badgeSettings
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := passport.SetAnnounceBadges(r.Context(), s.deps.Pool, u.ID, in.AnnounceBadges); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, in)
+}
+
+// acceptAndAnnounce accepts a pending badge and, when it is public and
+// its earner (the request's user, in ctx) announces badges, announces it.
+func (s *Server) acceptAndAnnounce(ctx context.Context, db passport.DB, userID int64, uuid string) (passport.Item, error) {
+	it, err := passport.Accept(ctx, db, userID, uuid)
+	if err != nil {
+		return it, err
+	}
+	if u, ok := ctx.Value(userKey{}).(account.User); ok && u.ID == userID {
+		s.announceCtx(ctx, u, it)
+	}
+	return it, nil
+}
+
+// announce announces it to u's followers when it is due (see
+// passport.Announce). The change that made it due stands whatever
+// happens: a failure is logged.
+func (s *Server) announce(r *http.Request, u account.User, it passport.Item) {
+	s.announceCtx(r.Context(), u, it)
+}
+
+func (s *Server) announceCtx(ctx context.Context, u account.User, it passport.Item) {
+	if s.deps.Passport == nil {
+		return
+	}
+	if _, err := s.deps.Passport.Announce(context.WithoutCancel(ctx), u, it); err != nil {
+		s.log.Error("announce a badge", "user", u.Username, "badge", it.UUID, "err", err)
+	}
+}
+
+// followersBadge is the page of a followers badge, for those who may see
+// it: the badge, without the social side of public badges.
+func (s *Server) followersBadge(w http.ResponseWriter, r *http.Request, it passport.Item) {
+	earner, err := account.UserByUsername(r.Context(), s.deps.Pool, chi.URLParam(r, "username"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if it, err = s.deps.Passport.Fresh(r.Context(), it); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := s.backpackBadgeViewOf(earner, it)
+	w.Header().Set("Cache-Control", "private, no-store")
+	s.render(w, r, http.StatusOK, "passport_badge", pageData{Title: v.Item.Name, Data: v})
+}
