@@ -66,3 +66,12 @@ func (u URLs) ProfileSlug(id string) string {
 	}
 	return rest
 }
+
+// AssertionUUID returns the uuid of an assertion id hosted here, or "".
+func (u URLs) AssertionUUID(id string) string {
+	rest, ok := strings.CutPrefix(id, u.base()+"/ob/assertions/")
+	if !ok || !isUUID(rest) {
+		return ""
+	}
+	return rest
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -142,5 +143,71 @@ func TestPassportAcrossNodes(t *testing.T) {
 	}
 	if status := them.call(t, "GET", "/api/v1/me/badges/"+item.ID, nil, nil); status != http.StatusNotFound {
 		t.Fatalf("the badge through another user's API = %d, want 404", status)
+	}
+}
+
+// TestClaimIntoPassportOnAnotherNode: a badge issued on node A to an email
+// address reaches its earner, whose passport is on node B, through the
+// claim page: it sends them to their own node's passport with the badge
+// filled in, and node B adds it once it verifies that the badge was
+// awarded to the person's confirmed address.
+func TestClaimIntoPassportOnAnotherNode(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	ctx := context.Background()
+	o, err := issuer.OrganisationBySlug(ctx, a.pool, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := "badges@alpha.example"
+	if _, err := issuer.UpdateOrganisation(ctx, a.pool, o.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
+		t.Fatal(err)
+	}
+	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var badge struct{ UUID string }
+	if status := a.api(t, "POST", "/badges", map[string]any{
+		"name": "Claimed robotics", "description": "Robots.", "criteria": map[string]string{"narrative": "Build one."},
+		"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
+	}, &badge); status != http.StatusCreated {
+		t.Fatalf("create badge = %d", status)
+	}
+	// staff@beta.example is the person "staff" on node B.
+	var issued struct{ ID string }
+	if status := a.api(t, "POST", "/badges/"+badge.UUID+"/assertions", map[string]any{
+		"recipient": map[string]string{"type": "email", "identity": "staff@beta.example"},
+	}, &issued); status != http.StatusCreated {
+		t.Fatalf("issue = %d", status)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(a.base + "/claim-to-passport?url=" + url.QueryEscape(issued.ID) + "&handle=staff@" + b.node.BaseURL().Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := b.base + "/passport?add=" + url.QueryEscape(issued.ID)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		t.Fatalf("claim to passport = %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	var item backpackItem
+	if status := b.call(t, "POST", "/api/v1/me/badges", map[string]string{"url": issued.ID}, &item); status != http.StatusCreated ||
+		item.State != "accepted" || item.BadgeName != "Claimed robotics" || item.IssuerName != "ALPHA" {
+		t.Fatalf("add on node B = %d %+v", status, item)
+	}
+	// Somebody else on node B cannot add it: it was not awarded to them.
+	u, err := account.CreateUser(ctx, b.pool, account.NewUser{Email: "other@beta.example", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := account.CreateToken(ctx, b.pool, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := *b
+	other.token = token
+	if status := other.call(t, "POST", "/api/v1/me/badges", map[string]string{"url": issued.ID}, nil); status != http.StatusBadRequest {
+		t.Fatalf("adding someone else's badge = %d, want 400", status)
 	}
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -34,8 +35,21 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 		t.Fatalf("no claim link in:\n%s", m.Text)
 	}
 	status, page, _ := f.do(t, f.client, "GET", strings.TrimPrefix(link, f.base), nil, nil)
-	if status != 200 || !strings.Contains(page, "Robotics") {
+	if status != 200 || !strings.Contains(page, "Robotics") || !strings.Contains(page, "Keep it in your Laurel passport") {
 		t.Fatalf("claim link = %d:\n%s", status, page)
+	}
+	for _, tc := range []struct {
+		query, field string
+		status       int
+	}{
+		{"url=" + url.QueryEscape(a["id"].(string)) + "&handle=eva", "handle", 400},
+		{"url=https://elsewhere.example/ob/assertions/1&handle=eva@example.org", "url", 400},
+		{"url=" + url.QueryEscape(a["id"].(string)) + "&handle=eva@passport.example", "", 303},
+	} {
+		status, _, hdr := f.do(t, f.client, "GET", "/claim-to-passport?"+tc.query, nil, nil)
+		if status != tc.status || (status == 303 && hdr.Get("Location") != "http://passport.example/passport?add="+url.QueryEscape(a["id"].(string))) {
+			t.Errorf("claim to passport %s = %d to %q", tc.query, status, hdr.Get("Location"))
+		}
 	}
 	var claimed bool
 	if err := pool.QueryRow(ctx, `SELECT claimed_at IS NOT NULL FROM assertion WHERE uuid = $1`, a["uuid"]).Scan(&claimed); err != nil || !claimed {

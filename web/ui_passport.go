@@ -132,6 +132,12 @@ func (s *Server) passportPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Notice = s.popNotice(r)
+	// A claim page on any Laurel node sends its earner here with the badge
+	// to add (see claimToPassport): the form is filled in, the earner
+	// confirms.
+	if add := r.URL.Query().Get("add"); add != "" && d.Form.URL == "" {
+		d.Form.URL = add
+	}
 	s.render(w, r, http.StatusOK, "passport", pageData{Title: "Passport", Data: d})
 }
 

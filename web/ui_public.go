@@ -1,11 +1,13 @@
 package web
 
 import (
+	"github.com/laurelnet/laurel/problem"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -129,4 +131,24 @@ func daysLeft(d time.Duration) string {
 		return "(1 day)"
 	}
 	return "(" + strconv.Itoa(n) + " days)"
+}
+
+// claimToPassport sends an earner from a claim page to the passport on
+// their own Laurel node (named by their handle, name@host), with the badge
+// to add filled in; their node verifies it and checks that it was awarded
+// to them. Only the host of the handle is used: the earner logs in there.
+func (s *Server) claimToPassport(w http.ResponseWriter, r *http.Request) {
+	assertion := r.URL.Query().Get("url")
+	if _, err := issuer.AssertionByUUID(r.Context(), s.deps.Pool, s.urls().AssertionUUID(assertion)); err != nil {
+		s.fail(w, r, problem.Invalidf("url", "is not a badge issued here"))
+		return
+	}
+	handle := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(r.URL.Query().Get("handle")), "acct:"), "@")
+	_, host, ok := strings.Cut(handle, "@")
+	if !ok || host == "" || strings.ContainsAny(host, "/?#@ \\") {
+		s.fail(w, r, problem.Invalidf("handle", "must be your handle, like you@laurel.example"))
+		return
+	}
+	target := url.URL{Scheme: s.deps.BaseURL.Scheme, Host: host, Path: "/passport", RawQuery: url.Values{"add": {assertion}}.Encode()}
+	http.Redirect(w, r, target.String(), http.StatusSeeOther)
 }

@@ -206,6 +206,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Get("/u/{username}/badges/{id}", s.publicPassportBadge)
 		r.Get("/u/{username}/badges/{id}.json", s.publicBadgeDocument)
 		r.Get("/claim/{token}", s.claimPage)
+		r.Get("/claim-to-passport", s.claimToPassport)
 		s.externalEndorserRoutes(r)
 		r.Get("/verify", s.verifyForm)
 		r.With(verifyLimit).Post("/verify", s.verifySubmit)
