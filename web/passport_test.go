@@ -274,3 +274,47 @@ func TestBrowserPassportOnPhone(t *testing.T) {
 	browser.NoHorizontalScroll(t, bctx)
 	browser.Screenshot(t, bctx, "passport-public-phone")
 }
+
+// TestPassportPageShowsBadgeEndorsements: the public page of an earned
+// badge shows the organisations that endorse its badge class.
+func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
+	f := startNode(t)
+	ctx := context.Background()
+	f.setIssuerEmail(t, nil)
+	b := f.apiBadge(t)
+	lund, err := issuer.CreateOrganisation(ctx, f.pool, issuer.NewOrganisation{Slug: "lund-uni", Name: "Lund University", Country: "SE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, f.pool, f.staff.ID, lund.ID, account.RoleStaff); err != nil {
+		t.Fatal(err)
+	}
+	if status, out := f.api(t, "POST", "/api/v1/orgs/lund-uni/endorsements", map[string]any{
+		"target": "tampere-uni", "subject": b["id"], "comment": "We also issue this badge."}, ""); status != http.StatusCreated {
+		t.Fatalf("endorse the badge = %d %v", status, out)
+	}
+	earner, err := account.CreateUser(ctx, f.pool, account.NewUser{Email: "eva@example.org", Name: "Eva", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := f.userAPI(t, earner)
+	status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+		map[string]any{"recipient": map[string]string{"type": "email", "identity": "eva@example.org"}}, "")
+	if status != http.StatusCreated {
+		t.Fatalf("issue = %d %v", status, out)
+	}
+	_, list := call("GET", "/api/v1/me/badges?state=pending", nil)
+	items, _ := list["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("pending badges: %v", list)
+	}
+	id := items[0].(map[string]any)["id"].(string)
+	call("POST", "/api/v1/me/badges/"+id+"/accept", nil)
+	_, item := call("PUT", "/api/v1/me/badges/"+id, map[string]string{"visibility": "public"})
+	page := item["public_page"].(string)
+	status, body, _ := f.do(t, f.client, "GET", strings.TrimPrefix(page, f.base), nil, nil)
+	if status != 200 || !strings.Contains(body, "This badge is endorsed by:") || !strings.Contains(body, "Lund University") ||
+		!strings.Contains(body, "We also issue this badge.") {
+		t.Fatalf("public page = %d, want the badge's endorsement:\n%s", status, body)
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"github.com/laurelnet/laurel/network"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -239,21 +240,57 @@ func quotedBadgeName(name string, real bool) string {
 // backpackBadgeView is the page of one earned badge: the earner's own (Own) or the
 // public one.
 type backpackBadgeView struct {
-	Own          bool
-	Item         backpackItemView
-	Earner       string // the earner's name
-	EarnerPage   string
-	Description  string
-	Criteria     template.HTML // the criteria's narrative, rendered
-	CriteriaURL  string
-	IssuerURL    string
-	Verify       string // "Check this badge", for a hosted badge
-	Alignments   []backpackAlignment
-	Visibilities []visibilityChoice
-	Notice       notice
+	Own         bool
+	Item        backpackItemView
+	Earner      string // the earner's name
+	EarnerPage  string
+	Description string
+	Criteria    template.HTML // the criteria's narrative, rendered
+	CriteriaURL string
+	IssuerURL   string
+	Verify      string // "Check this badge", for a hosted badge
+	Alignments  []backpackAlignment
+	// OrgEndorsements are the badge class's endorsements by organisations:
+	// with names and comments when the class is hosted here, else as the
+	// links its document lists.
+	OrgEndorsements []orgEndorsementView
+	Visibilities    []visibilityChoice
+	Notice          notice
 	// Social is what people did with the badge: congratulations,
 	// endorsements, comments.
 	Social *badgeSocialView
+}
+
+// orgEndorsementView is one endorsement of an earned badge's class.
+type orgEndorsementView struct {
+	ID, Name, Comment string
+	IssuedOn          *time.Time
+}
+
+// orgEndorsements lists the endorsements of a badge class: from the
+// network's records when the class is hosted here (names, dates,
+// comments), else the ids its document listed when the badge was checked.
+func (s *Server) orgEndorsements(ctx context.Context, badge map[string]any) []orgEndorsementView {
+	id := docString(badge["id"])
+	if s.urls().BadgeUUID(id) != "" {
+		list, err := network.EndorsementsOf(ctx, s.deps.Pool, id)
+		if err != nil {
+			s.log.Error("list endorsements of a badge", "badge", id, "err", err)
+			return nil
+		}
+		out := make([]orgEndorsementView, len(list))
+		for i, e := range list {
+			out[i] = orgEndorsementView{ID: e.ID, Name: e.EndorserName, Comment: e.Comment, IssuedOn: &e.IssuedOn}
+		}
+		return out
+	}
+	var out []orgEndorsementView
+	for _, v := range docList(badge["endorsement"]) {
+		if id := linkURL(docString(v)); id != "" {
+			out = append(out, orgEndorsementView{ID: id})
+		}
+	}
+	return out
 }
 
 // backpackAlignment is an alignment of the badge as published.
@@ -261,9 +298,10 @@ type backpackAlignment struct {
 	Name, URL, Framework, Code string
 }
 
-func (s *Server) backpackBadgeViewOf(u account.User, it passport.Item) backpackBadgeView {
+func (s *Server) backpackBadgeViewOf(ctx context.Context, u account.User, it passport.Item) backpackBadgeView {
 	v := backpackBadgeView{Item: backpackItemViewOf(u, it, time.Now()), Earner: u.Name, EarnerPage: "/people/" + u.Username,
-		Description: docString(it.Badge["description"]), IssuerURL: linkURL(docString(it.Issuer["url"])), Visibilities: visibilityChoices}
+		Description: docString(it.Badge["description"]), IssuerURL: linkURL(docString(it.Issuer["url"])), Visibilities: visibilityChoices,
+		OrgEndorsements: s.orgEndorsements(ctx, it.Badge)}
 	if v.Earner == "" {
 		v.Earner = u.Username
 	}
@@ -322,7 +360,7 @@ func (s *Server) passportBadgePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := s.backpackBadgeViewOf(u, it)
+	v := s.backpackBadgeViewOf(r.Context(), u, it)
 	v.Own, v.Notice = true, s.popNotice(r)
 	if v.Social, err = s.badgeSocial(r, u, u, it); err != nil {
 		s.fail(w, r, err)

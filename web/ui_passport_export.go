@@ -244,7 +244,7 @@ func (s *Server) followersBadge(w http.ResponseWriter, r *http.Request, it passp
 		s.fail(w, r, err)
 		return
 	}
-	v := s.backpackBadgeViewOf(earner, it)
+	v := s.backpackBadgeViewOf(r.Context(), earner, it)
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.render(w, r, http.StatusOK, "passport_badge", pageData{Title: v.Item.Name, Data: v})
 }

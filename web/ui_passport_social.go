@@ -308,7 +308,7 @@ func (s *Server) showPublicBadge(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	viewer, _ := currentUser(r)
-	v := s.backpackBadgeViewOf(u, it)
+	v := s.backpackBadgeViewOf(r.Context(), u, it)
 	if v.Social, err = s.badgeSocial(r, u, viewer, it); err != nil {
 		s.fail(w, r, err)
 		return
