@@ -313,3 +313,12 @@ func (n *Network) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.I
 	}
 	return "endorsement removed by its subject", true, nil
 }
+
+// EndorsementsSince lists the current endorsements of any of the given
+// Open Badges objects made after since, newest first, at most limit: what
+// the followers of those objects see in their activity streams.
+func EndorsementsSince(ctx context.Context, db DB, subjectIDs []string, since time.Time, limit int) ([]Endorsement, error) {
+	return collectEndorsements(db.Query(ctx, `SELECT `+endorsementColumns+` FROM endorsement
+		WHERE subject_id = ANY($1) AND withdrawn_at IS NULL AND issued_on > $2
+		ORDER BY issued_on DESC, id DESC LIMIT $3`, subjectIDs, since, limit))
+}

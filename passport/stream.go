@@ -27,6 +27,7 @@ const (
 	StreamCongratulation = "congratulation" // someone congratulated the person on a badge
 	StreamComment        = "comment"        // someone commented on one of the person's badges
 	StreamAnswer         = "answer"         // someone answered the person's endorsement request
+	StreamFollowedBadge  = "followed-badge" // someone earned or endorsed a badge the person follows
 )
 
 // MaxStreamText bounds an entry's text, in characters.
@@ -61,7 +62,11 @@ func (p *Passport) Stream(ctx context.Context, db DB, u account.User, since time
 	if err != nil {
 		return nil, err
 	}
-	list := own
+	followed, err := p.followedBadgeStream(ctx, db, u, since, n)
+	if err != nil {
+		return nil, err
+	}
+	list := append(own, followed...)
 	for _, post := range posts {
 		list = append(list, StreamEntry{Kind: StreamPost, Actor: post.ActorName, Text: plainText(post.Content),
 			Link: post.URL, At: post.At})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -316,5 +317,28 @@ func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "This badge is endorsed by:") || !strings.Contains(body, "Lund University") ||
 		!strings.Contains(body, "We also issue this badge.") {
 		t.Fatalf("public page = %d, want the badge's endorsement:\n%s", status, body)
+	}
+
+	// The staff member follows the badge class: their stream shows who
+	// earned it here and who endorsed it.
+	if status, out := f.api(t, "POST", "/api/v1/me/followed-badges", map[string]any{"badge": b["id"], "name": "Robotics"}, ""); status != http.StatusCreated {
+		t.Fatalf("follow the badge = %d %v", status, out)
+	}
+	if status, out := f.api(t, "POST", "/api/v1/me/followed-badges", map[string]any{"badge": "not a url"}, ""); status != 400 {
+		t.Fatalf("follow nonsense = %d %v", status, out)
+	}
+	_, stream := f.api(t, "GET", "/api/v1/me/stream", nil, "")
+	var actors []string
+	for _, e := range stream["items"].([]any) {
+		if m := e.(map[string]any); m["kind"] == "followed-badge" {
+			actors = append(actors, m["actor"].(string))
+		}
+	}
+	slices.Sort(actors)
+	if !slices.Equal(actors, []string{"Eva", "Lund University"}) {
+		t.Fatalf("the follower's stream shows %v for the followed badge, want Eva's earning and Lund's endorsement", actors)
+	}
+	if status, _ := f.api(t, "DELETE", "/api/v1/me/followed-badges?badge="+url.QueryEscape(b["id"].(string)), nil, ""); status != http.StatusNoContent {
+		t.Fatalf("unfollow = %d", status)
 	}
 }

@@ -254,8 +254,10 @@ type backpackBadgeView struct {
 	// with names and comments when the class is hosted here, else as the
 	// links its document lists.
 	OrgEndorsements []orgEndorsementView
-	Visibilities    []visibilityChoice
-	Notice          notice
+	// BadgeID is the badge class's id, which people can follow.
+	BadgeID      string
+	Visibilities []visibilityChoice
+	Notice       notice
 	// Social is what people did with the badge: congratulations,
 	// endorsements, comments.
 	Social *badgeSocialView
@@ -301,7 +303,7 @@ type backpackAlignment struct {
 func (s *Server) backpackBadgeViewOf(ctx context.Context, u account.User, it passport.Item) backpackBadgeView {
 	v := backpackBadgeView{Item: backpackItemViewOf(u, it, time.Now()), Earner: u.Name, EarnerPage: "/people/" + u.Username,
 		Description: docString(it.Badge["description"]), IssuerURL: linkURL(docString(it.Issuer["url"])), Visibilities: visibilityChoices,
-		OrgEndorsements: s.orgEndorsements(ctx, it.Badge)}
+		OrgEndorsements: s.orgEndorsements(ctx, it.Badge), BadgeID: linkURL(docString(it.Badge["id"]))}
 	if v.Earner == "" {
 		v.Earner = u.Username
 	}

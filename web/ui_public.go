@@ -27,6 +27,7 @@ type publicBadgePage struct {
 	Org         issuer.Organisation
 	Image       string
 	AssertionID string // the hosted Open Badges Assertion
+	BadgeID     string // the hosted BadgeClass, which people can follow
 	Download    string // the image with the assertion baked in
 	Verify      string // the page that checks the badge
 	Criteria    template.HTML
@@ -87,7 +88,7 @@ func (s *Server) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a iss
 	}
 	u, now := s.urls(), time.Now()
 	p := publicBadgePage{
-		Badge: b, Org: o, Image: u.BadgeImage(b.UUID), AssertionID: u.Assertion(a.UUID),
+		Badge: b, Org: o, Image: u.BadgeImage(b.UUID), AssertionID: u.Assertion(a.UUID), BadgeID: u.BadgeClass(b.UUID),
 		Download: u.AssertionImage(a.UUID), Verify: "/verify?" + url.Values{"url": {u.Assertion(a.UUID)}}.Encode(),
 		CriteriaPage: b.CriteriaURL, Narrative: s.markdown.HTML(a.Narrative),
 		IssuedOn: a.IssuedOn, Expires: a.Expires, Expired: a.Expired(now), Revoked: a.Revoked(),

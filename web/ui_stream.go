@@ -38,6 +38,7 @@ var streamLabels = map[string]string{
 	passport.StreamCongratulation: "Congratulations",
 	passport.StreamComment:        "Comment",
 	passport.StreamAnswer:         "Endorsement request",
+	passport.StreamFollowedBadge:  "A badge you follow",
 }
 
 // streamDigestChoice is one option of the digest form.
@@ -54,6 +55,7 @@ type streamView struct {
 	Digest         []streamDigestChoice
 	EmailConfirmed bool
 	MailEnabled    bool
+	Followed       []passport.FollowedBadge
 }
 
 func (s *Server) streamPage(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +82,12 @@ func (s *Server) streamPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := streamView{Notice: s.popNotice(r), EmailConfirmed: u.EmailVerified, MailEnabled: s.deps.MailEnabled}
+	followed, err := passport.FollowedBadges(r.Context(), s.deps.Pool, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := streamView{Notice: s.popNotice(r), EmailConfirmed: u.EmailVerified, MailEnabled: s.deps.MailEnabled, Followed: followed}
 	if len(list) > streamPerPage {
 		list = list[:streamPerPage]
 		v.Next = "/passport/stream?offset=" + strconv.Itoa(offset+streamPerPage)

@@ -165,6 +165,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.passportAPIRoutes(r, verifyLimit)
 				s.passportSocialAPIRoutes(r)
 				s.passportStreamAPIRoutes(r)
+				s.badgeFollowAPIRoutes(r)
 				s.profileAPIRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
@@ -220,6 +221,7 @@ func (s *Server) routes(ctx context.Context) error {
 			s.passportUIRoutes(r, verifyLimit)
 			s.passportSocialUIRoutes(r)
 			s.passportStreamUIRoutes(r)
+			s.badgeFollowUIRoutes(r)
 			s.profileRoutes(r)
 			r.Get("/reports", s.reportsPage)
 			r.Group(func(r chi.Router) {
