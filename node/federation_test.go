@@ -137,10 +137,12 @@ type inbox struct {
 }
 
 // eventually polls check until it holds or the deadline passes; delivery
-// is asynchronous, through River.
+// is asynchronous, through River. The deadline is generous: on a loaded
+// machine a first delivery attempt can time out, and River's first retry
+// comes 15-30 s later; a check that holds returns at once anyway.
 func eventually(t *testing.T, what string, check func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !check() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
