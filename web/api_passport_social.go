@@ -37,12 +37,12 @@ func (s *Server) passportSocialAPIRoutes(r chi.Router) {
 func (s *Server) peopleBadgeAPIRoutes(r chi.Router) {
 	r.Get("/", s.apiPublicBadge)
 	r.Get("/endorsements", s.apiBadgeEndorsements)
-	r.Post("/endorsement", s.apiEndorseHere)
+	r.Post("/endorsement", s.apiPersonEndorse)
 	r.Put("/endorsement", s.apiEditMyEndorsement)
 	r.Delete("/endorsement", s.apiDeleteMyEndorsement)
 	r.Post("/congratulations", s.apiCongratulateHere)
 	r.Get("/comments", s.apiBadgeComments)
-	r.Post("/comments", s.apiCommentHere)
+	r.Post("/comments", s.apiComment)
 	r.Delete("/comments/{cid}", s.apiDeleteComment)
 }
 
@@ -53,6 +53,16 @@ func (s *Server) socialPassport() (*passport.Passport, error) {
 		return nil, errors.New("the node has no passport")
 	}
 	return s.deps.Passport, nil
+}
+
+// badgeNamed is the public page of the badge a request is about: the one
+// of the path under /people/{username}/badges/{id}, else the one the body
+// names (under /me).
+func (s *Server) badgeNamed(r *http.Request, inBody string) string {
+	if chi.URLParam(r, "username") != "" {
+		return s.pathBadgePage(r)
+	}
+	return inBody
 }
 
 // pathBadgePage is the public page of the badge the path names.
@@ -86,32 +96,21 @@ type endorseBody struct {
 	Comment string `json:"comment"`
 }
 
+// apiPersonEndorse endorses a badge: the one the body names (under /me) or
+// the one of the path (under /people/{username}/badges/{id}).
 func (s *Server) apiPersonEndorse(w http.ResponseWriter, r *http.Request) {
 	var in endorseBody
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.endorseAPI(w, r, in.Badge, in.Comment)
-}
-
-func (s *Server) apiEndorseHere(w http.ResponseWriter, r *http.Request) {
-	var in endorseBody
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.endorseAPI(w, r, s.pathBadgePage(r), in.Comment)
-}
-
-func (s *Server) endorseAPI(w http.ResponseWriter, r *http.Request, page, comment string) {
 	u, _ := currentUser(r)
 	p, err := s.socialPassport()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	e, err := p.Endorse(r.Context(), u, page, comment)
+	e, err := p.Endorse(r.Context(), u, s.badgeNamed(r, in.Badge), in.Comment)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -243,32 +242,21 @@ type commentBody struct {
 	Content string `json:"content"`
 }
 
+// apiComment comments on a badge: the one the body names (under /me) or
+// the one of the path.
 func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 	var in commentBody
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.commentAPI(w, r, in.Badge, in.Content)
-}
-
-func (s *Server) apiCommentHere(w http.ResponseWriter, r *http.Request) {
-	var in commentBody
-	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.commentAPI(w, r, s.pathBadgePage(r), in.Content)
-}
-
-func (s *Server) commentAPI(w http.ResponseWriter, r *http.Request, page, content string) {
 	u, _ := currentUser(r)
 	p, err := s.socialPassport()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	c, err := p.AddComment(r.Context(), u, page, content)
+	c, err := p.AddComment(r.Context(), u, s.badgeNamed(r, in.Badge), in.Content)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -164,3 +164,37 @@ func TestBrowserPassportSocialOnPhone(t *testing.T) {
 	browser.NoHorizontalScroll(t, earner)
 	browser.Screenshot(t, earner, "social-public-phone")
 }
+
+// TestPeopleBadgeAPI: the API of one public badge of a person here names
+// the badge by its path; the same calls under /me name it in the body.
+func TestPeopleBadgeAPI(t *testing.T) {
+	f := startNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics", issuer.Expiry{})
+	f.issueTo(t, b, "staff@example.org")
+	staff := f.login(t, "staff@example.org")
+	id := uuidIn(t, f.page(t, staff, "/passport"), "/accept")
+	f.postOK(t, staff, "/passport/badges/"+id+"/accept", nil, "/passport")
+	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+
+	root := f.userAPI(t, f.admin)
+	here := "/api/v1/people/staff/badges/" + id
+	if status, out := root("POST", here+"/endorsement", map[string]string{"comment": "A fine robot, well built."}); status != http.StatusCreated {
+		t.Fatalf("endorse by path = %d %v", status, out)
+	}
+	if status, out := root("POST", here+"/comments", map[string]string{"content": "Bravo!"}); status != http.StatusCreated {
+		t.Fatalf("comment by path = %d %v", status, out)
+	}
+	// Under /me the body names the badge; a second endorsement is refused.
+	if status, _ := root("POST", "/api/v1/me/endorsements", map[string]string{"badge": f.base + "/u/staff/badges/" + id, "comment": "Again, again!"}); status != http.StatusConflict {
+		t.Fatalf("a second endorsement by body = %d, want 409", status)
+	}
+	if status, out := root("POST", "/api/v1/me/comments", map[string]string{"badge": f.base + "/u/staff/badges/" + id, "content": "And again."}); status != http.StatusCreated {
+		t.Fatalf("comment by body = %d %v", status, out)
+	}
+	status, out := root("GET", here+"/comments", nil)
+	list, _ := out["items"].([]any)
+	if status != 200 || len(list) != 2 {
+		t.Fatalf("comments = %d %v, want both", status, out)
+	}
+}
