@@ -1,14 +1,9 @@
 package node_test
 
 import (
-	"context"
-	"encoding/base64"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/laurelnet/laurel/issuer"
 )
 
 // TestBadgeToFediverseActor: an organisation on node A issues a badge to a
@@ -18,26 +13,9 @@ import (
 func TestBadgeToFediverseActor(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
-	o, err := issuer.OrganisationBySlug(context.Background(), a.pool, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	email := "badges@alpha.example"
-	if _, err := issuer.UpdateOrganisation(context.Background(), a.pool, o.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
-		t.Fatal(err)
-	}
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var badge struct{ UUID string }
-	if status := a.api(t, "POST", "/badges", map[string]any{
-		"name": "Federated robotics", "description": "Robots across servers.",
-		"image":    "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-		"criteria": map[string]string{"narrative": "Build one."},
-	}, &badge); status != http.StatusCreated {
-		t.Fatalf("create badge = %d", status)
-	}
+	a.makeIssuer(t)
+	badge := a.createBadge(t, map[string]any{"name": "Federated robotics", "description": "Robots across servers.",
+		"criteria": map[string]string{"narrative": "Build one."}})
 	person := b.base + "/actors/staff"
 	var issued struct {
 		ID        string

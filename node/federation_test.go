@@ -3,10 +3,12 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -459,4 +461,42 @@ func getActivityJSON(t *testing.T, url string) (int, map[string]any) {
 	var doc map[string]any
 	_ = json.NewDecoder(resp.Body).Decode(&doc)
 	return resp.StatusCode, doc
+}
+
+// makeIssuer gives the peer's organisation the email address that Open
+// Badges requires of an issuer: badges@ORG.example.
+func (p *peer) makeIssuer(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := issuer.OrganisationBySlug(ctx, p.pool, p.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := "badges@" + p.org + ".example"
+	if _, err := issuer.UpdateOrganisation(ctx, p.pool, o.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// createdBadge is a badge class created on a peer.
+type createdBadge struct{ UUID, ID string }
+
+// createBadge creates a badge class on the peer through its API, with the
+// robotics PNG as its image; fields are its other properties (name,
+// description, criteria, tags...).
+func (p *peer) createBadge(t *testing.T, fields map[string]any) createdBadge {
+	t.Helper()
+	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}
+	for k, v := range fields {
+		body[k] = v
+	}
+	var b createdBadge
+	if status := p.api(t, "POST", "/badges", body, &b); status != http.StatusCreated {
+		t.Fatalf("%s creates the badge %v = %d", p.org, fields["name"], status)
+	}
+	return b
 }

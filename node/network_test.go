@@ -2,10 +2,8 @@ package node_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -153,25 +151,15 @@ func TestEndorsementNetwork(t *testing.T) {
 	}
 
 	// A badge endorsement: alpha endorses one of beta's badges.
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var badge struct{ ID string }
-	if status := b.api(t, "POST", "/badges", map[string]any{
-		"name": "Robot builder", "description": "Builds robots.", "criteria": map[string]string{"narrative": "Build one."},
-		"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-	}, &badge); status != http.StatusCreated {
-		t.Fatalf("beta creates a badge = %d", status)
-	}
+	badge := b.createBadge(t, map[string]any{"name": "Robot builder", "description": "Builds robots.",
+		"criteria": map[string]string{"narrative": "Build one."}})
 	if status := a.api(t, "POST", "/endorsements", map[string]string{"target": handle(b), "subject": badge.ID, "comment": "We also issue this badge."}, nil); status != http.StatusCreated {
 		t.Fatalf("alpha endorses beta's badge = %d", status)
 	}
 
 	// A badge shared and accepted: beta shares its badge with gamma as a
 	// link.
-	badgeUUID := badge.ID[strings.LastIndex(badge.ID, "/")+1:]
-	if status := b.api(t, "POST", "/badges/"+badgeUUID+"/shares", map[string]any{"targets": []string{handle(c)}, "mode": "link"}, nil); status != 200 {
+	if status := b.api(t, "POST", "/badges/"+badge.UUID+"/shares", map[string]any{"targets": []string{handle(c)}, "mode": "link"}, nil); status != 200 {
 		t.Fatalf("beta shares its badge = %d", status)
 	}
 	type shareList struct {
@@ -309,17 +297,8 @@ func TestEndorsementNetwork(t *testing.T) {
 func TestBadgeSharingAcrossNodes(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var badge struct{ UUID string }
-	if status := a.api(t, "POST", "/badges", map[string]any{
-		"name": "Welding basics", "description": "Welds safely.", "criteria": map[string]string{"narrative": "Weld a seam."},
-		"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), "tags": []string{"metal"},
-	}, &badge); status != http.StatusCreated {
-		t.Fatalf("create badge = %d", status)
-	}
+	badge := a.createBadge(t, map[string]any{"name": "Welding basics", "description": "Welds safely.",
+		"criteria": map[string]string{"narrative": "Weld a seam."}, "tags": []string{"metal"}})
 	var results struct {
 		Items []struct{ Error string }
 	}

@@ -4,20 +4,17 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
 )
 
 // earner is a person on a peer with an API token.
@@ -163,28 +160,11 @@ func TestPassportPortability(t *testing.T) {
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
 	const email = "pia@example.org"
 	piaA := newEarner(t, a, email, "Pia")
-	o, err := issuer.OrganisationBySlug(context.Background(), a.pool, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgEmail := "badges@alpha.example"
-	if _, err := issuer.UpdateOrganisation(context.Background(), a.pool, o.ID, issuer.OrganisationUpdate{Email: &orgEmail}); err != nil {
-		t.Fatal(err)
-	}
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a.makeIssuer(t)
 	var ids []string
 	for _, name := range []string{"Robotics", "Soldering", "Welding"} {
-		var badge struct{ UUID string }
-		if status := a.api(t, "POST", "/badges", map[string]any{
-			"name": name, "description": name + " done well.",
-			"image":    "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-			"criteria": map[string]string{"narrative": "Do it."},
-		}, &badge); status != http.StatusCreated {
-			t.Fatalf("create badge = %d", status)
-		}
+		badge := a.createBadge(t, map[string]any{"name": name, "description": name + " done well.",
+			"criteria": map[string]string{"narrative": "Do it."}})
 		var issued struct{ ID string }
 		if status := a.api(t, "POST", "/badges/"+badge.UUID+"/assertions", map[string]any{
 			"recipient": map[string]string{"type": "email", "identity": email},
@@ -240,7 +220,7 @@ func TestPassportPortability(t *testing.T) {
 			{"dot-dot path", "application/zip", zipOf(t, zipEntry{"../evil.png", files[index.Badges[0].File]}), `name with \"..\"`},
 			{"too many files", "application/zip", zipOf(t, many...), "has 201 files; at most 200"},
 			{"oversized file", "application/zip", zipOf(t, zipEntry{"big.png", bytes.Repeat([]byte{0}, 300<<10)}), "at most 256 KB each"},
-			{"not a zip", "application/zip", png, "is not a zip file"},
+			{"not a zip", "application/zip", []byte("\x89PNG\r\n\x1a\n not a zip"), "is not a zip file"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				status, body := raw(t, b, piaB.token, "POST", "/api/v1/me/badges/import", c.contentType, c.body)

@@ -3,11 +3,9 @@ package node_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +14,6 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/signature"
-	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -42,27 +39,9 @@ type endorsementRequests struct {
 // which issuers need) issue a badge to the person with handle.
 func issueToPerson(t *testing.T, a *peer, name, handle string) string {
 	t.Helper()
-	ctx := context.Background()
-	o, err := issuer.OrganisationBySlug(ctx, a.pool, a.org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	email := "badges@" + a.org + ".example"
-	if _, err := issuer.UpdateOrganisation(ctx, a.pool, o.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
-		t.Fatal(err)
-	}
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var badge struct{ UUID string }
-	if status := a.api(t, "POST", "/badges", map[string]any{
-		"name": name, "description": "Robots across servers.",
-		"image":    "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-		"criteria": map[string]string{"narrative": "Build one."},
-	}, &badge); status != http.StatusCreated {
-		t.Fatalf("create badge = %d", status)
-	}
+	a.makeIssuer(t)
+	badge := a.createBadge(t, map[string]any{"name": name, "description": "Robots across servers.",
+		"criteria": map[string]string{"narrative": "Build one."}})
 	var issued struct{ ID string }
 	if status := a.api(t, "POST", "/badges/"+badge.UUID+"/assertions", map[string]any{
 		"recipient": map[string]string{"type": "actor", "identity": handle},

@@ -2,17 +2,14 @@ package node_test
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
 )
 
 // backpack is the answer of GET /api/v1/me/badges.
@@ -53,26 +50,9 @@ func get(t *testing.T, u string) (int, string) {
 func TestPassportAcrossNodes(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
-	o, err := issuer.OrganisationBySlug(context.Background(), a.pool, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	email := "badges@alpha.example"
-	if _, err := issuer.UpdateOrganisation(context.Background(), a.pool, o.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
-		t.Fatal(err)
-	}
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var badge struct{ UUID string }
-	if status := a.api(t, "POST", "/badges", map[string]any{
-		"name": "Federated robotics", "description": "Robots across servers.",
-		"image":    "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-		"criteria": map[string]string{"narrative": "Build one."},
-	}, &badge); status != http.StatusCreated {
-		t.Fatalf("create badge = %d", status)
-	}
+	a.makeIssuer(t)
+	badge := a.createBadge(t, map[string]any{"name": "Federated robotics", "description": "Robots across servers.",
+		"criteria": map[string]string{"narrative": "Build one."}})
 	var issued struct{ ID string }
 	if status := a.api(t, "POST", "/badges/"+badge.UUID+"/assertions", map[string]any{
 		"recipient": map[string]string{"type": "actor", "identity": "acct:staff@" + b.node.BaseURL().Host},
@@ -155,25 +135,9 @@ func TestClaimIntoPassportOnAnotherNode(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
 	ctx := context.Background()
-	o, err := issuer.OrganisationBySlug(ctx, a.pool, "alpha")
-	if err != nil {
-		t.Fatal(err)
-	}
-	email := "badges@alpha.example"
-	if _, err := issuer.UpdateOrganisation(ctx, a.pool, o.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
-		t.Fatal(err)
-	}
-	png, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var badge struct{ UUID string }
-	if status := a.api(t, "POST", "/badges", map[string]any{
-		"name": "Claimed robotics", "description": "Robots.", "criteria": map[string]string{"narrative": "Build one."},
-		"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
-	}, &badge); status != http.StatusCreated {
-		t.Fatalf("create badge = %d", status)
-	}
+	a.makeIssuer(t)
+	badge := a.createBadge(t, map[string]any{"name": "Claimed robotics", "description": "Robots.",
+		"criteria": map[string]string{"narrative": "Build one."}})
 	// staff@beta.example is the person "staff" on node B.
 	var issued struct{ ID string }
 	if status := a.api(t, "POST", "/badges/"+badge.UUID+"/assertions", map[string]any{
