@@ -12,7 +12,6 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
-	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -125,24 +124,13 @@ func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note map[stri
 	for _, t := range list(note["to"]) {
 		ids = append(ids, text(t))
 	}
-	seen := map[string]bool{}
-	var out []account.User
+	var names []string
 	for _, id := range ids {
-		name := p.fed.URLs().UsernameOf(id)
-		if name == "" || seen[name] {
-			continue
+		if name := p.fed.URLs().UsernameOf(id); name != "" {
+			names = append(names, name)
 		}
-		seen[name] = true
-		u, err := account.UserByUsername(ctx, tx, name)
-		if problem.Is(err, problem.NotFound) {
-			continue // an organisation, or no one
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
 	}
-	return out, nil
+	return localPeople(ctx, tx, names)
 }
 
 // list is a property that may be one value or an array of them.

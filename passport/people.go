@@ -266,6 +266,12 @@ func (p *Passport) addressees(ctx context.Context, tx pgx.Tx, in federation.Inco
 			}
 		}
 	}
+	return localPeople(ctx, tx, names)
+}
+
+// localPeople are the users of this node with these usernames, once each;
+// names of organisations, or of no one, are skipped.
+func localPeople(ctx context.Context, db DB, names []string) ([]account.User, error) {
 	seen := map[string]bool{}
 	var out []account.User
 	for _, name := range names {
@@ -273,9 +279,9 @@ func (p *Passport) addressees(ctx context.Context, tx pgx.Tx, in federation.Inco
 			continue
 		}
 		seen[name] = true
-		u, err := account.UserByUsername(ctx, tx, name)
+		u, err := account.UserByUsername(ctx, db, name)
 		if problem.Is(err, problem.NotFound) {
-			continue // an organisation, or no one
+			continue
 		}
 		if err != nil {
 			return nil, err
