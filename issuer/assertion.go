@@ -240,11 +240,17 @@ func BakedImage(ctx context.Context, db DB, u URLs, a Assertion) (Image, error) 
 	if err != nil {
 		return Image{}, err
 	}
-	b, err := BadgeClassByUUID(ctx, db, a.BadgeUUID)
-	if err != nil {
-		return Image{}, err
+	// The class is embedded only in a hosted assertion that keeps
+	// endorsements (see Baked); read it only then.
+	var class vocab.BadgeClass
+	if a.JWS == "" && len(a.BadgeEndorsements) > 0 {
+		b, err := BadgeClassByUUID(ctx, db, a.BadgeUUID)
+		if err != nil {
+			return Image{}, err
+		}
+		class = b.Document(u)
 	}
-	baked, err := a.Baked(u, b.Document(u))
+	baked, err := a.Baked(u, class)
 	if err != nil {
 		return Image{}, fmt.Errorf("bake assertion %s: %w", a.UUID, err)
 	}
