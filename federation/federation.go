@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -85,6 +86,7 @@ type Federation struct {
 	log      *slog.Logger
 	keys     *keyCache
 	handlers map[string][]Handler // by activity type; see Handle
+	html     *bluemonday.Policy   // what other servers' HTML may keep
 }
 
 // New builds the federation side of a node.
@@ -93,7 +95,7 @@ func New(cfg Config) *Federation {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache(),
-		handlers: map[string][]Handler{}}
+		handlers: map[string][]Handler{}, html: postPolicy()}
 }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.

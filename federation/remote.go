@@ -74,7 +74,7 @@ func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: %s", rawURL, resp.Status)
+		return nil, &fetchStatusError{url: rawURL, status: resp.StatusCode, text: resp.Status}
 	}
 	var doc map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {

@@ -329,11 +329,11 @@ func TestPassportPortability(t *testing.T) {
 			a.api(t, "GET", "/inbox", nil, &got)
 			n := 0
 			for _, item := range got.Items {
-				if item.Type == "Create" && strings.Contains(item.Activity.Object.Content, "I earned the badge") {
+				if item.Type == "Note" && strings.Contains(item.Content, "I earned the badge") {
 					n++
-					if !strings.Contains(item.Activity.Object.Content, "Soldering") ||
-						!strings.Contains(item.Activity.Object.Content, b.base+"/u/"+piaB.user.Username+"/badges/"+soldering) {
-						t.Errorf("the announcement: %s", item.Activity.Object.Content)
+					if !strings.Contains(item.Content, "Soldering") ||
+						!strings.Contains(item.Content, b.base+"/u/"+piaB.user.Username+"/badges/"+soldering) {
+						t.Errorf("the announcement: %s", item.Content)
 					}
 				}
 			}

@@ -52,8 +52,8 @@ func (p *Passport) Register() {
 // it. A Create that is not such a mention is passed on, so that it is
 // stored for the inbox listings like any other.
 func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	note := in.ObjectDoc
-	if text(note["type"]) != "Note" {
+	note := in.Object
+	if note.Type != "Note" {
 		return "", false, nil
 	}
 	id := attachedAssertion(note)
@@ -95,18 +95,18 @@ func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 	return fmt.Sprintf("badge %s pending in %d backpack(s)", id, len(params)), true, nil
 }
 
-// attachedAssertion is the assertion id a Note carries as a Link
-// attachment of media type application/ld+json, or "".
-func attachedAssertion(note map[string]any) string {
-	for _, a := range list(note["attachment"]) {
-		m, ok := a.(map[string]any)
-		if !ok || text(m["type"]) != "Link" {
+// attachedAssertion is the assertion id a Note carries as a Link of media
+// type application/ld+json, or "": in its tags (what Laurel sends, since
+// GoToSocial drops a Link attachment) or its attachments (what earlier
+// versions sent).
+func attachedAssertion(note vocab.Object) string {
+	for _, l := range append(append([]vocab.Link{}, note.Tags...), note.Attachment...) {
+		if l.Type != "Link" {
 			continue
 		}
-		mt, _, _ := strings.Cut(text(m["mediaType"]), ";")
-		href := text(m["href"])
-		if strings.TrimSpace(mt) == vocab.ContentType && hostOf(href) != "" {
-			return href
+		mt, _, _ := strings.Cut(l.MediaType, ";")
+		if strings.TrimSpace(mt) == vocab.ContentType && hostOf(l.Href) != "" {
+			return l.Href
 		}
 	}
 	return ""
@@ -114,15 +114,12 @@ func attachedAssertion(note map[string]any) string {
 
 // mentionedPeople are the local users a Note mentions (tag) or is
 // addressed to (to), once each.
-func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note map[string]any) ([]account.User, error) {
-	var ids []string
-	for _, t := range list(note["tag"]) {
-		if m, ok := t.(map[string]any); ok && text(m["type"]) == "Mention" {
-			ids = append(ids, text(m["href"]))
+func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note vocab.Object) ([]account.User, error) {
+	ids := append([]string{}, note.To...)
+	for _, t := range note.Tags {
+		if t.Type == "Mention" {
+			ids = append(ids, t.Href)
 		}
-	}
-	for _, t := range list(note["to"]) {
-		ids = append(ids, text(t))
 	}
 	var names []string
 	for _, id := range ids {

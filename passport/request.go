@@ -347,11 +347,11 @@ func requestLink(note map[string]any) (page, name string) {
 // person here endorse their badge: a Create{Note} mentioning them, with
 // the badge page as a Link of rel requestRel on the sender's server.
 func (p *Passport) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	note := in.ObjectDoc
-	if text(note["type"]) != "Note" {
+	note := in.Object
+	if note.Type != "Note" {
 		return "", false, nil
 	}
-	page, name := requestLink(note)
+	page, name := requestLink(note.Raw)
 	if page == "" {
 		return "", false, nil
 	}
@@ -365,7 +365,7 @@ func (p *Passport) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.
 	if r := []rune(name); len(r) > 200 {
 		name = string(r[:200])
 	}
-	message, _ := receivedText(text(note["content"]), 0, 1<<20)
+	message, _ := receivedText(note.Content, 0, 1<<20)
 	if r := []rune(message); len(r) > MaxRequestMessage {
 		message = string(r[:MaxRequestMessage])
 	}
@@ -392,9 +392,9 @@ func (p *Passport) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.
 // sent. Other Rejects are passed on.
 func (p *Passport) receiveRequestDecline(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
 	tag, err := tx.Exec(ctx, `UPDATE person_endorsement_request SET state = 'declined', updated_at = now()
-		WHERE request_id = $1 AND target = $2 AND state = 'pending' AND item_id IS NOT NULL`, in.Object, in.Actor)
+		WHERE request_id = $1 AND target = $2 AND state = 'pending' AND item_id IS NOT NULL`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("decline request %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("decline request %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return "", false, nil
