@@ -313,10 +313,11 @@ func (f *Federation) AnswerFollower(ctx context.Context, username, follower stri
 		// The Follow as received, so the answer embeds exactly what the
 		// follower sent.
 		err = tx.QueryRow(ctx, `SELECT document FROM inbox_activity WHERE activity_id = $1`, followID).Scan(&doc)
-		if errors.Is(err, pgx.ErrNoRows) {
-			doc = map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}
-		} else if err != nil {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("find follow %s: %w", followID, err)
+		}
+		if doc == nil { // pruned, or never kept: the id is what servers match on
+			doc = map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}
 		}
 		return f.answerFollow(ctx, tx, username, doc, answer)
 	})

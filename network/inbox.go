@@ -31,6 +31,7 @@ func (n *Network) Register() {
 	n.fed.Handle("Reject", n.receiveAnswer(Declined))
 	n.fed.Handle("Reject", n.receiveShareAnswer(Declined))
 	n.fed.Handle("Undo", n.receiveUndoRequest)
+	n.fed.Handle("Update", n.receiveActorUpdate)
 }
 
 func hostOf(s string) string {
@@ -74,6 +75,37 @@ func (n *Network) localSubject(ctx context.Context, db DB, id string) (issuer.Or
 // cached, since its key was just fetched to verify the signature.
 func (n *Network) sender(ctx context.Context, tx pgx.Tx, actor string) (party, error) {
 	return n.partyByActor(ctx, tx, "actor", actor, false)
+}
+
+// receiveActorUpdate renames a remote organisation wherever the network
+// shows its name (endorsements, requests, shares), once federation has
+// applied its Update{Organization} to the cached actor.
+func (n *Network) receiveActorUpdate(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.ID != in.Actor {
+		return "", false, nil
+	}
+	p, err := n.sender(ctx, tx, in.Actor)
+	if err != nil {
+		return "", false, nil // not an organisation
+	}
+	renamed := 0
+	for _, q := range []string{
+		`UPDATE endorsement SET endorser_name = $2 WHERE endorser_actor = $1 AND endorser_name <> $2`,
+		`UPDATE endorsement_request SET requester_name = $2 WHERE requester_actor = $1 AND requester_name <> $2`,
+		`UPDATE endorsement_request SET target_name = $2 WHERE target_actor = $1 AND target_name <> $2`,
+		`UPDATE badge_share SET sharer_name = $2 WHERE sharer_actor = $1 AND sharer_name <> $2`,
+		`UPDATE badge_share SET receiver_name = $2 WHERE receiver_actor = $1 AND receiver_name <> $2`,
+	} {
+		tag, err := tx.Exec(ctx, q, in.Actor, p.Name)
+		if err != nil {
+			return "", true, fmt.Errorf("rename %s: %w", in.Actor, err)
+		}
+		renamed += int(tag.RowsAffected())
+	}
+	if renamed == 0 {
+		return "", false, nil
+	}
+	return fmt.Sprintf("renamed in %d network row(s)", renamed), true, nil
 }
 
 // receiveEndorsement stores an endorsement of one of ours that a remote

@@ -39,6 +39,7 @@ func (p *Passport) Register() {
 	p.fed.Handle("Create", p.receiveRequest)
 	p.fed.Handle("Create", p.receiveComment)
 	p.fed.Handle("Update", p.receiveEndorsement(true))
+	p.fed.Handle("Update", p.receiveActorUpdate)
 	p.fed.Handle("Delete", p.receiveDelete)
 	p.fed.Handle("Like", p.receiveLike)
 	p.fed.Handle("Accept", p.receiveEndorsementAnswer(Accepted))
@@ -93,6 +94,33 @@ func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 		return "", true, fmt.Errorf("queue badge verification: %w", err)
 	}
 	return fmt.Sprintf("badge %s pending in %d backpack(s)", id, len(params)), true, nil
+}
+
+// receiveActorUpdate renames a remote actor wherever the passport shows
+// its name (endorsements, requests, congratulations and comments), once
+// federation has applied its Update{Person} to the cached actor.
+func (p *Passport) receiveActorUpdate(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.ID != in.Actor {
+		return "", false, nil
+	}
+	name := remoteName(ctx, tx, in.Actor)
+	renamed := 0
+	for _, q := range []string{
+		`UPDATE person_endorsement SET endorser_name = $2 WHERE endorser_actor = $1 AND endorser_name <> $2`,
+		`UPDATE person_endorsement_request SET requester_name = $2 WHERE requester_actor = $1 AND requester_name <> $2`,
+		`UPDATE passport_like SET actor_name = $2 WHERE actor = $1 AND actor_name <> $2`,
+		`UPDATE passport_comment SET author_name = $2 WHERE author_actor = $1 AND author_name <> $2`,
+	} {
+		tag, err := tx.Exec(ctx, q, in.Actor, name)
+		if err != nil {
+			return "", true, fmt.Errorf("rename %s: %w", in.Actor, err)
+		}
+		renamed += int(tag.RowsAffected())
+	}
+	if renamed == 0 {
+		return "", false, nil
+	}
+	return fmt.Sprintf("renamed in %d passport row(s)", renamed), true, nil
 }
 
 // attachedAssertion is the assertion id a Note carries as a Link of media

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -107,6 +108,7 @@ func (s *Server) federationRoutes(r chi.Router, actorOf actorResolver) {
 	r.Post("/followers/reject", s.apiAnswerFollower(actorOf, false))
 	r.Put("/federation", s.apiFederationSettings(actorOf))
 	r.Post("/posts", s.apiPost(actorOf))
+	r.Get("/posts", s.apiPosts(actorOf))
 	r.Get("/inbox", s.apiInbox(actorOf))
 }
 
@@ -259,6 +261,16 @@ func (s *Server) apiPost(actorOf actorResolver) http.HandlerFunc {
 }
 
 func (s *Server) apiInbox(actorOf actorResolver) http.HandlerFunc {
+	return apiActorPage(s, actorOf, s.deps.Federation.Inbox)
+}
+
+func (s *Server) apiPosts(actorOf actorResolver) http.HandlerFunc {
+	return apiActorPage(s, actorOf, s.deps.Federation.Posts)
+}
+
+// apiActorPage answers a page of a list that belongs to the actor the
+// request acts as.
+func apiActorPage[T any](s *Server, actorOf actorResolver, list func(ctx context.Context, username string, limit, offset int) ([]T, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		username, err := actorOf(r)
 		if err != nil {
@@ -270,11 +282,11 @@ func (s *Server) apiInbox(actorOf actorResolver) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		list, err := s.deps.Federation.Inbox(r.Context(), username, limit, offset)
+		got, err := list(r.Context(), username, limit, offset)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, items(list))
+		writeJSON(w, http.StatusOK, items(got))
 	}
 }
