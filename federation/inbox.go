@@ -177,7 +177,7 @@ func (f *Federation) receive(ctx context.Context, in Incoming) error {
 // (converges) goes to all of them, federation's own first, so that the
 // cached actor is current when the others read it; any other activity
 // goes to the domain handlers first and to federation's own only when
-// none took it.
+// none took it (a Create's post is kept either way).
 func (f *Federation) apply(ctx context.Context, tx pgx.Tx, in Incoming, relevant bool) (string, error) {
 	if converges(in.Type) {
 		own, err := f.process(ctx, tx, in, relevant)
@@ -194,10 +194,24 @@ func (f *Federation) apply(ctx context.Context, tx pgx.Tx, in Incoming, relevant
 		return own + "; " + theirs, nil
 	}
 	outcome, handled, err := f.handle(ctx, tx, in)
-	if err != nil || handled {
-		return outcome, err
+	if err != nil {
+		return "", err
 	}
-	return f.process(ctx, tx, in, relevant)
+	if !handled {
+		return f.process(ctx, tx, in, relevant)
+	}
+	if in.Type == "Create" {
+		// A Note that a domain package took (a badge award, a comment, a
+		// request) is still a message to those it is addressed to.
+		own, err := f.receivePost(ctx, tx, in, relevant)
+		if err != nil {
+			return "", err
+		}
+		if own == "stored" {
+			outcome += "; stored"
+		}
+	}
+	return outcome, nil
 }
 
 // process applies what federation itself keeps of an activity. Unknown

@@ -109,7 +109,9 @@ func testConvergence(t *testing.T, ip, otherIP, shape string) {
 	})
 	must("zoe", map[string]any{"id": id(zoe), "type": "Accept", "actor": zoe, "object": evaFollow})
 	stream := func() []string {
-		var got struct{ Items []struct{ Kind, Text, Actor string } }
+		var got struct {
+			Items []struct{ Kind, Text, Actor string }
+		}
 		a.callAs(t, eva.token, "GET", "/api/v1/me/stream", nil, &got)
 		var texts []string
 		for _, e := range got.Items {
@@ -204,6 +206,12 @@ func testConvergence(t *testing.T, ip, otherIP, shape string) {
 		t.Fatalf("alpha's post after a like, a boost and a reply: %+v", got)
 	}
 
+	// The Note, as other servers fetch it, says so too.
+	if status, doc := getActivityJSON(t, post.ID); status != http.StatusOK || totalItems(doc, "likes") != 1 ||
+		totalItems(doc, "shares") != 1 || totalItems(doc, "replies") != 1 {
+		t.Fatalf("the Note served: %d %v", status, doc)
+	}
+
 	// A reply forwarded by a third server, which is not its author's: the
 	// node believes what the author's server serves, not the forwarded
 	// body. One whose origin does not know it is refused.
@@ -280,4 +288,15 @@ func testConvergence(t *testing.T, ip, otherIP, shape string) {
 	if status := a.api(t, "POST", "/following", map[string]string{"target": zoe}, nil); status != http.StatusAccepted {
 		t.Fatalf("following after Undo{Block} answered %d, want 202", status)
 	}
+}
+
+// totalItems is the size of a collection property of doc (likes, shares,
+// replies), or -1.
+func totalItems(doc map[string]any, property string) int {
+	c, _ := doc[property].(map[string]any)
+	n, ok := c["totalItems"].(float64)
+	if !ok {
+		return -1
+	}
+	return int(n)
 }

@@ -77,7 +77,7 @@ func TestPassportAcrossNodes(t *testing.T) {
 	// The mention still reaches the person's inbox listing.
 	var got inbox
 	b.call(t, "GET", "/api/v1/me/inbox", nil, &got)
-	if len(got.Items) != 1 || got.Items[0].Type != "Create" {
+	if len(got.Items) != 1 || got.Items[0].Type != "Note" {
 		t.Fatalf("the person's inbox: %+v", got)
 	}
 	// Nothing reached a backpack on the issuing node.

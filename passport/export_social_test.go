@@ -18,3 +18,4 @@ func (p *Passport) ReceiveLike() federation.Handler { return p.receiveLike }
 func (p *Passport) ReceiveComment() federation.Handler { return p.receiveComment }
 
 func (p *Passport) ReceiveRequest() federation.Handler { return p.receiveRequest }
+func (p *Passport) ReceiveUndoLike() federation.Handler { return p.receiveUndoLike }

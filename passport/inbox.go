@@ -42,6 +42,7 @@ func (p *Passport) Register() {
 	p.fed.Handle("Update", p.receiveActorUpdate)
 	p.fed.Handle("Delete", p.receiveDelete)
 	p.fed.Handle("Like", p.receiveLike)
+	p.fed.Handle("Undo", p.receiveUndoLike)
 	p.fed.Handle("Accept", p.receiveEndorsementAnswer(Accepted))
 	p.fed.Handle("Reject", p.receiveEndorsementAnswer(Declined))
 	p.fed.Handle("Reject", p.receiveRequestDecline)

@@ -114,6 +114,23 @@ func (p *Passport) receiveLike(ctx context.Context, tx pgx.Tx, in federation.Inc
 	return "congratulation recorded", true, nil
 }
 
+// receiveUndoLike takes back a congratulation: Undo{Like}, with the Like
+// embedded (Mastodon) or named by id. Other Undos are passed on.
+func (p *Passport) receiveUndoLike(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.Embedded && in.Object.Type != "Like" {
+		return "", false, nil
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM passport_like WHERE actor = $1 AND (like_id = $2 OR badge_page = $3)`,
+		in.Actor, in.Object.ID, in.Object.Object)
+	if err != nil {
+		return "", true, fmt.Errorf("undo congratulation %s: %w", in.Object.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", false, nil
+	}
+	return "congratulation undone", true, nil
+}
+
 // Comment is one comment on a public badge.
 type Comment struct {
 	UUID         string     `json:"id"`

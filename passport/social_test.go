@@ -56,6 +56,19 @@ func TestSocialCongratulate(t *testing.T) {
 	if count, _, _ := passport.Congratulations(ctx, s.pool, s.private.ID, 0); count != 0 {
 		t.Fatalf("the private badge has %d congratulations", count)
 	}
+	// Rita takes her congratulation back (Undo{Like}, the Like embedded
+	// as Mastodon sends it); an Undo of something else is passed on.
+	undo := s.p.ReceiveUndoLike()
+	likeDoc := map[string]any{"id": remoteEndorser + "/activities/l1", "type": "Like", "actor": remoteEndorser, "object": s.page}
+	if outcome, handled := run(t, s, undo, s.incoming("Undo", "u1", map[string]any{"id": "x", "type": "Follow"}, "")); handled {
+		t.Fatalf("an Undo{Follow} was taken: %q", outcome)
+	}
+	if outcome, handled := run(t, s, undo, s.incoming("Undo", "u2", likeDoc, "")); !handled || outcome != "congratulation undone" {
+		t.Fatalf("Undo{Like}: outcome %q (handled %v)", outcome, handled)
+	}
+	if count, _, _ := passport.Congratulations(ctx, s.pool, s.public.ID, s.max.ID); count != 1 {
+		t.Fatalf("after Undo{Like}, %d congratulations, want 1 (Max's)", count)
+	}
 }
 
 // TestSocialComments: comments are plain text without script, paged, and
