@@ -28,31 +28,35 @@ func (f *Federation) receivePost(ctx context.Context, tx pgx.Tx, in Incoming, re
 	if !relevant {
 		return "ignored: concerns nobody here", nil
 	}
-	stored, err := f.storePost(ctx, tx, in, in.Object)
+	stored, err := f.storePost(ctx, tx, in, in.Object, false)
 	if err != nil || !stored {
 		return "ignored: deleted, or a newer version is here", err
 	}
 	return "stored", nil
 }
 
-// storePost writes a post's current version, and reports whether it did.
-func (f *Federation) storePost(ctx context.Context, tx pgx.Tx, in Incoming, o vocab.Object) (bool, error) {
+// storePost writes a post's current version, and reports whether it did:
+// a version is newer when its updated (else published) time is later, and
+// an edit (an Update) also wins a tie, as edits a second after posting
+// share its time at the precision servers write.
+func (f *Federation) storePost(ctx context.Context, tx pgx.Tx, in Incoming, o vocab.Object, edit bool) (bool, error) {
 	audience := append(append([]string{}, o.To...), o.Cc...)
 	if len(audience) == 0 {
 		audience = append(append(audience, in.To...), in.Cc...)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO remote_post (object_id, activity_id, actor, recipient, type, content, summary,
-			url, in_reply_to, audience, published, updated, document)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			url, in_reply_to, audience, published, updated, document, edited)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (object_id) DO UPDATE SET type = excluded.type, content = excluded.content,
 			summary = excluded.summary, url = excluded.url, in_reply_to = excluded.in_reply_to,
 			audience = excluded.audience, published = coalesce(remote_post.published, excluded.published),
-			updated = excluded.updated, document = excluded.document,
+			updated = excluded.updated, document = excluded.document, edited = remote_post.edited OR excluded.edited,
 			recipient = CASE WHEN remote_post.recipient = '' THEN excluded.recipient ELSE remote_post.recipient END
 		WHERE remote_post.deleted_at IS NULL AND remote_post.actor = excluded.actor
-		  AND coalesce(excluded.updated, excluded.published, 'infinity') > coalesce(remote_post.updated, remote_post.published, '-infinity')`,
+		  AND (coalesce(excluded.updated, excluded.published, 'infinity') > coalesce(remote_post.updated, remote_post.published, '-infinity')
+		   OR excluded.edited AND excluded.updated = coalesce(remote_post.updated, remote_post.published))`,
 		o.ID, in.ID, in.Actor, in.Recipient, o.Type, f.html.Sanitize(o.Content), f.html.Sanitize(o.Summary),
-		urlOrID(o), o.InReplyTo, audience, nullTime(o.Published), nullTime(o.Updated), o.Raw)
+		urlOrID(o), o.InReplyTo, audience, nullTime(o.Published), nullTime(o.Updated), o.Raw, edit)
 	if err != nil {
 		return false, fmt.Errorf("store post %s: %w", o.ID, err)
 	}
@@ -78,7 +82,7 @@ func (f *Federation) updatePost(ctx context.Context, tx pgx.Tx, in Incoming, rel
 	if !known && !relevant {
 		return "ignored: concerns nobody here", nil
 	}
-	stored, err := f.storePost(ctx, tx, in, o)
+	stored, err := f.storePost(ctx, tx, in, o, true)
 	if err != nil || !stored {
 		return "ignored: deleted, or a newer version is here", err
 	}
@@ -134,8 +138,7 @@ type ReceivedPost struct {
 func (f *Federation) Inbox(ctx context.Context, username string, limit, offset int) ([]ReceivedPost, error) {
 	rows, err := f.cfg.Pool.Query(ctx, `SELECT p.object_id, p.type, p.actor,
 			coalesce(nullif(r.name, ''), nullif(r.username, ''), p.actor), p.content, p.summary, p.url,
-			p.in_reply_to, p.published, p.updated, p.updated IS NOT NULL AND p.updated > coalesce(p.published, p.received_at),
-			p.received_at
+			p.in_reply_to, p.published, p.updated, p.edited, p.received_at
 		FROM remote_post p LEFT JOIN remote_actor r ON r.id = p.actor
 		WHERE p.deleted_at IS NULL
 		  AND (p.recipient = $1 OR $2 = ANY (p.audience)

@@ -41,6 +41,11 @@ func (f *Federation) object(w http.ResponseWriter, r *http.Request) {
 	}
 	if note {
 		obj, ok := doc["object"].(map[string]any)
+		if ok && str(obj, "type") == "Tombstone" {
+			obj["@context"] = asContext
+			writeDocument(w, http.StatusGone, ActivityJSON, obj)
+			return
+		}
 		if !ok || str(obj, "type") != "Note" {
 			f.writeError(w, r, problem.NotFoundf("activity %s has no note", activityID))
 			return

@@ -76,12 +76,7 @@ func (f *Federation) Post(ctx context.Context, username, source string) (string,
 		"published": published, "to": to, "cc": cc, "object": note,
 	}
 	err = pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
-		targets, err := followerInboxes(ctx, tx, self)
-		if err != nil {
-			return err
-		}
-		_, err = f.Publish(ctx, tx, username, create, true, CollapseInboxes(targets))
-		return err
+		return f.announceToFollowers(ctx, tx, username, create)
 	})
 	if err != nil {
 		return "", err

@@ -66,7 +66,8 @@ func (f *Federation) isLocalPost(ctx context.Context, db DB, id string) (bool, e
 // LocalPost is one of a local actor's public posts with what others made
 // of it: how many liked and boosted it, and the replies, oldest first.
 type LocalPost struct {
-	ID        string    `json:"id"` // the Note's id
+	ID        string    `json:"id"`  // the Note's id
+	Key       string    `json:"key"` // its key in the API (PostKey)
 	Content   string    `json:"content"`
 	Published time.Time `json:"published"`
 	Likes     int       `json:"likes"`
@@ -100,7 +101,9 @@ func (f *Federation) Posts(ctx context.Context, username string, limit, offset i
 	}
 	posts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (LocalPost, error) {
 		p := LocalPost{Replies: []Reply{}}
-		return p, row.Scan(&p.ID, &p.Content, &p.Published, &p.Likes, &p.Announces)
+		err := row.Scan(&p.ID, &p.Content, &p.Published, &p.Likes, &p.Announces)
+		p.Key = PostKey(p.ID)
+		return p, err
 	})
 	if err != nil || len(posts) == 0 {
 		return posts, err
@@ -113,7 +116,7 @@ func (f *Federation) Posts(ctx context.Context, username string, limit, offset i
 	}
 	rows, err = f.cfg.Pool.Query(ctx, `SELECT p.in_reply_to, p.object_id, p.actor,
 			coalesce(nullif(r.name, ''), nullif(r.username, ''), p.actor), p.content, p.url, p.published,
-			p.updated IS NOT NULL AND p.updated > coalesce(p.published, p.received_at)
+			p.edited
 		FROM remote_post p LEFT JOIN remote_actor r ON r.id = p.actor
 		WHERE p.in_reply_to = ANY ($1) AND p.deleted_at IS NULL
 		ORDER BY coalesce(p.published, p.received_at), p.id`, ids)

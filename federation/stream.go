@@ -32,7 +32,7 @@ func (f *Federation) FollowedPosts(ctx context.Context, db DB, username string, 
 			SELECT followee FROM follow WHERE follower = $1 AND state = 'accepted'
 		)
 		SELECT p.actor, coalesce(nullif(r.name, ''), nullif(r.username, ''), p.actor), p.object_id,
-			p.url, p.content, p.updated IS NOT NULL AND p.updated > coalesce(p.published, p.received_at), p.received_at
+			p.url, p.content, p.edited, p.received_at
 		FROM remote_post p LEFT JOIN remote_actor r ON r.id = p.actor
 		WHERE p.deleted_at IS NULL AND p.in_reply_to = ''
 		  AND p.actor IN (SELECT followee FROM followee) AND p.received_at > $3

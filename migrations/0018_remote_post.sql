@@ -18,6 +18,7 @@ CREATE TABLE remote_post (
     audience    text[] NOT NULL DEFAULT '{}',
     published   timestamptz,
     updated     timestamptz,
+    edited      boolean NOT NULL DEFAULT false, -- changed by an Update
     received_at timestamptz NOT NULL DEFAULT now(),
     deleted_at  timestamptz,
     document    jsonb

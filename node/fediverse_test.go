@@ -300,3 +300,64 @@ func totalItems(doc map[string]any, property string) int {
 	}
 	return int(n)
 }
+
+// TestTwoNodesEditAndDelete: an organisation on one Laurel node edits and
+// then deletes a post; the organisation and the person following it on
+// another node see it once in its edited form, then no more, and the post
+// answers 410 Gone.
+func TestTwoNodesEditAndDelete(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	follow(t, a, b)
+	eva := newEarner(t, a, "eva@alpha.example", "Eva")
+	if status := a.callAs(t, eva.token, "POST", "/api/v1/me/following", map[string]string{"target": handle(b)}, nil); status != http.StatusAccepted {
+		t.Fatalf("Eva's follow = %d", status)
+	}
+	eventually(t, "B accepted Eva", func() bool {
+		var list follows
+		b.api(t, "GET", "/followers", nil, &list)
+		return len(list.Items) == 2
+	})
+	var post struct{ ID, Key string }
+	if status := b.api(t, "POST", "/posts", map[string]string{"content": "First version"}, &post); status != http.StatusCreated || post.Key == "" {
+		t.Fatalf("post = %d %+v", status, post)
+	}
+	shown := func() (inbox, []string) {
+		var got inbox
+		a.api(t, "GET", "/inbox", nil, &got)
+		var stream struct{ Items []struct{ Kind, Text string } }
+		a.callAs(t, eva.token, "GET", "/api/v1/me/stream", nil, &stream)
+		var texts []string
+		for _, e := range stream.Items {
+			if e.Kind == "post" {
+				texts = append(texts, e.Text)
+			}
+		}
+		return got, texts
+	}
+	eventually(t, "A received the post", func() bool {
+		got, texts := shown()
+		return len(got.Items) == 1 && len(texts) == 1
+	})
+	if status := b.api(t, "PUT", "/posts/"+post.Key, map[string]string{"content": "Second version"}, nil); status != http.StatusNoContent {
+		t.Fatalf("edit = %d", status)
+	}
+	eventually(t, "A shows the edited post", func() bool {
+		got, texts := shown()
+		return len(got.Items) == 1 && strings.Contains(got.Items[0].Content, "Second version") && got.Items[0].Edited &&
+			len(texts) == 1 && texts[0] == "Second version"
+	})
+	if status := b.api(t, "DELETE", "/posts/"+post.Key, nil, nil); status != http.StatusNoContent {
+		t.Fatalf("delete = %d", status)
+	}
+	eventually(t, "A no longer shows the post", func() bool {
+		got, texts := shown()
+		return len(got.Items) == 0 && len(texts) == 0
+	})
+	if status, _ := getActivityJSON(t, post.ID); status != http.StatusGone {
+		t.Fatalf("the deleted post answers %d, want 410", status)
+	}
+	if status := b.api(t, "PUT", "/posts/"+post.Key, map[string]string{"content": "Third"}, nil); status != http.StatusNotFound {
+		t.Fatalf("editing a deleted post = %d, want 404", status)
+	}
+}

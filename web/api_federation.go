@@ -109,6 +109,8 @@ func (s *Server) federationRoutes(r chi.Router, actorOf actorResolver) {
 	r.Put("/federation", s.apiFederationSettings(actorOf))
 	r.Post("/posts", s.apiPost(actorOf))
 	r.Get("/posts", s.apiPosts(actorOf))
+	r.Put("/posts/{key}", s.apiEditPost(actorOf))
+	r.Delete("/posts/{key}", s.apiDeletePost(actorOf))
 	r.Get("/inbox", s.apiInbox(actorOf))
 }
 
@@ -256,7 +258,44 @@ func (s *Server) apiPost(actorOf actorResolver) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+		writeJSON(w, http.StatusCreated, map[string]string{"id": id, "key": federation.PostKey(id)})
+	}
+}
+
+func (s *Server) apiEditPost(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var in struct {
+			Content string `json:"content"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.deps.Federation.EditPost(r.Context(), username, chi.URLParam(r, "key"), in.Content); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) apiDeletePost(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.deps.Federation.DeletePost(r.Context(), username, chi.URLParam(r, "key")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
 }
 

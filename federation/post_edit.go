@@ -1,0 +1,99 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/problem"
+)
+
+// PostKey is the key of a local post in the API: the last part of its
+// Create's id (…/actors/NAME/activities/KEY), whose Note is KEY + "/note".
+func PostKey(noteID string) string {
+	createID := strings.TrimSuffix(noteID, "/note")
+	return createID[strings.LastIndex(createID, "/")+1:]
+}
+
+// EditPost replaces the text of one of a local actor's public posts and
+// sends Update{Note}, with its new updated time, to the actor's followers,
+// in one transaction: servers that keep the post show its new version.
+func (f *Federation) EditPost(ctx context.Context, username, key, source string) error {
+	content, err := postHTML(source)
+	if err != nil {
+		return err
+	}
+	self := f.urls.Actor(username)
+	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
+		note, err := f.ownPost(ctx, tx, username, key)
+		if err != nil {
+			return err
+		}
+		note["content"] = content
+		note["updated"] = time.Now().UTC().Format(time.RFC3339)
+		if _, err := tx.Exec(ctx, `UPDATE outbox_activity SET document = jsonb_set(document, '{object}', $2)
+			WHERE activity_id = $1`, f.urls.Actor(username)+"/activities/"+key, note); err != nil {
+			return fmt.Errorf("edit post %s: %w", key, err)
+		}
+		update := map[string]any{
+			"@context": asContext, "id": f.urls.NewActivityID(username), "type": "Update", "actor": self,
+			"to": note["to"], "cc": note["cc"], "object": note,
+		}
+		return f.announceToFollowers(ctx, tx, username, update)
+	})
+}
+
+// DeletePost deletes one of a local actor's public posts: its Note is
+// replaced by a Tombstone (its id answers 410 Gone) and Delete{Tombstone}
+// goes to the actor's followers, in one transaction.
+func (f *Federation) DeletePost(ctx context.Context, username, key string) error {
+	self := f.urls.Actor(username)
+	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
+		note, err := f.ownPost(ctx, tx, username, key)
+		if err != nil {
+			return err
+		}
+		tombstone := map[string]any{"id": note["id"], "type": "Tombstone", "formerType": "Note",
+			"deleted": time.Now().UTC().Format(time.RFC3339)}
+		if _, err := tx.Exec(ctx, `UPDATE outbox_activity SET document = jsonb_set(document, '{object}', $2)
+			WHERE activity_id = $1`, f.urls.Actor(username)+"/activities/"+key, tombstone); err != nil {
+			return fmt.Errorf("delete post %s: %w", key, err)
+		}
+		del := map[string]any{
+			"@context": asContext, "id": f.urls.NewActivityID(username), "type": "Delete", "actor": self,
+			"to": note["to"], "cc": note["cc"], "object": tombstone,
+		}
+		return f.announceToFollowers(ctx, tx, username, del)
+	})
+}
+
+// ownPost reads, for update, the Note of a local actor's public post.
+func (f *Federation) ownPost(ctx context.Context, tx pgx.Tx, username, key string) (map[string]any, error) {
+	var note map[string]any
+	err := tx.QueryRow(ctx, `SELECT o.document->'object' FROM outbox_activity o JOIN actor a ON a.id = o.actor_id
+		WHERE o.activity_id = $1 AND a.username = $2 AND o.type = 'Create' AND o.public
+		  AND o.document->'object'->>'type' = 'Note'
+		FOR UPDATE OF o`, f.urls.Actor(username)+"/activities/"+key, username).Scan(&note)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, problem.NotFoundf("no post %q of %s", key, username)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find post %s: %w", key, err)
+	}
+	return note, nil
+}
+
+// announceToFollowers publishes a public activity of a local actor to
+// its remote followers' (shared) inboxes.
+func (f *Federation) announceToFollowers(ctx context.Context, tx pgx.Tx, username string, activity map[string]any) error {
+	targets, err := followerInboxes(ctx, tx, f.urls.Actor(username))
+	if err != nil {
+		return err
+	}
+	_, err = f.Publish(ctx, tx, username, activity, true, CollapseInboxes(targets))
+	return err
+}
