@@ -17,5 +17,5 @@ func (p *Passport) ReceiveLike() federation.Handler { return p.receiveLike }
 
 func (p *Passport) ReceiveComment() federation.Handler { return p.receiveComment }
 
-func (p *Passport) ReceiveRequest() federation.Handler { return p.receiveRequest }
+func (p *Passport) ReceiveRequest() federation.Handler  { return p.receiveRequest }
 func (p *Passport) ReceiveUndoLike() federation.Handler { return p.receiveUndoLike }
