@@ -324,7 +324,7 @@ func timeOf(v any) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	return t
+	return t.UTC()
 }
 
 // HostOf is the lower-cased host (with its port) of an http(s) URL, or ""
