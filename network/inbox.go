@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,13 +32,7 @@ func (n *Network) Register() {
 	n.fed.Handle("Update", n.receiveActorUpdate)
 }
 
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
+func hostOf(s string) string { return vocab.HostOf(s) }
 
 func str(m map[string]any, key string) string {
 	switch v := m[key].(type) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -160,21 +159,7 @@ func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note vocab.Ob
 }
 
 // list is a property that may be one value or an array of them.
-func list(v any) []any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return v
-	}
-	return []any{v}
-}
+func list(v any) []any { return vocab.List(v) }
 
 // hostOf is the lower-case host of an http(s) URL, or "".
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
+func hostOf(s string) string { return vocab.HostOf(s) }

@@ -215,8 +215,9 @@ func first(v any) any {
 	return v
 }
 
-// list is a property that may be one value or an array of them.
-func list(v any) []any {
+// List is a JSON-LD property that may be one value or an array of them,
+// as an array.
+func List(v any) []any {
 	switch v := v.(type) {
 	case nil:
 		return nil
@@ -253,7 +254,7 @@ func typeOf(v any) string {
 // ids is a list of links, as ids.
 func ids(v any) []string {
 	var out []string
-	for _, e := range list(v) {
+	for _, e := range List(v) {
 		if id := idOf(e); id != "" {
 			out = append(out, id)
 		}
@@ -285,7 +286,7 @@ func textOf(plain, byLanguage any) string {
 // several (Mastodon sends one; others an array of Links with a
 // text/html one first).
 func urlOf(v any) string {
-	for _, e := range list(v) {
+	for _, e := range List(v) {
 		switch e := e.(type) {
 		case string:
 			return e
@@ -301,7 +302,7 @@ func urlOf(v any) string {
 // links reads tags or attachments. A bare string is a Link to it.
 func links(v any) []Link {
 	var out []Link
-	for _, e := range list(v) {
+	for _, e := range List(v) {
 		switch e := e.(type) {
 		case string:
 			out = append(out, Link{Type: "Link", Href: e})

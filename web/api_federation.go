@@ -240,29 +240,28 @@ func (s *Server) apiFederationSettings(actorOf actorResolver) http.HandlerFunc {
 }
 
 func (s *Server) apiPost(actorOf actorResolver) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		username, err := actorOf(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
+	return s.withPostContent(actorOf, func(w http.ResponseWriter, r *http.Request, username, content string) error {
+		id, err := s.deps.Federation.Post(r.Context(), username, content)
+		if err == nil {
+			writeJSON(w, http.StatusCreated, map[string]string{"id": id, "key": federation.PostKey(id)})
 		}
-		var in struct {
-			Content string `json:"content"`
-		}
-		if err := decodeJSON(r, &in); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		id, err := s.deps.Federation.Post(r.Context(), username, in.Content)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, map[string]string{"id": id, "key": federation.PostKey(id)})
-	}
+		return err
+	})
 }
 
 func (s *Server) apiEditPost(actorOf actorResolver) http.HandlerFunc {
+	return s.withPostContent(actorOf, func(w http.ResponseWriter, r *http.Request, username, content string) error {
+		err := s.deps.Federation.EditPost(r.Context(), username, chi.URLParam(r, "key"), content)
+		if err == nil {
+			w.WriteHeader(http.StatusNoContent)
+		}
+		return err
+	})
+}
+
+// withPostContent reads a post's {"content"} for the actor the request
+// acts as and hands both to do, which answers or fails.
+func (s *Server) withPostContent(actorOf actorResolver, do func(w http.ResponseWriter, r *http.Request, username, content string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		username, err := actorOf(r)
 		if err != nil {
@@ -276,11 +275,9 @@ func (s *Server) apiEditPost(actorOf actorResolver) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		if err := s.deps.Federation.EditPost(r.Context(), username, chi.URLParam(r, "key"), in.Content); err != nil {
+		if err := do(w, r, username, in.Content); err != nil {
 			s.fail(w, r, err)
-			return
 		}
-		w.WriteHeader(http.StatusNoContent)
 	}
 }
 
