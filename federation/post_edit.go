@@ -27,23 +27,10 @@ func (f *Federation) EditPost(ctx context.Context, username, key, source string)
 	if err != nil {
 		return err
 	}
-	self := f.urls.Actor(username)
-	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
-		note, err := f.ownPost(ctx, tx, username, key)
-		if err != nil {
-			return err
-		}
+	return f.replacePost(ctx, username, key, "Update", func(note map[string]any) map[string]any {
 		note["content"] = content
 		note["updated"] = time.Now().UTC().Format(time.RFC3339)
-		if _, err := tx.Exec(ctx, `UPDATE outbox_activity SET document = jsonb_set(document, '{object}', $2)
-			WHERE activity_id = $1`, f.urls.Actor(username)+"/activities/"+key, note); err != nil {
-			return fmt.Errorf("edit post %s: %w", key, err)
-		}
-		update := map[string]any{
-			"@context": asContext, "id": f.urls.NewActivityID(username), "type": "Update", "actor": self,
-			"to": note["to"], "cc": note["cc"], "object": note,
-		}
-		return f.announceToFollowers(ctx, tx, username, update)
+		return note
 	})
 }
 
@@ -51,38 +38,48 @@ func (f *Federation) EditPost(ctx context.Context, username, key, source string)
 // replaced by a Tombstone (its id answers 410 Gone) and Delete{Tombstone}
 // goes to the actor's followers, in one transaction.
 func (f *Federation) DeletePost(ctx context.Context, username, key string) error {
-	self := f.urls.Actor(username)
+	return f.replacePost(ctx, username, key, "Delete", func(note map[string]any) map[string]any {
+		return map[string]any{"id": note["id"], "type": "Tombstone", "formerType": "Note",
+			"deleted": time.Now().UTC().Format(time.RFC3339)}
+	})
+}
+
+// replacePost replaces the Note of a local actor's public post by what
+// change makes of it, and tells the followers with an activity of type
+// typ whose object is the new version.
+func (f *Federation) replacePost(ctx context.Context, username, key, typ string, change func(note map[string]any) map[string]any) error {
+	createID := f.urls.Actor(username) + "/activities/" + key
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
-		note, err := f.ownPost(ctx, tx, username, key)
+		note, err := f.ownPost(ctx, tx, username, createID)
 		if err != nil {
 			return err
 		}
-		tombstone := map[string]any{"id": note["id"], "type": "Tombstone", "formerType": "Note",
-			"deleted": time.Now().UTC().Format(time.RFC3339)}
+		to, cc := note["to"], note["cc"]
+		object := change(note)
 		if _, err := tx.Exec(ctx, `UPDATE outbox_activity SET document = jsonb_set(document, '{object}', $2)
-			WHERE activity_id = $1`, f.urls.Actor(username)+"/activities/"+key, tombstone); err != nil {
-			return fmt.Errorf("delete post %s: %w", key, err)
+			WHERE activity_id = $1`, createID, object); err != nil {
+			return fmt.Errorf("%s post %s: %w", strings.ToLower(typ), key, err)
 		}
-		del := map[string]any{
-			"@context": asContext, "id": f.urls.NewActivityID(username), "type": "Delete", "actor": self,
-			"to": note["to"], "cc": note["cc"], "object": tombstone,
+		activity := map[string]any{
+			"@context": asContext, "id": f.urls.NewActivityID(username), "type": typ, "actor": f.urls.Actor(username),
+			"to": to, "cc": cc, "object": object,
 		}
-		return f.announceToFollowers(ctx, tx, username, del)
+		return f.announceToFollowers(ctx, tx, username, activity)
 	})
 }
 
 // ownPost reads, for update, the Note of a local actor's public post.
-func (f *Federation) ownPost(ctx context.Context, tx pgx.Tx, username, key string) (map[string]any, error) {
+func (f *Federation) ownPost(ctx context.Context, tx pgx.Tx, username, createID string) (map[string]any, error) {
 	var note map[string]any
 	err := tx.QueryRow(ctx, `SELECT o.document->'object' FROM outbox_activity o JOIN actor a ON a.id = o.actor_id
 		WHERE o.activity_id = $1 AND a.username = $2 AND o.type = 'Create' AND o.public
 		  AND o.document->'object'->>'type' = 'Note'
-		FOR UPDATE OF o`, f.urls.Actor(username)+"/activities/"+key, username).Scan(&note)
+		FOR UPDATE OF o`, createID, username).Scan(&note)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, problem.NotFoundf("no post %q of %s", key, username)
+		return nil, problem.NotFoundf("no post %s of %s", createID, username)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find post %s: %w", key, err)
+		return nil, fmt.Errorf("find post %s: %w", createID, err)
 	}
 	return note, nil
 }
