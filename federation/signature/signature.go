@@ -29,21 +29,27 @@ var (
 	// ErrMalformedSignature: the signature header cannot be parsed, lacks
 	// keyId or signature, or appears more than once.
 	ErrMalformedSignature = errors.New("signature: malformed signature header")
-	// ErrUnsupportedAlgorithm: the algorithm parameter is neither
-	// rsa-sha256 nor hs2019.
+	// ErrUnsupportedAlgorithm: the algorithm is not one Laurel verifies
+	// (draft-cavage: rsa-sha256 or hs2019 with an RSA key; RFC 9421:
+	// rsa-v1_5-sha256, rsa-pss-sha512, ed25519), or does not fit the key.
 	ErrUnsupportedAlgorithm = errors.New("signature: unsupported algorithm")
 	// ErrHeadersNotSigned: the signed header list lacks (request-target),
-	// host, date, or (for requests with a body) digest.
+	// host, date, or (for requests with a body) digest; or an RFC 9421
+	// signature does not cover @method, the target, or content-digest.
 	ErrHeadersNotSigned = errors.New("signature: required headers not signed")
 	// ErrDateSkew: Date is missing, unparseable, or more than MaxDateSkew
 	// away from now; or the expires parameter has passed.
 	ErrDateSkew = errors.New("signature: date outside the accepted window")
-	// ErrBadDigest: Digest is missing where required, has no SHA-256
-	// entry, is malformed, or does not match the body.
+	// ErrBadDigest: Digest (or RFC 9530 Content-Digest) is missing where
+	// required, has no SHA-256 (or SHA-512) entry, is malformed, or does
+	// not match the body.
 	ErrBadDigest = errors.New("signature: digest does not match body")
 	// ErrKeyLookup: the KeyLookup failed (unknown key, fetch failure,
 	// blocked domain, ...). The lookup's error is wrapped too.
 	ErrKeyLookup = errors.New("signature: cannot obtain public key")
+	// ErrWrongHost: the signature names another host than this node's
+	// (the signed Host header, or RFC 9421's @authority / @target-uri).
+	ErrWrongHost = errors.New("signature: signed for another host")
 	// ErrBadSignature: the signature does not verify with the key, even
 	// after one refresh of the key.
 	ErrBadSignature = errors.New("signature: signature does not verify")
@@ -62,7 +68,7 @@ func Status(err error) int {
 	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrMalformedSignature),
 		errors.Is(err, ErrUnsupportedAlgorithm), errors.Is(err, ErrHeadersNotSigned),
 		errors.Is(err, ErrDateSkew), errors.Is(err, ErrKeyLookup),
-		errors.Is(err, ErrBadSignature):
+		errors.Is(err, ErrBadSignature), errors.Is(err, ErrWrongHost):
 		return http.StatusUnauthorized
 	default:
 		return http.StatusInternalServerError
