@@ -68,7 +68,7 @@ func Status(err error) int {
 	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrMalformedSignature),
 		errors.Is(err, ErrUnsupportedAlgorithm), errors.Is(err, ErrHeadersNotSigned),
 		errors.Is(err, ErrDateSkew), errors.Is(err, ErrKeyLookup),
-		errors.Is(err, ErrBadSignature), errors.Is(err, ErrWrongHost):
+		errors.Is(err, ErrBadSignature), errors.Is(err, ErrWrongHost), errors.Is(err, ErrNoProof):
 		return http.StatusUnauthorized
 	default:
 		return http.StatusInternalServerError
