@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/laurelnet/laurel/federation/egress"
 )
@@ -85,6 +86,10 @@ type Federation struct {
 	log      *slog.Logger
 	keys     *keyCache
 	handlers map[string][]Handler // by activity type; see Handle
+	// keyFlights collapses concurrent resolutions of one remote key, and
+	// fetches bounds fetches per host (see keys.go, fetchlimit.go).
+	keyFlights singleflight.Group
+	fetches    *fetchLimiter
 }
 
 // New builds the federation side of a node.
@@ -93,7 +98,7 @@ func New(cfg Config) *Federation {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache(),
-		handlers: map[string][]Handler{}}
+		handlers: map[string][]Handler{}, fetches: newFetchLimiter()}
 }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.

@@ -58,7 +58,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	res, err := signature.Verify(r, body, time.Now(), f.lookupKey)
+	res, err := signature.Verify(r, body, time.Now(), f.urls.Base, f.lookupKey)
 	if err != nil {
 		f.log.Info("inbox: refused signature", "key", res.KeyID, "err", err)
 		writeDocument(w, signature.Status(err), "application/json", map[string]string{"error": err.Error()})
