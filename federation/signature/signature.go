@@ -1,17 +1,23 @@
-// Package signature signs and verifies ActivityPub requests with
-// draft-cavage HTTP Signatures (draft-cavage-http-signatures-12, the
-// dialect Mastodon, GoToSocial and most of the fediverse speak), built on
-// github.com/go-fed/httpsig for the signing string and the RSA operations.
+// Package signature signs and verifies ActivityPub requests and objects.
 //
-// go-fed/httpsig v1.1.0 only computes and checks the signature itself. This
-// package adds what the fediverse relies on and the library leaves out:
-// the Date window, the Digest-against-body check, the list of headers that
-// must be signed, the algorithm name Mastodon expects, a strict parameter
-// parser, and a single key refresh for rotated keys.
+// Outgoing requests are signed with draft-cavage HTTP Signatures
+// (draft-cavage-http-signatures-12, the dialect Mastodon, GoToSocial and
+// most of the fediverse speak), built on github.com/go-fed/httpsig for the
+// signing string and the RSA operations: `(request-target) host date`
+// (GETs) or `(request-target) host date digest` (requests with a body),
+// rsa-sha256.
 //
-// Outgoing requests sign `(request-target) host date` (GETs) or
-// `(request-target) host date digest` (requests with a body) with
-// rsa-sha256. Incoming requests must sign at least the same set.
+// Incoming requests may be signed with draft-cavage (RSA keys only) or
+// with RFC 9421 HTTP Message Signatures (rsa-v1_5-sha256, rsa-pss-sha512,
+// ed25519; structured fields parsed by github.com/dunglas/httpsfv), and
+// must name this node's host. go-fed/httpsig v1.1.0 only computes and
+// checks a draft-cavage signature itself; this package adds what the
+// fediverse relies on and the library leaves out: the Date window, the
+// Digest-against-body check, the list of headers that must be signed, the
+// algorithm name Mastodon expects, a strict parameter parser, and a single
+// key refresh for rotated keys.
+//
+// VerifyProof checks FEP-8b32 Object Integrity Proofs (eddsa-jcs-2022).
 package signature
 
 import (
