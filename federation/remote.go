@@ -18,11 +18,11 @@ import (
 
 // RemoteActor is what we keep of an actor on another server.
 type RemoteActor struct {
-	ID           string
-	Host         string
-	Username     string
-	Inbox        string
-	SharedInbox  string
+	ID          string
+	Host        string
+	Username    string
+	Inbox       string
+	SharedInbox string
 	// KeyID and PublicKeyPEM are the primary key (the first RSA key, else
 	// the first key); Keys holds every key the actor lists that Laurel can
 	// verify (filled by parseRemoteActor, not by the cache reads).
