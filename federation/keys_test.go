@@ -12,6 +12,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -691,4 +692,93 @@ func proofSigned(t *testing.T, doc map[string]any, vm string, key ed25519.Privat
 	}
 	b, _ := json.Marshal(out)
 	return b
+}
+
+// TestStoreRemoteActorInTransaction checks storeRemoteActor stores the
+// keys through the transaction it is given (as applying an Update{Person}
+// does): nothing before the commit, nothing after a rollback.
+func TestStoreRemoteActorInTransaction(t *testing.T) {
+	n := newInboxNode(t)
+	ctx := context.Background()
+	base := "https://fedify.example"
+	doc := map[string]any{}
+	if err := json.Unmarshal(recorded(t, "fedify_multikey_actor.json", base), &doc); err != nil {
+		t.Fatal(err)
+	}
+	a, err := parseRemoteActor(base+"/users/frank", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		var c int
+		if err := n.pool.QueryRow(ctx, `SELECT count(*) FROM remote_key WHERE owner = $1`, a.ID).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, commit := range []bool{false, true} {
+		tx, err := n.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := storeRemoteActor(ctx, tx, a, doc); err != nil {
+			t.Fatal(err)
+		}
+		if c := count(); c != 0 {
+			t.Fatalf("%d keys visible before the transaction ends", c)
+		}
+		if commit {
+			err = tx.Commit(ctx)
+		} else {
+			err = tx.Rollback(ctx)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 0, true: 2}[commit]; count() != want {
+			t.Fatalf("commit=%v: %d keys stored, want %d", commit, count(), want)
+		}
+	}
+}
+
+// TestFetchLimiter checks the per-host slots and the negative cache.
+func TestFetchLimiter(t *testing.T) {
+	l := newFetchLimiter()
+	now := time.Unix(1_800_000_000, 0)
+	l.now = func() time.Time { return now }
+	ctx := context.Background()
+	var releases []func()
+	for range fetchesPerHost {
+		r, err := l.acquire(ctx, "slow.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, r)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := l.acquire(short, "slow.example"); err == nil || !strings.Contains(err.Error(), "busy") {
+		t.Fatalf("a third fetch from a busy host: %v", err)
+	}
+	if r, err := l.acquire(ctx, "other.example"); err != nil {
+		t.Fatalf("another host waits for a busy one: %v", err)
+	} else {
+		r()
+	}
+	l.markDown("slow.example")
+	for _, r := range releases {
+		r()
+	}
+	if _, err := l.acquire(ctx, "slow.example"); !errors.Is(err, errHostUnresponsive) {
+		t.Fatalf("a host marked down: %v", err)
+	}
+	now = now.Add(hostDownFor)
+	r, err := l.acquire(ctx, "slow.example")
+	if err != nil {
+		t.Fatalf("after %s: %v", hostDownFor, err)
+	}
+	r()
+	if len(l.slots) != 0 {
+		t.Fatalf("%d idle hosts still hold slot entries", len(l.slots))
+	}
 }

@@ -62,9 +62,11 @@ var (
 )
 
 // Status maps an error from Verify to an HTTP status for the inbox: 400
-// for a Digest mismatch (the request is broken rather than unauthorised,
-// which is also what Mastodon answers), 401 for every other signature
-// failure, 500 for anything else (nil gives 200).
+// for a draft-cavage Digest mismatch (the request is broken rather than
+// unauthorised, which is also what Mastodon answers), 401 for every other
+// signature failure (an RFC 9421 Content-Digest mismatch included: the
+// signature covers it, so it does not verify for the body received), 500
+// for anything else (nil gives 200).
 func Status(err error) int {
 	switch {
 	case err == nil:
