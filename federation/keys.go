@@ -19,6 +19,9 @@ type RemoteKey struct {
 	ID   string
 	Kind string // "rsa" or "ed25519" (signature.KeyKind)
 	PEM  string // PKIX PEM, also for keys published as Multikeys
+	// Assertion: listed in assertionMethod, so it may sign objects
+	// (FEP-8b32 proofs); publicKey keys sign requests only.
+	Assertion bool
 }
 
 // maxKeysPerActor bounds what is kept of one actor's key list: real actors
@@ -37,13 +40,21 @@ const keyResolveTimeout = 8 * time.Second
 // (FEP-521a: id, controller, publicKeyMultibase). A key counts only if its
 // id is on the actor's host and its owner (controller) is the actor; kinds
 // Laurel cannot verify, and malformed entries, are skipped, as FEP-521a
-// asks. The first key of an id wins.
+// asks. The first key of an id wins; a key in assertionMethod may also
+// sign objects.
 func parseKeys(id string, doc map[string]any) []RemoteKey {
 	host := hostOf(id)
 	var keys []RemoteKey
-	seen := map[string]bool{}
-	add := func(keyID, owner string, parse func() (crypto.PublicKey, error)) {
-		if keyID == "" || seen[keyID] || owner != id || hostOf(keyID) != host || len(keys) == maxKeysPerActor {
+	seen := map[string]int{} // key id -> index in keys, plus one
+	add := func(keyID, owner string, assertion bool, parse func() (crypto.PublicKey, error)) {
+		if keyID == "" || owner != id || hostOf(keyID) != host {
+			return
+		}
+		if i := seen[keyID]; i > 0 { // listed twice (Fedify): the first copy wins
+			keys[i-1].Assertion = keys[i-1].Assertion || assertion
+			return
+		}
+		if len(keys) == maxKeysPerActor {
 			return
 		}
 		k, err := parse()
@@ -54,19 +65,19 @@ func parseKeys(id string, doc map[string]any) []RemoteKey {
 		if err != nil {
 			return
 		}
-		seen[keyID] = true
-		keys = append(keys, RemoteKey{ID: keyID, Kind: signature.KeyKind(k), PEM: pem})
+		keys = append(keys, RemoteKey{ID: keyID, Kind: signature.KeyKind(k), PEM: pem, Assertion: assertion})
+		seen[keyID] = len(keys)
 	}
 	for _, k := range objects(doc["publicKey"]) {
 		pem := str(k, "publicKeyPem")
-		add(str(k, "id"), str(k, "owner"), func() (crypto.PublicKey, error) { return signature.ParseAnyPublicKey(pem) })
+		add(str(k, "id"), str(k, "owner"), false, func() (crypto.PublicKey, error) { return signature.ParseAnyPublicKey(pem) })
 	}
 	for _, k := range objects(doc["assertionMethod"]) {
 		if !hasType(k, "Multikey") {
 			continue
 		}
 		mb := str(k, "publicKeyMultibase")
-		add(str(k, "id"), str(k, "controller"), func() (crypto.PublicKey, error) { return signature.ParseMultikey(mb) })
+		add(str(k, "id"), str(k, "controller"), true, func() (crypto.PublicKey, error) { return signature.ParseMultikey(mb) })
 	}
 	return keys
 }
@@ -128,16 +139,19 @@ func storeKeys(ctx context.Context, db DB, a RemoteActor) error {
 		keys = []RemoteKey{{ID: a.KeyID, Kind: signature.KeyKind(k), PEM: a.PublicKeyPEM}}
 	}
 	ids, kinds, pems := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	assertions := make([]bool, len(keys))
 	for i, k := range keys {
-		ids[i], kinds[i], pems[i] = k.ID, k.Kind, k.PEM
+		ids[i], kinds[i], pems[i], assertions[i] = k.ID, k.Kind, k.PEM, k.Assertion
 	}
 	if _, err := db.Exec(ctx, `DELETE FROM remote_key WHERE owner = $1 AND NOT (key_id = ANY($2))`, a.ID, ids); err != nil {
 		return fmt.Errorf("store keys of %s: %w", a.ID, err)
 	}
-	_, err := db.Exec(ctx, `INSERT INTO remote_key (key_id, owner, kind, public_key_pem)
-		SELECT k.id, $1, k.kind, k.pem FROM unnest($2::text[], $3::text[], $4::text[]) AS k (id, kind, pem)
+	_, err := db.Exec(ctx, `INSERT INTO remote_key (key_id, owner, kind, public_key_pem, assertion)
+		SELECT k.id, $1, k.kind, k.pem, k.assertion
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::boolean[]) AS k (id, kind, pem, assertion)
 		ON CONFLICT (key_id) DO UPDATE SET owner = excluded.owner, kind = excluded.kind,
-			public_key_pem = excluded.public_key_pem, fetched_at = now()`, a.ID, ids, kinds, pems)
+			public_key_pem = excluded.public_key_pem, assertion = excluded.assertion, fetched_at = now()`,
+		a.ID, ids, kinds, pems, assertions)
 	if err != nil {
 		return fmt.Errorf("store keys of %s: %w", a.ID, err)
 	}
@@ -147,17 +161,18 @@ func storeKeys(ctx context.Context, db DB, a RemoteActor) error {
 // storedKey is a key as the cache holds it.
 type storedKey struct {
 	owner, kind, pem string
+	assertion        bool
 }
 
 // cachedKey reads a remote key from the cache. Rows cached before keys
 // had their own table are found through remote_actor.key_id.
 func cachedKey(ctx context.Context, db DB, keyID string) (storedKey, bool, error) {
 	var k storedKey
-	err := db.QueryRow(ctx, `SELECT owner, kind, public_key_pem FROM remote_key WHERE key_id = $1`, keyID).
-		Scan(&k.owner, &k.kind, &k.pem)
+	err := db.QueryRow(ctx, `SELECT owner, kind, public_key_pem, assertion FROM remote_key WHERE key_id = $1`, keyID).
+		Scan(&k.owner, &k.kind, &k.pem, &k.assertion)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = db.QueryRow(ctx, `SELECT id, 'rsa', public_key_pem FROM remote_actor WHERE key_id = $1`, keyID).
-			Scan(&k.owner, &k.kind, &k.pem)
+		err = db.QueryRow(ctx, `SELECT id, 'rsa', public_key_pem, false FROM remote_actor WHERE key_id = $1`, keyID).
+			Scan(&k.owner, &k.kind, &k.pem, &k.assertion)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return k, false, nil
@@ -168,28 +183,47 @@ func cachedKey(ctx context.Context, db DB, keyID string) (storedKey, bool, error
 	return k, true, nil
 }
 
-// lookupKey finds the public key behind a keyId for signature.Verify and
-// signature.VerifyProof: our own actors' keys from the actor table,
-// remote ones from the cache or their server (see resolveKey). Concurrent
-// lookups of one key share one resolution.
+// lookupKey finds the public key behind a keyId for signature.Verify:
+// our own actors' keys from the actor table, remote ones from the cache or
+// their server (see resolveKey).
 func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+	k, err := f.findKey(ctx, keyID, refresh)
+	if err != nil {
+		return nil, "", err
+	}
+	return f.publicKey(k.pem, k.owner)
+}
+
+// lookupAssertionKey is lookupKey for object proofs (FEP-8b32): the key
+// must be in its owner's assertionMethod.
+func (f *Federation) lookupAssertionKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+	k, err := f.findKey(ctx, keyID, refresh)
+	if err != nil {
+		return nil, "", err
+	}
+	if !k.assertion {
+		return nil, "", problem.Invalidf("verificationMethod", "%s is not in the assertionMethod of %s", keyID, k.owner)
+	}
+	return f.publicKey(k.pem, k.owner)
+}
+
+// findKey finds a key and its owner. Concurrent resolutions of one
+// remote key share one.
+func (f *Federation) findKey(ctx context.Context, keyID string, refresh bool) (storedKey, error) {
 	if name := f.urls.UsernameOf(strings.SplitN(keyID, "#", 2)[0]); name != "" {
 		if keyID != f.urls.KeyID(name) {
-			return nil, "", problem.Invalidf("keyId", "%s is not a key of %s", keyID, f.urls.Actor(name))
+			return storedKey{}, problem.Invalidf("keyId", "%s is not a key of %s", keyID, f.urls.Actor(name))
 		}
 		a, err := ActorByUsername(ctx, f.cfg.Pool, name)
 		if err != nil {
-			return nil, "", err
+			return storedKey{}, err
 		}
-		return f.publicKey(a.PublicKeyPEM, f.urls.Actor(name))
+		return storedKey{owner: f.urls.Actor(name), kind: "rsa", pem: a.PublicKeyPEM}, nil
 	}
 	if !refresh {
 		k, ok, err := cachedKey(ctx, f.cfg.Pool, keyID)
-		if err != nil {
-			return nil, "", err
-		}
-		if ok {
-			return f.publicKey(k.pem, k.owner)
+		if err != nil || ok {
+			return k, err
 		}
 	}
 	flight := "key\x00" + keyID
@@ -205,13 +239,12 @@ func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) 
 	})
 	select {
 	case <-ctx.Done():
-		return nil, "", fmt.Errorf("key %s: %w", keyID, ctx.Err())
+		return storedKey{}, fmt.Errorf("key %s: %w", keyID, ctx.Err())
 	case r := <-ch:
 		if r.Err != nil {
-			return nil, "", r.Err
+			return storedKey{}, r.Err
 		}
-		k := r.Val.(storedKey)
-		return f.publicKey(k.pem, k.owner)
+		return r.Val.(storedKey), nil
 	}
 }
 
@@ -300,9 +333,9 @@ func (f *Federation) publicKey(pem, owner string) (crypto.PublicKey, string, err
 
 // VerifyProof checks the FEP-8b32 Object Integrity Proof of an activity
 // or object (the bytes received): see signature.VerifyProof. The key is
-// looked up like an HTTP signature's; the Result's Owner is the key's
-// owner, which the caller must compare with the activity's actor or the
-// object's attributedTo.
+// looked up like an HTTP signature's, and must be in its owner's
+// assertionMethod; the Result's Owner is the key's owner, which the caller
+// must compare with the activity's actor or the object's attributedTo.
 func (f *Federation) VerifyProof(ctx context.Context, doc []byte) (signature.Result, error) {
-	return signature.VerifyProof(ctx, doc, time.Now(), f.lookupKey)
+	return signature.VerifyProof(ctx, doc, time.Now(), f.lookupAssertionKey)
 }

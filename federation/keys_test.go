@@ -438,7 +438,7 @@ func TestRemoteActorKeys(t *testing.T) {
 		primary string
 	}{
 		{"/users/dave", map[string]string{"#ed25519-key": "ed25519", "#main-key": "rsa"}, "#main-key"},
-		{"/users/frank", map[string]string{"#main-key": "rsa", "#key-2": "ed25519"}, "#main-key"},
+		{"/users/frank", map[string]string{"#main-key": "rsa assertion", "#key-2": "ed25519 assertion"}, "#main-key"},
 	} {
 		a, err := n.f.RemoteActor(ctx, p.base+tc.actor, false)
 		if err != nil {
@@ -450,12 +450,16 @@ func TestRemoteActorKeys(t *testing.T) {
 		if k, err := signature.ParsePublicKey(a.PublicKeyPEM); err != nil || !k.Equal(&ks.rsa1.PublicKey) {
 			t.Errorf("%s: primary key is not the RSA key: %v", tc.actor, err)
 		}
-		rows, _ := n.pool.Query(ctx, `SELECT key_id, kind FROM remote_key WHERE owner = $1`, a.ID)
+		rows, _ := n.pool.Query(ctx, `SELECT key_id, kind, assertion FROM remote_key WHERE owner = $1`, a.ID)
 		got := map[string]string{}
 		for rows.Next() {
 			var id, kind string
-			if err := rows.Scan(&id, &kind); err != nil {
+			var assertion bool
+			if err := rows.Scan(&id, &kind, &assertion); err != nil {
 				t.Fatal(err)
+			}
+			if assertion {
+				kind += " assertion"
 			}
 			got[strings.TrimPrefix(id, a.ID)] = kind
 		}
@@ -663,6 +667,15 @@ func TestInboxProofKey(t *testing.T) {
 	// An RSA key cannot make an eddsa-jcs-2022 proof.
 	if _, err := n.f.VerifyProof(context.Background(), proofSigned(t, doc, frank+"#main-key", ks.ed)); err == nil {
 		t.Fatal("a proof naming the RSA key verified")
+	}
+	// An Ed25519 key listed only under publicKey signs requests, not
+	// objects (FEP-521a: object keys are in assertionMethod).
+	p.serve(t, "/users/dave", "ed25519_first_actor.json")
+	dave := p.base + "/users/dave"
+	daveDoc := map[string]any{"id": dave + "/notes/1", "type": "Note", "attributedTo": dave, "content": "hello"}
+	_, err = n.f.VerifyProof(context.Background(), proofSigned(t, daveDoc, dave+"#ed25519-key", ks.ed))
+	if err == nil || !strings.Contains(err.Error(), "not in the assertionMethod") {
+		t.Fatalf("proof by a publicKey-only key: %v", err)
 	}
 }
 

@@ -7,6 +7,9 @@ CREATE TABLE remote_key (
     owner          text NOT NULL REFERENCES remote_actor (id) ON DELETE CASCADE,
     kind           text NOT NULL CHECK (kind IN ('rsa', 'ed25519')),
     public_key_pem text NOT NULL, -- PKIX PEM, whatever form the actor published
+    -- listed in the actor's assertionMethod (FEP-521a): may sign objects
+    -- (FEP-8b32 proofs), not only requests
+    assertion      boolean NOT NULL DEFAULT false,
     fetched_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX remote_key_owner_idx ON remote_key (owner);
