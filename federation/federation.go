@@ -17,6 +17,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/laurelnet/laurel/federation/egress"
 )
@@ -87,6 +88,10 @@ type Federation struct {
 	keys     *keyCache
 	handlers map[string][]Handler // by activity type; see Handle
 	html     *bluemonday.Policy   // what other servers' HTML may keep
+	// keyFlights collapses concurrent resolutions of one remote key, and
+	// fetches bounds fetches per host (see keys.go, fetchlimit.go).
+	keyFlights singleflight.Group
+	fetches    *fetchLimiter
 }
 
 // New builds the federation side of a node.
@@ -95,7 +100,7 @@ func New(cfg Config) *Federation {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache(),
-		handlers: map[string][]Handler{}, html: postPolicy()}
+		handlers: map[string][]Handler{}, html: postPolicy(), fetches: newFetchLimiter()}
 }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.

@@ -41,7 +41,7 @@ func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []b
 	signed := r.Header.Get("Signature") != "" || r.Header.Get("Signature-Input") != "" ||
 		strings.HasPrefix(r.Header.Get("Authorization"), "Signature ")
 	if signed {
-		res, err := signature.Verify(r, body, time.Now(), f.lookupKey)
+		res, err := signature.Verify(r, body, time.Now(), f.urls.Base, f.lookupKey)
 		if err != nil {
 			return act, &authError{status: signature.Status(err), err: err}
 		}
@@ -50,12 +50,12 @@ func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []b
 		}
 	}
 	if act.Proof != nil {
-		owner, err := f.verifyProof(ctx, body)
+		res, err := f.VerifyProof(ctx, body)
 		if err != nil {
 			return act, unauthorized("the activity's proof does not verify: %v", err)
 		}
-		if owner != act.Actor {
-			return act, unauthorized("the activity's proof is by %s, not by its actor %s", owner, act.Actor)
+		if res.Owner != act.Actor {
+			return act, unauthorized("the activity's proof is by %s, not by its actor %s", res.Owner, act.Actor)
 		}
 		return act, nil
 	}

@@ -53,7 +53,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	// A refused server is turned away before anything is fetched for it:
 	// the signer's, and the actor's when another server forwards.
-	for _, host := range []string{hostOf(signatureKeyID(r)), hostOf(act.Actor)} {
+	for _, host := range []string{hostOf(signature.RequestKeyID(r.Header)), hostOf(act.Actor)} {
 		if host == "" {
 			continue
 		}
@@ -260,20 +260,6 @@ func (f *Federation) concernsUs(ctx context.Context, tx pgx.Tx, in Incoming) (bo
 		return false, fmt.Errorf("look up follows of %s: %w", in.Actor, err)
 	}
 	return related, nil
-}
-
-// signatureKeyID returns the keyId of a request's signature, from either
-// header a signature may come in; "" when there is none to read.
-func signatureKeyID(r *http.Request) string {
-	h := r.Header.Get("Signature")
-	if h == "" {
-		h, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Signature ")
-	}
-	p, err := signature.ParseHeader(h)
-	if err != nil {
-		return ""
-	}
-	return p.KeyID
 }
 
 // containsNUL reports whether a decoded JSON value has a NUL character in
