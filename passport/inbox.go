@@ -39,6 +39,7 @@ func (p *Passport) Register() {
 	p.fed.Handle("Create", p.receiveComment)
 	p.fed.Handle("Update", p.receiveEndorsement(true))
 	p.fed.Handle("Update", p.receiveActorUpdate)
+	p.fed.Handle("Update", p.receiveCommentEdit)
 	p.fed.Handle("Delete", p.receiveDelete)
 	p.fed.Handle("Like", p.receiveLike)
 	p.fed.Handle("Undo", p.receiveUndoLike)

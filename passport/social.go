@@ -342,6 +342,29 @@ func (p *Passport) receiveComment(ctx context.Context, tx pgx.Tx, in federation.
 	return "comment stored", true, nil
 }
 
+// receiveCommentEdit applies its author's edit of a comment:
+// Update{Note}. The comment shows its new text; a deleted one stays
+// deleted. Other Updates are passed on.
+func (p *Passport) receiveCommentEdit(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	note := in.Object
+	if note.Type != "Note" || note.AttributedTo != in.Actor {
+		return "", false, nil
+	}
+	content, ok := receivedText(note.Content, 1, MaxComment)
+	if !ok {
+		return "ignored: the edited comment is empty or too long", true, nil
+	}
+	tag, err := tx.Exec(ctx, `UPDATE passport_comment SET content = $3
+		WHERE note_id = $1 AND author_actor = $2 AND deleted_at IS NULL`, note.ID, in.Actor, content)
+	if err != nil {
+		return "", true, fmt.Errorf("edit comment %s: %w", note.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", false, nil
+	}
+	return "comment edited", true, nil
+}
+
 // receiveDelete applies the Delete of an individual endorsement or a
 // comment by its author. A Delete of an endorsement or a Note we have not
 // seen, addressed to a person here, leaves a tombstone so that its late

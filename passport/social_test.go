@@ -2,6 +2,7 @@ package passport_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,6 +149,20 @@ func TestSocialComments(t *testing.T) {
 	}
 	if rita.Content != "Congrats!" || rita.AuthorName != "Rita" {
 		t.Fatalf("Rita's comment: %+v", rita)
+	}
+	// Rita edits her comment (Update{Note}); someone else cannot.
+	edited := map[string]any{"id": rita.ID, "type": "Note", "attributedTo": remoteEndorser, "content": "<p>Congrats, Eva!</p>"}
+	if outcome, handled := run(t, s, s.p.ReceiveCommentEdit(), s.incoming("Update", "e1", edited, "")); !handled || outcome != "comment edited" {
+		t.Fatalf("Rita's edit: %q (handled %v)", outcome, handled)
+	}
+	forged := map[string]any{"id": rita.ID, "type": "Note", "attributedTo": "http://else.test/actors/x", "content": "Forged"}
+	if _, handled := run(t, s, s.p.ReceiveCommentEdit(), s.incoming("Update", "e2", forged, "")); handled {
+		t.Fatal("an edit attributed to another was taken")
+	}
+	if page, _, _ := passport.Comments(ctx, s.pool, s.public.ID, 10, 0); !slices.ContainsFunc(page, func(c passport.Comment) bool {
+		return c.ID == rita.ID && c.Content == "Congrats, Eva!"
+	}) {
+		t.Fatalf("after the edit: %+v", page)
 	}
 	// Who may delete: the author and the earner, nobody else.
 	if err := s.p.DeleteComment(ctx, s.ann, first.UUID); !problem.Is(err, problem.NotFound) {
