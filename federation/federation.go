@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/laurelnet/laurel/federation/egress"
+	"github.com/laurelnet/laurel/markdown"
 )
 
 // DB is what the package needs of a connection: a pool, a connection or a
@@ -33,7 +34,7 @@ type DB interface {
 // document shows: who it is and where its page is.
 type Profile struct {
 	Name    string // display name
-	Summary string // short description, plain text
+	Summary string // short description, Markdown (plain text is Markdown too)
 	URL     string // its HTML page
 	IconURL string // avatar or logo; empty for none
 	// Country is an organisation's ISO 3166 country code, for partner
@@ -85,6 +86,7 @@ type Federation struct {
 	log      *slog.Logger
 	keys     *keyCache
 	handlers map[string][]Handler // by activity type; see Handle
+	md       *markdown.Renderer   // content sent to other servers
 }
 
 // New builds the federation side of a node.
@@ -93,8 +95,12 @@ func New(cfg Config) *Federation {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache(),
-		handlers: map[string][]Handler{}}
+		handlers: map[string][]Handler{}, md: markdown.New()}
 }
+
+// Markdown renders what local actors write (posts, summaries, comments,
+// endorsement texts) as the HTML content of what is sent to other servers.
+func (f *Federation) Markdown() *markdown.Renderer { return f.md }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.
 func (f *Federation) URLs() URLs { return f.urls }

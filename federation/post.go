@@ -6,48 +6,31 @@ import (
 	"html"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/microcosm-cc/bluemonday"
 
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
 // MaxPostLength bounds a public post, in characters of its source.
 const MaxPostLength = 5000
 
-// postPolicy is the HTML a post may carry: text formatting and links, the
-// subset Mastodon itself keeps; everything else is stripped.
-func postPolicy() *bluemonday.Policy {
-	p := bluemonday.NewPolicy()
-	p.AllowElements("p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "code", "pre", "blockquote")
-	p.AllowStandardURLs()
-	p.AllowAttrs("href").OnElements("a")
-	p.RequireNoFollowOnLinks(true)
-	return p
-}
-
-// postHTML turns a post's source into safe HTML: plain text is escaped and
-// split into paragraphs; HTML is sanitised.
-func postHTML(source string) (string, error) {
+// postHTML checks a post's Markdown source and renders it as the Note's
+// content: Markdown (a plain paragraph is Markdown too, and HTML in it
+// is sanitised), the mentions in mentions linked.
+func (f *Federation) postHTML(source string, mentions map[string]string) (string, error) {
 	source = strings.TrimSpace(source)
 	if source == "" {
 		return "", problem.Invalidf("content", "is required")
 	}
-	if n := len([]rune(source)); n > MaxPostLength {
+	if n := utf8.RuneCountInString(source); n > MaxPostLength {
 		return "", problem.Invalidf("content", "is %d characters; at most %d", n, MaxPostLength)
 	}
-	if !strings.Contains(source, "<") {
-		var b strings.Builder
-		for para := range strings.SplitSeq(strings.ReplaceAll(source, "\r\n", "\n"), "\n\n") {
-			if para = strings.TrimSpace(para); para != "" {
-				b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(para), "\n", "<br>") + "</p>")
-			}
-		}
-		return b.String(), nil
-	}
-	out := strings.TrimSpace(postPolicy().Sanitize(source))
-	if out == "" {
+	out := f.md.HTML(source, mentions)
+	if strings.TrimSpace(html.UnescapeString(bluemonday.StrictPolicy().Sanitize(out))) == "" {
 		return "", problem.Invalidf("content", "has no text left once unsafe HTML is removed")
 	}
 	return out, nil
@@ -55,10 +38,18 @@ func postHTML(source string) (string, error) {
 
 // Post publishes a public Note by a local actor to its followers, as
 // Create{Note} addressed to Public with the followers in cc, which is what
-// Mastodon and GoToSocial show in their home timelines. It returns the
-// Note's id.
+// Mastodon and GoToSocial show in their home timelines. source is
+// Markdown: the Note's content is its HTML, and source keeps it. The
+// @name@host it mentions are looked up first, outside the transaction;
+// those found become Mention tags, are added to cc and are delivered to
+// (the others stay text). It returns the Note's id.
 func (f *Federation) Post(ctx context.Context, username, source string) (string, error) {
-	content, err := postHTML(source)
+	source = strings.TrimSpace(strings.ReplaceAll(source, "\r\n", "\n"))
+	if _, err := f.postHTML(source, nil); err != nil {
+		return "", err // refused before anything is looked up
+	}
+	mentioned := f.resolveMentions(ctx, f.md.Mentions(source))
+	content, err := f.postHTML(source, mentionMap(mentioned))
 	if err != nil {
 		return "", err
 	}
@@ -67,9 +58,21 @@ func (f *Federation) Post(ctx context.Context, username, source string) (string,
 	noteID := createID + "/note"
 	published := time.Now().UTC().Format(time.RFC3339)
 	to, cc := []string{asPublic}, []string{f.urls.Followers(username)}
+	var tags []map[string]any
+	var mentionTargets []InboxTarget
+	for _, m := range mentioned {
+		cc = append(cc, m.ID)
+		tags = append(tags, mentionTag(m))
+		if m.Inbox != "" {
+			mentionTargets = append(mentionTargets, InboxTarget{Inbox: m.Inbox, SharedInbox: m.SharedInbox})
+		}
+	}
 	note := map[string]any{
-		"id": noteID, "type": "Note", "attributedTo": self, "content": content,
+		"id": noteID, "type": "Note", "attributedTo": self, "content": content, "source": markdown.Source(source),
 		"published": published, "to": to, "cc": cc, "url": noteID,
+	}
+	if len(tags) > 0 {
+		note["tag"] = tags
 	}
 	create := map[string]any{
 		"@context": asContext, "id": createID, "type": "Create", "actor": self,
@@ -80,7 +83,7 @@ func (f *Federation) Post(ctx context.Context, username, source string) (string,
 		if err != nil {
 			return err
 		}
-		_, err = f.Publish(ctx, tx, username, create, true, CollapseInboxes(targets))
+		_, err = f.Publish(ctx, tx, username, create, true, CollapseInboxes(append(targets, mentionTargets...)))
 		return err
 	})
 	if err != nil {

@@ -194,7 +194,7 @@ func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.I
 			s.Name = string(r[:200])
 		}
 	}
-	message, _ := in.Doc["content"].(string)
+	message := offerMessage(in.Doc)
 	if r := []rune(message); len(r) > 5000 {
 		message = string(r[:5000])
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -101,8 +101,8 @@ func (p *Passport) Announce(ctx context.Context, u account.User, it Item) (strin
 		return "", fmt.Errorf("announce badge %s: %w", it.UUID, err)
 	}
 	link := BadgePage(p.urls, u.Username, it.UUID)
-	source := fmt.Sprintf(`<p>I earned the badge <strong>%s</strong> from %s: <a href="%s">%s</a></p>`,
-		html.EscapeString(it.BadgeName), html.EscapeString(it.IssuerName), html.EscapeString(link), html.EscapeString(link))
+	source := fmt.Sprintf("I earned the badge **%s** from %s: %s",
+		markdown.Escape(it.BadgeName), markdown.Escape(it.IssuerName), link)
 	id, err := p.fed.Post(ctx, u.Username, source)
 	if err != nil {
 		// Not announced after all: let the next change try again.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -15,14 +16,14 @@ import (
 	"github.com/laurelnet/laurel/vocab"
 )
 
-// assertionLinkName names the attachment that carries a badge's assertion.
+// assertionLinkName names the Link that carries a badge's assertion.
 const assertionLinkName = "Open Badges assertion"
 
-// AssertionLink is the attachment of the mention that tells a fediverse
-// earner of a badge: a Link to its Open Badges assertion. A Laurel node
+// AssertionLink is the Link in the tag of the mention that tells a
+// fediverse earner of a badge: a Link to its Open Badges assertion. A Laurel node
 // receiving it takes the badge into the earner's backpack, pending.
-func AssertionLink(assertionID string) federation.Attachment {
-	return federation.Attachment{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
+func AssertionLink(assertionID string) federation.Link {
+	return federation.Link{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
 }
 
 // Register hands the passport its activities when they reach the node's
@@ -95,10 +96,11 @@ func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 	return fmt.Sprintf("badge %s pending in %d backpack(s)", id, len(params)), true, nil
 }
 
-// attachedAssertion is the assertion id a Note carries as a Link
-// attachment of media type application/ld+json, or "".
+// attachedAssertion is the assertion id a Note carries as a Link of
+// media type application/ld+json, in its tag (what Laurel sends) or its
+// attachment (what it sent before), or "".
 func attachedAssertion(note map[string]any) string {
-	for _, a := range list(note["attachment"]) {
+	for _, a := range slices.Concat(list(note["tag"]), list(note["attachment"])) {
 		m, ok := a.(map[string]any)
 		if !ok || text(m["type"]) != "Link" {
 			continue
