@@ -13,9 +13,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/federation"
 	laurelmail "github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 

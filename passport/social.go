@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 

@@ -530,8 +530,8 @@ func (s *Server) issueHooks() issuer.Hooks {
 			// The badge's image is the Note's attachment, which Mastodon and
 			// GoToSocial show; the assertion is a Link in its tag.
 			return fed.Mention(ctx, tx, o.Slug, a.RecipientIdentity, federation.Message{
-				Text: laurelmd.Escape(o.Name) + " has awarded you the badge **" + laurelmd.Escape(b.Name) + "**:",
-				Link: s.urls().BadgePage(a.UUID),
+				Text:  laurelmd.Escape(o.Name) + " has awarded you the badge **" + laurelmd.Escape(b.Name) + "**:",
+				Link:  s.urls().BadgePage(a.UUID),
 				Image: &federation.Image{URL: s.urls().BadgeImage(b.UUID), MediaType: b.ImageType, Name: b.Name},
 				Links: []federation.Link{passport.AssertionLink(s.urls().Assertion(a.UUID))},
 			})
