@@ -149,18 +149,41 @@ func Source(src string) map[string]any {
 	return map[string]any{"content": src, "mediaType": MediaType}
 }
 
-// Escape makes s, plain text, read as itself in Markdown: every ASCII
-// punctuation character is backslash-escaped.
+// Escape makes s, plain text, read as itself in Markdown: the characters
+// that start inline syntax (emphasis, code, links, HTML, entities,
+// mentions, tables) are backslash-escaped, and so is what would start a
+// block (a heading, a list, a quote) at the start of a line. The rest is
+// left as written, for a source people can read.
 func Escape(s string) string {
 	var b strings.Builder
-	for _, c := range s {
-		if c < 0x80 && util.IsPunct(byte(c)) {
-			b.WriteByte('\\')
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
 		}
-		b.WriteRune(c)
+		rest := strings.TrimLeft(line, " \t")
+		b.WriteString(line[:len(line)-len(rest)])
+		if rest != "" && strings.ContainsRune("#+-=>", rune(rest[0])) && !strings.ContainsRune(inlineSyntax, rune(rest[0])) {
+			b.WriteByte('\\')
+		} else if n := len(rest) - len(strings.TrimLeft(rest, "0123456789")); n > 0 && n < len(rest) &&
+			(rest[n] == '.' || rest[n] == ')') {
+			b.WriteString(rest[:n] + "\\")
+			rest = rest[n:]
+		}
+		for j, c := range rest {
+			// & starts an entity only when a name or # follows.
+			entity := c == '&' && j+1 < len(rest) && (rest[j+1] == '#' || util.IsAlphaNumeric(rest[j+1]))
+			if entity || strings.ContainsRune(inlineSyntax, c) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(c)
+		}
 	}
 	return b.String()
 }
+
+// inlineSyntax are the characters Escape escapes wherever they are: an
+// image's ! is harmless once [ is escaped.
+const inlineSyntax = "\\`*_[]<>~@"
 
 // Paragraphs is plain text as HTML paragraphs, everything escaped: blank
 // lines part paragraphs, single line breaks become <br>.

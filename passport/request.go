@@ -210,7 +210,7 @@ func (p *Passport) sendRequest(ctx context.Context, tx pgx.Tx, username string, 
 		return err
 	}
 	handle := ra.Username + "@" + ra.Host
-	source := "@" + handle + " " + markdown.Escape(fmt.Sprintf("%s asks you to endorse their badge %q:",
+	source := "@" + handle + " " + markdown.Escape(fmt.Sprintf("%s asks you to endorse their badge “%s”:",
 		r.RequesterName, r.BadgeName)) + " " + r.BadgePage
 	if r.Message != "" {
 		source += "\n\n" + r.Message
