@@ -322,3 +322,33 @@ func TestActorSummaryIsHTML(t *testing.T) {
 		t.Errorf("source = %v", doc["source"])
 	}
 }
+
+// TestPostMessageShape: a public post with a badge (a person announcing
+// it) carries the image as an Image attachment, the assertion as a Link in
+// the tag and the page as a link in the text; an image of unknown type has
+// no mediaType.
+func TestPostMessageShape(t *testing.T) {
+	m := newFakeMastodon(t, "fol")
+	fx := newContentFixture(t, nil)
+	cacheRemoteActor(t, fx, m.actor("fol"), m.actor("fol")+"/inbox", "", "")
+	addFollow(t, fx, m.actor("fol"), fx.f.urls.Actor(fixtureActor), "accepted")
+	_, err := fx.f.PostMessage(context.Background(), fixtureActor, Message{
+		Text:  "I earned the badge **Welding** from HAMK:",
+		Link:  "http://laurel.test/u/bea/badges/4f1c",
+		Image: &Image{URL: "https://issuer.example/welding.png", Name: "Welding"},
+		Links: []Link{{Href: "https://issuer.example/assertions/1", MediaType: "application/ld+json", Name: "Open Badges assertion"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := note(t, m)
+	if c, _ := obj["content"].(string); !strings.Contains(c, `<strong>Welding</strong> from HAMK: <a href="http://laurel.test/u/bea/badges/4f1c" rel="nofollow noopener noreferrer">`) {
+		t.Errorf("content %s", c)
+	}
+	if want := []any{map[string]any{"type": "Image", "url": "https://issuer.example/welding.png", "name": "Welding"}}; !reflect.DeepEqual(obj["attachment"], want) {
+		t.Errorf("attachment = %v, want %v", obj["attachment"], want)
+	}
+	if want := []any{map[string]any{"type": "Link", "href": "https://issuer.example/assertions/1", "mediaType": "application/ld+json", "name": "Open Badges assertion"}}; !reflect.DeepEqual(obj["tag"], want) {
+		t.Errorf("tag = %v, want %v", obj["tag"], want)
+	}
+}

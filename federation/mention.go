@@ -25,15 +25,35 @@ type Link struct {
 
 // Image is an image a Note carries as its attachment, which Mastodon and
 // GoToSocial show with the Note (a badge's image). Name is its
-// description.
+// description; MediaType may be "" when it is not known.
 type Image struct {
 	URL       string
 	MediaType string
 	Name      string
 }
 
-// Message is what a direct mention says, after the mention of its
-// recipient.
+// imageAttachment is a Note's attachment of one Image: an Image object
+// with its url, which GoToSocial and Mastodon take as media (GoToSocial
+// drops a bare Link attachment).
+func imageAttachment(img Image) []map[string]any {
+	a := map[string]any{"type": "Image", "url": img.URL, "name": img.Name}
+	if img.MediaType != "" {
+		a["mediaType"] = img.MediaType
+	}
+	return []map[string]any{a}
+}
+
+// linkTags are links as entries of a Note's tag.
+func linkTags(links []Link) []map[string]any {
+	out := make([]map[string]any, len(links))
+	for i, l := range links {
+		out[i] = map[string]any{"type": "Link", "href": l.Href, "mediaType": l.MediaType, "name": l.Name}
+	}
+	return out
+}
+
+// Message is what a Note says: in a direct mention, after the mention of
+// its recipient (Mention); in a public post, all of it (PostMessage).
 type Message struct {
 	Text  string // Markdown
 	Link  string // a page, appended to the text as a link; "" for none
@@ -70,18 +90,14 @@ func (f *Federation) Mention(ctx context.Context, tx pgx.Tx, username, actorID s
 	createID := f.urls.NewActivityID(username)
 	published := time.Now().UTC().Format(time.RFC3339)
 	to := []string{ra.ID}
-	tags := []map[string]any{mentionTag(mentioned{Handle: handle, ID: ra.ID})}
-	for _, l := range m.Links {
-		tags = append(tags, map[string]any{"type": "Link", "href": l.Href, "mediaType": l.MediaType, "name": l.Name})
-	}
+	tags := append([]map[string]any{mentionTag(mentioned{Handle: handle, ID: ra.ID})}, linkTags(m.Links)...)
 	note := map[string]any{
 		"id": createID + "/note", "type": "Note", "attributedTo": self,
 		"content": f.md.HTML(source, map[string]string{handle: ra.ID}), "source": markdown.Source(source),
 		"published": published, "to": to, "cc": []string{}, "tag": tags,
 	}
 	if m.Image != nil {
-		note["attachment"] = []map[string]any{{"type": "Image", "mediaType": m.Image.MediaType,
-			"url": m.Image.URL, "name": m.Image.Name}}
+		note["attachment"] = imageAttachment(*m.Image)
 	}
 	create := map[string]any{
 		"@context": asContext, "id": createID, "type": "Create", "actor": self,

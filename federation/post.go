@@ -44,7 +44,18 @@ func (f *Federation) postHTML(source string, mentions map[string]string) (string
 // those found become Mention tags, are added to cc and are delivered to
 // (the others stay text). It returns the Note's id.
 func (f *Federation) Post(ctx context.Context, username, source string) (string, error) {
-	source = strings.TrimSpace(strings.ReplaceAll(source, "\r\n", "\n"))
+	return f.PostMessage(ctx, username, Message{Text: source})
+}
+
+// PostMessage is Post of m: its text (Markdown) and link make the
+// source, its image is the Note's attachment and its links join the
+// Mentions in the Note's tag (a badge's image and assertion, when a
+// person announces a badge).
+func (f *Federation) PostMessage(ctx context.Context, username string, m Message) (string, error) {
+	source := strings.TrimSpace(strings.ReplaceAll(m.Text, "\r\n", "\n"))
+	if m.Link != "" {
+		source += " " + m.Link
+	}
 	if _, err := f.postHTML(source, nil); err != nil {
 		return "", err // refused before anything is looked up
 	}
@@ -71,8 +82,12 @@ func (f *Federation) Post(ctx context.Context, username, source string) (string,
 		"id": noteID, "type": "Note", "attributedTo": self, "content": content, "source": markdown.Source(source),
 		"published": published, "to": to, "cc": cc, "url": noteID,
 	}
+	tags = append(tags, linkTags(m.Links)...)
 	if len(tags) > 0 {
 		note["tag"] = tags
+	}
+	if m.Image != nil {
+		note["attachment"] = imageAttachment(*m.Image)
 	}
 	create := map[string]any{
 		"@context": asContext, "id": createID, "type": "Create", "actor": self,

@@ -65,7 +65,7 @@ func New() *Renderer {
 	// A line break in a paragraph stays one, as people who write a post
 	// mean it (and as GoToSocial renders its own Markdown).
 	return &Renderer{md: newGoldmark(false, []renderer.Option{gmhtml.WithHardWraps()},
-		extension.Linkify, extension.Strikethrough), policy: p}
+		linkify(), extension.Strikethrough), policy: p}
 }
 
 // NewPage returns the renderer of text shown on this node's own pages
@@ -77,7 +77,18 @@ func NewPage() *Renderer {
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^u-url mention$`)).OnElements("a")
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
-	return &Renderer{md: newGoldmark(true, nil, extension.GFM), policy: p}
+	return &Renderer{md: newGoldmark(true, nil, linkify(), extension.Table, extension.Strikethrough,
+		extension.TaskList), policy: p}
+}
+
+// urlPattern is what Linkify makes a link of: goldmark's own pattern for
+// http(s) URLs on a host name, which also takes an IP address or
+// localhost with a port (LAN and test nodes: http://127.0.0.3:8080/...).
+var urlPattern = regexp.MustCompile(`^(?:http|https)://(?:[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|localhost)(?::\d+)?(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=\(\);,'">\^{}\[\]` + "`" + `]*)?`)
+
+// linkify is goldmark's Linkify with urlPattern.
+func linkify() goldmark.Extender {
+	return extension.NewLinkify(extension.WithLinkifyURLRegexp(urlPattern))
 }
 
 // newGoldmark is goldmark with the extensions, mentions, the rel of

@@ -133,7 +133,11 @@ type inbox struct {
 	Items []struct {
 		ID, Type, Actor string
 		Activity        struct {
-			Object struct{ Content string }
+			Object struct {
+				Content    string
+				Attachment []struct{ Type, URL, MediaType, Name string }
+				Tag        []struct{ Type, Href, MediaType, Name string }
+			}
 		}
 	}
 }
