@@ -71,11 +71,11 @@ func (f *Federation) PostMessage(ctx context.Context, username string, m Message
 	to, cc := []string{asPublic}, []string{f.urls.Followers(username)}
 	var tags []map[string]any
 	var mentionTargets []InboxTarget
-	for _, m := range mentioned {
-		cc = append(cc, m.ID)
-		tags = append(tags, mentionTag(m))
-		if m.Inbox != "" {
-			mentionTargets = append(mentionTargets, InboxTarget{Inbox: m.Inbox, SharedInbox: m.SharedInbox})
+	for _, who := range mentioned {
+		cc = append(cc, who.ID)
+		tags = append(tags, mentionTag(who))
+		if who.Inbox != "" {
+			mentionTargets = append(mentionTargets, InboxTarget{Inbox: who.Inbox, SharedInbox: who.SharedInbox})
 		}
 	}
 	note := map[string]any{

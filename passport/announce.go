@@ -84,10 +84,10 @@ func SetAnnounceBadges(ctx context.Context, db DB, userID int64, on bool) error 
 
 // Announce posts "I earned the badge …" as a public Note of u to their
 // followers (federation's PostMessage), with the badge's image attached
-// and its assertion as a Link in the tag, as in the mention that awards a
-// badge, when it is accepted and public, u
-// announces their badges, and it was not announced before: each badge is
-// announced at most once, whatever its visibility does later. It returns
+// and its assertion as a Link in the tag, as the mention that awards a
+// badge has them, when it is accepted and public, u announces their
+// badges, and it was not announced before: each badge is announced at
+// most once, whatever its visibility does later. It returns
 // the Note's id, or "" when there was nothing to announce. Call it after
 // accepting a badge or changing its visibility.
 func (p *Passport) Announce(ctx context.Context, u account.User, it Item) (string, error) {
