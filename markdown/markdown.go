@@ -51,7 +51,7 @@ type Renderer struct {
 func New() *Renderer {
 	p := bluemonday.NewPolicy()
 	p.AllowElements("p", "br", "strong", "em", "b", "i", "u", "del", "s", "code", "pre", "blockquote",
-		"ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "span", "a")
+		"ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "span")
 	p.AllowAttrs("href").OnElements("a")
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireParseableURLs(true)

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -63,16 +64,35 @@ func (mentionParser) Parse(_ ast.Node, block text.Reader, pc parser.Context) ast
 	return &mentionNode{Handle: string(m[1]) + "@" + strings.ToLower(string(m[2])), Name: string(m[1])}
 }
 
-// linkRel gives every Markdown link the rel of federated content.
+// linkRel gives every Markdown link that may stay (to an http, https or
+// mailto URL) the rel of federated content; the sanitiser removes the
+// others, which would otherwise be left as an <a> with a rel only.
 type linkRel struct{}
 
-func (linkRel) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+func (linkRel) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if entering && (n.Kind() == ast.KindLink || n.Kind() == ast.KindAutoLink) {
-			n.SetAttributeString("rel", []byte(LinkRel))
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch l := n.(type) {
+		case *ast.Link:
+			if keptURL(string(l.Destination)) {
+				l.SetAttributeString("rel", []byte(LinkRel))
+			}
+		case *ast.AutoLink:
+			// An email autolink is written as mailto: by the renderer.
+			if l.AutoLinkType == ast.AutoLinkEmail || keptURL(string(l.URL(reader.Source()))) {
+				l.SetAttributeString("rel", []byte(LinkRel))
+			}
 		}
 		return ast.WalkContinue, nil
 	})
+}
+
+// keptURL reports whether a link's URL is one the sanitisers keep.
+func keptURL(u string) bool {
+	u = strings.ToLower(strings.TrimSpace(u))
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "mailto:")
 }
 
 // nodeRenderer renders mentions, raw HTML (without the class and rel the
@@ -188,7 +208,7 @@ func declassed(raw string) string {
 					attrs = append(attrs, a)
 				}
 			}
-			if t.Data == "a" {
+			if t.Data == "a" && slices.ContainsFunc(attrs, func(a html.Attribute) bool { return a.Key == "href" && keptURL(a.Val) }) {
 				attrs = append(attrs, html.Attribute{Key: "rel", Val: LinkRel})
 			}
 			t.Attr = attrs
