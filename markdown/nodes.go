@@ -92,7 +92,7 @@ func (linkRel) Transform(doc *ast.Document, reader text.Reader, _ parser.Context
 // keptURL reports whether a link's URL is one the sanitisers keep.
 func keptURL(u string) bool {
 	u = strings.ToLower(strings.TrimSpace(u))
-	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "mailto:")
+	return strings.HasPrefix(u, "http:") || strings.HasPrefix(u, "https:") || strings.HasPrefix(u, "mailto:")
 }
 
 // nodeRenderer renders mentions, raw HTML (without the class and rel the
