@@ -68,6 +68,15 @@ func (s *deleteSink) received() []map[string]any {
 // cacheRemoteActor puts a remote actor into the cache as a fetch would.
 func cacheRemoteActor(t *testing.T, fx *deliveryFixture, id, inbox, shared, pem string) {
 	t.Helper()
+	if pem == "" { // a key no test signs with
+		key, err := signature.GenerateKey()
+		if err == nil {
+			pem, err = signature.EncodePublicKey(&key.PublicKey)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	a := RemoteActor{ID: id, Host: hostOf(id), Inbox: inbox, SharedInbox: shared, KeyID: id + "#main-key", PublicKeyPEM: pem, Type: "Person"}
 	if err := storeRemoteActor(context.Background(), fx.pool, a, map[string]any{"id": id}); err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func (f *Federation) storePost(ctx context.Context, tx pgx.Tx, in Incoming, o vo
 		WHERE remote_post.deleted_at IS NULL AND remote_post.actor = excluded.actor
 		  AND (coalesce(excluded.updated, excluded.published, 'infinity') > coalesce(remote_post.updated, remote_post.published, '-infinity')
 		   OR excluded.edited AND excluded.updated = coalesce(remote_post.updated, remote_post.published))`,
-		o.ID, in.ID, in.Actor, in.Recipient, o.Type, f.html.Sanitize(o.Content), f.html.Sanitize(o.Summary),
+		o.ID, in.ID, in.Actor, in.Recipient, o.Type, f.md.Sanitize(o.Content), f.md.Sanitize(o.Summary),
 		urlOrID(o), o.InReplyTo, audience, nullTime(o.Published), nullTime(o.Updated), o.Raw, edit)
 	if err != nil {
 		return false, fmt.Errorf("store post %s: %w", o.ID, err)
@@ -128,6 +128,10 @@ type ReceivedPost struct {
 	Updated    *time.Time `json:"updated,omitempty"`
 	Edited     bool       `json:"edited"`
 	ReceivedAt time.Time  `json:"received_at"`
+	// Attachment (images, documents) and Tag (mentions, hashtags, links)
+	// as the author's server sent them.
+	Attachment []vocab.Link `json:"attachment"`
+	Tag        []vocab.Link `json:"tag"`
 }
 
 // Inbox lists the posts a local actor received, newest first, each once
@@ -138,7 +142,7 @@ type ReceivedPost struct {
 func (f *Federation) Inbox(ctx context.Context, username string, limit, offset int) ([]ReceivedPost, error) {
 	rows, err := f.cfg.Pool.Query(ctx, `SELECT p.object_id, p.type, p.actor,
 			coalesce(nullif(r.name, ''), nullif(r.username, ''), p.actor), p.content, p.summary, p.url,
-			p.in_reply_to, p.published, p.updated, p.edited, p.received_at
+			p.in_reply_to, p.published, p.updated, p.edited, p.received_at, p.document
 		FROM remote_post p LEFT JOIN remote_actor r ON r.id = p.actor
 		WHERE p.deleted_at IS NULL
 		  AND (p.recipient = $1 OR $2 = ANY (p.audience)
@@ -148,7 +152,15 @@ func (f *Federation) Inbox(ctx context.Context, username string, limit, offset i
 	if err != nil {
 		return nil, fmt.Errorf("list inbox of %s: %w", username, err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReceivedPost])
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ReceivedPost, error) {
+		var p ReceivedPost
+		var doc map[string]any
+		err := row.Scan(&p.ID, &p.Type, &p.Actor, &p.ActorName, &p.Content, &p.Summary, &p.URL, &p.InReplyTo,
+			&p.Published, &p.Updated, &p.Edited, &p.ReceivedAt, &doc)
+		o := vocab.DecodeObject(doc)
+		p.Attachment, p.Tag = orEmpty(o.Attachment), orEmpty(o.Tags)
+		return p, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list inbox of %s: %w", username, err)
 	}
@@ -167,6 +179,14 @@ func urlOrID(o vocab.Object) string {
 		return o.URL
 	}
 	return o.ID
+}
+
+// orEmpty is l, or an empty list for JSON: [] rather than null.
+func orEmpty(l []vocab.Link) []vocab.Link {
+	if l == nil {
+		return []vocab.Link{}
+	}
+	return l
 }
 
 // nullTime is t for a nullable column: NULL for the zero time.

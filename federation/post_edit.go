@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // PostKey is the key of a local post in the API: the last part of its
@@ -23,13 +26,28 @@ func PostKey(noteID string) string {
 // sends Update{Note}, with its new updated time, to the actor's followers,
 // in one transaction: servers that keep the post show its new version.
 func (f *Federation) EditPost(ctx context.Context, username, key, source string) error {
-	content, err := postHTML(source)
+	source = strings.TrimSpace(strings.ReplaceAll(source, "\r\n", "\n"))
+	if _, err := f.postHTML(source, nil); err != nil {
+		return err // refused before anything is looked up
+	}
+	mentioned := f.resolveMentions(ctx, f.md.Mentions(source))
+	content, err := f.postHTML(source, mentionMap(mentioned))
 	if err != nil {
 		return err
 	}
 	return f.replacePost(ctx, username, key, "Update", func(note map[string]any) map[string]any {
-		note["content"] = content
+		note["content"], note["source"] = content, markdown.Source(source)
 		note["updated"] = time.Now().UTC().Format(time.RFC3339)
+		var tags []any
+		for _, t := range vocab.List(note["tag"]) {
+			if m, ok := t.(map[string]any); !ok || m["type"] != "Mention" {
+				tags = append(tags, t) // the badge's links stay
+			}
+		}
+		for _, who := range mentioned {
+			tags = append(tags, mentionTag(who))
+		}
+		note["tag"] = tags
 		return note
 	})
 }
@@ -54,7 +72,7 @@ func (f *Federation) replacePost(ctx context.Context, username, key, typ string,
 		if err != nil {
 			return err
 		}
-		to, cc := note["to"], note["cc"]
+		to, cc, before := note["to"], note["cc"], vocab.List(note["tag"])
 		object := change(note)
 		if _, err := tx.Exec(ctx, `UPDATE outbox_activity SET document = jsonb_set(document, '{object}', $2)
 			WHERE activity_id = $1`, createID, object); err != nil {
@@ -64,7 +82,17 @@ func (f *Federation) replacePost(ctx context.Context, username, key, typ string,
 			"@context": asContext, "id": f.urls.NewActivityID(username), "type": typ, "actor": f.urls.Actor(username),
 			"to": to, "cc": cc, "object": object,
 		}
-		return f.announceToFollowers(ctx, tx, username, activity)
+		// Those it mentioned (before or after the edit) hear of it too.
+		var mentioned []InboxTarget
+		for _, t := range slices.Concat(before, vocab.List(object["tag"])) {
+			m, _ := t.(map[string]any)
+			if href, _ := m["href"].(string); m["type"] == "Mention" {
+				if ra, err := CachedRemoteActor(ctx, tx, href); err == nil {
+					mentioned = append(mentioned, InboxTarget{Inbox: ra.Inbox, SharedInbox: ra.SharedInbox})
+				}
+			}
+		}
+		return f.announceToFollowers(ctx, tx, username, activity, mentioned...)
 	})
 }
 
@@ -85,12 +113,12 @@ func (f *Federation) ownPost(ctx context.Context, tx pgx.Tx, username, createID 
 }
 
 // announceToFollowers publishes a public activity of a local actor to
-// its remote followers' (shared) inboxes.
-func (f *Federation) announceToFollowers(ctx context.Context, tx pgx.Tx, username string, activity map[string]any) error {
+// its remote followers' (shared) inboxes and to those of also.
+func (f *Federation) announceToFollowers(ctx context.Context, tx pgx.Tx, username string, activity map[string]any, also ...InboxTarget) error {
 	targets, err := followerInboxes(ctx, tx, f.urls.Actor(username))
 	if err != nil {
 		return err
 	}
-	_, err = f.Publish(ctx, tx, username, activity, true, CollapseInboxes(targets))
+	_, err = f.Publish(ctx, tx, username, activity, true, CollapseInboxes(append(targets, also...)))
 	return err
 }

@@ -156,7 +156,11 @@ func (n *Network) endorse(ctx context.Context, tx pgx.Tx, o issuer.Organisation,
 	if p.Org != nil {
 		return e, notify(ctx, tx, n.mail, p.Org.ID, KindEndorsement, endorsedText(o.Name, s), "/network?tab=received")
 	}
-	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, e.Document()))
+	obj, err := e.Document().ActivityObject(n.fed.Markdown().HTML(e.Comment, nil))
+	if err != nil {
+		return Endorsement{}, err
+	}
+	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, obj))
 }
 
 func orgID(p party) *int64 {

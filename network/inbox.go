@@ -218,7 +218,7 @@ func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.I
 			s.Name = string(r[:200])
 		}
 	}
-	message := in.Content
+	message := offerMessage(in.Raw)
 	if r := []rune(message); len(r) > 5000 {
 		message = string(r[:5000])
 	}

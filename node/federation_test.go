@@ -135,7 +135,15 @@ type inbox struct {
 		ID, Type, Actor, Content string
 		ActorName                string `json:"actor_name"`
 		Edited                   bool
+		Attachment               []link
+		Tag                      []link
 	}
+}
+
+// link is a tag or an attachment in the inbox listing.
+type link struct {
+	Type, Href, Name string
+	MediaType        string `json:"media_type"`
 }
 
 // eventually polls check until it holds or the deadline passes; delivery

@@ -173,9 +173,20 @@ func (p *Passport) Endorse(ctx context.Context, u account.User, page, comment st
 		if b.Local() {
 			return nil // the earner is here: it waits in their backpack
 		}
-		return p.send(ctx, tx, u.Username, "Create", b.Earner, b.Inbox, e.Document())
+		return p.sendEndorsement(ctx, tx, u.Username, "Create", b.Earner, b.Inbox, e)
 	})
 	return e, err
+}
+
+// sendEndorsement sends Create or Update of an endorsement to its earner:
+// the Open Badges document, with the comment's HTML as content and its
+// Markdown as source, for fediverse software.
+func (p *Passport) sendEndorsement(ctx context.Context, tx pgx.Tx, username, typ, to, inbox string, e Endorsement) error {
+	obj, err := e.Document().ActivityObject(p.fed.Markdown().HTML(e.Comment, nil))
+	if err != nil {
+		return err
+	}
+	return p.send(ctx, tx, username, typ, to, inbox, obj)
 }
 
 // givenEndorsement finds an endorsement user u wrote, current or not.
@@ -223,7 +234,7 @@ func (p *Passport) EditEndorsement(ctx context.Context, u account.User, id, comm
 		if inbox == "" {
 			return nil
 		}
-		return p.send(ctx, tx, u.Username, "Update", e.Earner, inbox, e.Document())
+		return p.sendEndorsement(ctx, tx, u.Username, "Update", e.Earner, inbox, e)
 	})
 	return e, err
 }

@@ -14,14 +14,14 @@ import (
 	"github.com/laurelnet/laurel/vocab"
 )
 
-// assertionLinkName names the attachment that carries a badge's assertion.
+// assertionLinkName names the Link that carries a badge's assertion.
 const assertionLinkName = "Open Badges assertion"
 
-// AssertionLink is the attachment of the mention that tells a fediverse
-// earner of a badge: a Link to its Open Badges assertion. A Laurel node
+// AssertionLink is the Link in the tag of the mention that tells a
+// fediverse earner of a badge: a Link to its Open Badges assertion. A Laurel node
 // receiving it takes the badge into the earner's backpack, pending.
-func AssertionLink(assertionID string) federation.Attachment {
-	return federation.Attachment{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
+func AssertionLink(assertionID string) federation.Link {
+	return federation.Link{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
 }
 
 // Register hands the passport its activities when they reach the node's

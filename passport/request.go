@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	laurelmail "github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -209,20 +209,19 @@ func (p *Passport) sendRequest(ctx context.Context, tx pgx.Tx, username string, 
 	if err != nil {
 		return err
 	}
-	handle := "@" + ra.Username + "@" + ra.Host
-	content := `<p><span class="h-card"><a href="` + html.EscapeString(ra.ID) + `" class="u-url mention">` +
-		html.EscapeString(handle) + `</a></span> ` +
-		html.EscapeString(fmt.Sprintf("%s asks you to endorse their badge %q:", r.RequesterName, r.BadgeName)) +
-		` <a href="` + html.EscapeString(r.BadgePage) + `">` + html.EscapeString(r.BadgePage) + `</a></p>`
+	handle := ra.Username + "@" + ra.Host
+	source := "@" + handle + " " + markdown.Escape(fmt.Sprintf("%s asks you to endorse their badge “%s”:",
+		r.RequesterName, r.BadgeName)) + " " + r.BadgePage
 	if r.Message != "" {
-		content += paragraphs(r.Message)
+		source += "\n\n" + r.Message
 	}
 	published := r.CreatedAt.UTC().Format(time.RFC3339)
 	to := []string{r.Target}
 	note := map[string]any{
-		"id": r.RequestID + "/note", "type": "Note", "attributedTo": r.Requester, "content": content,
+		"id": r.RequestID + "/note", "type": "Note", "attributedTo": r.Requester,
+		"content": p.fed.Markdown().HTML(source, map[string]string{handle: ra.ID}), "source": markdown.Source(source),
 		"published": published, "to": to, "cc": []string{},
-		"tag": []map[string]any{{"type": "Mention", "href": r.Target, "name": handle}},
+		"tag": []map[string]any{{"type": "Mention", "href": r.Target, "name": "@" + handle}},
 		"attachment": []map[string]any{{"type": "Link", "href": r.BadgePage, "mediaType": "text/html",
 			"rel": requestRel, "name": r.BadgeName}},
 	}

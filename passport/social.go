@@ -12,6 +12,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -171,8 +172,9 @@ func scanComment(r pgx.Row) (Comment, error) {
 }
 
 // AddComment makes user u comment on the public badge on page: plain text
-// of at most MaxComment characters, without script (other HTML is
-// removed). A remote earner is sent Create{Note} in reply to the page.
+// or Markdown of at most MaxComment characters, without script (other
+// HTML is removed). A remote earner is sent Create{Note} in reply to the
+// page, its content the comment's HTML, its source the Markdown.
 func (p *Passport) AddComment(ctx context.Context, u account.User, page, content string) (Comment, error) {
 	content, err := writtenText("content", content, 1, MaxComment)
 	if err != nil {
@@ -207,7 +209,8 @@ func (p *Passport) AddComment(ctx context.Context, u account.User, page, content
 		}
 		published := c.Published.UTC().Format(time.RFC3339)
 		note := map[string]any{
-			"id": c.ID, "type": "Note", "attributedTo": self, "inReplyTo": b.Page, "content": c.HTML(),
+			"id": c.ID, "type": "Note", "attributedTo": self, "inReplyTo": b.Page,
+			"content": p.fed.Markdown().HTML(c.Content, nil), "source": markdown.Source(c.Content),
 			"published": published, "to": []string{b.Earner}, "cc": []string{},
 		}
 		create := map[string]any{

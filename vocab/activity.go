@@ -71,10 +71,10 @@ type Object struct {
 // Link is a tag or an attachment: a Link, Mention, Hashtag, Image or
 // Document, reduced to what it points at.
 type Link struct {
-	Type      string
-	Href      string // href of a Link, url of an Image or Document
-	Name      string
-	MediaType string
+	Type      string `json:"type"`
+	Href      string `json:"href"` // href of a Link, url of an Image or Document
+	Name      string `json:"name,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
 }
 
 // maxDepth bounds how deep DecodeActivity follows embedded activities
