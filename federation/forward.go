@@ -27,7 +27,7 @@ func unauthorized(format string, args ...any) error {
 }
 
 // authenticate establishes that an activity is its actor's, and returns
-// the copy to act on.
+// the copy to act on and whether the actor signed the request itself.
 //
 // The usual case: the request is HTTP-signed by the activity's actor. An
 // activity may also be forwarded by another server (a reply its author's
@@ -37,32 +37,33 @@ func unauthorized(format string, args ...any) error {
 // its actor, the proof vouches for it; when it does not, the activity is
 // dereferenced from its actor's server and that copy is used (see
 // dereference). An unsigned request without a proof is refused.
-func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []byte, act vocab.Activity) (vocab.Activity, error) {
+func (f *Federation) authenticate(ctx context.Context, r *http.Request, body []byte, act vocab.Activity) (vocab.Activity, bool, error) {
 	signed := r.Header.Get("Signature") != "" || r.Header.Get("Signature-Input") != "" ||
 		strings.HasPrefix(r.Header.Get("Authorization"), "Signature ")
 	if signed {
 		res, err := signature.Verify(r, body, time.Now(), f.urls.Base, f.lookupKey)
 		if err != nil {
-			return act, &authError{status: signature.Status(err), err: err}
+			return act, false, &authError{status: signature.Status(err), err: err}
 		}
 		if res.Owner == act.Actor {
-			return act, nil
+			return act, true, nil
 		}
 	}
 	if act.Proof != nil {
 		res, err := f.VerifyProof(ctx, body)
 		if err != nil {
-			return act, unauthorized("the activity's proof does not verify: %v", err)
+			return act, false, unauthorized("the activity's proof does not verify: %v", err)
 		}
 		if res.Owner != act.Actor {
-			return act, unauthorized("the activity's proof is by %s, not by its actor %s", res.Owner, act.Actor)
+			return act, false, unauthorized("the activity's proof is by %s, not by its actor %s", res.Owner, act.Actor)
 		}
-		return act, nil
+		return act, false, nil
 	}
 	if !signed {
-		return act, &authError{status: http.StatusUnauthorized, err: signature.ErrMissingSignature}
+		return act, false, &authError{status: http.StatusUnauthorized, err: signature.ErrMissingSignature}
 	}
-	return f.dereference(ctx, act)
+	act, err := f.dereference(ctx, act)
+	return act, false, err
 }
 
 // dereference fetches a forwarded activity's truth from its actor's

@@ -53,7 +53,11 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	// A refused server is turned away before anything is fetched for it:
 	// the signer's, and the actor's when another server forwards.
-	for _, host := range []string{hostOf(signature.RequestKeyID(r.Header)), hostOf(act.Actor)} {
+	hosts := []string{hostOf(signature.RequestKeyID(r.Header))}
+	if h := hostOf(act.Actor); h != hosts[0] {
+		hosts = append(hosts, h)
+	}
+	for _, host := range hosts {
 		if host == "" {
 			continue
 		}
@@ -69,7 +73,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	act, err = f.authenticate(ctx, r, body, act)
+	act, signedByActor, err := f.authenticate(ctx, r, body, act)
 	if err != nil {
 		var ae *authError
 		if errors.As(err, &ae) {
@@ -85,9 +89,9 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Handlers read the sender from the cache, through the transaction.
-	// It is there already when the sender signed (its key was looked up);
-	// a forwarded activity's actor may still need fetching.
-	if f.urls.UsernameOf(act.Actor) == "" {
+	// It is there when the actor signed (its key is cached with it); a
+	// forwarded activity's actor may still need fetching.
+	if !signedByActor && f.urls.UsernameOf(act.Actor) == "" {
 		if _, err := f.RemoteActor(ctx, act.Actor, false); err != nil {
 			writeDocument(w, http.StatusUnauthorized, "application/json", map[string]string{
 				"error": fmt.Sprintf("cannot fetch the actor %s: %v", act.Actor, err)})
@@ -142,21 +146,21 @@ func checkOwnObject(act vocab.Activity) error {
 // receive records and applies a verified activity in one transaction.
 //
 // The whole document is kept only when the activity concerns someone
-// here (see concernsUs); of the others, only what deduplication needs.
+// here (see addressedHere); of the others, only what deduplication needs.
 func (f *Federation) receive(ctx context.Context, in Incoming) error {
+	skeleton := map[string]any{"id": in.ID, "type": in.Type, "actor": in.Actor, "object": in.Object.ID}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
-		relevant, err := f.concernsUs(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		doc := in.Raw
-		if !relevant {
-			doc = map[string]any{"id": in.ID, "type": in.Type, "actor": in.Actor, "object": in.Object.ID}
-		}
 		var rowID int64
-		err = tx.QueryRow(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (activity_id) DO NOTHING RETURNING id`,
-			in.ID, in.Type, in.Actor, in.Recipient, doc).Scan(&rowID)
+		var relevant bool
+		// One statement decides what to keep and keeps it (this is the
+		// inbox's hot path).
+		err := tx.QueryRow(ctx, `WITH concerns AS (
+				SELECT $6::boolean OR EXISTS (SELECT 1 FROM follow WHERE followee = $3)
+					OR EXISTS (SELECT 1 FROM follow WHERE follower = $3) AS us)
+			INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
+			SELECT $1, $2, $3, $4, CASE WHEN us THEN $5::jsonb ELSE $7::jsonb END FROM concerns
+			ON CONFLICT (activity_id) DO NOTHING RETURNING id, (SELECT us FROM concerns)`,
+			in.ID, in.Type, in.Actor, in.Recipient, in.Raw, f.addressedHere(in), skeleton).Scan(&rowID, &relevant)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // seen before: already processed
 		}
@@ -239,27 +243,18 @@ func (f *Federation) process(ctx context.Context, tx pgx.Tx, in Incoming, releva
 	return "ignored", nil
 }
 
-// concernsUs reports whether an activity is anything to this node: sent
-// to a personal inbox here, addressed to or mentioning someone here, about
-// something of ours (its object, the object's object, or what it replies
-// to), or from an actor in a follow relation with someone here.
-// Activities from strangers to strangers are acknowledged and forgotten.
-func (f *Federation) concernsUs(ctx context.Context, tx pgx.Tx, in Incoming) (bool, error) {
-	if in.Recipient != "" {
-		return true, nil
-	}
-	ours := slices.ContainsFunc(in.Audience(), f.isLocalURL) ||
+// An activity concerns this node when it was sent to a personal inbox
+// here, is addressed to or mentions someone here, is about something of
+// ours (its object, the object's object, or what it replies to), or comes
+// from an actor in a follow relation with someone here (receive asks the
+// database for that last part). Activities from strangers to strangers are
+// acknowledged and forgotten.
+
+// addressedHere is the part of "concerns this node" that the activity
+// itself tells.
+func (f *Federation) addressedHere(in Incoming) bool {
+	return in.Recipient != "" || slices.ContainsFunc(in.Audience(), f.isLocalURL) ||
 		slices.ContainsFunc([]string{in.Object.ID, in.Object.Object, in.Object.InReplyTo, in.Target}, f.isLocalURL)
-	if ours {
-		return true, nil
-	}
-	var related bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follow WHERE followee = $1)
-		OR EXISTS (SELECT 1 FROM follow WHERE follower = $1)`, in.Actor).Scan(&related)
-	if err != nil {
-		return false, fmt.Errorf("look up follows of %s: %w", in.Actor, err)
-	}
-	return related, nil
 }
 
 // containsNUL reports whether a decoded JSON value has a NUL character in
