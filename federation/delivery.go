@@ -104,8 +104,14 @@ func NewDeliverWorker(f *Federation) *DeliverWorker {
 const DeliveryJobTimeout = 45 * time.Second
 
 // Timeout implements river.Worker: a delivery is bounded by
-// DeliveryJobTimeout, not by the client's default job timeout.
-func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return DeliveryJobTimeout }
+// DeliveryJobTimeout (or Config.DeliveryTimeout), not by the client's
+// default job timeout.
+func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	if t := w.f.cfg.DeliveryTimeout; t > 0 {
+		return t
+	}
+	return DeliveryJobTimeout
+}
 
 // Work makes one delivery attempt. On the last attempt a failure that
 // would have been retried records the delivery as failed, since River

@@ -45,6 +45,10 @@ type Config struct {
 	// its own Timeout (deliveries, ESCO and the recheck do); zero means
 	// DefaultJobTimeout. It must not exceed RescueAfter.
 	JobTimeout time.Duration
+	// RetryPolicy decides when a failed (or rescued) job runs again; nil
+	// means federation.RetryPolicy, the delivery schedule. Tests of the
+	// rescue set one that retries at once.
+	RetryPolicy river.ClientRetryPolicy
 	// InsertOnly marks a client that only inserts jobs (admin commands): it
 	// registers workers for argument validation but works no queue.
 	InsertOnly bool
@@ -139,10 +143,13 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	rc := &river.Config{
 		Logger:      cfg.Logger,
 		Workers:     workers,
-		RetryPolicy: federation.RetryPolicy{},
+		RetryPolicy: cfg.RetryPolicy,
 		JobTimeout:  cfg.JobTimeout,
 		// A stranded job counts as an attempt: it may have been sent.
 		RescueStuckJobsAfter: cfg.RescueAfter,
+	}
+	if rc.RetryPolicy == nil {
+		rc.RetryPolicy = federation.RetryPolicy{}
 	}
 	if rc.JobTimeout <= 0 {
 		rc.JobTimeout = DefaultJobTimeout
