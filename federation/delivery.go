@@ -97,6 +97,22 @@ func NewDeliverWorker(f *Federation) *DeliverWorker {
 	return &DeliverWorker{f: f, client: client, hosts: newHostLimiter(PerHostDeliveries)}
 }
 
+// DeliveryJobTimeout bounds one delivery attempt: the egress client's own
+// timeout (30 s for the whole request) plus the wait for a host slot and
+// the bookkeeping around it. It is also how soon River may take the job of
+// a process that died mid-delivery for stranded (see jobs.RescueAfter).
+const DeliveryJobTimeout = 45 * time.Second
+
+// Timeout implements river.Worker: a delivery is bounded by
+// DeliveryJobTimeout (or Config.DeliveryTimeout), not by the client's
+// default job timeout.
+func (w *DeliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	if t := w.f.cfg.DeliveryTimeout; t > 0 {
+		return t
+	}
+	return DeliveryJobTimeout
+}
+
 // Work makes one delivery attempt. On the last attempt a failure that
 // would have been retried records the delivery as failed, since River
 // discards the job.

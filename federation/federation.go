@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -69,6 +70,9 @@ type Config struct {
 	// collections (the instance actor excepted, so peers can always fetch
 	// the key that verifies our own signed fetches).
 	AuthorizedFetch bool
+	// DeliveryTimeout bounds one delivery job; zero means
+	// DeliveryJobTimeout. Tests of the rescue of stranded jobs shorten it.
+	DeliveryTimeout time.Duration
 	// AllowlistMode federates only with the domains node admins allowed
 	// (AllowDomain); blocks apply in either mode.
 	AllowlistMode bool

@@ -63,6 +63,13 @@ func (f *Federation) answerFollow(ctx context.Context, tx pgx.Tx, username strin
 	if err != nil {
 		return fmt.Errorf("find inbox of %s: %w", follower, err)
 	}
+	return f.answerFollowTo(ctx, tx, username, follow, answer, ra.Inbox)
+}
+
+// answerFollowTo is answerFollow with the follower's inbox already found,
+// for callers that looked it up before their transaction began: nothing in
+// it takes another connection or goes to the network.
+func (f *Federation) answerFollowTo(ctx context.Context, tx pgx.Tx, username string, follow map[string]any, answer, inbox string) error {
 	doc := map[string]any{
 		"@context": asContext,
 		"id":       f.urls.NewActivityID(username),
@@ -70,7 +77,7 @@ func (f *Federation) answerFollow(ctx context.Context, tx pgx.Tx, username strin
 		"actor":    f.urls.Actor(username),
 		"object":   follow,
 	}
-	_, err = f.Publish(ctx, tx, username, doc, false, []string{ra.Inbox})
+	_, err := f.Publish(ctx, tx, username, doc, false, []string{inbox})
 	return err
 }
 
@@ -295,6 +302,25 @@ func (f *Federation) AnswerFollower(ctx context.Context, username, follower stri
 		state, answer = "accepted", "Accept"
 	}
 	out := Follow{Actor: follower, State: state, UpdatedAt: time.Now()}
+	// The follower's inbox is found before the transaction: a fetch (or a
+	// second connection) inside it would hold a connection while waiting.
+	var inbox string
+	if f.urls.UsernameOf(follower) == "" {
+		var pending bool
+		err := f.cfg.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follow
+			WHERE follower = $1 AND followee = $2 AND state = 'pending')`, follower, self).Scan(&pending)
+		if err != nil {
+			return Follow{}, fmt.Errorf("answer follow of %s by %s: %w", username, follower, err)
+		}
+		if !pending {
+			return Follow{}, problem.Conflictf("actor", "%s has no pending follow of %s", follower, username)
+		}
+		ra, err := f.RemoteActor(ctx, follower, false)
+		if err != nil {
+			return Follow{}, fmt.Errorf("find inbox of %s: %w", follower, err)
+		}
+		inbox = ra.Inbox
+	}
 	err := pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var followID string
 		var doc map[string]any
@@ -319,7 +345,7 @@ func (f *Federation) AnswerFollower(ctx context.Context, username, follower stri
 		if doc == nil { // pruned, or never kept: the id is what servers match on
 			doc = map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}
 		}
-		return f.answerFollow(ctx, tx, username, doc, answer)
+		return f.answerFollowTo(ctx, tx, username, doc, answer, inbox)
 	})
 	if err != nil {
 		return Follow{}, err
@@ -331,6 +357,12 @@ func (f *Federation) AnswerFollower(ctx context.Context, username, follower stri
 // removed and Undo{Follow} sent, in one transaction.
 func (f *Federation) Unfollow(ctx context.Context, username, target string) error {
 	self := f.urls.Actor(username)
+	inbox, err := f.inboxOfFollow(ctx, self, target, target)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return problem.NotFoundf("%s does not follow %s", username, target)
+	} else if err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var followID string
 		err := tx.QueryRow(ctx, `DELETE FROM follow WHERE follower = $1 AND followee = $2 RETURNING follow_id`,
@@ -344,17 +376,11 @@ func (f *Federation) Unfollow(ctx context.Context, username, target string) erro
 		if f.urls.UsernameOf(target) != "" {
 			return nil // local: nothing to tell
 		}
-		// Cached since the Follow was sent; read through tx, as nothing
-		// inside a transaction may take a second connection.
-		ra, err := CachedRemoteActor(ctx, tx, target)
-		if err != nil {
-			return fmt.Errorf("find inbox of %s: %w", target, err)
-		}
 		undo := map[string]any{
 			"@context": asContext, "id": f.urls.NewActivityID(username), "type": "Undo", "actor": self,
 			"object": map[string]any{"id": followID, "type": "Follow", "actor": self, "object": target},
 		}
-		_, err = f.Publish(ctx, tx, username, undo, false, []string{ra.Inbox})
+		_, err = f.Publish(ctx, tx, username, undo, false, []string{inbox})
 		return err
 	})
 }
@@ -364,6 +390,12 @@ func (f *Federation) Unfollow(ctx context.Context, username, target string) erro
 // which is how Mastodon removes a follower.
 func (f *Federation) RemoveFollower(ctx context.Context, username, follower string) error {
 	self := f.urls.Actor(username)
+	inbox, err := f.inboxOfFollow(ctx, follower, self, follower)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return problem.NotFoundf("%s does not follow %s", follower, username)
+	} else if err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var followID string
 		err := tx.QueryRow(ctx, `DELETE FROM follow WHERE follower = $1 AND followee = $2 RETURNING follow_id`,
@@ -377,6 +409,30 @@ func (f *Federation) RemoveFollower(ctx context.Context, username, follower stri
 		if f.urls.UsernameOf(follower) != "" {
 			return nil
 		}
-		return f.answerFollow(ctx, tx, username, map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}, "Reject")
+		return f.answerFollowTo(ctx, tx, username, map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}, "Reject", inbox)
 	})
+}
+
+// inboxOfFollow finds, before a transaction that changes the follow of
+// followee by follower, the inbox of other (one of the two) to tell of the
+// change: "" when other is on this node. pgx.ErrNoRows says there is no
+// such follow.
+func (f *Federation) inboxOfFollow(ctx context.Context, follower, followee, other string) (string, error) {
+	var exists bool
+	err := f.cfg.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follow WHERE follower = $1 AND followee = $2)`,
+		follower, followee).Scan(&exists)
+	if err != nil {
+		return "", fmt.Errorf("find follow of %s by %s: %w", followee, follower, err)
+	}
+	if !exists {
+		return "", pgx.ErrNoRows
+	}
+	if f.urls.UsernameOf(other) != "" {
+		return "", nil
+	}
+	ra, err := f.RemoteActor(ctx, other, false)
+	if err != nil {
+		return "", fmt.Errorf("find inbox of %s: %w", other, err)
+	}
+	return ra.Inbox, nil
 }

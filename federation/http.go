@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -70,6 +71,12 @@ func (f *Federation) writeError(w http.ResponseWriter, r *http.Request, err erro
 		case problem.Forbidden:
 			status = http.StatusForbidden
 		}
+	} else if dbpool.Busy(r.Context(), err) || dbpool.Unavailable(err) {
+		// Peers retry a 503 later, as they should: the database is busy
+		// or restarting, and nothing is wrong with what they sent.
+		f.log.Warn("federation request refused: database", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", dbpool.RetryAfter)
+		status, msg = http.StatusServiceUnavailable, "database unavailable; try again later"
 	} else {
 		f.log.Error("federation request failed", "path", r.URL.Path, "err", err)
 	}

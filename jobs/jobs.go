@@ -35,6 +35,20 @@ type Config struct {
 	// FetchCooldown is the shortest pause between fetches of new jobs. River's
 	// default (100 ms) caps throughput near MaxWorkers per 100 ms.
 	FetchCooldown time.Duration
+	// RescueAfter is how long a job may be running before River takes it
+	// for the job of a process that died (killed, or cut off from the
+	// database) and schedules it again, to be worked by any process; zero
+	// means DefaultRescueAfter. A job whose worker has a longer Timeout is
+	// only rescued once that has passed. Tests shorten it, with JobTimeout.
+	RescueAfter time.Duration
+	// JobTimeout cancels a job that runs longer, unless its worker sets
+	// its own Timeout (deliveries, ESCO and the recheck do); zero means
+	// DefaultJobTimeout. It must not exceed RescueAfter.
+	JobTimeout time.Duration
+	// RetryPolicy decides when a failed (or rescued) job runs again; nil
+	// means federation.RetryPolicy, the delivery schedule. Tests of the
+	// rescue set one that retries at once.
+	RetryPolicy river.ClientRetryPolicy
 	// InsertOnly marks a client that only inserts jobs (admin commands): it
 	// registers workers for argument validation but works no queue.
 	InsertOnly bool
@@ -96,6 +110,17 @@ const mailMaxWorkers = 4
 // Config.DeliveryMaxWorkers is zero.
 const DefaultDeliveryMaxWorkers = 50
 
+// DefaultJobTimeout is the run time allowed to a job whose worker sets no
+// Timeout of its own.
+const DefaultJobTimeout = time.Minute
+
+// DefaultRescueAfter is how long a job may stay running before it counts
+// as stranded by a dead process. With River's rescuer running every 30 s
+// and the first retry of a delivery 15–30 s later, a dead process's
+// deliveries are sent again by another process within about 2 minutes.
+// River's own default is an hour.
+const DefaultRescueAfter = time.Minute
+
 // NewClient builds the River client with every Laurel worker registered.
 func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
@@ -119,7 +144,19 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	rc := &river.Config{
 		Logger:      cfg.Logger,
 		Workers:     workers,
-		RetryPolicy: federation.RetryPolicy{},
+		RetryPolicy: cfg.RetryPolicy,
+		JobTimeout:  cfg.JobTimeout,
+		// A stranded job counts as an attempt: it may have been sent.
+		RescueStuckJobsAfter: cfg.RescueAfter,
+	}
+	if rc.RetryPolicy == nil {
+		rc.RetryPolicy = federation.RetryPolicy{}
+	}
+	if rc.JobTimeout <= 0 {
+		rc.JobTimeout = DefaultJobTimeout
+	}
+	if rc.RescueStuckJobsAfter <= 0 {
+		rc.RescueStuckJobsAfter = max(DefaultRescueAfter, rc.JobTimeout)
 	}
 	if !cfg.InsertOnly {
 		rc.Queues = map[string]river.QueueConfig{

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/pgcluster"
 )
 
@@ -19,6 +20,21 @@ type Database struct {
 	Pool    *pgxpool.Pool
 	cluster *pgcluster.Cluster
 	log     *slog.Logger
+}
+
+// DefaultDBMaxConns is the pool size when Config.DBMaxConns is zero: the
+// River workers that touch the database (20 of the default queue, 4 of
+// mail; deliveries hold a connection only around their bookkeeping, not
+// while they wait for a peer) plus 16 for HTTP requests. N processes on one
+// PostgreSQL need N times the pool within its max_connections (100 by
+// default, the embedded cluster's too).
+const DefaultDBMaxConns = 40
+
+func (c Config) dbMaxConns() int {
+	if c.DBMaxConns > 0 {
+		return c.DBMaxConns
+	}
+	return DefaultDBMaxConns
 }
 
 // embeddedDBName is the database the embedded cluster holds Laurel's data in.
@@ -55,7 +71,8 @@ func OpenDatabase(ctx context.Context, cfg Config) (*Database, error) {
 		_ = d.Close(ctx)
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	poolCfg.MaxConns = 20
+	dbpool.Configure(poolCfg, dbpool.Options{MaxConns: int32(cfg.dbMaxConns()), AcquireTimeout: cfg.DBAcquireTimeout,
+		Check: cfg.DBHoldCheck})
 	if d.Pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		_ = d.Close(ctx)
 		return nil, fmt.Errorf("connect to database: %w", err)

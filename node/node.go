@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
@@ -38,6 +39,20 @@ type Config struct {
 	DataDir     string // where the node keeps its files (and its embedded database)
 	DatabaseURL string // an existing PostgreSQL; empty runs the embedded one
 	PGBinDir    string // where the embedded PostgreSQL's binaries are; empty searches
+	// DBMaxConns caps the process's connection pool; zero means
+	// DefaultDBMaxConns.
+	DBMaxConns int
+	// DBAcquireTimeout bounds how long an HTTP request waits for a
+	// connection before it is answered 503; zero means
+	// dbpool.DefaultAcquireTimeout.
+	DBAcquireTimeout time.Duration
+	// DBHoldCheck, when set (tests), is told of every acquire, to find
+	// code that takes a second connection while holding one.
+	DBHoldCheck *dbpool.HoldCheck
+	// JobRescueAfter is how long a job may run before River takes it for
+	// the job of a dead process and runs it again (in any process); zero
+	// means jobs.DefaultRescueAfter. Tests shorten it.
+	JobRescueAfter time.Duration
 	// AllowIPs lists private networks outgoing requests may reach anyway
 	// (comma-separated CIDRs, e.g. 127.0.0.0/8 for nodes on loopback).
 	AllowIPs string
@@ -116,6 +131,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if m := cfg.FederationMode; m != "" && m != "open" && m != "allowlist" {
 		return nil, fmt.Errorf("--federation-mode %q: must be open or allowlist", m)
 	}
+	if cfg.DBMaxConns < 0 || cfg.DBMaxConns == 1 {
+		// One connection would deadlock River, which holds one to listen.
+		return nil, fmt.Errorf("--db-max-conns %d: must be at least 2", cfg.DBMaxConns)
+	}
 	// n is not the named result: the error returns below set that to nil,
 	// and the deferred Stop must still see what was started.
 	n := &Node{cfg: cfg, log: cfg.Logger, served: make(chan error, 1)}
@@ -184,7 +203,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
-		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
+		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
 		Passport: backpacks})
 	if err != nil {
 		return nil, err

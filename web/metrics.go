@@ -35,7 +35,7 @@ func newMetrics(pool *pgxpool.Pool) *metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration,
+		m.requests, m.duration, newDBCollector(pool),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "laurel_db_pool_acquired_connections", Help: "Database connections in use.",
 		}, func() float64 { return float64(pool.Stat().AcquiredConns()) }),

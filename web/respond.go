@@ -81,6 +81,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.problem(w, r, statusOf[p.Kind], p.Field, p.Message)
 		return
 	}
+	if why := s.databaseTrouble(r, err); why != "" {
+		s.unavailable(w, r, why, err)
+		return
+	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err,
 		"request_id", middleware.GetReqID(r.Context()))
 	s.serverError(w, r)

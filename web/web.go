@@ -96,6 +96,9 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 		esco:     esco.NewService(esco.ServiceConfig{Client: deps.ESCO, DB: deps.Pool, Logger: deps.Logger}),
 		metrics:  newMetrics(deps.Pool),
 	}
+	// A session that cannot be loaded or saved (the database is down) is
+	// answered like any other failure: 503 when the database is the cause.
+	s.sessions.ErrorFunc = s.fail
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -125,11 +128,13 @@ func (s *Server) routes(ctx context.Context) error {
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
+	r.Use(s.boundDBWaits)
 	r.Use(s.metrics.middleware)
 	r.Use(s.limitBodies)
 	r.Use(http.NewCrossOriginProtection().Handler)
 
 	r.Get("/healthz", s.healthz)
+	r.Get("/livez", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", s.metrics.handler())
 	r.Handle("/static/*", http.FileServerFS(assets))

@@ -18,6 +18,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	allowIPs := fs.String("allow-ips", "", "private networks outgoing requests may reach, comma-separated CIDRs (e.g. 127.0.0.0/8 for test nodes on loopback)")
 	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs for actor documents and collections")
 	federationMode := fs.String("federation-mode", "open", "open: federate with every domain not blocked; allowlist: only with the domains allowed by laurel domain allow")
+	dbMaxConns := fs.Int("db-max-conns", node.DefaultDBMaxConns, "most PostgreSQL connections this process opens (River's workers plus HTTP); with N processes on one PostgreSQL, N times this must fit its max_connections")
 	shutdown := fs.Duration("shutdown-timeout", 15*time.Second, "how long to let requests and jobs finish at shutdown")
 	smtpURL := fs.String("smtp-url", "", "SMTP relay for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered; add ?tls=required or ?tls=none), smtps://user:pass@host:465 (default: send no mail)")
 	smtpFrom := fs.String("smtp-from", "", "sender address of outgoing mail (default laurel@ the --base-url host)")
@@ -37,6 +38,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			DataDir:         e.common.data,
 			DatabaseURL:     e.common.databaseURL,
 			PGBinDir:        e.common.pgBinDir,
+			DBMaxConns:      *dbMaxConns,
 			AllowIPs:        *allowIPs,
 			AuthorizedFetch: *authorizedFetch,
 			FederationMode:  *federationMode,

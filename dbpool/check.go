@@ -1,0 +1,113 @@
+package dbpool
+
+import (
+	"bytes"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// HoldCheck finds code that asks the pool for a connection while the same
+// goroutine already holds one (inside a transaction, or while reading
+// rows): under load every holder waits for a second connection that no
+// one returns, and the pool deadlocks. It is for tests: it reads goroutine
+// stacks on every acquire. Only acquires from Laurel's own code are
+// reported, not River's or pgx's internals.
+type HoldCheck struct {
+	mu         sync.Mutex
+	holder     map[*pgx.Conn]uint64 // connection → goroutine holding it
+	holds      map[uint64]int       // goroutine → connections held
+	violations []string
+}
+
+// NewHoldCheck returns an empty check to pass in Options.Check.
+func NewHoldCheck() *HoldCheck {
+	return &HoldCheck{holder: map[*pgx.Conn]uint64{}, holds: map[uint64]int{}}
+}
+
+// Violations returns the stacks of the acquires made while holding a
+// connection, one per distinct place, in the order first seen.
+func (c *HoldCheck) Violations() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.violations...)
+}
+
+func (c *HoldCheck) acquiring() {
+	stack := goroutineStack()
+	g := goroutineID(stack)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds[g] == 0 || !fromLaurel(stack) {
+		return
+	}
+	place := trimStack(stack)
+	for _, v := range c.violations {
+		if v == place {
+			return
+		}
+	}
+	c.violations = append(c.violations, place)
+}
+
+func (c *HoldCheck) acquired(conn *pgx.Conn) {
+	g := goroutineID(goroutineStack())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.holder[conn] = g
+	c.holds[g]++
+}
+
+func (c *HoldCheck) released(conn *pgx.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g, ok := c.holder[conn]
+	if !ok {
+		return
+	}
+	delete(c.holder, conn)
+	if c.holds[g]--; c.holds[g] <= 0 {
+		delete(c.holds, g)
+	}
+}
+
+func goroutineStack() []byte {
+	buf := make([]byte, 16<<10)
+	return buf[:runtime.Stack(buf, false)]
+}
+
+// goroutineID reads N from the stack's first line, "goroutine N [...]".
+func goroutineID(stack []byte) uint64 {
+	line, _, _ := bytes.Cut(stack, []byte(" ["))
+	id, _ := strconv.ParseUint(string(bytes.TrimPrefix(line, []byte("goroutine "))), 10, 64)
+	return id
+}
+
+// fromLaurel reports whether a stack runs through Laurel's code (not this
+// package, not tests).
+func fromLaurel(stack []byte) bool {
+	for line := range strings.SplitSeq(string(stack), "\n") {
+		if strings.HasPrefix(line, "github.com/laurelnet/laurel/") && !strings.HasPrefix(line, "github.com/laurelnet/laurel/dbpool.") {
+			return true
+		}
+	}
+	return false
+}
+
+// trimStack keeps the function lines of Laurel's frames: enough to find
+// the place, and equal for the same place reached again.
+func trimStack(stack []byte) string {
+	var out []string
+	for line := range strings.SplitSeq(string(stack), "\n") {
+		if strings.HasPrefix(line, "github.com/laurelnet/laurel/") && !strings.HasPrefix(line, "github.com/laurelnet/laurel/dbpool.") {
+			if i := strings.LastIndex(line, "("); i > 0 {
+				line = line[:i]
+			}
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
