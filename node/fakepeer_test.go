@@ -67,12 +67,8 @@ func (f *fakeServer) addUser(name, display string) string {
 	return f.actor(name)
 }
 
-func (f *fakeServer) actor(name string) string {
-	if f.shape == "mastodon" {
-		return f.base + "/users/" + name
-	}
-	return f.base + "/users/" + name
-}
+// actor is the user's actor id; both servers use /users/NAME.
+func (f *fakeServer) actor(name string) string { return f.base + "/users/" + name }
 
 // keyID is the user's key id: ACTOR/main-key on GoToSocial (a document of
 // its own), ACTOR#main-key on Mastodon (a fragment of the actor).
@@ -169,13 +165,6 @@ func (f *fakeServer) host(obj map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.objects[obj["id"].(string)] = obj
-}
-
-// unhost stops serving the object with id (it was deleted).
-func (f *fakeServer) unhost(id string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.objects, id)
 }
 
 // deliveries are the activities delivered to the server so far.
