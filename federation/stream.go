@@ -34,7 +34,7 @@ func (f *Federation) FollowedPosts(ctx context.Context, db DB, username string, 
 		SELECT p.actor, coalesce(nullif(r.name, ''), nullif(r.username, ''), p.actor), p.object_id,
 			p.url, p.content, p.edited, p.received_at
 		FROM remote_post p LEFT JOIN remote_actor r ON r.id = p.actor
-		WHERE p.deleted_at IS NULL AND p.in_reply_to = ''
+		WHERE p.deleted_at IS NULL
 		  AND p.actor IN (SELECT followee FROM followee) AND p.received_at > $3
 		  AND (p.recipient = $5 OR `+addressedToFollowers("$6")+`)
 		UNION ALL
