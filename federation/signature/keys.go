@@ -79,19 +79,9 @@ func EncodePublicKey(key *rsa.PublicKey) (string, error) {
 // the contents disagree, because some servers publish mislabelled keys.
 // Non-RSA keys (Ed25519 from newer servers) are an error.
 func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	block, err := decodePEM(s)
+	k, err := ParseAnyPublicKey(s)
 	if err != nil {
 		return nil, err
-	}
-	if block.Type != "PUBLIC KEY" && block.Type != "RSA PUBLIC KEY" {
-		return nil, fmt.Errorf("signature: PEM block %q is not a public key", block.Type)
-	}
-	if k, err := x509.ParsePKCS1PublicKey(block.Bytes); err == nil {
-		return k, nil
-	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("signature: parsing public key: %w", err)
 	}
 	rk, ok := k.(*rsa.PublicKey)
 	if !ok {
