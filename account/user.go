@@ -31,6 +31,16 @@ type User struct {
 	CreatedAt     time.Time `json:"created_at"`
 }
 
+// ConfirmedEmail is u's email address once u has confirmed it, else "".
+// Anyone can sign up with anyone's address, so everything matched against
+// an address (badges awarded to it, requests sent to it) goes by this one.
+func (u User) ConfirmedEmail() string {
+	if !u.EmailVerified {
+		return ""
+	}
+	return u.Email
+}
+
 // Password length bounds: long enough to resist guessing, short enough that
 // hashing a hostile input stays cheap.
 const (

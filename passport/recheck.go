@@ -59,7 +59,7 @@ func (p *Passport) Recheck(ctx context.Context, it Item) (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
-	in := verifier.Input{URL: it.AssertionID, RecipientEmail: u.Email, RecipientURL: p.ActorID(u.Username)}
+	in := verifier.Input{URL: it.AssertionID, RecipientEmail: u.ConfirmedEmail(), RecipientURL: p.ActorID(u.Username)}
 	if it.JWS != "" {
 		in.URL, in.JSON = "", []byte(it.JWS)
 	}

@@ -1,0 +1,92 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/testkit/browser"
+)
+
+// TestBrowserUnconfirmedAddressClaimsNothing: on a node with open sign-up,
+// someone signs up in a real Chromium with an address that is not theirs
+// and tries to add a badge awarded to it, by URL in the form and by JSON
+// through the API: both are refused, and nothing is kept. Once the
+// address is confirmed through the emailed link (its owner), the same
+// badge is added.
+func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
+	ctx := context.Background()
+	f, smtp := startMailingNode(t)
+	f.issuerReady(t)
+	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
+	assertion, _ := f.issueTo(t, b, "victim@example.org")
+	smtp.Wait(t, 1, 20*time.Second) // the claim email, to the address's owner
+	if err := account.SetSignupMode(ctx, f.pool, account.SignupOpen); err != nil {
+		t.Fatal(err)
+	}
+
+	bc := browser.New(t)
+	browser.Do(t, bc, chromedp.Navigate(f.base+"/signup"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "victim@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Not The Victim"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/me/verify-email"]`)),
+		chromedp.Navigate(f.base+"/passport"),
+		chromedp.SendKeys(chromedp.CSS("#url"), assertion),
+		chromedp.Click(chromedp.CSS(`form[action="/passport/badges"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.message, p.notice`)),
+	)
+	msg := browser.Text(t, bc, "p.message")
+	if !strings.Contains(msg, "not awarded to you") || !strings.Contains(msg, "once you have confirmed the address") {
+		t.Errorf("adding with an unconfirmed address says %q", msg)
+	}
+	u, err := account.UserByEmail(ctx, f.pool, "victim@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.EmailVerified {
+		t.Fatal("the sign-up confirmed the address by itself")
+	}
+	api := f.userAPI(t, u)
+	doc := f.hosted(t, assertion, http.StatusOK)
+	if status, out := api("POST", "/api/v1/me/badges", map[string]any{"assertion": doc}); status != http.StatusBadRequest {
+		t.Errorf("adding the JSON with an unconfirmed address = %d %v, want 400", status, out)
+	}
+	if status, out := api("POST", "/api/v1/me/badges", map[string]any{"url": assertion}); status != http.StatusBadRequest {
+		t.Errorf("adding the URL by API with an unconfirmed address = %d %v, want 400", status, out)
+	}
+	var kept int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM backpack_item WHERE user_id = $1`, u.ID).Scan(&kept); err != nil || kept != 0 {
+		t.Fatalf("the backpack keeps %d badges (%v), want none", kept, err)
+	}
+
+	// The owner confirms the address; now the badge is theirs to add.
+	var link string
+	for _, m := range smtp.Wait(t, 2, 20*time.Second) {
+		if l := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/verify-email/[A-Za-z0-9_-]+`).FindString(m.Text); l != "" {
+			link = l
+		}
+	}
+	if link == "" {
+		t.Fatal("no confirmation email")
+	}
+	browser.Do(t, bc, chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`form[action^="/verify-email/"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice[role=status]`)),
+		chromedp.Navigate(f.base+"/passport"),
+		chromedp.SendKeys(chromedp.CSS("#url"), assertion),
+		chromedp.Click(chromedp.CSS(`form[action="/passport/badges"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
+	)
+	if msg := browser.Text(t, bc, "p.notice"); !strings.Contains(msg, "Added") {
+		t.Errorf("adding after confirming says %q", msg)
+	}
+}
