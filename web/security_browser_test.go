@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +91,55 @@ func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
 	)
 	if msg := browser.Text(t, bc, "p.notice"); !strings.Contains(msg, "Added") {
 		t.Errorf("adding after confirming says %q", msg)
+	}
+}
+
+// TestBrowserLoginStaysOnThisSite logs in through the real form in
+// Chromium with next set to the usual open-redirect bypasses, and then,
+// logged in, opens /login with each of them: every time the browser ends
+// on this node, never on the other host that is waiting for it.
+func TestBrowserLoginStaysOnThisSite(t *testing.T) {
+	f := startNode(t)
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<!doctype html><title>Elsewhere</title><h1>Elsewhere</h1>"))
+	})}
+	go func() { _ = elsewhere.Serve(l) }()
+	t.Cleanup(func() { _ = elsewhere.Close() })
+	evil := l.Addr().String()
+
+	bypasses := []string{
+		"/\t/" + evil, "/\n/" + evil, "/\r\n/" + evil, "\t//" + evil, "/\\" + evil, "\\/" + evil,
+		"//" + evil, "%2f%2f" + evil, "/%2f%2f" + evil, "https:" + evil, "https://" + evil, "http:/" + evil,
+	}
+	ctx := browser.New(t)
+	origin := func(what string) {
+		t.Helper()
+		browser.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS("h1")))
+		got := browser.Eval[string](t, ctx, `location.origin`)
+		if got != f.base {
+			t.Errorf("%s: the browser is at %s, want %s (%q)", what, got, f.base, browser.Text(t, ctx, "h1"))
+		}
+	}
+	browser.Do(t, ctx,
+		chromedp.Navigate(f.base+"/login?"+url.Values{"next": {bypasses[0]}}.Encode()),
+		chromedp.SendKeys(chromedp.CSS("#email"), "root@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitNotPresent(chromedp.CSS("#password")),
+	)
+	origin("login form with next=" + strconv.Quote(bypasses[0]))
+	for _, next := range bypasses {
+		browser.Do(t, ctx, chromedp.Navigate(f.base+"/login?"+url.Values{"next": {next}}.Encode()))
+		origin("logged in, /login?next=" + strconv.Quote(next))
+	}
+	// A path of this site is still where the login goes.
+	browser.Do(t, ctx, chromedp.Navigate(f.base+"/login?next=%2Fnetwork"))
+	if h := browser.Text(t, ctx, "h1"); h != "Network" {
+		t.Errorf("next=/network lands on %q", h)
 	}
 }
