@@ -175,6 +175,10 @@ func decodeJSONString(field, s string, dst any) error {
 	if s == "" {
 		return problem.Invalidf(field, "is required: the JSON object")
 	}
+	if err := checkJSONText([]byte(s)); err != nil {
+		p, _ := problem.As(err)
+		return problem.Invalidf(strings.Trim(field+"."+p.Field, "."), "%s", p.Message)
+	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

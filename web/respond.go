@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,9 +93,18 @@ func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return problem.Invalidf("", "Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	// The body is limited (limitBodies): read it whole, to check its text
+	// before decoding it.
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err = dec.Decode(dst)
 	if err == nil && dec.More() {
 		err = errors.New("trailing data after the JSON object")
 	}

@@ -128,6 +128,7 @@ func (s *Server) routes(ctx context.Context) error {
 	r.Use(s.metrics.middleware)
 	r.Use(s.limitBodies)
 	r.Use(http.NewCrossOriginProtection().Handler)
+	r.Use(s.refuseBadText)
 
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
