@@ -150,7 +150,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.authenticate)
 			r.Use(s.requireUserAPI)
 			r.Route("/orgs/{slug}", func(r chi.Router) {
-				s.federationRoutes(r, s.organisationActor)
+				s.federationRoutes(r, s.organisationActor, s.organisationSettingsActor)
 				s.badgeAPIRoutes(r)
 				s.networkAPIRoutes(r)
 				s.externalAPIRoutes(r)
@@ -162,7 +162,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Route("/people/{username}/badges/{id}", s.peopleBadgeAPIRoutes)
 			r.Route("/me", func(r chi.Router) {
 				r.Get("/", s.apiMe)
-				s.federationRoutes(r, s.personActor)
+				s.federationRoutes(r, s.personActor, s.personActor)
 				s.passportAPIRoutes(r, verifyLimit)
 				s.passportSocialAPIRoutes(r)
 				s.passportStreamAPIRoutes(r)
