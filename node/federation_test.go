@@ -44,6 +44,7 @@ func startPeer(t *testing.T, ip, org, country string, options ...func(*node.Conf
 	dbURL := testkit.DatabaseURL(t)
 	p := &peer{cfg: node.Config{
 		Listen: ip + ":0", DataDir: t.TempDir(), DatabaseURL: dbURL, AllowIPs: "127.0.0.0/8", Version: "test",
+		MetricsToken: peerMetricsToken,
 	}}
 	for _, o := range options {
 		o(&p.cfg)

@@ -60,6 +60,10 @@ type Deps struct {
 	// MailEnabled: the node can send email (--smtp-url), so issuing to an
 	// email address queues a message to the earner.
 	MailEnabled bool
+	// MetricsToken, when set, is the bearer token that reads /metrics on
+	// the main listener; without it /metrics is served there to no one
+	// (see Server.Metrics for a listener of its own).
+	MetricsToken string
 	// ESCO is the client of ESCO's web API that alignment search asks;
 	// nil searches the node's local ESCO store only.
 	ESCO *esco.Client
@@ -132,7 +136,7 @@ func (s *Server) routes(ctx context.Context) error {
 
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/metrics", s.metrics.handler())
+	r.Get("/metrics", s.metricsOnMainListener)
 	r.Handle("/static/*", http.FileServerFS(assets))
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
