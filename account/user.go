@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/alexedwards/argon2id"
 	"github.com/jackc/pgx/v5"
@@ -95,6 +96,10 @@ func (in *NewUser) validateCredentials() error {
 	}
 	if len([]rune(in.Name)) > 200 {
 		return problem.Invalidf("name", "must be at most 200 characters")
+	}
+	if strings.ContainsFunc(in.Name, unicode.IsControl) {
+		// A name goes into email greetings and subjects.
+		return problem.Invalidf("name", "must be one line, without control characters")
 	}
 	return nil
 }

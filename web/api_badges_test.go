@@ -198,6 +198,13 @@ func TestOrganisationSettingsNeedAnAdmin(t *testing.T) {
 	if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "not an address"}, ""); status != 400 || out["error"].(map[string]any)["field"] != "email" {
 		t.Fatalf("PATCH with a bad email = %d %v", status, out)
 	}
+	// A name goes into email subjects: a line break in it would cancel
+	// every email that mentions the organisation.
+	for _, name := range []string{"Tampere\r\nUniversity", "Tampere\nUniversity", "Tampere\rUniversity"} {
+		if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"name": name}, ""); status != 400 || out["error"].(map[string]any)["field"] != "name" {
+			t.Errorf("PATCH with the name %q = %d %v, want 400 on name", name, status, out)
+		}
+	}
 	status, out := f.api(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
 	if status != 200 || out["email"] != "badges@tuni.example" || out["profile"] != f.base+"/ob/issuers/tampere-uni" {
 		t.Fatalf("GET organisation = %d %v", status, out)
