@@ -74,3 +74,32 @@ func TestNULAndInvalidUTF8Refused(t *testing.T) {
 		})
 	}
 }
+
+// TestHEADWhereverGET: HEAD answers as GET does, without the body, on
+// pages, the API, hosted documents and ActivityPub routes.
+func TestHEADWhereverGET(t *testing.T) {
+	f := startNode(t)
+	staff := f.login(t, "staff@example.org")
+	for _, tc := range []struct {
+		path   string
+		client *http.Client
+		header map[string]string
+	}{
+		{"/healthz", f.client, nil},
+		{"/login", f.client, nil},
+		{"/", staff, nil},
+		{"/orgs/tampere-uni", f.client, nil},
+		{"/ob/issuers/tampere-uni", f.client, nil},
+		{"/api/v1/openapi.json", f.client, nil},
+		{"/api/v1/me", f.client, map[string]string{"Authorization": "Bearer " + f.token}},
+		{"/.well-known/nodeinfo", f.client, nil},
+		{"/actors/tampere-uni", f.client, map[string]string{"Accept": "application/activity+json"}},
+		{"/people/nobody", f.client, nil},
+	} {
+		get, _, gh := f.do(t, tc.client, "GET", tc.path, nil, tc.header)
+		head, body, hh := f.do(t, tc.client, "HEAD", tc.path, nil, tc.header)
+		if head != get || body != "" || hh.Get("Content-Type") != gh.Get("Content-Type") {
+			t.Errorf("HEAD %s = %d %q (%q), GET = %d (%q)", tc.path, head, body, hh.Get("Content-Type"), get, gh.Get("Content-Type"))
+		}
+	}
+}
