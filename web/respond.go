@@ -37,10 +37,23 @@ func writeJSONError(w http.ResponseWriter, status int, field, message string) {
 	writeJSON(w, status, e)
 }
 
-// isAPI reports whether a request is for a program: the JSON API or a
-// hosted Open Badges document. Their errors are JSON, not pages.
+// isAPI reports whether a request is for a program: the JSON API, a
+// hosted Open Badges document, or ActivityPub (WebFinger, NodeInfo, the
+// inboxes, and whatever asks for or sends ActivityStreams JSON). Their
+// errors are JSON, not pages.
 func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/ob/")
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/api/"), strings.HasPrefix(p, "/ob/"), strings.HasPrefix(p, "/.well-known/"),
+		strings.HasPrefix(p, "/nodeinfo/"), p == "/inbox", strings.HasPrefix(p, "/actors/") && strings.HasSuffix(p, "/inbox"):
+		return true
+	}
+	for _, h := range []string{r.Header.Get("Content-Type"), r.Header.Get("Accept")} {
+		if strings.Contains(h, "application/activity+json") || strings.Contains(h, "application/ld+json") {
+			return true
+		}
+	}
+	return false
 }
 
 // problem answers with a client error, as JSON on the API and as a page

@@ -103,3 +103,27 @@ func TestHEADWhereverGET(t *testing.T) {
 		}
 	}
 }
+
+// TestActivityPubErrorsAreJSON: a body too large for an inbox, and a bad
+// path asked for as ActivityStreams, answer JSON, not a page.
+func TestActivityPubErrorsAreJSON(t *testing.T) {
+	f := startNode(t)
+	big := strings.Repeat("x", 70<<10) // the test node takes 64 KiB
+	for _, tc := range []struct {
+		method, path, body string
+		header             map[string]string
+		status             int
+	}{
+		{"POST", "/actors/tampere-uni/inbox", big, map[string]string{"Content-Type": "application/activity+json"}, http.StatusRequestEntityTooLarge},
+		{"POST", "/inbox", big, map[string]string{"Content-Type": "application/activity+json"}, http.StatusRequestEntityTooLarge},
+		{"POST", "/inbox", big, nil, http.StatusRequestEntityTooLarge},
+		{"GET", "/actors/x%00", "", map[string]string{"Accept": "application/activity+json"}, http.StatusBadRequest},
+		{"GET", "/.well-known/webfinger?resource=%FF", "", nil, http.StatusBadRequest},
+	} {
+		status, body, h := f.do(t, f.client, tc.method, tc.path, strings.NewReader(tc.body), tc.header)
+		var e map[string]any
+		if status != tc.status || !strings.HasPrefix(h.Get("Content-Type"), "application/json") || json.Unmarshal([]byte(body), &e) != nil {
+			t.Errorf("%s %s = %d %q %.200s, want %d in JSON", tc.method, tc.path, status, h.Get("Content-Type"), body, tc.status)
+		}
+	}
+}
