@@ -160,10 +160,10 @@ type Queue interface {
 }
 
 // Verification says how an address is confirmed: by an email, queued on
-// Queue (nil on a node that sends no mail), with a link to Link(token).
+// Queue (nil on a node that sends no mail), whose link the mail job mints
+// (VerificationLinks).
 type Verification struct {
 	Queue Queue
-	Link  func(token string) string
 	Node  string // the node's name in the message, e.g. its host
 }
 
@@ -267,22 +267,45 @@ func sendVerification(ctx context.Context, tx pgx.Tx, u User, v Verification) er
 	if _, err := tx.Exec(ctx, `DELETE FROM email_verification WHERE user_id = $1`, u.ID); err != nil {
 		return fmt.Errorf("replace the verification links of user %d: %w", u.ID, err)
 	}
-	token, sum := newSecret()
+	// The token stored is never told: the mail job mints the one it sends
+	// (VerificationLinks), so that no link is kept in the job.
+	_, sum := newSecret()
 	if _, err := tx.Exec(ctx, `INSERT INTO email_verification (token_hash, user_id, email, expires_at)
 		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, sum, u.ID, u.Email, VerificationLifetime.Seconds()); err != nil {
 		return fmt.Errorf("store the verification link of user %d: %w", u.ID, err)
 	}
-	if v.Queue == nil || v.Link == nil {
+	if v.Queue == nil {
 		return nil // a node without mail: the address stays unconfirmed
 	}
-	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(u, v, token)}}); err != nil {
+	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(u, v)}}); err != nil {
 		return fmt.Errorf("queue the verification email of user %d: %w", u.ID, err)
 	}
 	return nil
 }
 
+// LinkVerification is the kind of the mail links that confirm an address;
+// their id is the user's.
+const LinkVerification = "email_verification"
+
+// VerificationLinks mints the link that confirms the address of user id
+// (link makes the URL of a token), replacing the one stored; ErrLinkGone
+// when the user has no unexpired verification waiting.
+func VerificationLinks(db DB, link func(token string) string) mail.LinkMaker {
+	return func(ctx context.Context, id int64) (string, error) {
+		token, sum := newSecret()
+		tag, err := db.Exec(ctx, `UPDATE email_verification SET token_hash = $2 WHERE user_id = $1 AND expires_at > now()`, id, sum)
+		if err != nil {
+			return "", fmt.Errorf("mint the verification link of user %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return "", mail.ErrLinkGone
+		}
+		return link(token), nil
+	}
+}
+
 // verificationMail is the message with the link that confirms an address.
-func verificationMail(u User, v Verification, token string) mail.SendArgs {
+func verificationMail(u User, v Verification) mail.SendArgs {
 	var text strings.Builder
 	greeting := "Hello"
 	if u.Name != "" {
@@ -291,14 +314,14 @@ func verificationMail(u User, v Verification, token string) mail.SendArgs {
 	fmt.Fprintf(&text, "%s,\n\nAn account was made on the Laurel node %s with this email address, ", greeting, v.Node)
 	fmt.Fprintf(&text, "with the handle @%s@%s.\n\n", u.Username, v.Node)
 	fmt.Fprintf(&text, "To confirm that the address is yours, open this link within %d days:\n%s\n\n",
-		int(VerificationLifetime/(24*time.Hour)), v.Link(token))
+		int(VerificationLifetime/(24*time.Hour)), mail.LinkPlaceholder)
 	text.WriteString("Badges issued to this address reach the account once it is confirmed.\n\n")
 	text.WriteString("If you did not sign up, ignore this email: the address will not be confirmed.\n")
 	return mail.SendArgs{Message: mail.Message{
 		To:      u.Email,
 		Subject: "Confirm your email address on " + v.Node,
 		Text:    text.String(),
-	}}
+	}, Link: &mail.Link{Kind: LinkVerification, ID: u.ID}}
 }
 
 // ResendVerification sends the user a new link that confirms their

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ type mailbox struct {
 	t    *testing.T
 	pool *pgxpool.Pool
 	v    account.Verification
+	mint mail.LinkMaker // what the mail job does
 }
 
 func newMailbox(t *testing.T, pool *pgxpool.Pool) *mailbox {
@@ -32,13 +34,12 @@ func newMailbox(t *testing.T, pool *pgxpool.Pool) *mailbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mailbox{t: t, pool: pool, v: account.Verification{
-		Queue: c, Node: "laurel.test",
-		Link: func(token string) string { return "https://laurel.test/verify-email/" + token },
-	}}
+	return &mailbox{t: t, pool: pool, v: account.Verification{Queue: c, Node: "laurel.test"},
+		mint: account.VerificationLinks(pool, func(token string) string { return "https://laurel.test/verify-email/" + token })}
 }
 
-// messages returns the queued messages to addr, oldest first.
+// messages returns the queued messages to addr, oldest first, with their
+// links minted as the mail job mints them; the job itself holds none.
 func (m *mailbox) messages(addr string) []mail.Message {
 	m.t.Helper()
 	rows, err := m.pool.Query(context.Background(), `SELECT args FROM river_job
@@ -52,9 +53,19 @@ func (m *mailbox) messages(addr string) []mail.Message {
 	}
 	out := make([]mail.Message, len(raws))
 	for i, raw := range raws {
-		if err := json.Unmarshal(raw, &out[i]); err != nil {
+		var args mail.SendArgs
+		if err := json.Unmarshal(raw, &args); err != nil {
 			m.t.Fatal(err)
 		}
+		if verifyLink.Match(raw) || args.Link == nil || !strings.Contains(args.Text, mail.LinkPlaceholder) {
+			m.t.Fatalf("the job of a verification email holds its link, or no link to mint: %s", raw)
+		}
+		link, err := m.mint(context.Background(), args.Link.ID)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		out[i] = args.Message
+		out[i].Text = strings.ReplaceAll(out[i].Text, mail.LinkPlaceholder, link)
 	}
 	return out
 }

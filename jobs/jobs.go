@@ -52,6 +52,9 @@ type Config struct {
 	// the mail worker is still registered, so that mail can be queued, but
 	// it cancels every job.
 	Mail *mail.Sender
+	// MailLinks make the secret links of messages, by kind (see
+	// mail.SendArgs).
+	MailLinks map[string]mail.LinkMaker
 	// Network, when set, registers the endorsement network's digest worker
 	// (run hourly; it sends each organisation at most one digest a day)
 	// and hands the client to it for the emails it queues.
@@ -100,7 +103,7 @@ const DefaultDeliveryMaxWorkers = 50
 func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
-	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail})
+	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail, Links: cfg.MailLinks})
 	river.AddWorker(workers, &issuer.ESCOFetchWorker{DB: pool, ESCO: cfg.ESCO})
 	river.AddWorker(workers, &issuer.ESCORefreshWorker{DB: pool, ESCO: cfg.ESCO})
 	if cfg.Federation != nil {

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
@@ -207,7 +208,11 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	backpacks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
-		Passport: backpacks})
+		Passport: backpacks, MailLinks: map[string]mail.LinkMaker{
+			account.LinkVerification: account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
+			issuer.LinkClaim:         issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			network.LinkInvitation:   network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+		}})
 	if err != nil {
 		return nil, err
 	}

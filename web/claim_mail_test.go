@@ -59,4 +59,22 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assertion WHERE row_to_json(assertion)::text ILIKE '%eva.earner%'`).Scan(&leaks); err != nil || leaks != 0 {
 		t.Fatalf("%d assertion rows hold the address (%v)", leaks, err)
 	}
+	// The job that sent the email, kept by River and shown at
+	// /admin/jobs, holds no link: its worker made it.
+	token := strings.TrimPrefix(link, f.base+"/claim/")
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'mail_send' AND (args::text LIKE '%' || $1 || '%' OR args::text LIKE '%/claim/%')`,
+		token).Scan(&leaks); err != nil || leaks != 0 {
+		t.Fatalf("%d mail jobs hold the claim link (%v)", leaks, err)
+	}
+}
+
+// noLinksInMailJobs fails the test if a mail job, kept by River and shown
+// at /admin/jobs, holds a secret link: their workers make them.
+func (f *fixture) noLinksInMailJobs(t *testing.T) {
+	t.Helper()
+	var n int
+	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'mail_send'
+		AND (args::text LIKE '%/claim/%' OR args::text LIKE '%/verify-email/%' OR args::text LIKE '%/endorse/%')`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d mail jobs hold a secret link (%v)", n, err)
+	}
 }

@@ -98,6 +98,7 @@ func TestSignUp(t *testing.T) {
 
 	// The email, through the SMTP server; its link confirms once.
 	m := smtp.Wait(t, 1, 20*time.Second)[0]
+	f.noLinksInMailJobs(t)
 	if len(m.To) != 1 || m.To[0] != "eva@example.org" || !strings.Contains(m.Text, "Hello Eva Earner") {
 		t.Fatalf("message to %v, subject %q:\n%s", m.To, m.Subject, m.Text)
 	}

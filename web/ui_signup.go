@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -55,14 +56,16 @@ func (s *Server) signupAdminRoutes(r chi.Router) {
 }
 
 // verification is how this node confirms addresses: by email, when it
-// sends email, with a link to /verify-email/{token}.
+// sends email, with a link to /verify-email/{token} (VerifyEmailLink).
 func (s *Server) verification() account.Verification {
-	base := strings.TrimSuffix(s.deps.BaseURL.String(), "/")
-	return account.Verification{
-		Queue: s.mailQueue(),
-		Link:  func(token string) string { return base + "/verify-email/" + token },
-		Node:  s.deps.BaseURL.Host,
-	}
+	return account.Verification{Queue: s.mailQueue(), Node: s.deps.BaseURL.Host}
+}
+
+// VerifyEmailLink is the URL, on the node at base, of the page that
+// confirms an address with token.
+func VerifyEmailLink(base *url.URL) func(token string) string {
+	b := strings.TrimSuffix(base.String(), "/")
+	return func(token string) string { return b + "/verify-email/" + token }
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
