@@ -118,6 +118,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	email, next := r.PostForm.Get("email"), r.PostForm.Get("next")
 	u, err := account.Authenticate(r.Context(), s.deps.Pool, email, r.PostForm.Get("password"))
+	if errors.Is(err, account.ErrTooManyAttempts) {
+		s.log.Warn("login limit of an account reached", "remote", r.RemoteAddr)
+		s.render(w, r, http.StatusTooManyRequests, "login",
+			pageData{Title: "Log in", Message: "Too many wrong passwords for this account. Wait 15 minutes and try again.", Email: email, Next: next})
+		return
+	}
 	if errors.Is(err, account.ErrBadCredentials) {
 		s.log.Info("failed login", "email", email, "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusUnauthorized, "login",

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -93,6 +95,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if p, ok := problem.As(err); ok {
 		s.problem(w, r, statusOf[p.Kind], p.Field, p.Message)
+		return
+	}
+	if errors.Is(err, account.ErrTooManyAttempts) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(account.PasswordFailureWindow.Seconds())))
+		s.problem(w, r, http.StatusTooManyRequests, "password", err.Error())
 		return
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err,

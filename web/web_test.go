@@ -32,6 +32,7 @@ type fixture struct {
 	org    issuer.Organisation
 	client *http.Client // no cookies, no redirects followed
 	node   *node.Node
+	cfg    node.Config // the node's, for a second process on its database
 }
 
 const password = "correct horse battery"
@@ -61,7 +62,7 @@ func startNode(t *testing.T, options ...func(*node.Config)) *fixture {
 	}
 	t.Cleanup(pool.Close)
 
-	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil), node: n}
+	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil), node: n, cfg: cfg}
 	f.org, err = issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "tampere-uni", Name: "Tampere University", Country: "FI"})
 	if err != nil {
 		t.Fatal(err)
