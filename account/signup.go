@@ -171,7 +171,13 @@ type Verification struct {
 // allows: it uses up the invitation when one is needed, gives the user a
 // free username derived from the email, and queues an email with a link
 // that confirms the address, all in one transaction. The user can log in
-// at once, with the address unconfirmed.
+// at once, with the address unconfirmed; an account whose address is not
+// confirmed in time goes (ExpireUnconfirmed), handle and all.
+//
+// An address that has an account already is a Conflict on "email", and
+// its owner is sent a notice instead (when the node sends mail): the web
+// answers both the same way, so that sign-up tells no one who has an
+// account.
 func SignUp(ctx context.Context, db DB, in NewSignUp, v Verification) (User, error) {
 	nu := NewUser{Email: in.Email, Name: in.Name, Password: in.Password}
 	if err := nu.validateCredentials(); err != nil { // the cheap checks, before the transaction
@@ -205,13 +211,96 @@ func SignUp(ctx context.Context, db DB, in NewSignUp, v Verification) (User, err
 		}
 		return sendVerification(ctx, tx, u, v)
 	})
-	if _, ok := problem.As(err); ok {
+	if p, ok := problem.As(err); ok {
+		if p.Kind == problem.Conflict && p.Field == "email" {
+			if err := noticeAddressTaken(ctx, db, nu.Email, v); err != nil {
+				return User{}, err
+			}
+		}
 		return User{}, err
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("sign up %s: %w", in.Email, err)
 	}
 	return u, nil
+}
+
+// noticeAddressTaken tells the owner of an account that someone signed up
+// with its address, unless the node sends no mail.
+func noticeAddressTaken(ctx context.Context, db DB, email string, v Verification) error {
+	if v.Queue == nil {
+		return nil
+	}
+	u, err := UserByEmail(ctx, db, email)
+	if problem.Is(err, problem.NotFound) {
+		return nil // gone meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "Hello,\n\nSomeone tried to sign up on the Laurel node %s with this email address, ", v.Node)
+	fmt.Fprintf(&text, "which has an account there already (@%s@%s).\n\n", u.Username, v.Node)
+	if u.EmailVerified {
+		fmt.Fprintf(&text, "If it was you, log in at https://%s/login with your password.\n\n", v.Node)
+	} else {
+		text.WriteString("That account's address was never confirmed: if you did not make it, it goes within " +
+			"3 days of its sign-up, and you can then sign up with this address.\n\n")
+	}
+	text.WriteString("If it was not you, ignore this email: nothing changed.\n")
+	args := mail.SendArgs{Message: mail.Message{To: u.Email, Subject: "Sign-up with your address on " + v.Node, Text: text.String()}}
+	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
+			return fmt.Errorf("queue the notice to %s: %w", u.Username, err)
+		}
+		return nil
+	})
+}
+
+// ExpireUnconfirmed deletes the accounts that signed up and did not
+// confirm their address in time: whose every confirmation link (all
+// sent by email) has expired, so that an address taken by someone else
+// is free again for its owner. An actor that never published or received
+// an activity is deleted outright, which frees the handle too; one that
+// did may be known elsewhere, and retire retires it as DeleteUser does
+// (its handle stays retired). It returns how many went.
+func ExpireUnconfirmed(ctx context.Context, db DB, retire RetireActor) (int, error) {
+	rows, err := db.Query(ctx, `SELECT u.id FROM app_user u WHERE NOT u.email_verified AND NOT u.node_admin
+		AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id)
+		AND EXISTS (SELECT 1 FROM email_verification v WHERE v.user_id = u.id)
+		AND NOT EXISTS (SELECT 1 FROM email_verification v WHERE v.user_id = u.id AND v.expires_at > now())`)
+	if err != nil {
+		return 0, fmt.Errorf("find unconfirmed accounts: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("find unconfirmed accounts: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			var username string
+			err := tx.QueryRow(ctx, `DELETE FROM app_user WHERE id = $1 AND NOT email_verified RETURNING username`, id).Scan(&username)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // confirmed meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			tag, err := tx.Exec(ctx, `DELETE FROM actor a WHERE a.username = $1
+				AND NOT EXISTS (SELECT 1 FROM outbox_activity o WHERE o.actor_id = a.id)
+				AND NOT EXISTS (SELECT 1 FROM inbox_activity i WHERE i.recipient = a.username)`, username)
+			if err != nil || tag.RowsAffected() == 1 {
+				return err
+			}
+			return retire(ctx, tx, username)
+		})
+		if err != nil {
+			return n, fmt.Errorf("expire unconfirmed account %d: %w", id, err)
+		}
+	}
+	return n, nil
 }
 
 // useInvitation marks an open invitation used and returns its id.
@@ -264,6 +353,11 @@ func freeUsername(ctx context.Context, db DB, email string) (string, error) {
 // sendVerification makes a new link that confirms u's address and queues
 // the email that carries it, in tx. Earlier links of u stop working.
 func sendVerification(ctx context.Context, tx pgx.Tx, u User, v Verification) error {
+	if v.Queue == nil {
+		// A node without mail: the address stays unconfirmed, and the
+		// account does not expire (ExpireUnconfirmed goes by the links).
+		return nil
+	}
 	if _, err := tx.Exec(ctx, `DELETE FROM email_verification WHERE user_id = $1`, u.ID); err != nil {
 		return fmt.Errorf("replace the verification links of user %d: %w", u.ID, err)
 	}
@@ -273,9 +367,6 @@ func sendVerification(ctx context.Context, tx pgx.Tx, u User, v Verification) er
 	if _, err := tx.Exec(ctx, `INSERT INTO email_verification (token_hash, user_id, email, expires_at)
 		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, sum, u.ID, u.Email, VerificationLifetime.Seconds()); err != nil {
 		return fmt.Errorf("store the verification link of user %d: %w", u.ID, err)
-	}
-	if v.Queue == nil {
-		return nil // a node without mail: the address stays unconfirmed
 	}
 	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(u, v)}}); err != nil {
 		return fmt.Errorf("queue the verification email of user %d: %w", u.ID, err)

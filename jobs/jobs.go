@@ -108,6 +108,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	river.AddWorker(workers, &issuer.ESCORefreshWorker{DB: pool, ESCO: cfg.ESCO})
 	if cfg.Federation != nil {
 		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
+		river.AddWorker(workers, &AccountExpireWorker{pool: pool, federation: cfg.Federation})
 	}
 	if cfg.Network != nil {
 		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
@@ -140,6 +141,11 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionSweepArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "session_sweep", RunOnStart: true}),
+		}
+		if cfg.Federation != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return AccountExpireArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "account_expire", RunOnStart: true}))
 		}
 		if cfg.Network != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

@@ -36,6 +36,9 @@ type signupPage struct {
 	Confirm   *account.User
 	Token     string
 	Confirmed bool
+	// Done: the answer to a sign-up, the same whether or not the address
+	// had an account already.
+	Done bool
 }
 
 // signupRoutes are the public pages of sign-up. Sign-ups are rate limited
@@ -100,6 +103,14 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	v := r.PostForm
 	in := account.NewSignUp{Email: v.Get("email"), Name: v.Get("name"), Password: v.Get("password"), Invitation: v.Get("invitation")}
 	u, err := account.SignUp(r.Context(), s.deps.Pool, in, s.verification())
+	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict && p.Field == "email" {
+		// The address has an account: its owner is told by email, and the
+		// answer is the one a new account gets, so that sign-up tells no
+		// one who has an account here.
+		s.log.Info("sign-up with a known address", "remote", r.RemoteAddr)
+		s.renderSignup(w, r, http.StatusOK, "", signupPage{Done: true, Email: strings.TrimSpace(in.Email)})
+		return
+	}
 	if p, ok := problem.As(err); ok {
 		mode, merr := account.GetSignupMode(r.Context(), s.deps.Pool)
 		if merr != nil {
@@ -119,13 +130,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("signed up", "username", u.Username, "remote", r.RemoteAddr)
-	// Logged in at once, on a new session token.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.sessions.Put(r.Context(), sessionUserID, u.ID)
-	http.Redirect(w, r, "/me/profile?welcome=1", http.StatusSeeOther)
+	// Not logged in here: that would tell a new address from a known one.
+	s.renderSignup(w, r, http.StatusOK, "", signupPage{Done: true, Email: u.Email})
 }
 
 func signupFieldLabel(field string) string {
