@@ -116,6 +116,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.RecheckOneWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.DigestWorker{Passport: cfg.Passport})
 	}
 

@@ -45,6 +45,28 @@ type backpackItemView struct {
 	Name     string // the badge's name, or a stand-in while unverified
 }
 
+// CheckedAgo says when the badge was last checked, as a person reads it:
+// "checked 5 minutes ago".
+func (v backpackItemView) CheckedAgo() string {
+	if v.LastCheckedAt == nil {
+		return "not checked yet"
+	}
+	d := time.Since(*v.LastCheckedAt)
+	switch {
+	case d < time.Minute:
+		return "checked just now"
+	case d < 2*time.Minute:
+		return "checked 1 minute ago"
+	case d < time.Hour:
+		return fmt.Sprintf("checked %d minutes ago", int(d.Minutes()))
+	case d < 2*time.Hour:
+		return "checked 1 hour ago"
+	case d < 48*time.Hour:
+		return fmt.Sprintf("checked %d hours ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("checked %d days ago", int(d.Hours()/24))
+}
+
 func backpackItemViewOf(u account.User, it passport.Item, now time.Time) backpackItemView {
 	v := backpackItemView{Item: it, Expired: it.Expired(now), Page: "/passport/badges/" + it.UUID, Name: it.BadgeName}
 	if it.Expires != nil && !v.Expired {
