@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestAccountPasswordSessionsTokens: a person changes their password on
+// /me/account (a wrong current one and a weak new one are refused, named);
+// their other browser is logged out, this one stays; the old password no
+// longer logs in. They make a named token, see it once, use it, see it
+// listed with its last use, and revoke it; "log out everywhere" ends every
+// session; the API does the same.
+func TestAccountPasswordSessionsTokens(t *testing.T) {
+	f := startNode(t)
+	here := f.login(t, "staff@example.org")
+	there := f.login(t, "staff@example.org")
+
+	for _, tc := range []struct {
+		current, next, again, field string
+		status                      int
+	}{
+		{"wrong password!", "a fresh and sturdy phrase", "a fresh and sturdy phrase", "Current password", http.StatusBadRequest},
+		{password, "password12", "password12", "New password", http.StatusBadRequest},
+		{password, "a fresh and sturdy phrase", "a fresh and sturdy phrasE", "New password again", http.StatusBadRequest},
+	} {
+		status, body, _ := f.post(t, here, "/me/password", url.Values{"current_password": {tc.current}, "password": {tc.next}, "password_again": {tc.again}})
+		if status != tc.status || !strings.Contains(body, tc.field+":") {
+			t.Errorf("change to %q from %q = %d:\n%.300s", tc.next, tc.current, status, body)
+		}
+	}
+	f.postOK(t, here, "/me/password", url.Values{"current_password": {password}, "password": {"a fresh and sturdy phrase"},
+		"password_again": {"a fresh and sturdy phrase"}}, "/me/account")
+	contains(t, "account page after the change", f.page(t, here, "/me/account"), "Your password is changed")
+	if status, _, _ := f.do(t, there, "GET", "/me/account", nil, nil); status != http.StatusSeeOther {
+		t.Errorf("the other browser after the change = %d, want logged out", status)
+	}
+	form := url.Values{"email": {"staff@example.org"}, "password": {password}}
+	if status, _, _ := f.post(t, visitor(), "/login", form); status != http.StatusUnauthorized {
+		t.Errorf("the old password logs in: %d", status)
+	}
+
+	// Tokens: made with a name, shown once, listed with their last use.
+	f.postOK(t, here, "/me/tokens", url.Values{"name": {"backup script"}}, "/me/account#tokens")
+	body := f.page(t, here, "/me/account")
+	secret := regexp.MustCompile(`value="(laurel_[A-Za-z0-9_-]+)"`).FindStringSubmatch(body)
+	if secret == nil {
+		t.Fatalf("the new token is not shown:\n%s", body)
+	}
+	lacks(t, "the account page again", f.page(t, here, "/me/account"), secret[1])
+	if status, _, _ := f.do(t, f.client, "GET", "/api/v1/me", nil, map[string]string{"Authorization": "Bearer " + secret[1]}); status != 200 {
+		t.Fatalf("the new token = %d", status)
+	}
+	body = f.page(t, here, "/me/account")
+	contains(t, "the token listed", body, "backup script", " UTC</time>")
+	revoke := regexp.MustCompile(`action="(/me/tokens/\d+/revoke)"[^>]*><button[^>]*aria-label="Revoke the token backup script"`).FindStringSubmatch(body)
+	if revoke == nil {
+		t.Fatalf("no revoke button for the token:\n%s", body)
+	}
+	f.postOK(t, here, revoke[1], nil, "/me/account#tokens")
+	if status, _, _ := f.do(t, f.client, "GET", "/api/v1/me", nil, map[string]string{"Authorization": "Bearer " + secret[1]}); status != http.StatusUnauthorized {
+		t.Errorf("a revoked token = %d, want 401", status)
+	}
+	if status, _, _ := f.post(t, f.login(t, "root@example.org"), revoke[1], nil); status != http.StatusNotFound {
+		t.Errorf("revoking someone else's token = %d, want 404", status)
+	}
+
+	// The API: tokens, password, sessions.
+	api := f.userAPI(t, f.staff)
+	status, out := api("POST", "/api/v1/me/tokens", map[string]string{"name": "ci\nBcc"})
+	if e, _ := out["error"].(map[string]any); status != http.StatusBadRequest || e["field"] != "name" {
+		t.Errorf("a token name with a line break = %d %v", status, out)
+	}
+	status, out = api("POST", "/api/v1/me/tokens", map[string]string{"name": "ci"})
+	if status != http.StatusCreated || !strings.HasPrefix(out["token"].(string), "laurel_") || out["name"] != "ci" {
+		t.Fatalf("POST /api/v1/me/tokens = %d %v", status, out)
+	}
+	status, out = api("GET", "/api/v1/me/tokens", nil)
+	if list, _ := out["items"].([]any); status != 200 || len(list) != 3 || strings.Contains(jsonText(out), "laurel_") {
+		t.Errorf("GET /api/v1/me/tokens = %d %v, want the test's, the passport test's and ci, without secrets", status, out)
+	}
+	if status, out := api("PUT", "/api/v1/me/password", map[string]string{"current_password": "a fresh and sturdy phrase", "password": "aaaaaaaaaa"}); status != http.StatusBadRequest {
+		t.Errorf("a weak password by API = %d %v", status, out)
+	}
+	if status, out := api("PUT", "/api/v1/me/password", map[string]string{"current_password": "a fresh and sturdy phrase", "password": "another sturdy phrase here"}); status != http.StatusNoContent {
+		t.Errorf("change by API = %d %v", status, out)
+	}
+	if status, _, _ := f.do(t, here, "GET", "/me/account", nil, nil); status != http.StatusSeeOther {
+		t.Errorf("a browser after the API change = %d, want logged out", status)
+	}
+
+	// Log out everywhere.
+	form = url.Values{"email": {"staff@example.org"}, "password": {"another sturdy phrase here"}, "next": {"/"}}
+	one, two := visitor(), visitor()
+	for _, c := range []*http.Client{one, two} {
+		if status, _, _ := f.post(t, c, "/login", form); status != http.StatusSeeOther {
+			t.Fatalf("login = %d", status)
+		}
+	}
+	f.postOK(t, one, "/me/sessions/end", nil, "/login")
+	for i, c := range []*http.Client{one, two} {
+		if status, _, _ := f.do(t, c, "GET", "/me/account", nil, nil); status != http.StatusSeeOther {
+			t.Errorf("browser %d after log out everywhere = %d, want logged out", i+1, status)
+		}
+	}
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
