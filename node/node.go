@@ -209,9 +209,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
 		Passport: backpacks, MailLinks: map[string]mail.LinkMaker{
-			account.LinkVerification: account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
-			issuer.LinkClaim:         issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
-			network.LinkInvitation:   network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			account.LinkVerification:  account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
+			account.LinkPasswordReset: account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
+			issuer.LinkClaim:          issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			network.LinkInvitation:    network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
 		}})
 	if err != nil {
 		return nil, err

@@ -113,3 +113,53 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestPasswordReset goes through a forgotten password with a real SMTP
+// server: the answer is the same for a known and an unknown address; the
+// emailed link (kept in no job) shows a form, refuses a weak password,
+// sets a strong one once and logs out every session; the old password no
+// longer works; a second request within minutes sends nothing more.
+func TestPasswordReset(t *testing.T) {
+	f, smtp := startMailingNode(t)
+	old := f.login(t, "staff@example.org")
+	contains(t, "login page", f.page(t, visitor(), "/login"), `href="/forgot-password"`)
+	_, known, _ := f.post(t, visitor(), "/forgot-password", url.Values{"email": {"staff@example.org"}})
+	status, unknown, _ := f.post(t, visitor(), "/forgot-password", url.Values{"email": {"nobody@example.org"}})
+	if status != http.StatusOK || known != unknown || !strings.Contains(known, "If an account here has this address") {
+		t.Fatalf("answers differ for a known and an unknown address (%d):\n%s\n---\n%s", status, known, unknown)
+	}
+	m := waitForSubject(t, smtp, "Reset your password")
+	f.noLinksInMailJobs(t)
+	link := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/reset-password/[A-Za-z0-9_-]+`).FindString(m.Text)
+	if m.To[0] != "staff@example.org" || link == "" {
+		t.Fatalf("reset email to %v:\n%s", m.To, m.Text)
+	}
+	path := strings.TrimPrefix(link, f.base)
+	contains(t, "the link's page", f.page(t, visitor(), path), "Choose a new password for <code>@staff</code>")
+	if status, body, _ := f.post(t, visitor(), path, url.Values{"password": {"password12"}, "password_again": {"password12"}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "too easy to guess") {
+		t.Fatalf("a weak new password = %d:\n%.300s", status, body)
+	}
+	f.post(t, visitor(), "/forgot-password", url.Values{"email": {"staff@example.org"}}) // a second request, at once
+	status, body, _ := f.post(t, visitor(), path, url.Values{"password": {"a fresh and sturdy phrase"}, "password_again": {"a fresh and sturdy phrase"}})
+	if status != http.StatusOK || !strings.Contains(body, "Your password is reset") {
+		t.Fatalf("reset = %d:\n%.300s", status, body)
+	}
+	for _, method := range []string{"GET", "POST"} {
+		if status, _, _ := f.do(t, visitor(), method, path, nil, formPost); status != http.StatusNotFound {
+			t.Errorf("%s of a used link = %d, want 404", method, status)
+		}
+	}
+	if status, _, _ := f.do(t, old, "GET", "/me/account", nil, nil); status != http.StatusSeeOther {
+		t.Errorf("a session from before the reset = %d, want logged out", status)
+	}
+	if status, _, _ := f.post(t, visitor(), "/login", url.Values{"email": {"staff@example.org"}, "password": {password}}); status != http.StatusUnauthorized {
+		t.Errorf("the old password = %d, want 401", status)
+	}
+	if status, _, _ := f.post(t, visitor(), "/login", url.Values{"email": {"staff@example.org"}, "password": {"a fresh and sturdy phrase"}, "next": {"/"}}); status != http.StatusSeeOther {
+		t.Errorf("the new password = %d, want 303", status)
+	}
+	if n := len(smtp.Messages()); n != 1 {
+		t.Errorf("%d emails sent, want the one link: a second request within minutes sends none", n)
+	}
+}

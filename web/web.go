@@ -206,6 +206,7 @@ func (s *Server) routes(ctx context.Context) error {
 			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		s.signupRoutes(r)
+		s.resetRoutes(r)
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/people/{username}", s.personPage)
