@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -24,24 +25,8 @@ func ChangePassword(ctx context.Context, db DB, userID int64, current, next stri
 	if err != nil {
 		return err
 	}
-	if err := checkAttempts(ctx, db, u.Email); err != nil {
+	if err := checkPasswordOf(ctx, db, u, current, "current_password"); err != nil {
 		return err
-	}
-	var hash string
-	if err := db.QueryRow(ctx, `SELECT password_hash FROM app_user WHERE id = $1`, userID).Scan(&hash); err != nil {
-		return fmt.Errorf("read the password of user %d: %w", userID, err)
-	}
-	match := false
-	if current != "" && len(current) <= MaxPasswordLen {
-		if match, err = argon2id.ComparePasswordAndHash(current, hash); err != nil {
-			return fmt.Errorf("check the password of user %d: %w", userID, err)
-		}
-	}
-	if !match {
-		if err := noteFailure(ctx, db, u.Email); err != nil {
-			return err
-		}
-		return problem.Invalidf("current_password", "is not your password")
 	}
 	return SetPassword(ctx, db, u, next)
 }
@@ -109,6 +94,67 @@ func RevokeToken(ctx context.Context, db DB, userID, id int64) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return problem.NotFoundf("you have no API token %s", strconv.FormatInt(id, 10))
+	}
+	return nil
+}
+
+// RequestEmailChange starts moving the user to a new address, once their
+// password is checked (as ChangePassword checks it): a link is emailed to
+// the new address, and only that link makes it theirs, confirmed
+// (VerifyEmail); until then the old address stays. An address another
+// account has is answered the same way, and nothing is sent to it, so
+// that no one learns who has an account. A node without mail cannot
+// confirm a new address: a Conflict.
+func RequestEmailChange(ctx context.Context, db DB, userID int64, password, email string, v Verification) error {
+	if v.Queue == nil {
+		return problem.Conflictf("email", "this node sends no email, so a new address cannot be confirmed: ask its administrators")
+	}
+	email = strings.TrimSpace(email)
+	if a, err := netmail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		return problem.Invalidf("email", "must be an email address")
+	}
+	u, err := UserByID(ctx, db, userID)
+	if err != nil {
+		return err
+	}
+	if strings.EqualFold(email, u.Email) {
+		return problem.Invalidf("email", "is your address already")
+	}
+	if err := checkPasswordOf(ctx, db, u, password, "password"); err != nil {
+		return err
+	}
+	if _, err := UserByEmail(ctx, db, email); err == nil {
+		return nil // another account's: the same answer, no email
+	} else if !problem.Is(err, problem.NotFound) {
+		return err
+	}
+	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		return sendVerificationTo(ctx, tx, u, email, true, v)
+	})
+}
+
+// checkPasswordOf checks u's password under the per-account limit on
+// wrong passwords; a wrong one is Invalid on field.
+func checkPasswordOf(ctx context.Context, db DB, u User, password, field string) error {
+	if err := checkAttempts(ctx, db, u.Email); err != nil {
+		return err
+	}
+	var hash string
+	if err := db.QueryRow(ctx, `SELECT password_hash FROM app_user WHERE id = $1`, u.ID).Scan(&hash); err != nil {
+		return fmt.Errorf("read the password of user %d: %w", u.ID, err)
+	}
+	match := false
+	if password != "" && len(password) <= MaxPasswordLen {
+		var err error
+		if match, err = argon2id.ComparePasswordAndHash(password, hash); err != nil {
+			return fmt.Errorf("check the password of user %d: %w", u.ID, err)
+		}
+	}
+	if !match {
+		if err := noteFailure(ctx, db, u.Email); err != nil {
+			return err
+		}
+		return problem.Invalidf(field, "is not your password")
 	}
 	return nil
 }

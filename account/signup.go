@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -353,6 +354,12 @@ func freeUsername(ctx context.Context, db DB, email string) (string, error) {
 // sendVerification makes a new link that confirms u's address and queues
 // the email that carries it, in tx. Earlier links of u stop working.
 func sendVerification(ctx context.Context, tx pgx.Tx, u User, v Verification) error {
+	return sendVerificationTo(ctx, tx, u, u.Email, false, v)
+}
+
+// sendVerificationTo is sendVerification for address, which is u's new
+// address when change is set: the link then makes it u's.
+func sendVerificationTo(ctx context.Context, tx pgx.Tx, u User, address string, change bool, v Verification) error {
 	if v.Queue == nil {
 		// A node without mail: the address stays unconfirmed, and the
 		// account does not expire (ExpireUnconfirmed goes by the links).
@@ -365,10 +372,12 @@ func sendVerification(ctx context.Context, tx pgx.Tx, u User, v Verification) er
 	// (VerificationLinks), so that no link is kept in the job.
 	_, sum := newSecret()
 	if _, err := tx.Exec(ctx, `INSERT INTO email_verification (token_hash, user_id, email, expires_at)
-		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, sum, u.ID, u.Email, VerificationLifetime.Seconds()); err != nil {
+		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, sum, u.ID, address, VerificationLifetime.Seconds()); err != nil {
 		return fmt.Errorf("store the verification link of user %d: %w", u.ID, err)
 	}
-	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(u, v)}}); err != nil {
+	to := u
+	to.Email = address
+	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(to, change, v)}}); err != nil {
 		return fmt.Errorf("queue the verification email of user %d: %w", u.ID, err)
 	}
 	return nil
@@ -396,14 +405,18 @@ func VerificationLinks(db DB, link func(token string) string) mail.LinkMaker {
 }
 
 // verificationMail is the message with the link that confirms an address.
-func verificationMail(u User, v Verification) mail.SendArgs {
+func verificationMail(u User, change bool, v Verification) mail.SendArgs {
 	var text strings.Builder
 	greeting := "Hello"
 	if u.Name != "" {
 		greeting += " " + u.Name
 	}
-	fmt.Fprintf(&text, "%s,\n\nAn account was made on the Laurel node %s with this email address, ", greeting, v.Node)
-	fmt.Fprintf(&text, "with the handle @%s@%s.\n\n", u.Username, v.Node)
+	if change {
+		fmt.Fprintf(&text, "%s,\n\nThe account @%s@%s asked to use this email address from now on.\n\n", greeting, u.Username, v.Node)
+	} else {
+		fmt.Fprintf(&text, "%s,\n\nAn account was made on the Laurel node %s with this email address, ", greeting, v.Node)
+		fmt.Fprintf(&text, "with the handle @%s@%s.\n\n", u.Username, v.Node)
+	}
 	fmt.Fprintf(&text, "To confirm that the address is yours, open this link within %d days:\n%s\n\n",
 		int(VerificationLifetime/(24*time.Hour)), mail.LinkPlaceholder)
 	text.WriteString("Badges issued to this address reach the account once it is confirmed.\n\n")
@@ -457,13 +470,15 @@ func errBadVerification() error {
 	return problem.NotFoundf("this link is not valid: it was used already, or a newer one was sent")
 }
 
-// CheckVerification returns the user whose address token confirms,
+// CheckVerification returns the user whose address token confirms (with
+// Email the address it confirms, which is new for a change of address),
 // without using the token up.
 func CheckVerification(ctx context.Context, db DB, token string) (User, error) {
 	var expired bool
-	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumnsOf("u")+`, v.expires_at <= now()
+	var address string
+	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumnsOf("u")+`, v.expires_at <= now(), v.email
 		FROM email_verification v JOIN app_user u ON u.id = v.user_id
-		WHERE v.token_hash = $1`, hashSecret(token)), &expired)
+		WHERE v.token_hash = $1`, hashSecret(token)), &expired, &address)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, errBadVerification()
 	}
@@ -473,6 +488,7 @@ func CheckVerification(ctx context.Context, db DB, token string) (User, error) {
 	if expired {
 		return User{}, errExpiredVerification()
 	}
+	u.Email = address // the address the link confirms
 	return u, nil
 }
 
@@ -501,10 +517,16 @@ func VerifyEmail(ctx context.Context, db DB, token string) (User, error) {
 		if err != nil || expired {
 			return err
 		}
-		u, err = scanUser(tx.QueryRow(ctx, `UPDATE app_user SET email_verified = true
-			WHERE id = $1 AND lower(email) = lower($2) RETURNING `+userColumns, userID, email))
+		// The address of the link is the user's from now on: their own,
+		// or the new one they asked for (RequestEmailChange).
+		u, err = scanUser(tx.QueryRow(ctx, `UPDATE app_user SET email = $2, email_verified = true
+			WHERE id = $1 RETURNING `+userColumns, userID, email))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "app_user_email_key" {
+			return problem.Conflictf("email", "%s is the address of another account now", email)
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errBadVerification() // the address changed since
+			return errBadVerification() // the user went
 		}
 		return err
 	})

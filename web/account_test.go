@@ -1,12 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/laurelnet/laurel/account"
 )
 
 // TestAccountPasswordSessionsTokens: a person changes their password on
@@ -161,5 +164,51 @@ func TestPasswordReset(t *testing.T) {
 	}
 	if n := len(smtp.Messages()); n != 1 {
 		t.Errorf("%d emails sent, want the one link: a second request within minutes sends none", n)
+	}
+}
+
+// TestEmailChange: a person asks for a new address with their password;
+// the link goes to the new address (an address another account has gets
+// the same answer and no email), and only opening it moves the account:
+// the new address logs in, confirmed, and the old one no longer does.
+func TestEmailChange(t *testing.T) {
+	ctx := context.Background()
+	f, smtp := startMailingNode(t)
+	c := f.login(t, "staff@example.org")
+	if status, body, _ := f.post(t, c, "/me/email", url.Values{"email": {"sara@new.example"}, "password": {"wrong password!"}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "Your password: is not your password") {
+		t.Fatalf("a wrong password = %d:\n%.300s", status, body)
+	}
+	f.postOK(t, c, "/me/email", url.Values{"email": {"root@example.org"}, "password": {password}}, "/me/account")
+	f.postOK(t, c, "/me/email", url.Values{"email": {"sara@new.example"}, "password": {password}}, "/me/account")
+	contains(t, "account page", f.page(t, c, "/me/account"), "A link is on its way to sara@new.example", "Until then it stays staff@example.org")
+	m := waitForSubject(t, smtp, "Confirm your email address")
+	f.noLinksInMailJobs(t)
+	if m.To[0] != "sara@new.example" || !strings.Contains(m.Text, "asked to use this email address") {
+		t.Fatalf("the link went to %v:\n%s", m.To, m.Text)
+	}
+	if u, _ := account.UserByEmail(ctx, f.pool, "staff@example.org"); u.ID != f.staff.ID {
+		t.Fatal("the address changed before the link was opened")
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/verify-email/[A-Za-z0-9_-]+`).FindString(m.Text)
+	path := strings.TrimPrefix(link, f.base)
+	contains(t, "the link's page", f.page(t, visitor(), path), "sara@new.example")
+	if status, body, _ := f.post(t, visitor(), path, nil); status != http.StatusOK || !strings.Contains(body, "is confirmed") {
+		t.Fatalf("confirm = %d:\n%.300s", status, body)
+	}
+	u, err := account.UserByID(ctx, f.pool, f.staff.ID)
+	if err != nil || u.Email != "sara@new.example" || !u.EmailVerified {
+		t.Fatalf("after the link: %+v %v", u, err)
+	}
+	if status, _, _ := f.post(t, visitor(), "/login", url.Values{"email": {"staff@example.org"}, "password": {password}}); status != http.StatusUnauthorized {
+		t.Errorf("the old address logs in: %d", status)
+	}
+	if status, _, _ := f.post(t, visitor(), "/login", url.Values{"email": {"sara@new.example"}, "password": {password}, "next": {"/"}}); status != http.StatusSeeOther {
+		t.Errorf("the new address = %d, want 303", status)
+	}
+	for _, msg := range smtp.Messages() {
+		if msg.To[0] == "root@example.org" {
+			t.Errorf("the other account's address got an email: %q", msg.Subject)
+		}
 	}
 }

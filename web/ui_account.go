@@ -33,6 +33,7 @@ const flashToken = "new_token"
 func (s *Server) accountRoutes(r chi.Router) {
 	r.Get("/me/account", s.accountPage)
 	r.Post("/me/password", s.changePassword)
+	r.Post("/me/email", s.changeEmail)
 	r.Post("/me/sessions/end", s.endAllSessions)
 	r.Post("/me/tokens", s.createToken)
 	r.Post("/me/tokens/{id}/revoke", s.revokeToken)
@@ -41,6 +42,7 @@ func (s *Server) accountRoutes(r chi.Router) {
 // accountAPIRoutes are the same on the API, below /api/v1/me.
 func (s *Server) accountAPIRoutes(r chi.Router) {
 	r.Put("/password", s.apiChangePassword)
+	r.Put("/email", s.apiChangeEmail)
 	r.Delete("/sessions", s.apiEndSessions)
 	r.Get("/tokens", s.apiTokens)
 	r.Post("/tokens", s.apiCreateToken)
@@ -69,7 +71,7 @@ func (s *Server) accountProblem(w http.ResponseWriter, r *http.Request, err erro
 	if p, ok := problem.As(err); ok {
 		msg := p.Message
 		if label := map[string]string{"current_password": "Current password", "password": "New password",
-			"password_again": "New password again", "name": "Token name"}[p.Field]; label != "" {
+			"password_again": "New password again", "name": "Token name", "email": "New email", "email_password": "Your password"}[p.Field]; label != "" {
 			msg = label + ": " + msg
 		}
 		s.renderAccount(w, r, statusOf[p.Kind], msg, meAccountPage{Invalid: p.Field})
@@ -101,6 +103,37 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("password changed", "username", u.Username)
 	s.setNotice(r, notice{Text: "Your password is changed. Your other sessions are logged out."})
 	http.Redirect(w, r, "/me/account", http.StatusSeeOther)
+}
+
+func (s *Server) changeEmail(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	email := strings.TrimSpace(r.PostForm.Get("email"))
+	if err := account.RequestEmailChange(r.Context(), s.deps.Pool, u.ID, r.PostForm.Get("password"), email, s.verification()); err != nil {
+		if p, ok := problem.As(err); ok && p.Field == "password" {
+			err = problem.Invalidf("email_password", "%s", p.Message)
+		}
+		s.accountProblem(w, r, err)
+		return
+	}
+	s.setNotice(r, notice{Text: "A link is on its way to " + email + ": your address changes once you open it. Until then it stays " + u.Email + "."})
+	http.Redirect(w, r, "/me/account", http.StatusSeeOther)
+}
+
+func (s *Server) apiChangeEmail(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := account.RequestEmailChange(r.Context(), s.deps.Pool, u.ID, in.Password, in.Email, s.verification()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }
 
 func (s *Server) endAllSessions(w http.ResponseWriter, r *http.Request) {
