@@ -117,6 +117,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckOneWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.ImportWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.DigestWorker{Passport: cfg.Passport})
 	}
 
@@ -129,6 +130,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)},
 			mail.Queue:         {MaxWorkers: mailMaxWorkers},
+		}
+		if cfg.Passport != nil {
+			rc.Queues[passport.ImportQueue] = river.QueueConfig{MaxWorkers: passport.ImportWorkers}
 		}
 		if cfg.Federation != nil {
 			n := cfg.DeliveryMaxWorkers

@@ -97,8 +97,9 @@ type passportPageData struct {
 	// Social is the endorsements, requests and congratulations of the
 	// earner and by them.
 	Social *passportSocialData
-	// Import is what became of each file of an import just made.
-	Import []passport.ImportResult
+	// Import is the person's last import: how far it is, and what became
+	// of each file so far.
+	Import *passport.ImportJob
 	// AnnounceBadges: the earner's new public badges are announced to
 	// their followers.
 	AnnounceBadges bool
@@ -142,6 +143,11 @@ func (s *Server) passportData(r *http.Request, u account.User) (passportPageData
 		return passportPageData{}, err
 	}
 	if d.AnnounceBadges, err = passport.AnnouncesBadges(r.Context(), s.deps.Pool, u.ID); err != nil {
+		return passportPageData{}, err
+	}
+	if job, err := passport.LatestImport(r.Context(), s.deps.Pool, u.ID); err == nil {
+		d.Import = &job
+	} else if !problem.Is(err, problem.NotFound) {
 		return passportPageData{}, err
 	}
 	return d, nil

@@ -79,6 +79,8 @@ type Server struct {
 	metrics  *metrics
 	esco     *esco.Service
 	router   chi.Router
+	// importLimit is the one rate limit of passport imports, page and API.
+	importLimit func(http.Handler) http.Handler
 }
 
 // New builds the handler tree. Background services of the handlers (the
@@ -100,6 +102,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 		esco:     esco.NewService(esco.ServiceConfig{Client: deps.ESCO, DB: deps.Pool, Logger: deps.Logger}),
 		metrics:  newMetrics(deps.Pool),
 	}
+	s.importLimit = s.importRateLimit()
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
