@@ -26,8 +26,18 @@ type RetireActor func(ctx context.Context, tx pgx.Tx, username string) error
 // A wrong password is Invalid on "password". The node's last node admin
 // cannot delete themselves: a node needs someone to run it.
 func DeleteUser(ctx context.Context, db DB, userID int64, password string, retire RetireActor) (User, error) {
+	// Wrong passwords count against the account as at login; they are
+	// noted outside the transaction, which a wrong one rolls back.
+	owner, err := UserByID(ctx, db, userID)
+	if err != nil {
+		return User{}, err
+	}
+	if err := checkAttempts(ctx, db, owner.Email); err != nil {
+		return User{}, err
+	}
+	wrong := false
 	var u User
-	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		var (
 			hash string
 			err  error
@@ -46,6 +56,7 @@ func DeleteUser(ctx context.Context, db DB, userID int64, password string, retir
 			}
 		}
 		if !match {
+			wrong = true
 			return problem.Invalidf("password", "is not your password")
 		}
 		if u.NodeAdmin {
@@ -68,6 +79,11 @@ func DeleteUser(ctx context.Context, db DB, userID int64, password string, retir
 		}
 		return retire(ctx, tx, u.Username)
 	})
+	if wrong {
+		if err := noteFailure(ctx, db, owner.Email); err != nil {
+			return User{}, err
+		}
+	}
 	if _, ok := problem.As(err); ok {
 		return User{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 
@@ -58,6 +59,9 @@ func (p *Profile) validate() error {
 	p.Bio = strings.TrimSpace(strings.ReplaceAll(p.Bio, "\r\n", "\n"))
 	if len([]rune(p.Name)) > 200 {
 		return problem.Invalidf("name", "must be at most 200 characters")
+	}
+	if strings.ContainsFunc(p.Name, unicode.IsControl) {
+		return problem.Invalidf("name", "must be one line, without control characters")
 	}
 	if p.PhotoURL != "" && !isPublicWebURL(p.PhotoURL) {
 		return problem.Invalidf("photo_url", "must be an absolute http or https URL on a public address")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -160,10 +161,10 @@ type Queue interface {
 }
 
 // Verification says how an address is confirmed: by an email, queued on
-// Queue (nil on a node that sends no mail), with a link to Link(token).
+// Queue (nil on a node that sends no mail), whose link the mail job mints
+// (VerificationLinks).
 type Verification struct {
 	Queue Queue
-	Link  func(token string) string
 	Node  string // the node's name in the message, e.g. its host
 }
 
@@ -171,7 +172,13 @@ type Verification struct {
 // allows: it uses up the invitation when one is needed, gives the user a
 // free username derived from the email, and queues an email with a link
 // that confirms the address, all in one transaction. The user can log in
-// at once, with the address unconfirmed.
+// at once, with the address unconfirmed; an account whose address is not
+// confirmed in time goes (ExpireUnconfirmed), handle and all.
+//
+// An address that has an account already is a Conflict on "email", and
+// its owner is sent a notice instead (when the node sends mail): the web
+// answers both the same way, so that sign-up tells no one who has an
+// account.
 func SignUp(ctx context.Context, db DB, in NewSignUp, v Verification) (User, error) {
 	nu := NewUser{Email: in.Email, Name: in.Name, Password: in.Password}
 	if err := nu.validateCredentials(); err != nil { // the cheap checks, before the transaction
@@ -205,13 +212,96 @@ func SignUp(ctx context.Context, db DB, in NewSignUp, v Verification) (User, err
 		}
 		return sendVerification(ctx, tx, u, v)
 	})
-	if _, ok := problem.As(err); ok {
+	if p, ok := problem.As(err); ok {
+		if p.Kind == problem.Conflict && p.Field == "email" {
+			if err := noticeAddressTaken(ctx, db, nu.Email, v); err != nil {
+				return User{}, err
+			}
+		}
 		return User{}, err
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("sign up %s: %w", in.Email, err)
 	}
 	return u, nil
+}
+
+// noticeAddressTaken tells the owner of an account that someone signed up
+// with its address, unless the node sends no mail.
+func noticeAddressTaken(ctx context.Context, db DB, email string, v Verification) error {
+	if v.Queue == nil {
+		return nil
+	}
+	u, err := UserByEmail(ctx, db, email)
+	if problem.Is(err, problem.NotFound) {
+		return nil // gone meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "Hello,\n\nSomeone tried to sign up on the Laurel node %s with this email address, ", v.Node)
+	fmt.Fprintf(&text, "which has an account there already (@%s@%s).\n\n", u.Username, v.Node)
+	if u.EmailVerified {
+		fmt.Fprintf(&text, "If it was you, log in at https://%s/login with your password.\n\n", v.Node)
+	} else {
+		text.WriteString("That account's address was never confirmed: if you did not make it, it goes within " +
+			"3 days of its sign-up, and you can then sign up with this address.\n\n")
+	}
+	text.WriteString("If it was not you, ignore this email: nothing changed.\n")
+	args := mail.SendArgs{Message: mail.Message{To: u.Email, Subject: "Sign-up with your address on " + v.Node, Text: text.String()}}
+	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
+			return fmt.Errorf("queue the notice to %s: %w", u.Username, err)
+		}
+		return nil
+	})
+}
+
+// ExpireUnconfirmed deletes the accounts that signed up and did not
+// confirm their address in time: whose every confirmation link (all
+// sent by email) has expired, so that an address taken by someone else
+// is free again for its owner. An actor that never published or received
+// an activity is deleted outright, which frees the handle too; one that
+// did may be known elsewhere, and retire retires it as DeleteUser does
+// (its handle stays retired). It returns how many went.
+func ExpireUnconfirmed(ctx context.Context, db DB, retire RetireActor) (int, error) {
+	rows, err := db.Query(ctx, `SELECT u.id FROM app_user u WHERE NOT u.email_verified AND NOT u.node_admin
+		AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id)
+		AND EXISTS (SELECT 1 FROM email_verification v WHERE v.user_id = u.id)
+		AND NOT EXISTS (SELECT 1 FROM email_verification v WHERE v.user_id = u.id AND v.expires_at > now())`)
+	if err != nil {
+		return 0, fmt.Errorf("find unconfirmed accounts: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("find unconfirmed accounts: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			var username string
+			err := tx.QueryRow(ctx, `DELETE FROM app_user WHERE id = $1 AND NOT email_verified RETURNING username`, id).Scan(&username)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // confirmed meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			tag, err := tx.Exec(ctx, `DELETE FROM actor a WHERE a.username = $1
+				AND NOT EXISTS (SELECT 1 FROM outbox_activity o WHERE o.actor_id = a.id)
+				AND NOT EXISTS (SELECT 1 FROM inbox_activity i WHERE i.recipient = a.username)`, username)
+			if err != nil || tag.RowsAffected() == 1 {
+				return err
+			}
+			return retire(ctx, tx, username)
+		})
+		if err != nil {
+			return n, fmt.Errorf("expire unconfirmed account %d: %w", id, err)
+		}
+	}
+	return n, nil
 }
 
 // useInvitation marks an open invitation used and returns its id.
@@ -264,41 +354,78 @@ func freeUsername(ctx context.Context, db DB, email string) (string, error) {
 // sendVerification makes a new link that confirms u's address and queues
 // the email that carries it, in tx. Earlier links of u stop working.
 func sendVerification(ctx context.Context, tx pgx.Tx, u User, v Verification) error {
+	return sendVerificationTo(ctx, tx, u, u.Email, false, v)
+}
+
+// sendVerificationTo is sendVerification for address, which is u's new
+// address when change is set: the link then makes it u's.
+func sendVerificationTo(ctx context.Context, tx pgx.Tx, u User, address string, change bool, v Verification) error {
+	if v.Queue == nil {
+		// A node without mail: the address stays unconfirmed, and the
+		// account does not expire (ExpireUnconfirmed goes by the links).
+		return nil
+	}
 	if _, err := tx.Exec(ctx, `DELETE FROM email_verification WHERE user_id = $1`, u.ID); err != nil {
 		return fmt.Errorf("replace the verification links of user %d: %w", u.ID, err)
 	}
-	token, sum := newSecret()
+	// The token stored is never told: the mail job mints the one it sends
+	// (VerificationLinks), so that no link is kept in the job.
+	_, sum := newSecret()
 	if _, err := tx.Exec(ctx, `INSERT INTO email_verification (token_hash, user_id, email, expires_at)
-		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, sum, u.ID, u.Email, VerificationLifetime.Seconds()); err != nil {
+		VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, sum, u.ID, address, VerificationLifetime.Seconds()); err != nil {
 		return fmt.Errorf("store the verification link of user %d: %w", u.ID, err)
 	}
-	if v.Queue == nil || v.Link == nil {
-		return nil // a node without mail: the address stays unconfirmed
-	}
-	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(u, v, token)}}); err != nil {
+	to := u
+	to.Email = address
+	if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: verificationMail(to, change, v)}}); err != nil {
 		return fmt.Errorf("queue the verification email of user %d: %w", u.ID, err)
 	}
 	return nil
 }
 
+// LinkVerification is the kind of the mail links that confirm an address;
+// their id is the user's.
+const LinkVerification = "email_verification"
+
+// VerificationLinks mints the link that confirms the address of user id
+// (link makes the URL of a token), replacing the one stored; ErrLinkGone
+// when the user has no unexpired verification waiting.
+func VerificationLinks(db DB, link func(token string) string) mail.LinkMaker {
+	return func(ctx context.Context, id int64) (string, error) {
+		token, sum := newSecret()
+		tag, err := db.Exec(ctx, `UPDATE email_verification SET token_hash = $2 WHERE user_id = $1 AND expires_at > now()`, id, sum)
+		if err != nil {
+			return "", fmt.Errorf("mint the verification link of user %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return "", mail.ErrLinkGone
+		}
+		return link(token), nil
+	}
+}
+
 // verificationMail is the message with the link that confirms an address.
-func verificationMail(u User, v Verification, token string) mail.SendArgs {
+func verificationMail(u User, change bool, v Verification) mail.SendArgs {
 	var text strings.Builder
 	greeting := "Hello"
 	if u.Name != "" {
 		greeting += " " + u.Name
 	}
-	fmt.Fprintf(&text, "%s,\n\nAn account was made on the Laurel node %s with this email address, ", greeting, v.Node)
-	fmt.Fprintf(&text, "with the handle @%s@%s.\n\n", u.Username, v.Node)
+	if change {
+		fmt.Fprintf(&text, "%s,\n\nThe account @%s@%s asked to use this email address from now on.\n\n", greeting, u.Username, v.Node)
+	} else {
+		fmt.Fprintf(&text, "%s,\n\nAn account was made on the Laurel node %s with this email address, ", greeting, v.Node)
+		fmt.Fprintf(&text, "with the handle @%s@%s.\n\n", u.Username, v.Node)
+	}
 	fmt.Fprintf(&text, "To confirm that the address is yours, open this link within %d days:\n%s\n\n",
-		int(VerificationLifetime/(24*time.Hour)), v.Link(token))
+		int(VerificationLifetime/(24*time.Hour)), mail.LinkPlaceholder)
 	text.WriteString("Badges issued to this address reach the account once it is confirmed.\n\n")
 	text.WriteString("If you did not sign up, ignore this email: the address will not be confirmed.\n")
 	return mail.SendArgs{Message: mail.Message{
 		To:      u.Email,
 		Subject: "Confirm your email address on " + v.Node,
 		Text:    text.String(),
-	}}
+	}, Link: &mail.Link{Kind: LinkVerification, ID: u.ID}}
 }
 
 // ResendVerification sends the user a new link that confirms their
@@ -343,13 +470,15 @@ func errBadVerification() error {
 	return problem.NotFoundf("this link is not valid: it was used already, or a newer one was sent")
 }
 
-// CheckVerification returns the user whose address token confirms,
+// CheckVerification returns the user whose address token confirms (with
+// Email the address it confirms, which is new for a change of address),
 // without using the token up.
 func CheckVerification(ctx context.Context, db DB, token string) (User, error) {
 	var expired bool
-	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumnsOf("u")+`, v.expires_at <= now()
+	var address string
+	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumnsOf("u")+`, v.expires_at <= now(), v.email
 		FROM email_verification v JOIN app_user u ON u.id = v.user_id
-		WHERE v.token_hash = $1`, hashSecret(token)), &expired)
+		WHERE v.token_hash = $1`, hashSecret(token)), &expired, &address)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, errBadVerification()
 	}
@@ -359,6 +488,7 @@ func CheckVerification(ctx context.Context, db DB, token string) (User, error) {
 	if expired {
 		return User{}, errExpiredVerification()
 	}
+	u.Email = address // the address the link confirms
 	return u, nil
 }
 
@@ -387,10 +517,16 @@ func VerifyEmail(ctx context.Context, db DB, token string) (User, error) {
 		if err != nil || expired {
 			return err
 		}
-		u, err = scanUser(tx.QueryRow(ctx, `UPDATE app_user SET email_verified = true
-			WHERE id = $1 AND lower(email) = lower($2) RETURNING `+userColumns, userID, email))
+		// The address of the link is the user's from now on: their own,
+		// or the new one they asked for (RequestEmailChange).
+		u, err = scanUser(tx.QueryRow(ctx, `UPDATE app_user SET email = $2, email_verified = true
+			WHERE id = $1 RETURNING `+userColumns, userID, email))
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "app_user_email_key" {
+			return problem.Conflictf("email", "%s is the address of another account now", email)
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
-			return errBadVerification() // the address changed since
+			return errBadVerification() // the user went
 		}
 		return err
 	})

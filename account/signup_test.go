@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ type mailbox struct {
 	t    *testing.T
 	pool *pgxpool.Pool
 	v    account.Verification
+	mint mail.LinkMaker // what the mail job does
 }
 
 func newMailbox(t *testing.T, pool *pgxpool.Pool) *mailbox {
@@ -32,13 +34,12 @@ func newMailbox(t *testing.T, pool *pgxpool.Pool) *mailbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mailbox{t: t, pool: pool, v: account.Verification{
-		Queue: c, Node: "laurel.test",
-		Link: func(token string) string { return "https://laurel.test/verify-email/" + token },
-	}}
+	return &mailbox{t: t, pool: pool, v: account.Verification{Queue: c, Node: "laurel.test"},
+		mint: account.VerificationLinks(pool, func(token string) string { return "https://laurel.test/verify-email/" + token })}
 }
 
-// messages returns the queued messages to addr, oldest first.
+// messages returns the queued messages to addr, oldest first, with their
+// links minted as the mail job mints them; the job itself holds none.
 func (m *mailbox) messages(addr string) []mail.Message {
 	m.t.Helper()
 	rows, err := m.pool.Query(context.Background(), `SELECT args FROM river_job
@@ -52,9 +53,19 @@ func (m *mailbox) messages(addr string) []mail.Message {
 	}
 	out := make([]mail.Message, len(raws))
 	for i, raw := range raws {
-		if err := json.Unmarshal(raw, &out[i]); err != nil {
+		var args mail.SendArgs
+		if err := json.Unmarshal(raw, &args); err != nil {
 			m.t.Fatal(err)
 		}
+		if verifyLink.Match(raw) || args.Link == nil || !strings.Contains(args.Text, mail.LinkPlaceholder) {
+			m.t.Fatalf("the job of a verification email holds its link, or no link to mint: %s", raw)
+		}
+		link, err := m.mint(context.Background(), args.Link.ID)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		out[i] = args.Message
+		out[i].Text = strings.ReplaceAll(out[i].Text, mail.LinkPlaceholder, link)
 	}
 	return out
 }
@@ -279,5 +290,59 @@ func TestVerifyEmail(t *testing.T) {
 	}
 	if u, err := account.Authenticate(ctx, db, "bob@example.org", "long enough pw"); err != nil || u.EmailVerified {
 		t.Fatalf("Authenticate = %+v, %v: an unconfirmed user logs in, unconfirmed", u, err)
+	}
+}
+
+// TestUnconfirmedAccountsExpire: an account whose emailed link expired
+// unused goes, with its handle, so that the address's owner can sign up;
+// confirmed accounts, accounts still within their link's time, and those
+// of a node that sends no mail stay.
+func TestUnconfirmedAccountsExpire(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.DB(t)
+	box := newMailbox(t, db)
+	if err := account.SetSignupMode(ctx, db, account.SignupOpen); err != nil {
+		t.Fatal(err)
+	}
+	up := func(email string, v account.Verification) account.User {
+		t.Helper()
+		u, err := account.SignUp(ctx, db, account.NewSignUp{Email: email, Password: "long enough pw"}, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	squatter := up("victim@example.org", box.v)
+	talker := up("talker@example.org", box.v) // published something: known elsewhere
+	fresh := up("fresh@example.org", box.v)
+	nomail := up("nomail@example.org", account.Verification{})
+	confirmed := up("owner@example.org", box.v)
+	if _, err := account.VerifyEmail(ctx, db, box.token("owner@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `UPDATE email_verification SET expires_at = now() - interval '1 minute' WHERE user_id = ANY($1)`,
+		[]int64{squatter.ID, talker.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO outbox_activity (activity_id, actor_id, type, public, document)
+		SELECT 'https://laurel.test/a/1', id, 'Create', true, '{}' FROM actor WHERE username = $1`, talker.Username); err != nil {
+		t.Fatal(err)
+	}
+	var retired []string
+	n, err := account.ExpireUnconfirmed(ctx, db, func(_ context.Context, _ pgx.Tx, username string) error {
+		retired = append(retired, username)
+		return nil
+	})
+	if err != nil || n != 2 || len(retired) != 1 || retired[0] != talker.Username {
+		t.Fatalf("ExpireUnconfirmed = %d %v, retired %v; want 2 gone, the actor of %s retired", n, err, retired, talker.Username)
+	}
+	for _, u := range []account.User{fresh, nomail, confirmed} {
+		if _, err := account.UserByID(ctx, db, u.ID); err != nil {
+			t.Errorf("%s went: %v", u.Email, err)
+		}
+	}
+	owner := up("victim@example.org", box.v)
+	if owner.Username != squatter.Username {
+		t.Errorf("the owner got the handle %q, want the freed %q", owner.Username, squatter.Username)
 	}
 }

@@ -22,13 +22,19 @@ var ErrBadToken = errors.New("invalid API token")
 // CreateToken makes a new API token for the user and returns it. Only its
 // hash is stored: the token is shown once.
 func CreateToken(ctx context.Context, db DB, userID int64, name string) (string, error) {
+	token, _, err := createToken(ctx, db, userID, name)
+	return token, err
+}
+
+func createToken(ctx context.Context, db DB, userID int64, name string) (string, Token, error) {
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	sum := sha256.Sum256([]byte(token))
-	if _, err := db.Exec(ctx, `INSERT INTO api_token (user_id, token_hash, name) VALUES ($1, $2, $3)`,
-		userID, sum[:], name); err != nil {
-		return "", fmt.Errorf("store API token for user %d: %w", userID, err)
+	t := Token{Name: name}
+	if err := db.QueryRow(ctx, `INSERT INTO api_token (user_id, token_hash, name) VALUES ($1, $2, $3) RETURNING id, created_at`,
+		userID, sum[:], name).Scan(&t.ID, &t.CreatedAt); err != nil {
+		return "", Token{}, fmt.Errorf("store API token for user %d: %w", userID, err)
 	}
-	return token, nil
+	return token, t, nil
 }
 
 // UserByToken returns the owner of an API token and notes its use, to the

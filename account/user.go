@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/alexedwards/argon2id"
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,16 @@ type User struct {
 	// the user's for badges issued to it.
 	EmailVerified bool      `json:"email_verified"`
 	CreatedAt     time.Time `json:"created_at"`
+}
+
+// ConfirmedEmail is u's email address once u has confirmed it, else "".
+// Anyone can sign up with anyone's address, so everything matched against
+// an address (badges awarded to it, requests sent to it) goes by this one.
+func (u User) ConfirmedEmail() string {
+	if !u.EmailVerified {
+		return ""
+	}
+	return u.Email
 }
 
 // Password length bounds: long enough to resist guessing, short enough that
@@ -80,11 +91,15 @@ func (in *NewUser) validateCredentials() error {
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
 		return problem.Invalidf("email", "must be an email address")
 	}
-	if n := len([]rune(in.Password)); n < MinPasswordLen || len(in.Password) > MaxPasswordLen {
-		return problem.Invalidf("password", "must be %d to %d characters", MinPasswordLen, MaxPasswordLen)
+	if err := CheckPassword("password", in.Password, in.Email, in.Name, in.Username); err != nil {
+		return err
 	}
 	if len([]rune(in.Name)) > 200 {
 		return problem.Invalidf("name", "must be at most 200 characters")
+	}
+	if strings.ContainsFunc(in.Name, unicode.IsControl) {
+		// A name goes into email greetings and subjects.
+		return problem.Invalidf("name", "must be one line, without control characters")
 	}
 	return nil
 }
@@ -165,8 +180,14 @@ func createUser(ctx context.Context, db DB, in NewUser, verified bool) (User, er
 	return u, nil
 }
 
-// Authenticate returns the user with this email and password.
+// Authenticate returns the user with this email and password:
+// ErrBadCredentials for a wrong one, ErrTooManyAttempts once the account
+// (or the unknown address) had MaxPasswordFailures lately. db must be a
+// pool, not a transaction, for a failure to be kept.
 func Authenticate(ctx context.Context, db DB, email, password string) (User, error) {
+	if err := checkAttempts(ctx, db, email); err != nil {
+		return User{}, err
+	}
 	var hash string
 	u, err := scanUser(db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM app_user WHERE lower(email) = lower($1)`,
 		strings.TrimSpace(email)), &hash)
@@ -175,17 +196,19 @@ func Authenticate(ctx context.Context, db DB, email, password string) (User, err
 	} else if err != nil {
 		return User{}, fmt.Errorf("find user %s: %w", email, err)
 	}
-	if len(password) > MaxPasswordLen {
-		return User{}, ErrBadCredentials
-	}
-	match, err := argon2id.ComparePasswordAndHash(password, hash)
-	if err != nil {
-		return User{}, fmt.Errorf("check password of %s: %w", email, err)
+	match := false
+	if len(password) <= MaxPasswordLen {
+		if match, err = argon2id.ComparePasswordAndHash(password, hash); err != nil {
+			return User{}, fmt.Errorf("check password of %s: %w", email, err)
+		}
 	}
 	if !match || u.ID == 0 {
+		if err := noteFailure(ctx, db, email); err != nil {
+			return User{}, err
+		}
 		return User{}, ErrBadCredentials
 	}
-	return u, nil
+	return u, clearFailures(ctx, db, email)
 }
 
 // UserByID finds one user.

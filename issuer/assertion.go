@@ -329,7 +329,7 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 			}
 			out = append(out, a)
 			if token != "" && n.Mail != nil {
-				params = append(params, river.InsertManyParams{Args: claimMail(u, o, b, a, in.Recipient, token)})
+				params = append(params, river.InsertManyParams{Args: claimMail(u, o, b, a, in.Recipient)})
 			}
 			if n.Issued != nil {
 				if err := n.Issued(ctx, tx, o, b, a, in.Recipient); err != nil {
@@ -388,6 +388,8 @@ func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeCla
 		a.RecipientSalt = randomHex(16)
 		a.RecipientIdentity = vocab.HashIdentity("email", in.Recipient.Identity, a.RecipientSalt)
 		a.RecipientHint = emailHint(in.Recipient.Identity)
+		// A token nobody is told: the claim email's job mints the one it
+		// sends (ClaimLinks), so that no link is kept in the job.
 		token = randomToken()
 		sum := sha256.Sum256([]byte(token))
 		tokenHash = sum[:]

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 
@@ -111,6 +112,9 @@ func (in *BadgeInput) validate(creating bool) (Image, error) {
 	switch {
 	case in.Name == "" || len(in.Name) > 200:
 		return Image{}, problem.Invalidf("name", "must be 1 to 200 characters")
+	case strings.ContainsFunc(in.Name, unicode.IsControl):
+		// A name goes into email subjects, where a line break is refused.
+		return Image{}, problem.Invalidf("name", "must be one line, without control characters")
 	case in.Description == "" || len(in.Description) > 5000:
 		return Image{}, problem.Invalidf("description", "must be 1 to 5000 characters")
 	case in.CriteriaNarrative == "" && in.CriteriaURL == "":

@@ -65,6 +65,7 @@ func TestBadgeInputRules(t *testing.T) {
 		field string
 	}{
 		{"no name", func(in *issuer.BadgeInput) { in.Name = "  " }, "name"},
+		{"name with a line break", func(in *issuer.BadgeInput) { in.Name = "Robotics\r\nBcc: all@example.org" }, "name"},
 		{"no description", func(in *issuer.BadgeInput) { in.Description = "" }, "description"},
 		{"no image", func(in *issuer.BadgeInput) { in.Image = nil }, "image"},
 		{"huge image", func(in *issuer.BadgeInput) { in.Image = big }, "image"},

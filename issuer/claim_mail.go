@@ -1,6 +1,8 @@
 package issuer
 
 import (
+	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
@@ -8,16 +10,38 @@ import (
 	"github.com/laurelnet/laurel/mail"
 )
 
+// LinkClaim is the kind of the mail links that claim a badge; their id is
+// the assertion's.
+const LinkClaim = "claim"
+
+// ClaimLinks mints the claim link of assertion id, replacing the one
+// stored (an earlier link stops working); ErrLinkGone when the assertion
+// is gone or has no claim link.
+func ClaimLinks(db DB, u URLs) mail.LinkMaker {
+	return func(ctx context.Context, id int64) (string, error) {
+		token := randomToken()
+		sum := sha256.Sum256([]byte(token))
+		tag, err := db.Exec(ctx, `UPDATE assertion SET claim_token_hash = $2 WHERE id = $1 AND claim_token_hash IS NOT NULL`, id, sum[:])
+		if err != nil {
+			return "", fmt.Errorf("mint the claim link of assertion %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return "", mail.ErrLinkGone
+		}
+		return u.ClaimPage(token), nil
+	}
+}
+
 // claimMail is the message that tells an earner about a new badge, with
-// the link that lets them claim it.
-func claimMail(u URLs, o Organisation, b BadgeClass, a Assertion, r Recipient, token string) mail.SendArgs {
+// the link that lets them claim it (minted by the mail job).
+func claimMail(u URLs, o Organisation, b BadgeClass, a Assertion, r Recipient) mail.SendArgs {
 	var text strings.Builder
 	greeting := "Hello"
 	if r.Name != "" {
 		greeting += " " + r.Name
 	}
 	fmt.Fprintf(&text, "%s,\n\n%s has awarded you the badge \"%s\".\n\n", greeting, o.Name, b.Name)
-	fmt.Fprintf(&text, "See it, download it with its Open Badges data baked in, or keep it in a passport:\n%s\n\n", u.ClaimPage(token))
+	fmt.Fprintf(&text, "See it, download it with its Open Badges data baked in, or keep it in a passport:\n%s\n\n", mail.LinkPlaceholder)
 	if a.Expires != nil {
 		fmt.Fprintf(&text, "The badge is valid until %s.\n\n", a.Expires.UTC().Format(time.DateOnly))
 	}
@@ -26,5 +50,5 @@ func claimMail(u URLs, o Organisation, b BadgeClass, a Assertion, r Recipient, t
 		To:      r.Identity,
 		Subject: fmt.Sprintf("You have earned the badge \"%s\" from %s", b.Name, o.Name),
 		Text:    text.String(),
-	}}
+	}, Link: &mail.Link{Kind: LinkClaim, ID: a.ID}}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -65,6 +66,9 @@ func (in *NewOrganisation) validate() error {
 		return problem.Invalidf("slug", "must be 1 to 63 lower-case letters, digits or hyphens, starting with a letter or digit")
 	case in.Name == "" || len(in.Name) > 200:
 		return problem.Invalidf("name", "must be 1 to 200 characters")
+	case strings.ContainsFunc(in.Name, unicode.IsControl):
+		// A name goes into email subjects, where a line break is refused.
+		return problem.Invalidf("name", "must be one line, without control characters")
 	case !isCountry(in.Country):
 		return problem.Invalidf("country", "must be an ISO 3166 two-letter country code such as FI or DE, not %q", in.Country)
 	case in.URL != "" && !isWebURL(in.URL):

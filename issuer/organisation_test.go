@@ -44,6 +44,8 @@ func TestCreateOrganisation(t *testing.T) {
 		{"slug with slash", func(o *issuer.NewOrganisation) { o.Slug = "a/b" }, problem.Invalid, "slug"},
 		{"empty name", func(o *issuer.NewOrganisation) { o.Name = "  " }, problem.Invalid, "name"},
 		{"long name", func(o *issuer.NewOrganisation) { o.Name = strings.Repeat("n", 201) }, problem.Invalid, "name"},
+		{"name with a line feed", func(o *issuer.NewOrganisation) { o.Name = "Tampere\nBcc: all@example.org" }, problem.Invalid, "name"},
+		{"name with a carriage return", func(o *issuer.NewOrganisation) { o.Name = "Tampere\rUniversity" }, problem.Invalid, "name"},
 		{"no country", func(o *issuer.NewOrganisation) { o.Country = "" }, problem.Invalid, "country"},
 		{"not a country", func(o *issuer.NewOrganisation) { o.Country = "XX" }, problem.Invalid, "country"},
 		{"a continent", func(o *issuer.NewOrganisation) { o.Country = "EU" }, problem.Invalid, "country"},

@@ -66,6 +66,9 @@ type Config struct {
 	// the mail worker is still registered, so that mail can be queued, but
 	// it cancels every job.
 	Mail *mail.Sender
+	// MailLinks make the secret links of messages, by kind (see
+	// mail.SendArgs).
+	MailLinks map[string]mail.LinkMaker
 	// Network, when set, registers the endorsement network's digest worker
 	// (run hourly; it sends each organisation at most one digest a day)
 	// and hands the client to it for the emails it queues.
@@ -125,12 +128,13 @@ const DefaultRescueAfter = time.Minute
 func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
-	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail})
+	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail, Links: cfg.MailLinks})
 	river.AddWorker(workers, &issuer.ESCOFetchWorker{DB: pool, ESCO: cfg.ESCO})
 	river.AddWorker(workers, &issuer.ESCORefreshWorker{DB: pool, ESCO: cfg.ESCO})
 	if cfg.Federation != nil {
 		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
 		river.AddWorker(workers, &federation.PruneWorker{Federation: cfg.Federation})
+		river.AddWorker(workers, &AccountExpireWorker{pool: pool, federation: cfg.Federation})
 	}
 	if cfg.Network != nil {
 		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
@@ -138,6 +142,8 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.RecheckOneWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.ImportWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.DigestWorker{Passport: cfg.Passport})
 	}
 
@@ -163,6 +169,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			river.QueueDefault: {MaxWorkers: max(cfg.MaxWorkers, 1)},
 			mail.Queue:         {MaxWorkers: mailMaxWorkers},
 		}
+		if cfg.Passport != nil {
+			rc.Queues[passport.ImportQueue] = river.QueueConfig{MaxWorkers: passport.ImportWorkers}
+		}
 		if cfg.Federation != nil {
 			n := cfg.DeliveryMaxWorkers
 			if n <= 0 {
@@ -180,6 +189,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return federation.PruneArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "federation_prune", RunOnStart: true}))
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return AccountExpireArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "account_expire", RunOnStart: true}))
 		}
 		if cfg.Network != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

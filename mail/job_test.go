@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestSendWorker(t *testing.T) {
 	db := testkit.DB(t)
 	srv := smtptest.New(t)
 	sender := newSender(t, srv.URL())
-	args := SendArgs{Message{To: "ada@example.org", Subject: "Badge issued", Text: "You earned Robotics."}}
+	args := SendArgs{Message: Message{To: "ada@example.org", Subject: "Badge issued", Text: "You earned Robotics."}}
 	for _, tc := range []struct {
 		name      string
 		sender    *Sender
@@ -81,5 +82,46 @@ func TestSendWorker(t *testing.T) {
 				t.Errorf("%d messages delivered, want none", n-before)
 			}
 		})
+	}
+}
+
+// TestSendWorkerMintsLinks: a message with a secret link goes out with
+// the link its maker mints at send time; the job's arguments hold none.
+// A link no longer wanted cancels the message.
+func TestSendWorkerMintsLinks(t *testing.T) {
+	db := testkit.DB(t)
+	srv := smtptest.New(t)
+	ctx := context.Background()
+	minted := 0
+	links := map[string]LinkMaker{"claim": func(_ context.Context, id int64) (string, error) {
+		if id == 404 {
+			return "", ErrLinkGone
+		}
+		minted++
+		return "https://laurel.test/claim/secret-" + strconv.FormatInt(id, 10), nil
+	}}
+	w := rivertest.NewWorker(t, riverpgxv5.New(db), &river.Config{}, &SendWorker{Sender: newSender(t, srv.URL()), Links: links})
+	for _, tc := range []struct {
+		id    int64
+		state rivertype.JobState
+	}{{7, rivertype.JobStateCompleted}, {404, rivertype.JobStateCancelled}} {
+		tx, err := db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := SendArgs{Message: Message{To: "ada@example.org", Subject: "Claim", Text: "Open " + LinkPlaceholder + " to claim."},
+			Link: &Link{Kind: "claim", ID: tc.id}}
+		res, err := w.Work(ctx, t, tx, args, nil)
+		if res == nil || res.Job.State != tc.state {
+			t.Fatalf("link %d: %v %v, want %s", tc.id, res, err, tc.state)
+		}
+		if strings.Contains(string(res.Job.EncodedArgs), "secret") {
+			t.Errorf("the job's arguments hold the link: %s", res.Job.EncodedArgs)
+		}
+		_ = tx.Rollback(ctx)
+	}
+	msgs := srv.Wait(t, 1, 5*time.Second)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Open https://laurel.test/claim/secret-7 to claim.") || minted != 1 {
+		t.Fatalf("sent %d messages (%d links minted): %+v", len(msgs), minted, msgs)
 	}
 }

@@ -109,8 +109,9 @@ func InviteExternal(ctx context.Context, db DB, queue issuer.Queue, urls issuer.
 		s = subject{Kind: SubjectBadge, ID: urls.BadgeClass(b.UUID), Name: b.Name}
 		badgeClassID = &b.ID
 	}
-	token := newToken()
-	hash := sha256.Sum256([]byte(token))
+	// A token nobody is told: the invitation email's job mints the one it
+	// sends (InvitationLinks), so that no link is kept in the job.
+	hash := sha256.Sum256([]byte(newToken()))
 	var v Invitation
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		var err error
@@ -126,7 +127,7 @@ func InviteExternal(ctx context.Context, db DB, queue issuer.Queue, urls issuer.
 		if err != nil {
 			return fmt.Errorf("record invitation: %w", err)
 		}
-		args := invitationMail(urls, o, v, token)
+		args := invitationMail(urls, o, v)
 		if _, err := queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
 			return fmt.Errorf("queue invitation email: %w", err)
 		}
@@ -143,8 +144,31 @@ func EndorseLink(urls issuer.URLs, token string) string {
 	return strings.TrimSuffix(urls.Base.String(), "/") + "/endorse/" + token
 }
 
-// invitationMail is the email that carries an invitation's link.
-func invitationMail(urls issuer.URLs, o issuer.Organisation, v Invitation, token string) mail.SendArgs {
+// LinkInvitation is the kind of the mail links of invitations to endorse;
+// their id is the invitation's.
+const LinkInvitation = "external_invitation"
+
+// InvitationLinks mints the link of invitation id, replacing the one
+// stored; ErrLinkGone once the invitation is used or expired.
+func InvitationLinks(db DB, urls issuer.URLs) mail.LinkMaker {
+	return func(ctx context.Context, id int64) (string, error) {
+		token := newToken()
+		hash := sha256.Sum256([]byte(token))
+		tag, err := db.Exec(ctx, `UPDATE external_invitation SET token_hash = $2
+			WHERE id = $1 AND used_at IS NULL AND expires_at > now()`, id, hash[:])
+		if err != nil {
+			return "", fmt.Errorf("mint the link of invitation %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return "", mail.ErrLinkGone
+		}
+		return EndorseLink(urls, token), nil
+	}
+}
+
+// invitationMail is the email that carries an invitation's link (minted
+// by the mail job).
+func invitationMail(urls issuer.URLs, o issuer.Organisation, v Invitation) mail.SendArgs {
 	what := v.SubjectName
 	if v.SubjectKind == SubjectBadge {
 		what = fmt.Sprintf("the badge \"%s\" of %s", v.SubjectName, o.Name)
@@ -154,7 +178,7 @@ func invitationMail(urls issuer.URLs, o issuer.Organisation, v Invitation, token
 	if v.Message != "" {
 		fmt.Fprintf(&text, "Their message:\n\n%s\n\n", v.Message)
 	}
-	fmt.Fprintf(&text, "Write your endorsement here; you need no account:\n%s\n\n", EndorseLink(urls, token))
+	fmt.Fprintf(&text, "Write your endorsement here; you need no account:\n%s\n\n", mail.LinkPlaceholder)
 	fmt.Fprintf(&text, "The link works once, until %s. ", v.ExpiresAt.UTC().Format(time.DateOnly))
 	fmt.Fprintf(&text, "Your endorsement, with the name, website and comment you give, will be published as an "+
 		"Open Badges endorsement by %s; your email address will not.\n\n", urls.Base.Host)
@@ -163,7 +187,7 @@ func invitationMail(urls issuer.URLs, o issuer.Organisation, v Invitation, token
 		To:      v.Email,
 		Subject: fmt.Sprintf("%s invites you to endorse %s", o.Name, v.SubjectName),
 		Text:    text.String(),
-	}}
+	}, Link: &mail.Link{Kind: LinkInvitation, ID: v.id}}
 }
 
 // Invitations lists the invitations of organisation orgID, newest first,

@@ -30,15 +30,16 @@ func mailQueue(t *testing.T, pool *pgxpool.Pool) issuer.Queue {
 	return c
 }
 
-// queuedMails are the emails queued so far, oldest first.
-func queuedMails(t *testing.T, pool *pgxpool.Pool) []mail.Message {
+// queuedMails are the emails queued so far, oldest first, as queued:
+// their secret links still to be minted.
+func queuedMails(t *testing.T, pool *pgxpool.Pool) []mail.SendArgs {
 	t.Helper()
 	rows, err := pool.Query(context.Background(), `SELECT args FROM river_job WHERE kind = $1 ORDER BY id`, mail.SendArgs{}.Kind())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []mail.Message
+	var out []mail.SendArgs
 	for rows.Next() {
 		var raw []byte
 		var args mail.SendArgs
@@ -48,7 +49,10 @@ func queuedMails(t *testing.T, pool *pgxpool.Pool) []mail.Message {
 		if err := json.Unmarshal(raw, &args); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, args.Message)
+		if linkPattern.Match(raw) {
+			t.Fatalf("a mail job holds its secret link: %s", raw)
+		}
+		out = append(out, args)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -68,9 +72,17 @@ func invite(t *testing.T, pool *pgxpool.Pool, q issuer.Queue, o issuer.Organisat
 	}
 	msgs := queuedMails(t, pool)
 	last := msgs[len(msgs)-1]
-	m := linkPattern.FindStringSubmatch(last.Text)
+	if last.Link == nil || last.Link.Kind != LinkInvitation || !strings.Contains(last.Text, mail.LinkPlaceholder) {
+		t.Fatalf("email to %q without a link to mint: %+v", last.To, last)
+	}
+	// What the mail job does before sending.
+	link, err := InvitationLinks(pool, issuer.URLs{Base: base})(context.Background(), last.Link.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := linkPattern.FindStringSubmatch(link)
 	if last.To != strings.ToLower(email) || m == nil {
-		t.Fatalf("email to %q without a link:\n%s", last.To, last.Text)
+		t.Fatalf("email to %q with the link %q", last.To, link)
 	}
 	return v, m[1]
 }

@@ -134,11 +134,19 @@ func count(t *testing.T, pool *pgxpool.Pool, query string) int {
 	return n
 }
 
+// peerMetricsToken reads the metrics of test peers.
+const peerMetricsToken = "peer-metrics"
+
 // requestsServed counts the requests p's HTTP server has answered, by
 // route (its /metrics excepted), from its request counter.
 func requestsServed(t *testing.T, p *peer) map[string]int {
 	t.Helper()
-	resp, err := http.Get(p.base + "/metrics")
+	req, err := http.NewRequest("GET", p.base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+peerMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

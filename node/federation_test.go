@@ -44,6 +44,7 @@ func startPeer(t *testing.T, ip, org, country string, options ...func(*node.Conf
 	dbURL := testkit.DatabaseURL(t)
 	p := &peer{cfg: node.Config{
 		Listen: ip + ":0", DataDir: t.TempDir(), DatabaseURL: dbURL, AllowIPs: "127.0.0.0/8", Version: "test",
+		MetricsToken: peerMetricsToken,
 	}}
 	for _, o := range options {
 		o(&p.cfg)
@@ -298,6 +299,10 @@ func TestManualApprovalUnfollowAndCollections(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
 	aActor, bActor := a.base+"/actors/alpha", b.base+"/actors/beta"
+	// The federation setting is an organisation setting: for its admins.
+	if _, err := b.pool.Exec(context.Background(), `UPDATE membership SET role = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
 	if status := b.api(t, "PUT", "/federation", map[string]bool{"manually_approves_followers": true}, nil); status != 200 {
 		t.Fatalf("settings = %d", status)
 	}

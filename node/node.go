@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
@@ -80,6 +81,13 @@ type Config struct {
 	// default when empty) or "classic" (ESCO's classic API, and the
 	// downloadable ESCO local API).
 	ESCOAPI string
+	// MetricsListen, when set, is a host:port that serves /metrics alone,
+	// to anyone who can reach it: bind it to a private address.
+	MetricsListen string
+	// MetricsToken, when set, lets /metrics be read on Listen with
+	// "Authorization: Bearer MetricsToken". Without either, no one reads
+	// the metrics.
+	MetricsToken string
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
 	// to finish at shutdown.
 	ShutdownTimeout time.Duration
@@ -110,12 +118,14 @@ type Node struct {
 	egress   *egress.Client
 	// escoEgress is the client that talks to ESCO: the same address rules
 	// as egress, with room for ESCO's largest answers.
-	escoEgress *egress.Client
-	http       *http.Server
-	baseURL    *url.URL
-	cancel     context.CancelFunc
-	served     chan error
-	started    atomic.Bool
+	escoEgress  *egress.Client
+	http        *http.Server
+	metrics     *http.Server // on MetricsListen, if set
+	metricsAddr net.Addr
+	baseURL     *url.URL
+	cancel      context.CancelFunc
+	served      chan error
+	started     atomic.Bool
 }
 
 // Start brings a node up: listen first (so a port in use fails fast), then
@@ -147,6 +157,19 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.listener, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	var metricsListener net.Listener
+	if cfg.MetricsListen != "" {
+		if metricsListener, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return nil, fmt.Errorf("--metrics-listen %s: %w", cfg.MetricsListen, err)
+		}
+		n.metricsAddr = metricsListener.Addr()
+		n.metrics = &http.Server{ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		defer func() {
+			if err != nil {
+				metricsListener.Close()
+			}
+		}()
 	}
 	if n.baseURL, err = cfg.baseURL(n.listener.Addr()); err != nil {
 		return nil, err
@@ -204,7 +227,12 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	backpacks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
-		Passport: backpacks})
+		Passport: backpacks, MailLinks: map[string]mail.LinkMaker{
+			account.LinkVerification:  account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
+			account.LinkPasswordReset: account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
+			issuer.LinkClaim:          issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			network.LinkInvitation:    network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +258,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		MailEnabled:  mailer != nil,
 		Verifier:     check,
 		ESCO:         escoClient,
+		MetricsToken: cfg.MetricsToken,
 	})
 	if err != nil {
 		return nil, err
@@ -244,6 +273,13 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	go func() { n.served <- n.http.Serve(n.listener) }()
+	if n.metrics != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", handler.Metrics())
+		n.metrics.Handler = mux
+		go func() { _ = n.metrics.Serve(metricsListener) }()
+		n.log.Info("serving metrics", "addr", metricsListener.Addr().String())
+	}
 	n.log.Info("listening", "addr", n.listener.Addr().String(), "base_url", n.baseURL.String(),
 		"database", n.db.Description())
 	return n, nil
@@ -270,6 +306,9 @@ func (n *Node) escoClient(allow []netip.Prefix, userAgent string) (*esco.Client,
 	}
 	return c, nil
 }
+
+// MetricsAddr is the address of the metrics listener, nil without one.
+func (n *Node) MetricsAddr() net.Addr { return n.metricsAddr }
 
 // Addr is the address the node listens on.
 func (n *Node) Addr() net.Addr { return n.listener.Addr() }
@@ -313,6 +352,11 @@ func (n *Node) Stop(ctx context.Context) {
 		}
 	} else if n.listener != nil {
 		n.listener.Close()
+	}
+	if n.metrics != nil {
+		if err := n.metrics.Shutdown(ctx); err != nil {
+			n.log.Warn("metrics HTTP shutdown", "err", err)
+		}
 	}
 	if n.started.Swap(false) {
 		if err := n.river.Stop(ctx); err != nil {

@@ -127,10 +127,39 @@ type zipEntry struct {
 }
 
 type importAnswer struct {
-	Items []struct {
+	ID, State   string
+	Total, Done int
+	Items       []struct {
 		File, Outcome, Reason string
 		Badge                 *backpackItem
 	}
+}
+
+// importAndWait posts an import, which answers 202 at once, and follows
+// it until its job is done.
+func importAndWait(t *testing.T, p *peer, token string, archive []byte) importAnswer {
+	t.Helper()
+	var answer importAnswer
+	status, body := raw(t, p, token, "POST", "/api/v1/me/badges/import", "application/zip", archive)
+	if status != http.StatusAccepted || json.Unmarshal(body, &answer) != nil || answer.ID == "" {
+		t.Fatalf("import = %d %s, want 202", status, body)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for answer.State != "done" {
+		if answer.State == "failed" || time.Now().After(deadline) {
+			t.Fatalf("import %+v did not finish", answer)
+		}
+		time.Sleep(50 * time.Millisecond)
+		status, body = raw(t, p, token, "GET", "/api/v1/me/badges/imports/"+answer.ID, "", nil)
+		answer = importAnswer{}
+		if status != http.StatusOK || json.Unmarshal(body, &answer) != nil {
+			t.Fatalf("import status = %d %s", status, body)
+		}
+	}
+	if answer.Done != answer.Total || answer.Total != len(answer.Items) {
+		t.Fatalf("a finished import: %+v", answer)
+	}
+	return answer
 }
 
 // visibilities is assertion id → visibility of a backpack's accepted
@@ -234,11 +263,7 @@ func TestPassportPortability(t *testing.T) {
 		}
 	})
 
-	var answer importAnswer
-	status, body := raw(t, b, piaB.token, "POST", "/api/v1/me/badges/import", "application/zip", archive)
-	if status != http.StatusOK || json.Unmarshal(body, &answer) != nil {
-		t.Fatalf("import = %d %s", status, body)
-	}
+	answer := importAndWait(t, b, piaB.token, archive)
 	for _, res := range answer.Items {
 		if res.Outcome != "added" || res.Badge == nil || res.Badge.Source != "upload" {
 			t.Fatalf("import result %+v", res)
@@ -248,10 +273,8 @@ func TestPassportPortability(t *testing.T) {
 		t.Fatalf("B's backpack after the import: %v, want %v", got, want)
 	}
 	// Again: each is there already, nothing changes.
-	status, body = raw(t, b, piaB.token, "POST", "/api/v1/me/badges/import", "application/zip", archive)
-	answer = importAnswer{}
-	if status != http.StatusOK || json.Unmarshal(body, &answer) != nil || len(answer.Items) != 3 {
-		t.Fatalf("import again = %d %s", status, body)
+	if answer = importAndWait(t, b, piaB.token, archive); len(answer.Items) != 3 {
+		t.Fatalf("import again: %+v", answer)
 	}
 	for _, res := range answer.Items {
 		if res.Outcome != "already there" {

@@ -16,8 +16,8 @@ import (
 
 // Add verifies a badge the earner brings (in: a URL, an assertion's JSON
 // or JWS, or a baked image) and keeps it, accepted at once. The badge must
-// verify and be awarded to u: to their account's email address or to
-// their fediverse actor. An expired badge is kept, marked expired. A
+// verify and be awarded to u: to their account's email address, once
+// confirmed, or to their fediverse actor. An expired badge is kept, marked expired. A
 // refused badge is a problem naming the input and the verifier's reason,
 // and nothing is stored; a badge already in the backpack is a conflict.
 func (p *Passport) Add(ctx context.Context, u account.User, in verifier.Input) (Item, error) {
@@ -42,10 +42,14 @@ func (p *Passport) Add(ctx context.Context, u account.User, in verifier.Input) (
 			return Item{}, problem.Conflictf(field, "this badge is in your backpack already")
 		}
 	}
-	in.RecipientEmail, in.RecipientURL = u.Email, p.ActorID(u.Username)
+	in.RecipientEmail, in.RecipientURL = u.ConfirmedEmail(), p.ActorID(u.Username)
 	rep := p.verifier.Verify(ctx, in)
 	if !acceptable(rep) {
-		return Item{}, problem.Invalidf(field, "this badge cannot be added: %s", refusal(rep))
+		reason := refusal(rep)
+		if !u.EmailVerified && awardedToEmail(rep) {
+			reason += "; a badge awarded to your email address can be added once you have confirmed the address"
+		}
+		return Item{}, problem.Invalidf(field, "this badge cannot be added: %s", reason)
 	}
 	id := text(rep.Assertion["id"])
 	if id == "" {
@@ -59,6 +63,16 @@ func (p *Passport) Add(ctx context.Context, u account.User, in verifier.Input) (
 		return Item{}, fmt.Errorf("add badge %s: %w", id, err)
 	}
 	return it, nil
+}
+
+// awardedToEmail reports whether the verifier refused the badge for its
+// recipient, an email address.
+func awardedToEmail(rep verifier.Report) bool {
+	if rep.RecipientMatched == nil || *rep.RecipientMatched {
+		return false
+	}
+	ro, _ := rep.Assertion["recipient"].(map[string]any)
+	return ro != nil && ro["type"] == "email"
 }
 
 // signedText is the assertion text of the input, which is its JWS when

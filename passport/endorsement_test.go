@@ -356,6 +356,15 @@ func TestEndorsementRequests(t *testing.T) {
 	ctx := context.Background()
 	s := newSocial(t)
 	cacheRita(t, s)
+	// Someone signed up with Uma's address and never confirmed it: a
+	// request to the address goes to its owner by email, not to them.
+	squatter, err := account.CreateUser(ctx, s.pool, account.NewUser{Username: "notuma", Email: "uma@example.org", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE app_user SET email_verified = false WHERE id = $1`, squatter.ID); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name    string
 		item    string
@@ -376,17 +385,23 @@ func TestEndorsementRequests(t *testing.T) {
 		{"Ann by the email of her account", s.public.UUID, passport.AskInput{Email: "ann@example.org"}, false, 0, ""},
 		{"a stranger by email, on a node without mail", s.public.UUID, passport.AskInput{Email: "zoe@example.org"}, false, problem.Invalid, "no email"},
 		{"a stranger by email", s.public.UUID, passport.AskInput{Email: "zoe@example.org"}, true, 0, ""},
+		{"an address whose account is unconfirmed", s.public.UUID, passport.AskInput{Email: "uma@example.org"}, true, 0, ""},
 		{"not an email address", s.public.UUID, passport.AskInput{Email: "zoe at example"}, true, problem.Invalid, "not an email"},
 	} {
 		_, err := s.p.Ask(ctx, s.eva, tc.item, tc.in, tc.emailOK)
 		wantKind(t, tc.name, err, tc.kind, tc.text)
 	}
-	var mails int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'mail_send' AND args->>'to' = 'zoe@example.org'`).Scan(&mails); err != nil || mails != 1 {
-		t.Fatalf("request emails queued: %d, %v", mails, err)
+	for _, to := range []string{"zoe@example.org", "uma@example.org"} {
+		var mails int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'mail_send' AND args->>'to' = $1`, to).Scan(&mails); err != nil || mails != 1 {
+			t.Fatalf("request emails queued to %s: %d, %v", to, mails, err)
+		}
+	}
+	if got, err := passport.Requests(ctx, s.pool, squatter.ID, true); err != nil || len(got) != 0 {
+		t.Fatalf("requests to the unconfirmed account: %+v, %v", got, err)
 	}
 	sent, err := passport.Requests(ctx, s.pool, s.eva.ID, false)
-	if err != nil || len(sent) != 3 {
+	if err != nil || len(sent) != 4 {
 		t.Fatalf("Eva's requests: %+v, %v", sent, err)
 	}
 	toMax, err := passport.Requests(ctx, s.pool, s.max.ID, true)

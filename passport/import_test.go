@@ -58,7 +58,11 @@ func TestReadImportLimits(t *testing.T) {
 		{"empty", testZip(t, map[string][]byte{IndexFile: []byte(`{}`)}), "holds no badges"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			files, _, err := readImport(c.archive)
+			var files []string
+			_, err := readImport(bytes.NewReader(c.archive), int64(len(c.archive)), func(name string, _ []byte) error {
+				files = append(files, name)
+				return nil
+			})
 			if c.reason == "" {
 				if err != nil || len(files) != 1 {
 					t.Fatalf("readImport = %d files, %v", len(files), err)

@@ -2,6 +2,7 @@ package passport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,16 +34,98 @@ func (it Item) Stale(now time.Time) bool {
 	return it.LastCheckedAt == nil || now.Sub(*it.LastCheckedAt) > StaleAfter
 }
 
-// Fresh returns it checked again first when its last check is stale, as
-// on every view of a badge. A check that fails keeps the item as it was,
-// with the problem noted.
+// ViewRecheckAfter is how old a check of a badge from another server may
+// be when the badge is viewed: older, and it is checked again in the
+// background (passport_recheck_one), the page showing when it was last
+// checked.
+const ViewRecheckAfter = time.Hour
+
+// Fresh returns it as fresh as a view needs. A badge issued on this node
+// is read again from the issuer's records (no network; its revocation
+// also reaches the backpacks at once, NoteRevoked). A badge from
+// elsewhere whose last check is older than ViewRecheckAfter is queued for
+// a check in the background and returned as it is: a slow issuer never
+// holds up the page. Only when it is stale (StaleAfter) and no queue is
+// set does the view wait for the check, for at most viewCheckTimeout.
 func (p *Passport) Fresh(ctx context.Context, it Item) (Item, error) {
-	if !it.Stale(time.Now()) {
+	if !it.Verified || (it.State != Pending && it.State != Accepted) {
+		return it, nil
+	}
+	now := time.Now()
+	if uuid, ok := strings.CutPrefix(it.AssertionID, p.urls.Assertion("")); ok {
+		if it.LastCheckedAt != nil && now.Sub(*it.LastCheckedAt) < time.Minute {
+			return it, nil
+		}
+		return p.recheckLocal(ctx, it, uuid)
+	}
+	if it.LastCheckedAt != nil && now.Sub(*it.LastCheckedAt) < ViewRecheckAfter {
+		return it, nil
+	}
+	if p.queue != nil {
+		err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+			_, err := p.queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: RecheckOneArgs{ItemID: it.ID}}})
+			return err
+		})
+		if err != nil {
+			return Item{}, fmt.Errorf("queue a check of badge %s: %w", it.UUID, err)
+		}
+		return it, nil
+	}
+	if !it.Stale(now) {
 		return it, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, viewCheckTimeout)
 	defer cancel()
 	return p.Recheck(ctx, it)
+}
+
+// NoteRevoked marks revoked, in db (the revoking transaction), every kept
+// copy of assertion (its id) issued on this node, so that backpacks and
+// public pages show the revocation at once.
+func NoteRevoked(ctx context.Context, db DB, assertion, reason string) error {
+	_, err := db.Exec(ctx, `UPDATE backpack_item SET revoked = true, revocation_reason = $2, last_checked_at = now()
+		WHERE assertion_id = $1`, assertion, reason)
+	if err != nil {
+		return fmt.Errorf("note the revocation of %s in backpacks: %w", assertion, err)
+	}
+	return nil
+}
+
+// RecheckOneArgs asks for one kept badge to be checked again, queued when
+// it is viewed; one such job per badge an hour.
+type RecheckOneArgs struct {
+	ItemID int64 `json:"item_id"`
+}
+
+// Kind implements river.JobArgs.
+func (RecheckOneArgs) Kind() string { return "passport_recheck_one" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: a badge viewed often
+// is checked once an hour, not once per view.
+func (RecheckOneArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: ViewRecheckAfter}}
+}
+
+// RecheckOneWorker runs RecheckOneArgs jobs.
+type RecheckOneWorker struct {
+	river.WorkerDefaults[RecheckOneArgs]
+	Passport *Passport
+}
+
+// Work checks the badge again, unless it went or was checked meanwhile.
+func (w *RecheckOneWorker) Work(ctx context.Context, job *river.Job[RecheckOneArgs]) error {
+	it, err := itemByID(ctx, w.Passport.pool, job.Args.ItemID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if it.LastCheckedAt != nil && time.Since(*it.LastCheckedAt) < ViewRecheckAfter {
+		return nil
+	}
+	_, err = w.Passport.Recheck(ctx, it)
+	return err
 }
 
 // Recheck checks a kept badge again and records what changed: revocation
@@ -59,7 +142,7 @@ func (p *Passport) Recheck(ctx context.Context, it Item) (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
-	in := verifier.Input{URL: it.AssertionID, RecipientEmail: u.Email, RecipientURL: p.ActorID(u.Username)}
+	in := verifier.Input{URL: it.AssertionID, RecipientEmail: u.ConfirmedEmail(), RecipientURL: p.ActorID(u.Username)}
 	if it.JWS != "" {
 		in.URL, in.JSON = "", []byte(it.JWS)
 	}

@@ -109,7 +109,9 @@ func (p *Passport) Ask(ctx context.Context, u account.User, item string, in AskI
 		if err != nil || a.Address != email {
 			return Request{}, problem.Invalidf("email", "is not an email address")
 		}
-		if other, err := account.UserByEmail(ctx, p.pool, email); err == nil {
+		// A user here whose address is unconfirmed may not own it: the
+		// request goes by email to whoever does.
+		if other, err := account.UserByEmail(ctx, p.pool, email); err == nil && other.EmailVerified {
 			if err := p.askLocal(ctx, &r, other); err != nil {
 				return Request{}, err
 			}
@@ -319,7 +321,7 @@ func (p *Passport) DeclineRequest(ctx context.Context, u account.User, id string
 func requestsEndorsed(ctx context.Context, tx pgx.Tx, u account.User, page string) error {
 	_, err := tx.Exec(ctx, `UPDATE person_endorsement_request SET state = 'endorsed', updated_at = now()
 		WHERE badge_page = $1 AND state = 'pending' AND (target_user = $2 OR target = 'mailto:' || lower($3))`,
-		page, u.ID, u.Email)
+		page, u.ID, u.ConfirmedEmail())
 	if err != nil {
 		return fmt.Errorf("note the requests endorsed: %w", err)
 	}

@@ -63,7 +63,7 @@ func (p *Passport) verifyArrival(ctx context.Context, id int64, last bool) error
 	if err != nil {
 		return fmt.Errorf("verify backpack item %d: %w", id, err)
 	}
-	rep := p.verifier.Verify(ctx, verifier.Input{URL: it.AssertionID, RecipientEmail: u.Email, RecipientURL: p.ActorID(u.Username)})
+	rep := p.verifier.Verify(ctx, verifier.Input{URL: it.AssertionID, RecipientEmail: u.ConfirmedEmail(), RecipientURL: p.ActorID(u.Username)})
 	if acceptable(rep) {
 		s := reportSnapshot(rep, "")
 		_, err := p.pool.Exec(ctx, `UPDATE backpack_item SET `+snapshotSet+` WHERE id = $1 AND NOT verified`,

@@ -176,6 +176,10 @@ func decodeJSONString(field, s string, dst any) error {
 	if s == "" {
 		return problem.Invalidf(field, "is required: the JSON object")
 	}
+	if err := checkJSONText([]byte(s)); err != nil {
+		p, _ := problem.As(err)
+		return problem.Invalidf(strings.Trim(field+"."+p.Field, "."), "%s", p.Message)
+	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -505,12 +509,27 @@ func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Orga
 		s.fail(w, r, err)
 		return
 	}
-	a, err := issuer.Revoke(r.Context(), s.deps.Pool, o.ID, chi.URLParam(r, "uuid"), in.RevocationReason)
+	a, err := s.revoke(r.Context(), o, chi.URLParam(r, "uuid"), in.RevocationReason)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.assertionJSON(a))
+}
+
+// revoke revokes an assertion of o and, in the same transaction, marks
+// the copies kept in this node's backpacks revoked: their pages show it at
+// once.
+func (s *Server) revoke(ctx context.Context, o issuer.Organisation, uuid, reason string) (issuer.Assertion, error) {
+	var a issuer.Assertion
+	err := pgx.BeginFunc(ctx, s.deps.Pool, func(tx pgx.Tx) error {
+		var err error
+		if a, err = issuer.Revoke(ctx, tx, o.ID, uuid, reason); err != nil {
+			return err
+		}
+		return passport.NoteRevoked(ctx, tx, s.urls().Assertion(a.UUID), a.RevocationReason)
+	})
+	return a, err
 }
 
 // issueHooks is what issuing asks of the rest of the node: a claim email

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -161,18 +162,57 @@ func (f *fixture) setIssuerEmail(t *testing.T, extra map[string]any) {
 	}
 }
 
+// TestOrganisationSettingsNeedAnAdmin: every setting of an organisation,
+// in the API and in the settings page, is refused to its staff and
+// changed by its admins.
 func TestOrganisationSettingsNeedAnAdmin(t *testing.T) {
 	f := startNode(t)
-	if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "x@example.org"}, ""); status != http.StatusForbidden {
-		t.Fatalf("PATCH by staff = %d %v, want 403", status, out)
+	staff := f.login(t, "staff@example.org")
+	settings := []struct {
+		name string
+		try  func() int
+	}{
+		{"PATCH /orgs/{slug}", func() int {
+			status, _ := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "x@example.org"}, "")
+			return status
+		}},
+		{"PUT /orgs/{slug}/federation", func() int {
+			status, _ := f.api(t, "PUT", "/api/v1/orgs/tampere-uni/federation", map[string]any{"manually_approves_followers": true}, "")
+			return status
+		}},
+		{"the settings page", func() int {
+			status, _, _ := f.post(t, staff, "/creator/tampere-uni/settings", url.Values{"name": {"Tampere University"}, "country": {"FI"}})
+			return status
+		}},
+	}
+	for _, c := range settings {
+		if status := c.try(); status != http.StatusForbidden {
+			t.Errorf("%s by staff = %d, want 403", c.name, status)
+		}
+	}
+	var manual bool
+	if err := f.pool.QueryRow(context.Background(), `SELECT manually_approves_followers FROM actor WHERE username = 'tampere-uni'`).Scan(&manual); err != nil || manual {
+		t.Fatalf("after staff tried, the organisation approves followers manually: %v (%v)", manual, err)
 	}
 	f.setIssuerEmail(t, nil)
 	if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "not an address"}, ""); status != 400 || out["error"].(map[string]any)["field"] != "email" {
 		t.Fatalf("PATCH with a bad email = %d %v", status, out)
 	}
+	// A name goes into email subjects: a line break in it would cancel
+	// every email that mentions the organisation.
+	for _, name := range []string{"Tampere\r\nUniversity", "Tampere\nUniversity", "Tampere\rUniversity"} {
+		if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"name": name}, ""); status != 400 || out["error"].(map[string]any)["field"] != "name" {
+			t.Errorf("PATCH with the name %q = %d %v, want 400 on name", name, status, out)
+		}
+	}
 	status, out := f.api(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
 	if status != 200 || out["email"] != "badges@tuni.example" || out["profile"] != f.base+"/ob/issuers/tampere-uni" {
 		t.Fatalf("GET organisation = %d %v", status, out)
+	}
+	for _, c := range settings {
+		if status := c.try(); status != http.StatusOK && status != http.StatusSeeOther {
+			t.Errorf("%s by an admin = %d", c.name, status)
+		}
 	}
 }
 

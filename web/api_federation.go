@@ -91,6 +91,14 @@ func (s *Server) organisationActor(r *http.Request) (string, error) {
 	return o.Slug, err
 }
 
+// organisationSettingsActor acts as the organisation in the path to change
+// its settings, which only its admins (and node admins) may: the same
+// check as for every other setting of an organisation (adminOrganisation).
+func (s *Server) organisationSettingsActor(r *http.Request) (string, error) {
+	o, err := s.adminOrganisation(r)
+	return o.Slug, err
+}
+
 // personActor acts as the caller.
 func (s *Server) personActor(r *http.Request) (string, error) {
 	u, _ := currentUser(r)
@@ -98,15 +106,16 @@ func (s *Server) personActor(r *http.Request) (string, error) {
 }
 
 // federationRoutes are the follow, post and inbox endpoints of an actor,
-// the same for organisations (/orgs/{slug}) and people (/me).
-func (s *Server) federationRoutes(r chi.Router, actorOf actorResolver) {
+// the same for organisations (/orgs/{slug}) and people (/me); settingsOf
+// checks who may change the actor's federation settings.
+func (s *Server) federationRoutes(r chi.Router, actorOf, settingsOf actorResolver) {
 	r.Post("/following", s.apiFollow(actorOf))
 	r.Get("/following", s.apiFollows(actorOf, false))
 	r.Delete("/following", s.apiUnfollow(actorOf))
 	r.Get("/followers", s.apiFollows(actorOf, true))
 	r.Post("/followers/accept", s.apiAnswerFollower(actorOf, true))
 	r.Post("/followers/reject", s.apiAnswerFollower(actorOf, false))
-	r.Put("/federation", s.apiFederationSettings(actorOf))
+	r.Put("/federation", s.apiFederationSettings(settingsOf))
 	r.Post("/posts", s.apiPost(actorOf))
 	r.Get("/posts", s.apiPosts(actorOf))
 	r.Put("/posts/{key}", s.apiEditPost(actorOf))

@@ -27,7 +27,7 @@ func (s *Server) passportAPIRoutes(r chi.Router, limit func(http.Handler) http.H
 	r.Delete("/badges/{id}", s.apiBackpackRemove)
 	r.Post("/badges/{id}/accept", s.apiBackpackAnswer(s.acceptAndAnnounce))
 	r.Post("/badges/{id}/decline", s.apiBackpackAnswer(passport.Decline))
-	s.passportExportAPIRoutes(r, limit)
+	s.passportExportAPIRoutes(r)
 }
 
 // backpackItemJSON is an item as the API shows it to its earner.

@@ -266,9 +266,11 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiDeleteComment(w http.ResponseWriter, r *http.Request) {
 	u, _ := currentUser(r)
-	id := chi.URLParam(r, "id")
+	// Under /people/{username}/badges/{id} the comment is {cid}: {id} is
+	// the badge there.
+	id := chi.URLParam(r, "cid")
 	if id == "" {
-		id = chi.URLParam(r, "cid")
+		id = chi.URLParam(r, "id")
 	}
 	p, err := s.socialPassport()
 	if err == nil {

@@ -118,6 +118,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	email, next := r.PostForm.Get("email"), r.PostForm.Get("next")
 	u, err := account.Authenticate(r.Context(), s.deps.Pool, email, r.PostForm.Get("password"))
+	if errors.Is(err, account.ErrTooManyAttempts) {
+		s.log.Warn("login limit of an account reached", "remote", r.RemoteAddr)
+		s.render(w, r, http.StatusTooManyRequests, "login",
+			pageData{Title: "Log in", Message: "Too many wrong passwords for this account. Wait 15 minutes and try again.", Email: email, Next: next})
+		return
+	}
 	if errors.Is(err, account.ErrBadCredentials) {
 		s.log.Info("failed login", "email", email, "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusUnauthorized, "login",
@@ -161,9 +167,29 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// safeNext keeps post-login redirects on this site.
+// safeNext keeps post-login redirects on this site: next must be a path
+// of this origin as browsers read it. Browsers drop tabs and newlines
+// anywhere in a URL, trim control characters and spaces, and read a
+// backslash as a slash, so "/\t/evil.example" and "/\\evil.example" are
+// "//evil.example", another host. Anything with those characters, that
+// is not a plain path, or whose path (decoded, and with dot segments
+// refused) starts with two slashes is refused for "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' || r == ' ' }) {
+		return "/"
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	// u.Path is decoded: "/%2f%2fevil.example" is refused too, lest a
+	// proxy or a second decoding find another host. No page of ours needs
+	// dot segments, which browsers resolve.
+	dotted := strings.Contains(u.Path+"/", "/./") || strings.Contains(u.Path+"/", "/../")
+	if strings.HasPrefix(u.Path, "//") || strings.ContainsAny(u.Path, "\\\x00\t\r\n") || dotted {
 		return "/"
 	}
 	return next

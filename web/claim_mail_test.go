@@ -2,12 +2,17 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"html"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/laurelnet/laurel/node"
 )
 
 // TestIssueEmailsAClaimLink: a node with --smtp-url emails an earner a
@@ -38,17 +43,26 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 	if status != 200 || !strings.Contains(page, "Robotics") || !strings.Contains(page, "Keep it in your Laurel passport") {
 		t.Fatalf("claim link = %d:\n%s", status, page)
 	}
+	// To a passport: only on a Laurel node, as WebFinger and NodeInfo say.
+	other := startNode(t, func(c *node.Config) { c.Listen = "127.0.0.2:0" })
+	otherHost := strings.TrimPrefix(other.base, "http://")
+	mastodon := fakeMastodon(t)
+	id := url.QueryEscape(a["id"].(string))
 	for _, tc := range []struct {
-		query, field string
-		status       int
+		query, field, why string
+		status            int
 	}{
-		{"url=" + url.QueryEscape(a["id"].(string)) + "&handle=eva", "handle", 400},
-		{"url=https://elsewhere.example/ob/assertions/1&handle=eva@example.org", "url", 400},
-		{"url=" + url.QueryEscape(a["id"].(string)) + "&handle=eva@passport.example", "", 303},
+		{"url=" + id + "&handle=eva", "handle", "must be your handle", 400},
+		{"url=https://elsewhere.example/ob/assertions/1&handle=eva@example.org", "url", "not a badge issued here", 400},
+		{"url=" + id + "&handle=eva@passport.invalid", "handle", "add the badge to your backpack by its URL instead: " + a["id"].(string), 400},
+		{"url=" + id + "&handle=nobody@" + otherHost, "handle", "WebFinger answered 404", 400},
+		{"url=" + id + "&handle=eva@" + mastodon, "handle", `is not on a Laurel node (its server runs "mastodon")`, 400},
+		{"url=" + id + "&handle=staff@" + otherHost, "", "", 303},
 	} {
-		status, _, hdr := f.do(t, f.client, "GET", "/claim-to-passport?"+tc.query, nil, nil)
-		if status != tc.status || (status == 303 && hdr.Get("Location") != "http://passport.example/passport?add="+url.QueryEscape(a["id"].(string))) {
-			t.Errorf("claim to passport %s = %d to %q", tc.query, status, hdr.Get("Location"))
+		status, body, hdr := f.do(t, f.client, "GET", "/claim-to-passport?"+tc.query, nil, nil)
+		if status != tc.status || (status == 303 && hdr.Get("Location") != other.base+"/passport?add="+id) ||
+			(status != 303 && !strings.Contains(html.UnescapeString(body), tc.why)) {
+			t.Errorf("claim to passport %s = %d to %q:\n%.400s", tc.query, status, hdr.Get("Location"), body)
 		}
 	}
 	var claimed bool
@@ -59,4 +73,52 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM assertion WHERE row_to_json(assertion)::text ILIKE '%eva.earner%'`).Scan(&leaks); err != nil || leaks != 0 {
 		t.Fatalf("%d assertion rows hold the address (%v)", leaks, err)
 	}
+	// The job that sent the email, kept by River and shown at
+	// /admin/jobs, holds no link: its worker made it.
+	token := strings.TrimPrefix(link, f.base+"/claim/")
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'mail_send' AND (args::text LIKE '%' || $1 || '%' OR args::text LIKE '%/claim/%')`,
+		token).Scan(&leaks); err != nil || leaks != 0 {
+		t.Fatalf("%d mail jobs hold the claim link (%v)", leaks, err)
+	}
+}
+
+// noLinksInMailJobs fails the test if a mail job, kept by River and shown
+// at /admin/jobs, holds a secret link: their workers make them.
+func (f *fixture) noLinksInMailJobs(t *testing.T) {
+	t.Helper()
+	var n int
+	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'mail_send'
+		AND (args::text LIKE '%/claim/%' OR args::text LIKE '%/verify-email/%' OR args::text LIKE '%/endorse/%')`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d mail jobs hold a secret link (%v)", n, err)
+	}
+}
+
+// fakeMastodon is a server on 127.0.0.3 that answers WebFinger for eva
+// and NodeInfo as Mastodon does (shapes as mastodon.social serves them);
+// it returns its host:port.
+func fakeMastodon(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.3:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := l.Addr().String()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/webfinger", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jrd+json; charset=utf-8")
+		fmt.Fprintf(w, `{"subject":"acct:eva@%[1]s","aliases":["http://%[1]s/@eva","http://%[1]s/users/eva"],
+			"links":[{"rel":"http://webfinger.net/rel/profile-page","type":"text/html","href":"http://%[1]s/@eva"},
+			{"rel":"self","type":"application/activity+json","href":"http://%[1]s/users/eva"}]}`, host)
+	})
+	mux.HandleFunc("GET /.well-known/nodeinfo", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"links":[{"rel":"http://nodeinfo.diaspora.software/ns/schema/2.0","href":"http://%s/nodeinfo/2.0"}]}`, host)
+	})
+	mux.HandleFunc("GET /nodeinfo/2.0", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"version":"2.0","software":{"name":"mastodon","version":"4.3.2"},"protocols":["activitypub"],
+			"services":{"outbound":[],"inbound":[]},"usage":{"users":{"total":1}},"openRegistrations":false,"metadata":{}}`)
+	})
+	srv := &http.Server{Handler: mux}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return host
 }

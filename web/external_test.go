@@ -50,6 +50,7 @@ func TestExternalEndorser(t *testing.T) {
 	}
 
 	m := smtp.Wait(t, 1, 20*time.Second)[0]
+	f.noLinksInMailJobs(t)
 	if len(m.To) != 1 || m.To[0] != "eve@example.org" || !strings.Contains(m.Subject, "Tampere University") ||
 		!strings.Contains(m.Text, "Would you endorse our work with schools?") {
 		t.Fatalf("message to %v, subject %q:\n%s", m.To, m.Subject, m.Text)

@@ -127,13 +127,38 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
+// TestSafeNext: the usual open-redirect bypasses all land on "/"; paths
+// of this site, with their queries, stay.
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{
-		"/network": "/network", "": "/", "https://evil.example": "/", "//evil.example": "/",
-		"/\\evil.example": "/", "javascript:alert(1)": "/",
+	for _, tc := range []struct{ in, want string }{
+		{"/network", "/network"},
+		{"/passport/badges/1?tab=x#top", "/passport/badges/1?tab=x#top"},
+		{"/search?q=a%20b", "/search?q=a%20b"},
+		{"", "/"},
+		{"https://evil.example", "/"},
+		{"https:evil.example", "/"},
+		{"http:/evil.example", "/"},
+		{"//evil.example", "/"},
+		{"///evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"\\/evil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"\t//evil.example", "/"},
+		{" //evil.example", "/"},
+		{"/%2f%2fevil.example", "/"},
+		{"/%2F/evil.example", "/"},
+		{"/%5cevil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/./%2fevil.example", "/"},
+		{"/../evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"/\x00", "/"},
+		{"evil.example", "/"},
 	} {
-		if got := safeNext(in); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		if got := safeNext(tc.in); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

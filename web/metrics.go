@@ -1,8 +1,10 @@
 package web
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -50,8 +52,43 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
+// Metrics serves the Prometheus metrics alone, for a listener of their own
+// (--metrics-listen), which answers anyone who can reach it.
+func (s *Server) Metrics() http.Handler { return s.metrics.handler() }
+
+// metricsOnMainListener serves /metrics on the node's public listener to
+// whoever sends the bearer token (--metrics-token), compared in constant
+// time; without a token /metrics is not served there at all.
+func (s *Server) metricsOnMainListener(w http.ResponseWriter, r *http.Request) {
+	want := s.deps.MetricsToken
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if want == "" {
+		http.NotFound(w, r)
+		return
+	}
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		http.Error(w, "metrics need the bearer token (--metrics-token)", http.StatusUnauthorized)
+		return
+	}
+	s.metrics.handler().ServeHTTP(w, r)
+}
+
+// methodLabel is the method as a label: one of HTTP's own, or "other",
+// since a client may send any token as its method and each new label
+// value is kept until the process ends.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
+}
+
 // middleware counts requests by chi's route pattern rather than the raw
-// path, so that ids in URLs do not explode the label space.
+// path, and by a known method, so that neither ids in URLs nor made-up
+// methods grow the label space.
 func (m *metrics) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
@@ -65,7 +102,7 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+		m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(status)).Inc()
 		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }

@@ -197,4 +197,13 @@ func TestPeopleBadgeAPI(t *testing.T) {
 	if status != 200 || len(list) != 2 {
 		t.Fatalf("comments = %d %v, want both", status, out)
 	}
+	// A comment is deleted by its path too.
+	first, _ := list[0].(map[string]any)
+	cid, _ := first["id"].(string)
+	if status, out := root("DELETE", here+"/comments/"+cid, nil); status != http.StatusNoContent {
+		t.Fatalf("DELETE %s/comments/%s = %d %v, want 204", here, cid, status, out)
+	}
+	if status, out = root("GET", here+"/comments", nil); status != 200 || len(out["items"].([]any)) != 1 {
+		t.Fatalf("comments after deleting one = %d %v", status, out)
+	}
 }

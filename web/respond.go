@@ -1,15 +1,18 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -36,10 +39,23 @@ func writeJSONError(w http.ResponseWriter, status int, field, message string) {
 	writeJSON(w, status, e)
 }
 
-// isAPI reports whether a request is for a program: the JSON API or a
-// hosted Open Badges document. Their errors are JSON, not pages.
+// isAPI reports whether a request is for a program: the JSON API, a
+// hosted Open Badges document, or ActivityPub (WebFinger, NodeInfo, the
+// inboxes, and whatever asks for or sends ActivityStreams JSON). Their
+// errors are JSON, not pages.
 func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/ob/")
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/api/"), strings.HasPrefix(p, "/ob/"), strings.HasPrefix(p, "/.well-known/"),
+		strings.HasPrefix(p, "/nodeinfo/"), p == "/inbox", strings.HasPrefix(p, "/actors/") && strings.HasSuffix(p, "/inbox"):
+		return true
+	}
+	for _, h := range []string{r.Header.Get("Content-Type"), r.Header.Get("Accept")} {
+		if strings.Contains(h, "application/activity+json") || strings.Contains(h, "application/ld+json") {
+			return true
+		}
+	}
+	return false
 }
 
 // problem answers with a client error, as JSON on the API and as a page
@@ -85,6 +101,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.unavailable(w, r, why, err)
 		return
 	}
+	if errors.Is(err, account.ErrTooManyAttempts) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(account.PasswordFailureWindow.Seconds())))
+		s.problem(w, r, http.StatusTooManyRequests, "password", err.Error())
+		return
+	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err,
 		"request_id", middleware.GetReqID(r.Context()))
 	s.serverError(w, r)
@@ -96,9 +117,18 @@ func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return problem.Invalidf("", "Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	// The body is limited (limitBodies): read it whole, to check its text
+	// before decoding it.
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err = dec.Decode(dst)
 	if err == nil && dec.More() {
 		err = errors.New("trailing data after the JSON object")
 	}

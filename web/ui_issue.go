@@ -338,7 +338,7 @@ func (s *Server) revokeAssertion(w http.ResponseWriter, r *http.Request, o issue
 		s.fail(w, r, err)
 		return
 	}
-	if a, err = issuer.Revoke(r.Context(), s.deps.Pool, o.ID, a.UUID, r.PostForm.Get("reason")); err != nil {
+	if a, err = s.revoke(r.Context(), o, a.UUID, r.PostForm.Get("reason")); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -47,6 +47,28 @@ type backpackItemView struct {
 	Name     string // the badge's name, or a stand-in while unverified
 }
 
+// CheckedAgo says when the badge was last checked, as a person reads it:
+// "checked 5 minutes ago".
+func (v backpackItemView) CheckedAgo() string {
+	if v.LastCheckedAt == nil {
+		return "not checked yet"
+	}
+	d := time.Since(*v.LastCheckedAt)
+	switch {
+	case d < time.Minute:
+		return "checked just now"
+	case d < 2*time.Minute:
+		return "checked 1 minute ago"
+	case d < time.Hour:
+		return fmt.Sprintf("checked %d minutes ago", int(d.Minutes()))
+	case d < 2*time.Hour:
+		return "checked 1 hour ago"
+	case d < 48*time.Hour:
+		return fmt.Sprintf("checked %d hours ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("checked %d days ago", int(d.Hours()/24))
+}
+
 func backpackItemViewOf(u account.User, it passport.Item, now time.Time) backpackItemView {
 	v := backpackItemView{Item: it, Expired: it.Expired(now), Page: "/passport/badges/" + it.UUID, Name: it.BadgeName}
 	if it.Expires != nil && !v.Expired {
@@ -77,8 +99,9 @@ type passportPageData struct {
 	// Social is the endorsements, requests and congratulations of the
 	// earner and by them.
 	Social *passportSocialData
-	// Import is what became of each file of an import just made.
-	Import []passport.ImportResult
+	// Import is the person's last import: how far it is, and what became
+	// of each file so far.
+	Import *passport.ImportJob
 	// AnnounceBadges: the earner's new public badges are announced to
 	// their followers.
 	AnnounceBadges bool
@@ -122,6 +145,11 @@ func (s *Server) passportData(r *http.Request, u account.User) (passportPageData
 		return passportPageData{}, err
 	}
 	if d.AnnounceBadges, err = passport.AnnouncesBadges(r.Context(), s.deps.Pool, u.ID); err != nil {
+		return passportPageData{}, err
+	}
+	if job, err := passport.LatestImport(r.Context(), s.deps.Pool, u.ID); err == nil {
+		d.Import = &job
+	} else if !problem.Is(err, problem.NotFound) {
 		return passportPageData{}, err
 	}
 	return d, nil

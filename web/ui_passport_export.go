@@ -7,9 +7,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/passport"
@@ -23,19 +25,29 @@ import (
 // announces new public badges to the earner's followers. An import is
 // bounded by the node's request body limit too.
 
+// importRateLimit bounds imports per client address, one budget for the
+// page and the API: each import verifies up to 200 badges, fetching from
+// other servers.
+func (s *Server) importRateLimit() func(http.Handler) http.Handler {
+	return httprate.LimitBy(10, 10*time.Minute, peerAddress, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, http.StatusTooManyRequests, "file", "too many imports from your address; wait a few minutes")
+	}))
+}
+
 // passportExportUIRoutes registers the pages' export, import and setting.
 func (s *Server) passportExportUIRoutes(r chi.Router) {
 	r.Get("/passport/export", s.passportExport)
-	r.Post("/passport/import", s.passportImport)
+	r.With(s.importLimit).Post("/passport/import", s.passportImport)
 	r.Post("/passport/settings", s.passportSettings)
 }
 
 // passportExportAPIRoutes registers the API's export, import and setting;
-// an import, which fetches from other servers, shares the verifier's rate
-// limit.
-func (s *Server) passportExportAPIRoutes(r chi.Router, limit func(http.Handler) http.Handler) {
+// an import, which fetches from other servers, shares one rate limit with
+// the page's (importLimit).
+func (s *Server) passportExportAPIRoutes(r chi.Router) {
 	r.Get("/badges/export", s.passportExport)
-	r.With(limit).Post("/badges/import", s.apiPassportImport)
+	r.With(s.importLimit).Post("/badges/import", s.apiPassportImport)
+	r.Get("/badges/imports/{id}", s.apiImportStatus)
 	r.Get("/badge-settings", s.apiBadgeSettings)
 	r.Put("/badge-settings", s.apiSetBadgeSettings)
 }
@@ -56,9 +68,11 @@ func (s *Server) passportExport(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readImport reads the uploaded zip: a multipart field "file", or the
-// body itself as application/zip.
-func readImport(r *http.Request) ([]byte, error) {
+// spoolImport writes the request's zip (a multipart field "file", or the
+// body itself as application/zip) to a temporary file, at most
+// passport.MaxImportBytes, and returns it, to be closed (and so removed)
+// by the caller.
+func spoolImport(r *http.Request) (*os.File, int64, error) {
 	var src io.Reader
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
@@ -66,96 +80,133 @@ func readImport(r *http.Request) ([]byte, error) {
 		src = r.Body
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return nil, badMultipart(err)
+			return nil, 0, badMultipart(err)
 		}
 		f, _, err := r.FormFile("file")
 		if err != nil {
-			return nil, problem.Invalidf("file", "is required: the zip of an export")
+			return nil, 0, problem.Invalidf("file", "is required: the zip of an export")
 		}
 		defer f.Close()
 		src = f
 	default:
-		return nil, problem.Invalidf("file", "send the zip as multipart/form-data (field file) or as application/zip")
+		return nil, 0, problem.Invalidf("file", "send the zip as multipart/form-data (field file) or as application/zip")
 	}
-	b, err := io.ReadAll(io.LimitReader(src, passport.MaxImportBytes+1))
+	spool, err := os.CreateTemp("", "laurel-import-*.zip")
 	if err != nil {
-		return nil, badMultipart(err)
+		return nil, 0, fmt.Errorf("spool an import: %w", err)
 	}
-	if len(b) > passport.MaxImportBytes {
-		return nil, problem.Invalidf("file", "is larger than %d MB", passport.MaxImportBytes>>20)
+	// Removed at once: the open file stays readable until closed.
+	_ = os.Remove(spool.Name())
+	n, err := io.Copy(spool, io.LimitReader(src, passport.MaxImportBytes+1))
+	if err != nil {
+		spool.Close()
+		return nil, 0, badMultipart(err)
 	}
-	return b, nil
+	if n > passport.MaxImportBytes {
+		spool.Close()
+		return nil, 0, problem.Invalidf("file", "is larger than %d MB", passport.MaxImportBytes>>20)
+	}
+	return spool, n, nil
 }
 
-// importBackpack imports the request's zip for u.
-func (s *Server) importBackpack(r *http.Request, u account.User) ([]passport.ImportResult, error) {
-	archive, err := readImport(r)
-	if err != nil {
-		return nil, err
-	}
+// startImport queues an import of the request's zip for u.
+func (s *Server) startImport(r *http.Request, u account.User) (passport.ImportJob, error) {
 	if s.deps.Passport == nil {
-		return nil, errors.New("the node has no passport")
+		return passport.ImportJob{}, errors.New("the node has no passport")
 	}
-	// As for adding one badge: the verifications go on if the client
-	// leaves.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Minute)
-	defer cancel()
-	return s.deps.Passport.Import(ctx, u, archive)
+	spool, size, err := spoolImport(r)
+	if err != nil {
+		return passport.ImportJob{}, err
+	}
+	defer spool.Close()
+	return s.deps.Passport.StartImport(r.Context(), u, spool, size)
 }
 
 func (s *Server) passportImport(w http.ResponseWriter, r *http.Request) {
 	u, _ := currentUser(r)
-	results, err := s.importBackpack(r, u)
+	job, err := s.startImport(r, u)
 	p, isProblem := problem.As(err)
 	if err != nil && !isProblem {
 		s.fail(w, r, err)
 		return
 	}
-	d, derr := s.passportData(r, u)
-	if derr != nil {
-		s.fail(w, r, derr)
-		return
-	}
 	if isProblem {
+		d, derr := s.passportData(r, u)
+		if derr != nil {
+			s.fail(w, r, derr)
+			return
+		}
 		d.Form = addBadgeForm{Field: p.Field}
 		s.render(w, r, statusOf[p.Kind], "passport", pageData{Title: "Passport", Message: "The import " + p.Message, Data: d})
 		return
 	}
-	added := 0
-	for _, res := range results {
-		if res.Outcome == passport.ImportAdded {
-			added++
-		}
-	}
-	d.Import = results
-	d.Notice = notice{Text: fmt.Sprintf("Imported %d of %d badges; see below what became of each file.", added, len(results))}
-	s.render(w, r, http.StatusOK, "passport", pageData{Title: "Passport", Data: d})
+	s.setNotice(r, notice{Text: fmt.Sprintf("Importing %d files: each badge is verified in turn. You can leave this page; the import goes on.", job.Total)})
+	http.Redirect(w, r, "/passport#import", http.StatusSeeOther)
 }
 
 // importResultJSON is one file of an import as the API tells it.
 type importResultJSON struct {
 	File    string            `json:"file"`
-	Outcome string            `json:"outcome"`
+	Outcome string            `json:"outcome"` // "" while it waits
 	Reason  string            `json:"reason,omitempty"`
 	Badge   *backpackItemJSON `json:"badge,omitempty"`
 }
 
+// importJSON is an import as the API tells it.
+type importJSON struct {
+	passport.ImportJob
+	Items []importResultJSON `json:"items"`
+}
+
+func (s *Server) importJSON(r *http.Request, u account.User, job passport.ImportJob) (importJSON, error) {
+	out := importJSON{ImportJob: job, Items: make([]importResultJSON, len(job.Results))}
+	for i, res := range job.Results {
+		out.Items[i] = importResultJSON{File: res.File, Outcome: res.Outcome, Reason: res.Reason}
+		if res.ItemUUID != "" {
+			it, err := passport.ItemByUUID(r.Context(), s.deps.Pool, u.ID, res.ItemUUID)
+			if problem.Is(err, problem.NotFound) {
+				continue // removed since
+			}
+			if err != nil {
+				return importJSON{}, err
+			}
+			b := s.backpackItemJSON(u, it)
+			out.Items[i].Badge = &b
+		}
+	}
+	return out, nil
+}
+
 func (s *Server) apiPassportImport(w http.ResponseWriter, r *http.Request) {
 	u, _ := currentUser(r)
-	results, err := s.importBackpack(r, u)
+	job, err := s.startImport(r, u)
+	if err == nil {
+		job, err = passport.Import(r.Context(), s.deps.Pool, u.ID, job.UUID)
+	}
+	var out importJSON
+	if err == nil {
+		out, err = s.importJSON(r, u, job)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]importResultJSON, len(results))
-	for i, res := range results {
-		out[i] = importResultJSON{File: res.File, Outcome: res.Outcome, Reason: res.Reason}
-		if res.Item != nil {
-			b := s.backpackItemJSON(u, *res.Item)
-			out[i].Badge = &b
-		}
+	w.Header().Set("Location", "/api/v1/me/badges/imports/"+job.UUID)
+	writeJSON(w, http.StatusAccepted, out)
+}
+
+func (s *Server) apiImportStatus(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	job, err := passport.Import(r.Context(), s.deps.Pool, u.ID, chi.URLParam(r, "id"))
+	var out importJSON
+	if err == nil {
+		out, err = s.importJSON(r, u, job)
 	}
-	writeJSON(w, http.StatusOK, items(out))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // badgeSettings are the earner's settings of their badges.

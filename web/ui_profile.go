@@ -49,6 +49,7 @@ func (s *Server) profileRoutes(r chi.Router) {
 	r.Post("/me/verify-email", s.resendVerification)
 	r.Get("/me/delete", s.deleteForm)
 	r.Post("/me/delete", s.deleteAccount)
+	s.accountRoutes(r)
 }
 
 // profileAPIRoutes are the same on the API, below /api/v1/me.
@@ -56,6 +57,7 @@ func (s *Server) profileAPIRoutes(r chi.Router) {
 	r.Delete("/", s.apiDeleteMe)
 	r.Get("/profile", s.apiProfile)
 	r.Put("/profile", s.apiSaveProfile)
+	s.accountAPIRoutes(r)
 }
 
 func (s *Server) profileForm(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,9 @@
 package web
 
 import (
-	"github.com/laurelnet/laurel/problem"
+	"context"
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"math"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/problem"
 )
 
 // The public page of an earned badge, which anyone may open, and the claim
@@ -137,7 +140,10 @@ func daysLeft(d time.Duration) string {
 // claimToPassport sends an earner from a claim page to the passport on
 // their own Laurel node (named by their handle, name@host), with the badge
 // to add filled in; their node verifies it and checks that it was awarded
-// to them. Only the host of the handle is used: the earner logs in there.
+// to them. It sends them only to a Laurel passport: WebFinger must know
+// the handle, and the NodeInfo of the actor's server must say Laurel;
+// anything else is a problem on "handle" that gives the badge's URL to
+// add by hand, rather than a redirect to any host a handle names.
 func (s *Server) claimToPassport(w http.ResponseWriter, r *http.Request) {
 	assertion := r.URL.Query().Get("url")
 	if _, err := issuer.AssertionByUUID(r.Context(), s.deps.Pool, s.urls().AssertionUUID(assertion)); err != nil {
@@ -146,10 +152,76 @@ func (s *Server) claimToPassport(w http.ResponseWriter, r *http.Request) {
 	}
 	handle := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(r.URL.Query().Get("handle")), "acct:"), "@")
 	_, host, ok := strings.Cut(handle, "@")
-	if !ok || host == "" || strings.ContainsAny(host, "/?#@ \\") {
+	if !ok || host == "" || strings.ContainsAny(host, "/?#@ \\") || s.deps.Federation == nil {
 		s.fail(w, r, problem.Invalidf("handle", "must be your handle, like you@laurel.example"))
 		return
 	}
-	target := url.URL{Scheme: s.deps.BaseURL.Scheme, Host: host, Path: "/passport", RawQuery: url.Values{"add": {assertion}}.Encode()}
+	passport, err := s.laurelPassport(r.Context(), handle)
+	if err != nil {
+		msg := err.Error()
+		if p, ok := problem.As(err); ok {
+			msg = p.Message
+		}
+		s.fail(w, r, problem.Invalidf("handle", "%s; add the badge to your backpack by its URL instead: %s", msg, assertion))
+		return
+	}
+	target := *passport
+	target.RawQuery = url.Values{"add": {assertion}}.Encode()
 	http.Redirect(w, r, target.String(), http.StatusSeeOther)
+}
+
+// laurelPassport is the passport page of handle's actor, once WebFinger
+// names the actor and its server's NodeInfo says it runs Laurel.
+func (s *Server) laurelPassport(ctx context.Context, handle string) (*url.URL, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	actor, err := s.deps.Federation.ResolveActor(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	a, err := url.Parse(actor)
+	if err != nil || a.Host == "" {
+		return nil, fmt.Errorf("%s has no actor with a usable address", handle)
+	}
+	base := url.URL{Scheme: a.Scheme, Host: a.Host}
+	var index struct {
+		Links []struct{ Rel, Href string }
+	}
+	if err := s.getJSON(ctx, base.String()+"/.well-known/nodeinfo", &index); err != nil {
+		return nil, fmt.Errorf("the server of %s says nothing of its software: %w", handle, err)
+	}
+	var info struct {
+		Software struct{ Name string }
+	}
+	for _, l := range index.Links {
+		if strings.HasPrefix(l.Rel, "http://nodeinfo.diaspora.software/ns/schema/2.") && sameHost(l.Href, a.Host) {
+			if err := s.getJSON(ctx, l.Href, &info); err != nil {
+				return nil, fmt.Errorf("the NodeInfo of %s cannot be read: %w", a.Host, err)
+			}
+			break
+		}
+	}
+	if !strings.EqualFold(info.Software.Name, "laurel") {
+		return nil, fmt.Errorf("%s is not on a Laurel node (its server runs %q)", handle, info.Software.Name)
+	}
+	base.Path = "/passport"
+	return &base, nil
+}
+
+// getJSON fetches a small JSON document through the node's egress client.
+func (s *Server) getJSON(ctx context.Context, rawURL string, dst any) error {
+	body, resp, err := s.deps.Egress.Get(ctx, rawURL, "application/json")
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", rawURL, resp.Status)
+	}
+	return json.Unmarshal(body, dst)
+}
+
+// sameHost reports whether rawURL is on host.
+func sameHost(rawURL, host string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && strings.EqualFold(u.Host, host)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type signupPage struct {
 	Confirm   *account.User
 	Token     string
 	Confirmed bool
+	// Done: the answer to a sign-up, the same whether or not the address
+	// had an account already.
+	Done bool
 }
 
 // signupRoutes are the public pages of sign-up. Sign-ups are rate limited
@@ -55,14 +59,16 @@ func (s *Server) signupAdminRoutes(r chi.Router) {
 }
 
 // verification is how this node confirms addresses: by email, when it
-// sends email, with a link to /verify-email/{token}.
+// sends email, with a link to /verify-email/{token} (VerifyEmailLink).
 func (s *Server) verification() account.Verification {
-	base := strings.TrimSuffix(s.deps.BaseURL.String(), "/")
-	return account.Verification{
-		Queue: s.mailQueue(),
-		Link:  func(token string) string { return base + "/verify-email/" + token },
-		Node:  s.deps.BaseURL.Host,
-	}
+	return account.Verification{Queue: s.mailQueue(), Node: s.deps.BaseURL.Host}
+}
+
+// VerifyEmailLink is the URL, on the node at base, of the page that
+// confirms an address with token.
+func VerifyEmailLink(base *url.URL) func(token string) string {
+	b := strings.TrimSuffix(base.String(), "/")
+	return func(token string) string { return b + "/verify-email/" + token }
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +103,14 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	v := r.PostForm
 	in := account.NewSignUp{Email: v.Get("email"), Name: v.Get("name"), Password: v.Get("password"), Invitation: v.Get("invitation")}
 	u, err := account.SignUp(r.Context(), s.deps.Pool, in, s.verification())
+	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict && p.Field == "email" {
+		// The address has an account: its owner is told by email, and the
+		// answer is the one a new account gets, so that sign-up tells no
+		// one who has an account here.
+		s.log.Info("sign-up with a known address", "remote", r.RemoteAddr)
+		s.renderSignup(w, r, http.StatusOK, "", signupPage{Done: true, Email: strings.TrimSpace(in.Email)})
+		return
+	}
 	if p, ok := problem.As(err); ok {
 		mode, merr := account.GetSignupMode(r.Context(), s.deps.Pool)
 		if merr != nil {
@@ -116,13 +130,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("signed up", "username", u.Username, "remote", r.RemoteAddr)
-	// Logged in at once, on a new session token.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.sessions.Put(r.Context(), sessionUserID, u.ID)
-	http.Redirect(w, r, "/me/profile?welcome=1", http.StatusSeeOther)
+	// Not logged in here: that would tell a new address from a known one.
+	s.renderSignup(w, r, http.StatusOK, "", signupPage{Done: true, Email: u.Email})
 }
 
 func signupFieldLabel(field string) string {

@@ -60,6 +60,10 @@ type Deps struct {
 	// MailEnabled: the node can send email (--smtp-url), so issuing to an
 	// email address queues a message to the earner.
 	MailEnabled bool
+	// MetricsToken, when set, is the bearer token that reads /metrics on
+	// the main listener; without it /metrics is served there to no one
+	// (see Server.Metrics for a listener of its own).
+	MetricsToken string
 	// ESCO is the client of ESCO's web API that alignment search asks;
 	// nil searches the node's local ESCO store only.
 	ESCO *esco.Client
@@ -75,6 +79,8 @@ type Server struct {
 	metrics  *metrics
 	esco     *esco.Service
 	router   chi.Router
+	// importLimit is the one rate limit of passport imports, page and API.
+	importLimit func(http.Handler) http.Handler
 }
 
 // New builds the handler tree. Background services of the handlers (the
@@ -99,6 +105,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	// A session that cannot be loaded or saved (the database is down) is
 	// answered like any other failure: 503 when the database is the cause.
 	s.sessions.ErrorFunc = s.fail
+	s.importLimit = s.importRateLimit()
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -126,17 +133,19 @@ func (s *Server) routes(ctx context.Context) error {
 	r := chi.NewRouter()
 	verifyLimit := s.verifyRateLimit() // one budget for the API and the page
 	r.Use(middleware.RequestID)
+	r.Use(headAsGet)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
 	r.Use(s.boundDBWaits)
 	r.Use(s.metrics.middleware)
 	r.Use(s.limitBodies)
 	r.Use(http.NewCrossOriginProtection().Handler)
+	r.Use(s.refuseBadText)
 
 	r.Get("/healthz", s.healthz)
 	r.Get("/livez", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Handle("/metrics", s.metrics.handler())
+	r.Get("/metrics", s.metricsOnMainListener)
 	r.Handle("/static/*", http.FileServerFS(assets))
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
@@ -154,7 +163,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.authenticate)
 			r.Use(s.requireUserAPI)
 			r.Route("/orgs/{slug}", func(r chi.Router) {
-				s.federationRoutes(r, s.organisationActor)
+				s.federationRoutes(r, s.organisationActor, s.organisationSettingsActor)
 				s.badgeAPIRoutes(r)
 				s.networkAPIRoutes(r)
 				s.externalAPIRoutes(r)
@@ -166,7 +175,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Route("/people/{username}/badges/{id}", s.peopleBadgeAPIRoutes)
 			r.Route("/me", func(r chi.Router) {
 				r.Get("/", s.apiMe)
-				s.federationRoutes(r, s.personActor)
+				s.federationRoutes(r, s.personActor, s.personActor)
 				s.passportAPIRoutes(r, verifyLimit)
 				s.passportSocialAPIRoutes(r)
 				s.passportStreamAPIRoutes(r)
@@ -205,6 +214,7 @@ func (s *Server) routes(ctx context.Context) error {
 			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		s.signupRoutes(r)
+		s.resetRoutes(r)
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/people/{username}", s.personPage)
@@ -235,13 +245,43 @@ func (s *Server) routes(ctx context.Context) error {
 				s.signupAdminRoutes(r)
 				r.Get("/admin/deliveries", s.deliveriesPage)
 				r.Post("/admin/deliveries/retry", s.retryDelivery)
-				r.Mount("/admin/jobs", ui)
+				r.With(riverUIHeaders).Mount("/admin/jobs", ui)
 			})
 		})
 		r.NotFound(s.notFoundHTML)
 	})
 	s.router = r
 	return nil
+}
+
+// headAsGet answers HEAD wherever GET is answered, by routing it as a
+// GET: net/http still leaves the body out, since the response knows the
+// request was a HEAD. (chi's GetHead misses routes of mounted routers,
+// such as GET /api/v1/me.)
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			g := *r
+			g.Method = http.MethodGet
+			r = &g
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// riverUIHeaders are the security headers of River's dashboard, which
+// sets none itself: its scripts and styles come from its own prefix, some
+// styles inline.
+func riverUIHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "+
+			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // riverUI mounts River's own job dashboard. Its handler serves both its API

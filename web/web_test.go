@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,6 +31,8 @@ type fixture struct {
 	token  string
 	org    issuer.Organisation
 	client *http.Client // no cookies, no redirects followed
+	node   *node.Node
+	cfg    node.Config // the node's, for a second process on its database
 }
 
 const password = "correct horse battery"
@@ -59,7 +62,7 @@ func startNode(t *testing.T, options ...func(*node.Config)) *fixture {
 	}
 	t.Cleanup(pool.Close)
 
-	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil)}
+	f := &fixture{base: n.BaseURL().String(), pool: pool, client: noRedirects(nil), node: n, cfg: cfg}
 	f.org, err = issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "tampere-uni", Name: "Tampere University", Country: "FI"})
 	if err != nil {
 		t.Fatal(err)
@@ -105,24 +108,72 @@ func (f *fixture) do(t *testing.T, c *http.Client, method, path string, body io.
 }
 
 func TestHealthReadinessMetrics(t *testing.T) {
-	f := startNode(t)
+	f := startNode(t, func(c *node.Config) { c.MetricsToken = "s3cret-metrics" })
+	scrape := map[string]string{"Authorization": "Bearer s3cret-metrics"}
 	for _, tc := range []struct {
 		path, want string
+		header     map[string]string
 	}{
-		{"/healthz", "ok"},
-		{"/readyz", "ready"},
-		{"/metrics", "laurel_http_requests_total"},
-		{"/metrics", "laurel_db_pool_total_connections"},
+		{"/healthz", "ok", nil},
+		{"/readyz", "ready", nil},
+		{"/metrics", "laurel_http_requests_total", scrape},
+		{"/metrics", "laurel_db_pool_total_connections", scrape},
 	} {
-		status, body, _ := f.do(t, f.client, "GET", tc.path, nil, nil)
+		status, body, _ := f.do(t, f.client, "GET", tc.path, nil, tc.header)
 		if status != 200 || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s = %d %q, want 200 containing %q", tc.path, status, body, tc.want)
 		}
 	}
 	// The request counter labels by route pattern, not the raw path.
-	_, body, _ := f.do(t, f.client, "GET", "/metrics", nil, nil)
+	_, body, _ := f.do(t, f.client, "GET", "/metrics", nil, scrape)
 	if !strings.Contains(body, `route="/healthz"`) {
 		t.Errorf("metrics lack the /healthz route label:\n%s", body)
+	}
+}
+
+// TestMetricsAccessAndLabels: /metrics answers only to the bearer token
+// on the main listener, or on a listener of its own; made-up methods and
+// paths do not grow it.
+func TestMetricsAccessAndLabels(t *testing.T) {
+	f := startNode(t, func(c *node.Config) { c.MetricsToken = "s3cret-metrics" })
+	for _, h := range []map[string]string{nil, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-metrics"}} {
+		if status, body, _ := f.do(t, f.client, "GET", "/metrics", nil, h); status != http.StatusUnauthorized || strings.Contains(body, "laurel_http") {
+			t.Errorf("GET /metrics with %v = %d %q, want 401", h, status, body)
+		}
+	}
+	scrape := map[string]string{"Authorization": "Bearer s3cret-metrics"}
+	_, before, _ := f.do(t, f.client, "GET", "/metrics", nil, scrape)
+	for i := range 50 {
+		method := "X" + strings.Repeat("Y", 1000) + strconv.Itoa(i)
+		f.do(t, f.client, method, "/people/p"+strconv.Itoa(i), nil, nil)
+		f.do(t, f.client, "GET", "/people/p"+strconv.Itoa(i), nil, nil)
+		f.do(t, f.client, "GET", "/no/such/page/"+strconv.Itoa(i), nil, nil)
+	}
+	_, after, _ := f.do(t, f.client, "GET", "/metrics", nil, scrape)
+	if strings.Contains(after, "YYYY") || strings.Contains(after, "/people/p1") || strings.Contains(after, "/no/such") {
+		t.Error("a made-up method or a raw path is a label")
+	}
+	if !strings.Contains(after, `method="other"`) || !strings.Contains(after, `route="/people/{username}"`) {
+		t.Errorf("metrics lack the other method or the route pattern:\n%s", after)
+	}
+	if len(after) > len(before)+8<<10 {
+		t.Errorf("/metrics grew from %d to %d bytes for 100 odd requests", len(before), len(after))
+	}
+
+	// Without a token, nobody reads /metrics on the main listener; a
+	// listener of its own serves them.
+	g := startNode(t, func(c *node.Config) { c.MetricsListen = "127.0.0.1:0" })
+	if status, _, _ := g.do(t, g.client, "GET", "/metrics", nil, scrape); status != http.StatusNotFound {
+		t.Errorf("GET /metrics without a configured token = %d, want 404", status)
+	}
+	resp, err := http.Get("http://" + g.node.MetricsAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(own), "laurel_http_requests_total") {
+		t.Errorf("GET /metrics on --metrics-listen = %d %q", resp.StatusCode, own)
 	}
 }
 

@@ -7,7 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/semver"
@@ -117,6 +120,81 @@ func tokenCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 				return err
 			}
 			fmt.Fprintln(e.stdout, token)
+			return nil
+		})
+	}
+}
+
+// userPasswordCmd sets a user's password, as strong as account.CheckPassword
+// asks; it does not end their browser sessions (a node admin does that
+// with the person, or the person at /me/account).
+func userPasswordCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	email := fs.String("email", "", "the user's email (required)")
+	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
+	return func(ctx context.Context, e *env) error {
+		if !*passwordStdin {
+			return errors.New("--password-stdin is required: passwords are never taken as flags, which leak into shell history and process lists")
+		}
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return errors.New("reading the password from standard input: nothing there")
+		}
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			u, err := account.UserByEmail(ctx, tx, *email)
+			if err != nil {
+				return err
+			}
+			if err := account.SetPassword(ctx, tx, u, strings.TrimRight(line, "\r\n")); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "password set for", u.Email)
+			return nil
+		})
+	}
+}
+
+func tokenListCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	email := fs.String("email", "", "the user's email (required)")
+	return func(ctx context.Context, e *env) error {
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			u, err := account.UserByEmail(ctx, tx, *email)
+			if err != nil {
+				return err
+			}
+			list, err := account.Tokens(ctx, tx, u.ID)
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tMADE\tLAST USED")
+			for _, t := range list {
+				used := "never"
+				if t.LastUsedAt != nil {
+					used = t.LastUsedAt.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), used)
+			}
+			return w.Flush()
+		})
+	}
+}
+
+func tokenRevokeCmd(fs *flag.FlagSet) func(context.Context, *env) error {
+	email := fs.String("email", "", "the user's email (required)")
+	return func(ctx context.Context, e *env) error {
+		id, err := strconv.ParseInt(e.args[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("token id %q: must be a number, as laurel token list shows", e.args[0])
+		}
+		return inTx(ctx, e, func(tx pgx.Tx) error {
+			u, err := account.UserByEmail(ctx, tx, *email)
+			if err != nil {
+				return err
+			}
+			if err := account.RevokeToken(ctx, tx, u.ID, id); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "revoked token", id, "of", u.Email)
 			return nil
 		})
 	}

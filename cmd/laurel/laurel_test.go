@@ -673,6 +673,27 @@ func TestOperatorFlow(t *testing.T) {
 	m2, _ := getMe(t, s, token2)
 	wantMe(t, m2, "b@example.org", "uio", "Universitetet i Oslo", "NO", "staff")
 
+	// Tokens are listed and revoked from the shell; a revoked one stops
+	// working at once. Passwords are set there too, as strong as sign-up asks.
+	list := mustLaurel(t, opts{}, "token", "list", "--data", data, "--email", "b@example.org")
+	row := regexp.MustCompile(`(?m)^(\d+)\s+cli\s+\S+\s+\S+$`).FindStringSubmatch(list)
+	if row == nil || !strings.HasPrefix(list, "ID") {
+		t.Fatalf("token list printed:\n%s", list)
+	}
+	if out := mustLaurel(t, opts{}, "token", "revoke", row[1], "--data", data, "--email", "b@example.org"); !strings.Contains(out, "revoked token "+row[1]) {
+		t.Errorf("token revoke printed %q", out)
+	}
+	if status, body, _ := httpGet(t, s.url("/api/v1/me"), token2); status != http.StatusUnauthorized {
+		t.Errorf("GET /api/v1/me with a revoked token: %d %s, want 401", status, body)
+	}
+	if r := laurel(t, opts{stdin: "password12\n"}, "user", "password", "--data", data, "--email", "b@example.org", "--password-stdin"); r.code != 1 ||
+		!strings.Contains(r.stderr, "too easy to guess") {
+		t.Errorf("user password with a weak one:\n%s", r)
+	}
+	if out := mustLaurel(t, opts{stdin: "a fresh and sturdy phrase\n"}, "user", "password", "--data", data, "--email", "b@example.org", "--password-stdin"); out != "password set for b@example.org\n" {
+		t.Errorf("user password printed %q", out)
+	}
+
 	// The commands ended without taking the node's database down with them.
 	if status, body, _ := httpGet(t, s.url("/readyz"), ""); status != http.StatusOK {
 		t.Errorf("/readyz after admin commands: %d %s", status, body)

@@ -24,6 +24,8 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	smtpFrom := fs.String("smtp-from", "", "sender address of outgoing mail (default laurel@ the --base-url host)")
 	escoURL := fs.String("esco-url", "", "base URL of ESCO's web API for alignment search (default "+esco.DefaultBaseURL+
 		", or "+esco.DefaultClassicBaseURL+" with --esco-api classic; a downloadable ESCO local API, e.g. http://localhost:8080, with --esco-api classic); none: search the local ESCO store only")
+	metricsListen := fs.String("metrics-listen", "", "serve /metrics alone on this host:port (e.g. 127.0.0.1:9100), to anyone who reaches it; bind it to a private address")
+	metricsToken := fs.String("metrics-token", "", "let /metrics be read on --listen with \"Authorization: Bearer TOKEN\" (better set as LAUREL_METRICS_TOKEN); without this or --metrics-listen no one reads the metrics")
 	escoAPI := fs.String("esco-api", esco.APIOpen, "the API --esco-url serves: open (the ESCO Open API) or classic (ESCO's classic API and the ESCO local API)")
 	return func(ctx context.Context, e *env) error {
 		if *escoURL == "" {
@@ -47,6 +49,8 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			SMTPFrom:        *smtpFrom,
 			ESCOURL:         *escoURL,
 			ESCOAPI:         *escoAPI,
+			MetricsListen:   *metricsListen,
+			MetricsToken:    *metricsToken,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
 			Version:         version(),

@@ -306,7 +306,7 @@ func (c *Client) Check(ctx context.Context, rawURL string) error {
 	}
 	addrs, err := c.lookup(ctx, "ip", u.Hostname())
 	if err != nil {
-		return fmt.Errorf("look up %s: %w", u.Hostname(), err)
+		return fmt.Errorf("look up %s: %w", u.Hostname(), withoutResolver(err))
 	}
 	var first error
 	for _, ip := range addrs {
@@ -374,7 +374,7 @@ func (c *Client) dialContext(ctx context.Context, network, address string) (net.
 		}
 		addrs, err = c.lookup(ctx, lookupNet, host)
 		if err != nil {
-			return nil, err
+			return nil, withoutResolver(err)
 		}
 	}
 
@@ -410,6 +410,19 @@ func (c *Client) dialContext(ctx context.Context, network, address string) (net.
 		}
 	}
 	return nil, firstErr
+}
+
+// withoutResolver leaves the resolver's address out of a failed lookup
+// ("lookup host on 10.0.0.2:53: ..."): the error reaches people on
+// error pages, and the node's internal network is none of theirs.
+func withoutResolver(err error) error {
+	var de *net.DNSError
+	if errors.As(err, &de) && de.Server != "" {
+		c := *de
+		c.Server = ""
+		return &c
+	}
+	return err
 }
 
 // dialOne dials one vetted address, giving it an even share of the time

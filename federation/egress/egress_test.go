@@ -708,3 +708,19 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupErrorsHideTheResolver: a failed lookup does not name the
+// node's resolver, whose address is of its internal network.
+func TestLookupErrorsHideTheResolver(t *testing.T) {
+	c, _ := newTestClient(t, Config{lookupNetIP: func(_ context.Context, _, host string) ([]netip.Addr, error) {
+		return nil, &net.DNSError{Err: "no such host", Name: host, Server: "10.9.8.7:53", IsNotFound: true}
+	}})
+	_, _, getErr := c.Get(context.Background(), "https://nowhere.test/x", "")
+	checkErr := c.Check(context.Background(), "https://nowhere.test/x")
+	for _, err := range []error{getErr, checkErr} {
+		var de *net.DNSError
+		if err == nil || strings.Contains(err.Error(), "10.9.8.7") || !errors.As(err, &de) || !de.IsNotFound {
+			t.Errorf("lookup failure = %v, want a not-found DNS error without the resolver", err)
+		}
+	}
+}
