@@ -86,13 +86,18 @@ func goroutineID(stack []byte) uint64 {
 	return id
 }
 
-// fromLaurel reports whether a stack runs through Laurel's code (not this
-// package, not tests).
+// fromLaurel reports whether the code that asked pgx for the connection
+// is Laurel's: the first caller above pgx (and this package) is in a
+// Laurel package. River's own acquires (it keeps one connection to listen
+// on while it works) are River's business.
 func fromLaurel(stack []byte) bool {
 	for line := range strings.SplitSeq(string(stack), "\n") {
-		if strings.HasPrefix(line, "github.com/laurelnet/laurel/") && !strings.HasPrefix(line, "github.com/laurelnet/laurel/dbpool.") {
-			return true
+		if line == "" || strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "goroutine ") ||
+			strings.HasPrefix(line, "runtime") || strings.HasPrefix(line, "github.com/jackc/") ||
+			strings.HasPrefix(line, "github.com/laurelnet/laurel/dbpool.") || strings.HasPrefix(line, "created by ") {
+			continue
 		}
+		return strings.HasPrefix(line, "github.com/laurelnet/laurel/")
 	}
 	return false
 }

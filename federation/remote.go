@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/federation/signature"
 	"github.com/laurelnet/laurel/problem"
 )
@@ -222,6 +223,15 @@ func str(m map[string]any, key string) string {
 // own actors' keys from the actor table, remote ones from the cache or
 // their server.
 func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+	key, owner, err := f.lookupKeyOnce(ctx, keyID, refresh)
+	if err != nil && (dbpool.Busy(ctx, err) || dbpool.Unavailable(err)) {
+		// Our database, not the sender's key: the sender should retry.
+		err = fmt.Errorf("%w: %w", signature.ErrTemporary, err)
+	}
+	return key, owner, err
+}
+
+func (f *Federation) lookupKeyOnce(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
 	if name := f.urls.UsernameOf(strings.SplitN(keyID, "#", 2)[0]); name != "" {
 		a, err := ActorByUsername(ctx, f.cfg.Pool, name)
 		if err != nil {

@@ -44,6 +44,11 @@ var (
 	// ErrKeyLookup: the KeyLookup failed (unknown key, fetch failure,
 	// blocked domain, ...). The lookup's error is wrapped too.
 	ErrKeyLookup = errors.New("signature: cannot obtain public key")
+	// ErrTemporary: a KeyLookup error that wraps it says the key could
+	// not be looked up for a passing reason of ours (our database busy or
+	// unreachable), not because of the request: Status answers 503, so
+	// that the sender retries rather than dropping the activity.
+	ErrTemporary = errors.New("signature: key lookup failed for now")
 	// ErrBadSignature: the signature does not verify with the key, even
 	// after one refresh of the key.
 	ErrBadSignature = errors.New("signature: signature does not verify")
@@ -52,11 +57,14 @@ var (
 // Status maps an error from Verify to an HTTP status for the inbox: 400
 // for a Digest mismatch (the request is broken rather than unauthorised,
 // which is also what Mastodon answers), 401 for every other signature
-// failure, 500 for anything else (nil gives 200).
+// failure, 503 for a lookup that failed for now (ErrTemporary), 500 for
+// anything else (nil gives 200).
 func Status(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
+	case errors.Is(err, ErrTemporary):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadDigest):
 		return http.StatusBadRequest
 	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrMalformedSignature),
