@@ -237,7 +237,9 @@ func TestBurstAgainstSmallPool(t *testing.T) {
 	})
 
 	// API: the target answers the requests (half accepted, half declined).
-	var requests struct{ Items []struct{ UUID, Requester string } }
+	var requests struct {
+		Items []struct{ UUID, Requester string }
+	}
 	if status := target.api(t, http.MethodGet, "/endorsement-requests?direction=incoming", nil, &requests); status != http.StatusOK {
 		t.Fatalf("list incoming requests: %d", status)
 	}
@@ -312,7 +314,7 @@ func TestBurstAgainstSmallPool(t *testing.T) {
 			typ = "Reject"
 		}
 		return remote.send(target, senders[i], map[string]any{"id": remote.urls.NewActivityID(senders[i]), "type": typ,
-			"actor": remote.urls.Actor(senders[i]),
+			"actor":  remote.urls.Actor(senders[i]),
 			"object": map[string]any{"id": followID, "type": "Follow", "actor": tActor, "object": remote.urls.Actor(senders[i])}})
 	})
 
@@ -333,7 +335,7 @@ func TestBurstAgainstSmallPool(t *testing.T) {
 	// Taking things back.
 	burst(t, "inbox Delete{Tombstone} of endorsements", func(i int) (int, string) {
 		return remote.send(target, senders[i], map[string]any{"id": remote.urls.NewActivityID(senders[i]), "type": "Delete",
-			"actor": remote.urls.Actor(senders[i]),
+			"actor":  remote.urls.Actor(senders[i]),
 			"object": map[string]any{"id": endorsements[i], "type": "Tombstone", "formerType": "Endorsement"}})
 	})
 	burst(t, "inbox Delete{Note}", func(i int) (int, string) {
