@@ -56,6 +56,10 @@ type Config struct {
 	// AllowIPs lists private networks outgoing requests may reach anyway
 	// (comma-separated CIDRs, e.g. 127.0.0.0/8 for nodes on loopback).
 	AllowIPs string
+	// TrustedProxies lists the load balancers (comma-separated CIDRs or
+	// addresses) whose X-Forwarded-For header names the client; from
+	// anyone else the header is ignored.
+	TrustedProxies string
 	// AuthorizedFetch requires signed GETs for actor documents and
 	// collections, as Mastodon's secure mode and GoToSocial do.
 	AuthorizedFetch bool
@@ -168,6 +172,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--allow-ips: %w", err)
 	}
+	proxies, err := egress.ParseAllow(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	userAgent := "Laurel/" + cfg.Version + " (+" + n.baseURL.String() + ")"
 	// So are the ESCO settings.
 	escoClient, err := n.escoClient(allow, userAgent)
@@ -230,6 +238,8 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		MailEnabled:  mailer != nil,
 		Verifier:     check,
 		ESCO:         escoClient,
+
+		TrustedProxies: proxies,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -60,6 +61,9 @@ type Deps struct {
 	// MailEnabled: the node can send email (--smtp-url), so issuing to an
 	// email address queues a message to the earner.
 	MailEnabled bool
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (see fromTrustedProxy); none trusts no header.
+	TrustedProxies []netip.Prefix
 	// ESCO is the client of ESCO's web API that alignment search asks;
 	// nil searches the node's local ESCO store only.
 	ESCO *esco.Client
@@ -125,6 +129,7 @@ func newSessionManager(pool *pgxpool.Pool, base *url.URL) *scs.SessionManager {
 func (s *Server) routes(ctx context.Context) error {
 	r := chi.NewRouter()
 	verifyLimit := s.verifyRateLimit() // one budget for the API and the page
+	r.Use(s.fromTrustedProxy)
 	r.Use(middleware.RequestID)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
