@@ -45,7 +45,7 @@ func getAnswer(t *testing.T, url, token string) answer {
 
 // provisionOrg makes an organisation with a staff member and returns the
 // member's API token.
-func provisionOrg(t *testing.T, pool *pgxpool.Pool, slug string) string {
+func provisionOrg(t testing.TB, pool *pgxpool.Pool, slug string) string {
 	t.Helper()
 	ctx := context.Background()
 	o, err := issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: slug, Name: strings.ToUpper(slug), Country: "FI"})
