@@ -78,8 +78,10 @@ func benchFanOutProcesses(b *testing.B, procs int, hostBases []string) {
 	for i, l := range listeners {
 		addr := l.Addr().String()
 		l.Close()
+		// N pools within the test cluster's max_connections (100), as
+		// docs/SCALING.md says to size them.
 		n, err := node.Start(ctx, node.Config{Listen: addr, BaseURL: base, DataDir: b.TempDir(), DatabaseURL: dbURL,
-			AllowIPs: "127.0.0.0/8", Version: "bench"})
+			AllowIPs: "127.0.0.0/8", Version: "bench", DBMaxConns: min(node.DefaultDBMaxConns, 80/procs)})
 		if err != nil {
 			b.Fatal(err)
 		}
