@@ -355,7 +355,4 @@ func TestBurstAgainstSmallPool(t *testing.T) {
 	for _, v := range check.Violations() {
 		t.Errorf("a connection was taken while the same goroutine held one, at:\n%s", v)
 	}
-	if len(check.Violations()) == 0 && t.Failed() {
-		t.Log("no second connection was taken while one was held")
-	}
 }
