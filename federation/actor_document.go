@@ -3,9 +3,12 @@ package federation
 import (
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/go-fed/activity/streams"
 	"github.com/go-fed/activity/streams/vocab"
+
+	"github.com/laurelnet/laurel/markdown"
 )
 
 // actorType is what the Organization, Person and Application types of
@@ -41,8 +44,10 @@ func newActorType(k Kind) (actorType, error) {
 // Mastodon and GoToSocial look for: id equal to the URL it is served at,
 // preferredUsername that WebFinger resolves back to the id, the inbox and
 // collections, endpoints.sharedInbox, manuallyApprovesFollowers, and
-// publicKey {id, owner, publicKeyPem}.
-func actorDocument(urls URLs, a LocalActor, p Profile) (map[string]any, error) {
+// publicKey {id, owner, publicKeyPem}. The profile's summary, Markdown,
+// is sent as HTML (what Mastodon and GoToSocial show as the profile's
+// note), rendered by md, with the Markdown in source.
+func actorDocument(urls URLs, md *markdown.Renderer, a LocalActor, p Profile) (map[string]any, error) {
 	t, err := newActorType(a.Kind)
 	if err != nil {
 		return nil, err
@@ -70,9 +75,10 @@ func actorDocument(urls URLs, a LocalActor, p Profile) (map[string]any, error) {
 		name.AppendXMLSchemaString(p.Name)
 		t.SetActivityStreamsName(name)
 	}
-	if p.Summary != "" {
+	summarySource := strings.TrimSpace(p.Summary)
+	if summarySource != "" {
 		summary := streams.NewActivityStreamsSummaryProperty()
-		summary.AppendXMLSchemaString(p.Summary)
+		summary.AppendXMLSchemaString(md.HTML(summarySource, nil))
 		t.SetActivityStreamsSummary(summary)
 	}
 	if p.URL != "" {
@@ -141,6 +147,9 @@ func actorDocument(urls URLs, a LocalActor, p Profile) (map[string]any, error) {
 	// (a Mastodon extension in the as: namespace): add them, and the term
 	// for the latter to the context.
 	doc["endpoints"] = map[string]any{"sharedInbox": urls.SharedInbox()}
+	if summarySource != "" {
+		doc["source"] = markdown.Source(summarySource)
+	}
 	doc["manuallyApprovesFollowers"] = a.ManuallyApprovesFollowers
 	doc["discoverable"] = p.Discoverable
 	terms := map[string]any{

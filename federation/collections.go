@@ -136,7 +136,7 @@ func (f *Federation) collectionPage(r *http.Request, kind, self string, actorID 
 // answering 401 itself when it fails. A blocked server's signature is
 // refused like any bad one.
 func (f *Federation) signedFetch(w http.ResponseWriter, r *http.Request) bool {
-	res, err := signature.Verify(r, nil, time.Now(), f.lookupKey)
+	res, err := signature.Verify(r, nil, time.Now(), f.urls.Base, f.lookupKey)
 	if err == nil {
 		blocked, berr := f.refused(r.Context(), f.cfg.Pool, hostOf(res.Owner))
 		if berr == nil && !blocked {

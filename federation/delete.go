@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // DeleteActor retires a local actor inside the caller's transaction, e.g.
@@ -110,21 +111,28 @@ func (f *Federation) tombstone(w http.ResponseWriter, r *http.Request, username 
 	return true
 }
 
-// receiveDelete applies a remote actor's Delete of itself, which Mastodon
-// and GoToSocial send when an account is deleted (signed by the account,
-// which inbox checked): its follows in both directions and its cached
-// actor go. Deletes of anything else are left to the domain packages'
-// handlers and otherwise ignored.
-func receiveDelete(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
-	if act.object != act.actor {
-		return "ignored", nil
+// receiveDelete applies a Delete: of the actor itself, which Mastodon and
+// GoToSocial send when an account is deleted (its follows in both
+// directions, its cached actor, its posts and reactions go); or of a post
+// of the actor's (see deletePost). Deletes of what the domain packages
+// keep (comments, endorsements) are theirs to apply.
+func (f *Federation) receiveDelete(ctx context.Context, tx pgx.Tx, in Incoming, relevant bool) (string, error) {
+	if in.Object.ID != in.Actor {
+		return deletePost(ctx, tx, in, relevant)
 	}
-	tag, err := tx.Exec(ctx, `DELETE FROM follow WHERE follower = $1 OR followee = $1`, act.actor)
+	tag, err := tx.Exec(ctx, `DELETE FROM follow WHERE follower = $1 OR followee = $1`, in.Actor)
 	if err != nil {
-		return "", fmt.Errorf("apply the deletion of %s: %w", act.actor, err)
+		return "", fmt.Errorf("apply the deletion of %s: %w", in.Actor, err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM remote_actor WHERE id = $1`, act.actor); err != nil {
-		return "", fmt.Errorf("apply the deletion of %s: %w", act.actor, err)
+	for _, q := range []string{
+		`DELETE FROM remote_actor WHERE id = $1`,
+		`DELETE FROM remote_post WHERE actor = $1`,
+		`DELETE FROM post_reaction WHERE actor = $1`,
+		`DELETE FROM remote_block WHERE blocker = $1`,
+	} {
+		if _, err := tx.Exec(ctx, q, in.Actor); err != nil {
+			return "", fmt.Errorf("apply the deletion of %s: %w", in.Actor, err)
+		}
 	}
 	return fmt.Sprintf("actor deleted, %d follows removed", tag.RowsAffected()), nil
 }
@@ -135,12 +143,11 @@ func receiveDelete(ctx context.Context, tx pgx.Tx, act activity) (string, error)
 // with it (its server answers 410). Mastodon sends such a Delete to every
 // server it knows of; accepting it unverified, and doing nothing, spares
 // both sides a fetch and its retries.
-func (f *Federation) unknownActorDeleted(ctx context.Context, body []byte) bool {
-	act, err := parseActivity(body)
-	if err != nil || act.typ != "Delete" || act.object != act.actor || f.urls.UsernameOf(act.actor) != "" {
+func (f *Federation) unknownActorDeleted(ctx context.Context, act vocab.Activity) bool {
+	if act.Type != "Delete" || act.Object.ID != act.Actor || f.urls.UsernameOf(act.Actor) != "" {
 		return false
 	}
 	var known bool
-	err = f.cfg.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM remote_actor WHERE id = $1)`, act.actor).Scan(&known)
+	err := f.cfg.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM remote_actor WHERE id = $1)`, act.Actor).Scan(&known)
 	return err == nil && !known
 }

@@ -2,7 +2,7 @@ package federation
 
 import (
 	"context"
-	"crypto/rsa"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,7 +134,7 @@ func (fx *deliveryFixture) publish(activity map[string]any, inboxes ...string) i
 
 // lookup finds the public keys of the fixture's local actors, as a peer
 // would after fetching the actor.
-func (fx *deliveryFixture) lookup(ctx context.Context, keyID string, _ bool) (*rsa.PublicKey, string, error) {
+func (fx *deliveryFixture) lookup(ctx context.Context, keyID string, _ bool) (crypto.PublicKey, string, error) {
 	owner, _, _ := strings.Cut(keyID, "#")
 	name := fx.f.urls.UsernameOf(owner)
 	if name == "" || fx.f.urls.KeyID(name) != keyID {
@@ -185,7 +185,7 @@ func (fx *deliveryFixture) newSink(statuses ...int) *sink {
 		if err != nil {
 			fx.t.Errorf("sink: read body: %v", err)
 		}
-		res, err := signature.Verify(r, body, time.Now(), fx.lookup)
+		res, err := signature.Verify(r, body, time.Now(), serverURL(s.srv), fx.lookup)
 		switch {
 		case err != nil:
 			fx.t.Errorf("sink: signature does not verify: %v", err)

@@ -17,8 +17,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/laurelnet/laurel/federation/egress"
+	"github.com/laurelnet/laurel/markdown"
 )
 
 // DB is what the package needs of a connection: a pool, a connection or a
@@ -34,7 +36,7 @@ type DB interface {
 // document shows: who it is and where its page is.
 type Profile struct {
 	Name    string // display name
-	Summary string // short description, plain text
+	Summary string // short description, Markdown (plain text is Markdown too)
 	URL     string // its HTML page
 	IconURL string // avatar or logo; empty for none
 	// Country is an organisation's ISO 3166 country code, for partner
@@ -89,6 +91,13 @@ type Federation struct {
 	log      *slog.Logger
 	keys     *keyCache
 	handlers map[string][]Handler // by activity type; see Handle
+	// keyFlights collapses concurrent resolutions of one remote key, and
+	// fetches bounds fetches per host (see keys.go, fetchlimit.go).
+	keyFlights singleflight.Group
+	fetches    *fetchLimiter
+	// md renders what goes to other servers, and sanitises what comes
+	// from them to the same subset of HTML.
+	md *markdown.Renderer
 }
 
 // New builds the federation side of a node.
@@ -97,8 +106,12 @@ func New(cfg Config) *Federation {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Federation{cfg: cfg, urls: URLs{Base: cfg.Base}, log: cfg.Logger, keys: newKeyCache(),
-		handlers: map[string][]Handler{}}
+		handlers: map[string][]Handler{}, md: markdown.New(), fetches: newFetchLimiter()}
 }
+
+// Markdown renders what local actors write (posts, summaries, comments,
+// endorsement texts) as the HTML content of what is sent to other servers.
+func (f *Federation) Markdown() *markdown.Renderer { return f.md }
 
 // URLs returns the URL scheme of this node's ActivityPub objects.
 func (f *Federation) URLs() URLs { return f.urls }

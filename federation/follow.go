@@ -23,8 +23,8 @@ const asContext = "https://www.w3.org/ns/activitystreams"
 // our actor approves followers by hand, accepts it at once. A repeated
 // Follow of an accepted follow is accepted again (Mastodon re-sends Follows
 // to repair state), with the new Follow's id.
-func (f *Federation) receiveFollow(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
-	name := f.urls.UsernameOf(act.object)
+func (f *Federation) receiveFollow(ctx context.Context, tx pgx.Tx, in Incoming) (string, error) {
+	name := f.urls.UsernameOf(in.Object.ID)
 	if name == "" {
 		return "ignored: not one of our actors", nil
 	}
@@ -42,21 +42,24 @@ func (f *Federation) receiveFollow(ctx context.Context, tx pgx.Tx, act activity)
 	err = tx.QueryRow(ctx, `INSERT INTO follow (follow_id, follower, followee, state) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (follower, followee) DO UPDATE SET follow_id = excluded.follow_id, updated_at = now(),
 			state = CASE WHEN follow.state = 'accepted' THEN 'accepted' ELSE excluded.state END
-		RETURNING state`, act.id, act.actor, act.object, state).Scan(&state)
+		RETURNING state`, in.ID, in.Actor, in.Object.ID, state).Scan(&state)
 	if err != nil {
-		return "", fmt.Errorf("record follow %s: %w", act.id, err)
+		return "", fmt.Errorf("record follow %s: %w", in.ID, err)
 	}
 	if state != "accepted" {
 		return "follow pending approval", nil
 	}
-	return "follow accepted", f.answerFollow(ctx, tx, name, act.doc, "Accept")
+	return "follow accepted", f.answerFollow(ctx, tx, name, in.Raw, "Accept")
 }
 
 // answerFollow sends Accept or Reject of a Follow to its actor, with the
-// Follow embedded, which is how Mastodon and GoToSocial match it.
+// Follow embedded, which is how Mastodon and GoToSocial match it. The
+// follower is read from the cache through tx: it is there, since it
+// signed its Follow (the inbox resolves every sender before the
+// transaction begins).
 func (f *Federation) answerFollow(ctx context.Context, tx pgx.Tx, username string, follow map[string]any, answer string) error {
 	follower := str(follow, "actor")
-	ra, err := f.RemoteActor(ctx, follower, false)
+	ra, err := CachedRemoteActor(ctx, tx, follower)
 	if err != nil {
 		return fmt.Errorf("find inbox of %s: %w", follower, err)
 	}
@@ -80,15 +83,15 @@ func (f *Federation) answerFollowTo(ctx context.Context, tx pgx.Tx, username str
 
 // receiveFollowAnswer applies a remote actor's Accept or Reject of one of
 // our Follows. Only the followee may answer.
-func receiveFollowAnswer(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
+func receiveFollowAnswer(ctx context.Context, tx pgx.Tx, in Incoming) (string, error) {
 	state := "accepted"
-	if act.typ == "Reject" {
+	if in.Type == "Reject" {
 		state = "rejected"
 	}
 	tag, err := tx.Exec(ctx, `UPDATE follow SET state = $1, updated_at = now() WHERE follow_id = $2 AND followee = $3`,
-		state, act.object, act.actor)
+		state, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", fmt.Errorf("apply %s of %s: %w", act.typ, act.object, err)
+		return "", fmt.Errorf("apply %s of %s: %w", in.Type, in.Object.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return "ignored: no such follow", nil
@@ -96,21 +99,37 @@ func receiveFollowAnswer(ctx context.Context, tx pgx.Tx, act activity) (string, 
 	return "follow " + state, nil
 }
 
-// receiveUndo applies Undo{Follow}: the follower stops following.
-func receiveUndo(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
-	inner, _ := act.doc["object"].(map[string]any)
-	if inner != nil && str(inner, "type") != "Follow" {
-		return "ignored", nil
+// receiveUndo takes back an earlier activity of the same actor: a Follow,
+// a Like or Announce of one of our posts, or a Block. The Undo may embed
+// the activity or name it by id only.
+func (f *Federation) receiveUndo(ctx context.Context, tx pgx.Tx, in Incoming) (string, error) {
+	switch in.Object.Type {
+	case "Follow", "":
+		tag, err := tx.Exec(ctx, `DELETE FROM follow WHERE follower = $1 AND (follow_id = $2 OR followee = $3)`,
+			in.Actor, in.Object.ID, in.Object.Object)
+		if err != nil {
+			return "", fmt.Errorf("undo follow %s: %w", in.Object.ID, err)
+		}
+		if tag.RowsAffected() > 0 {
+			return "unfollowed", nil
+		}
+		if in.Object.Type == "Follow" {
+			return "ignored: no such follow", nil
+		}
 	}
-	tag, err := tx.Exec(ctx, `DELETE FROM follow WHERE follower = $1 AND (follow_id = $2 OR followee = $3)`,
-		act.actor, act.object, str(inner, "object"))
-	if err != nil {
-		return "", fmt.Errorf("undo follow %s: %w", act.object, err)
+	switch in.Object.Type {
+	case "Like", "Announce", "":
+		if outcome, err := undoReaction(ctx, tx, in); err != nil || outcome != "" {
+			return outcome, err
+		}
 	}
-	if tag.RowsAffected() == 0 {
-		return "ignored: no such follow", nil
+	switch in.Object.Type {
+	case "Block", "":
+		if outcome, err := f.undoBlock(ctx, tx, in); err != nil || outcome != "" {
+			return outcome, err
+		}
 	}
-	return "unfollowed", nil
+	return "ignored: nothing to undo", nil
 }
 
 // Follow is one follow relation as the API lists it.
@@ -162,6 +181,11 @@ func (f *Federation) FollowRemote(ctx context.Context, username, target string) 
 		return Follow{}, problem.Invalidf("target", "cannot reach %s: %v", id, err)
 	}
 	self := f.urls.Actor(username)
+	if blocked, err := blocks(ctx, f.cfg.Pool, ra.ID, self); err != nil {
+		return Follow{}, err
+	} else if blocked {
+		return Follow{}, problem.Conflictf("target", "%s blocks %s", ra.ID, username)
+	}
 	out := Follow{Actor: ra.ID, State: "pending", UpdatedAt: time.Now()}
 	err = pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		followID := f.urls.NewActivityID(username)
@@ -315,10 +339,11 @@ func (f *Federation) AnswerFollower(ctx context.Context, username, follower stri
 		// The Follow as received, so the answer embeds exactly what the
 		// follower sent.
 		err = tx.QueryRow(ctx, `SELECT document FROM inbox_activity WHERE activity_id = $1`, followID).Scan(&doc)
-		if errors.Is(err, pgx.ErrNoRows) {
-			doc = map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}
-		} else if err != nil {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("find follow %s: %w", followID, err)
+		}
+		if doc == nil { // pruned, or never kept: the id is what servers match on
+			doc = map[string]any{"id": followID, "type": "Follow", "actor": follower, "object": self}
 		}
 		return f.answerFollowTo(ctx, tx, username, doc, answer, inbox)
 	})

@@ -2,20 +2,17 @@ package federation
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/vocab"
 )
 
-// Incoming is a verified activity handed to a domain package's Handler.
+// Incoming is a verified activity handed to a domain package's Handler,
+// decoded once by vocab.DecodeActivity.
 type Incoming struct {
-	ID    string // the activity's id, on the actor's server
-	Type  string
-	Actor string // the signer
-	// Object is the id of the activity's object; ObjectDoc is the object
-	// itself when it was embedded (nil for a bare id).
-	Object    string
-	ObjectDoc map[string]any
-	Doc       map[string]any // the whole activity
+	vocab.Activity
 	// Recipient is the local username whose inbox it came to; "" for the
 	// shared inbox.
 	Recipient string
@@ -23,29 +20,54 @@ type Incoming struct {
 
 // Handler applies an activity that a domain package owns, inside the
 // inbox's transaction (which also records the activity id, so a replay
-// never reaches it). handled false passes the activity on to the next
-// handler of its type and then to federation's own (follows); outcome is
-// recorded with the activity.
+// never reaches it). It must read and write through tx only: no network,
+// no other connection. handled false passes the activity on to the next
+// handler of its type and then to federation's own; outcome is recorded
+// with the activity.
 type Handler func(ctx context.Context, tx pgx.Tx, in Incoming) (outcome string, handled bool, err error)
 
 // Handle registers h for activities of type typ, e.g. Create or Offer.
 // Domain packages (the endorsement network, the passport) register theirs
 // when the node is wired, before it serves: federation imports none of
 // them.
+//
+// Handlers of most types run in order until one takes the activity. Those
+// of Update and Delete all run, and federation's own after them: an edit
+// or a deletion applies to every copy of the object that Laurel keeps (a
+// post in the inbox listings, a comment, an endorsement, a cached actor),
+// whichever package keeps it.
 func (f *Federation) Handle(typ string, h Handler) {
 	f.handlers[typ] = append(f.handlers[typ], h)
 }
 
-// handle runs the registered handlers of act's type in order until one
-// takes it.
-func (f *Federation) handle(ctx context.Context, tx pgx.Tx, recipient string, act activity) (string, bool, error) {
-	in := Incoming{ID: act.id, Type: act.typ, Actor: act.actor, Object: act.object, Doc: act.doc, Recipient: recipient}
-	in.ObjectDoc, _ = act.doc["object"].(map[string]any)
-	for _, h := range f.handlers[act.typ] {
+// converges reports whether every handler of typ runs, not just the
+// first that takes the activity.
+func converges(typ string) bool { return typ == "Update" || typ == "Delete" }
+
+// handle runs the registered handlers of in's type: until one takes it,
+// or all of them for Update and Delete, whose outcomes are joined.
+func (f *Federation) handle(ctx context.Context, tx pgx.Tx, in Incoming) (string, bool, error) {
+	var outcomes []string
+	for _, h := range f.handlers[in.Type] {
 		outcome, handled, err := h(ctx, tx, in)
-		if err != nil || handled {
-			return outcome, handled, err
+		if err != nil {
+			return "", true, err
 		}
+		if !handled {
+			continue
+		}
+		if !converges(in.Type) {
+			return outcome, true, nil
+		}
+		outcomes = append(outcomes, outcome)
 	}
-	return "", false, nil
+	return strings.Join(outcomes, "; "), len(outcomes) > 0, nil
+}
+
+// NewIncoming decodes an activity document as the inbox would hand it to
+// the handlers, for a recipient ("" for the shared inbox). Tests of
+// domain handlers build their activities with it.
+func NewIncoming(doc map[string]any, recipient string) (Incoming, error) {
+	a, err := vocab.ActivityFromMap(doc)
+	return Incoming{Activity: a, Recipient: recipient}, err
 }

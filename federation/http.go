@@ -100,7 +100,7 @@ func (f *Federation) actor(w http.ResponseWriter, r *http.Request) {
 	if f.cfg.AuthorizedFetch && a.Kind != Application && !f.signedFetch(w, r) {
 		return
 	}
-	doc, err := actorDocument(f.urls, a, p)
+	doc, err := actorDocument(f.urls, f.md, a, p)
 	if err != nil {
 		f.writeError(w, r, err)
 		return

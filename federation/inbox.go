@@ -2,27 +2,31 @@ package federation
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/federation/signature"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
 )
 
-// inbox receives an activity at an actor's inbox or the shared inbox:
-// verify the signature, check the signer is the activity's actor, record
-// the activity id once, and process it in the same transaction, so a
-// failure leaves no trace and the sender's retry is processed afresh. A
-// second delivery of the same activity is a no-op that still answers 202.
+// inbox receives an activity at an actor's inbox or the shared inbox. In
+// order: decode it (vocab.DecodeActivity), turn away refused servers,
+// establish who sent it (authenticate: the HTTP signature, or for a
+// forwarded activity an object proof or its origin's copy), check that the
+// object is the actor's own, resolve the actor into the cache, and only
+// then record and apply it in one transaction (receive). Everything that
+// needs the network happens before the transaction begins, so that a
+// burst of activities never holds connections while it waits on others'
+// servers. A second delivery of the same activity is a no-op that still
+// answers 202.
 func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	recipient := chi.URLParam(r, "username")
@@ -42,10 +46,21 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		f.writeError(w, r, problem.Invalidf("", "reading the body: %v", err))
 		return
 	}
-	// A refused server is turned away before anything is fetched for it.
-	// This is the only policy check needed: the key's owner must be the
-	// activity's actor, and lookupKey only accepts owners on the key's host.
-	if host := hostOf(signatureKeyID(r)); host != "" {
+	act, err := decodeActivity(body)
+	if err != nil {
+		f.writeError(w, r, err)
+		return
+	}
+	// A refused server is turned away before anything is fetched for it:
+	// the signer's, and the actor's when another server forwards.
+	hosts := []string{hostOf(signature.RequestKeyID(r.Header))}
+	if h := hostOf(act.Actor); h != hosts[0] {
+		hosts = append(hosts, h)
+	}
+	for _, host := range hosts {
+		if host == "" {
+			continue
+		}
 		if refused, err := f.refused(ctx, f.cfg.Pool, host); err != nil {
 			f.writeError(w, r, err)
 			return
@@ -54,107 +69,105 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if f.unknownActorDeleted(ctx, body) {
+	if f.unknownActorDeleted(ctx, act) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	res, err := signature.Verify(r, body, time.Now(), f.lookupKey)
+	act, signedByActor, err := f.authenticate(ctx, r, body, act)
 	if err != nil {
-		f.log.Info("inbox: refused signature", "key", res.KeyID, "err", err)
-		writeDocument(w, signature.Status(err), "application/json", map[string]string{"error": err.Error()})
-		return
-	}
-	act, err := parseActivity(body)
-	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) {
+			f.log.Info("inbox: refused", "actor", act.Actor, "err", err)
+			writeDocument(w, ae.status, "application/json", map[string]string{"error": ae.Error()})
+			return
+		}
 		f.writeError(w, r, err)
 		return
 	}
-	if res.Owner != act.actor {
-		writeDocument(w, http.StatusUnauthorized, "application/json", map[string]string{
-			"error": fmt.Sprintf("signed by %s, not by the activity's actor %s", res.Owner, act.actor)})
+	if err := checkOwnObject(act); err != nil {
+		f.writeError(w, r, err)
 		return
 	}
-	if err := f.receive(ctx, recipient, act); err != nil {
+	// Handlers read the sender from the cache, through the transaction.
+	// It is there when the actor signed (its key is cached with it); a
+	// forwarded activity's actor may still need fetching.
+	if !signedByActor && f.urls.UsernameOf(act.Actor) == "" {
+		if _, err := f.RemoteActor(ctx, act.Actor, false); err != nil {
+			writeDocument(w, http.StatusUnauthorized, "application/json", map[string]string{
+				"error": fmt.Sprintf("cannot fetch the actor %s: %v", act.Actor, err)})
+			return
+		}
+	}
+	if err := f.receive(ctx, Incoming{Activity: act, Recipient: recipient}); err != nil {
 		f.writeError(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// activity is the part of an incoming activity every handler needs; doc
-// is all of it.
-type activity struct {
-	id, typ, actor, object string
-	doc                    map[string]any
-}
-
-// parseActivity checks the shape every activity must have: an id on the
-// actor's own server (so nobody can speak for another server's objects),
-// a type and an actor.
-func parseActivity(body []byte) (activity, error) {
-	var doc map[string]any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return activity{}, problem.Invalidf("", "the body is not a JSON object: %v", err)
+// decodeActivity decodes an activity for the inbox, with errors as
+// problems naming the property at fault.
+func decodeActivity(body []byte) (vocab.Activity, error) {
+	act, err := vocab.DecodeActivity(body)
+	if fe, ok := vocab.IsFieldError(err); ok {
+		return vocab.Activity{}, problem.Invalidf(fe.Field, "%s", fe.Message)
+	}
+	if err != nil {
+		return vocab.Activity{}, err
 	}
 	// PostgreSQL stores no NUL character, in text or jsonb; no activity
 	// needs one.
-	if containsNUL(doc) {
-		return activity{}, problem.Invalidf("", "the activity contains a NUL character (\\u0000)")
+	if containsNUL(act.Raw) {
+		return vocab.Activity{}, problem.Invalidf("", "the activity contains a NUL character (\\u0000)")
 	}
-	a := activity{id: str(doc, "id"), typ: str(doc, "type"), actor: str(doc, "actor"), object: str(doc, "object"), doc: doc}
-	switch {
-	case hostOf(a.actor) == "":
-		return activity{}, problem.Invalidf("actor", "must be the actor's id")
-	case a.typ == "":
-		return activity{}, problem.Invalidf("type", "is required")
-	case hostOf(a.id) != hostOf(a.actor):
-		return activity{}, problem.Invalidf("id", "must be a URL on the actor's server %s", hostOf(a.actor))
-	}
-	return a, nil
+	return act, nil
 }
 
-// signatureKeyID returns the keyId of a request's signature, from either
-// header a signature may come in; "" when there is none to read.
-func signatureKeyID(r *http.Request) string {
-	h := r.Header.Get("Signature")
-	if h == "" {
-		h, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Signature ")
-	}
-	p, err := signature.ParseHeader(h)
-	if err != nil {
-		return ""
-	}
-	return p.KeyID
-}
-
-// receive records and processes a verified activity. Activities that
-// change no state here are recorded with their outcome in one statement;
-// the others are recorded and applied in one transaction.
-func (f *Federation) receive(ctx context.Context, recipient string, act activity) error {
-	if outcome, passive := passiveOutcome(act.typ); passive && len(f.handlers[act.typ]) == 0 {
-		_, err := f.cfg.Pool.Exec(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document, processed_at, outcome)
-			VALUES ($1, $2, $3, $4, $5, now(), $6) ON CONFLICT (activity_id) DO NOTHING`,
-			act.id, act.typ, act.actor, recipient, act.doc, outcome)
-		if err != nil {
-			return fmt.Errorf("record activity %s: %w", act.id, err)
-		}
+// checkOwnObject refuses an activity that creates or updates an object
+// that is not its actor's: the object must be on the actor's server and,
+// when it names its author, be attributed to the actor. Otherwise anyone
+// could show a Note of theirs under another's name.
+func checkOwnObject(act vocab.Activity) error {
+	if act.Type != "Create" && act.Type != "Update" || !act.Object.Embedded {
 		return nil
 	}
+	o := act.Object
+	switch {
+	case o.ID == "":
+		return problem.Invalidf("object.id", "is required")
+	case hostOf(o.ID) != hostOf(act.Actor):
+		return problem.Invalidf("object.id", "must be on the actor's server %s", hostOf(act.Actor))
+	case o.AttributedTo != "" && o.AttributedTo != act.Actor:
+		return problem.Invalidf("object.attributedTo", "is %s, not the activity's actor %s", o.AttributedTo, act.Actor)
+	}
+	return nil
+}
+
+// receive records and applies a verified activity in one transaction.
+//
+// The whole document is kept only when the activity concerns someone
+// here (see addressedHere); of the others, only what deduplication needs.
+func (f *Federation) receive(ctx context.Context, in Incoming) error {
+	skeleton := map[string]any{"id": in.ID, "type": in.Type, "actor": in.Actor, "object": in.Object.ID}
 	return pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
 		var rowID int64
-		err := tx.QueryRow(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (activity_id) DO NOTHING RETURNING id`,
-			act.id, act.typ, act.actor, recipient, act.doc).Scan(&rowID)
+		var relevant bool
+		// One statement decides what to keep and keeps it (this is the
+		// inbox's hot path).
+		err := tx.QueryRow(ctx, `WITH concerns AS (
+				SELECT $6::boolean OR EXISTS (SELECT 1 FROM follow WHERE followee = $3)
+					OR EXISTS (SELECT 1 FROM follow WHERE follower = $3) AS us)
+			INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
+			SELECT $1, $2, $3, $4, CASE WHEN us THEN $5::jsonb ELSE $7::jsonb END FROM concerns
+			ON CONFLICT (activity_id) DO NOTHING RETURNING id, (SELECT us FROM concerns)`,
+			in.ID, in.Type, in.Actor, in.Recipient, in.Raw, f.addressedHere(in), skeleton).Scan(&rowID, &relevant)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // seen before: already processed
 		}
 		if err != nil {
-			return fmt.Errorf("record activity %s: %w", act.id, err)
+			return fmt.Errorf("record activity %s: %w", in.ID, err)
 		}
-		outcome, handled, err := f.handle(ctx, tx, recipient, act)
-		if err == nil && !handled {
-			outcome, err = f.process(ctx, tx, act)
-		}
+		outcome, err := f.apply(ctx, tx, in, relevant)
 		if err != nil {
 			return err
 		}
@@ -163,36 +176,85 @@ func (f *Federation) receive(ctx context.Context, recipient string, act activity
 	})
 }
 
-// passiveOutcome says what becomes of an activity that changes nothing
-// here beyond being kept: Creates are stored for the inbox listings;
-// unknown types are kept and ignored, never an error.
-func passiveOutcome(typ string) (string, bool) {
-	switch typ {
-	case "Follow", "Accept", "Reject", "Undo", "Delete":
-		return "", false
-	case "Create":
-		return "stored", true
+// apply hands an activity to the domain packages' handlers and to
+// federation's own, and says what came of it. An edit or a deletion
+// (converges) goes to all of them, federation's own first, so that the
+// cached actor is current when the others read it; any other activity
+// goes to the domain handlers first and to federation's own only when
+// none took it (a Create's post is kept either way).
+func (f *Federation) apply(ctx context.Context, tx pgx.Tx, in Incoming, relevant bool) (string, error) {
+	if converges(in.Type) {
+		own, err := f.process(ctx, tx, in, relevant)
+		if err != nil {
+			return "", err
+		}
+		theirs, handled, err := f.handle(ctx, tx, in)
+		if err != nil || !handled {
+			return own, err
+		}
+		if strings.HasPrefix(own, "ignored") {
+			return theirs, nil
+		}
+		return own + "; " + theirs, nil
 	}
-	return "ignored", true
+	outcome, handled, err := f.handle(ctx, tx, in)
+	if err != nil {
+		return "", err
+	}
+	if !handled {
+		return f.process(ctx, tx, in, relevant)
+	}
+	if in.Type == "Create" {
+		// A Note that a domain package took (a badge award, a comment, a
+		// request) is still a message to those it is addressed to.
+		own, err := f.receivePost(ctx, tx, in, relevant)
+		if err != nil {
+			return "", err
+		}
+		if own == "stored" {
+			outcome += "; stored"
+		}
+	}
+	return outcome, nil
 }
 
-// process applies an activity and says what came of it. Unknown types are
-// kept and ignored: a peer sending something new is not an error.
-func (f *Federation) process(ctx context.Context, tx pgx.Tx, act activity) (string, error) {
-	if outcome, passive := passiveOutcome(act.typ); passive {
-		return outcome, nil // a type with handlers, none of which took it
-	}
-	switch act.typ {
+// process applies what federation itself keeps of an activity. Unknown
+// types are recorded and ignored: a peer sending something new is not an
+// error.
+func (f *Federation) process(ctx context.Context, tx pgx.Tx, in Incoming, relevant bool) (string, error) {
+	switch in.Type {
 	case "Follow":
-		return f.receiveFollow(ctx, tx, act)
+		return f.receiveFollow(ctx, tx, in)
 	case "Accept", "Reject":
-		return receiveFollowAnswer(ctx, tx, act)
+		return receiveFollowAnswer(ctx, tx, in)
 	case "Undo":
-		return receiveUndo(ctx, tx, act)
+		return f.receiveUndo(ctx, tx, in)
+	case "Create":
+		return f.receivePost(ctx, tx, in, relevant)
+	case "Update":
+		return f.receiveUpdate(ctx, tx, in, relevant)
 	case "Delete":
-		return receiveDelete(ctx, tx, act)
+		return f.receiveDelete(ctx, tx, in, relevant)
+	case "Like", "Announce":
+		return f.receiveReaction(ctx, tx, in)
+	case "Block":
+		return f.receiveBlock(ctx, tx, in)
 	}
 	return "ignored", nil
+}
+
+// An activity concerns this node when it was sent to a personal inbox
+// here, is addressed to or mentions someone here, is about something of
+// ours (its object, the object's object, or what it replies to), or comes
+// from an actor in a follow relation with someone here (receive asks the
+// database for that last part). Activities from strangers to strangers are
+// acknowledged and forgotten.
+
+// addressedHere is the part of "concerns this node" that the activity
+// itself tells.
+func (f *Federation) addressedHere(in Incoming) bool {
+	return in.Recipient != "" || slices.ContainsFunc(in.Audience(), f.isLocalURL) ||
+		slices.ContainsFunc([]string{in.Object.ID, in.Object.Object, in.Object.InReplyTo, in.Target}, f.isLocalURL)
 }
 
 // containsNUL reports whether a decoded JSON value has a NUL character in

@@ -35,15 +35,13 @@ func TestInboxListingKeepsOthersMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for id, to := range map[string]any{
-		"direct-to-bob": []any{"https://laurel.example/actors/bob"},
-		"public-string": "https://www.w3.org/ns/activitystreams#Public",
-		"followers":     []any{remote + "/followers"},
+	for id, to := range map[string][]string{
+		"direct-to-bob": {"https://laurel.example/actors/bob"},
+		"public-string": {"https://www.w3.org/ns/activitystreams#Public"},
+		"followers":     {remote + "/followers"},
 	} {
-		doc := map[string]any{"id": remote + "/" + id, "type": "Create", "actor": remote, "to": to,
-			"object": map[string]any{"type": "Note", "content": id}}
-		if _, err := pool.Exec(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, recipient, document)
-			VALUES ($1, 'Create', $2, '', $3)`, remote+"/"+id, remote, doc); err != nil {
+		if _, err := pool.Exec(ctx, `INSERT INTO remote_post (object_id, actor, audience, content) VALUES ($1, $2, $3, $4)`,
+			remote+"/"+id, remote, to, id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"crypto"
 	"crypto/rsa"
 	"sync"
 
@@ -11,22 +12,23 @@ import (
 // which is simpler than an LRU and costs only re-parsing.
 const keyCacheSize = 4096
 
-// keyCache keeps parsed RSA keys by their PEM text. Parsing a PEM key costs
+// keyCache keeps parsed keys (RSA, and Ed25519 for public keys) by their
+// PEM text. Parsing a PEM key costs
 // as much as verifying a signature, and every inbox request and delivery
 // needs one. Keyed by content, the cache needs no invalidation: a rotated
 // key has new PEM text.
 type keyCache struct {
 	mu      sync.Mutex
-	public  map[string]*rsa.PublicKey
+	public  map[string]crypto.PublicKey
 	private map[string]*rsa.PrivateKey
 }
 
 func newKeyCache() *keyCache {
-	return &keyCache{public: map[string]*rsa.PublicKey{}, private: map[string]*rsa.PrivateKey{}}
+	return &keyCache{public: map[string]crypto.PublicKey{}, private: map[string]*rsa.PrivateKey{}}
 }
 
-func (c *keyCache) publicKey(pem string) (*rsa.PublicKey, error) {
-	return cached(c, c.public, pem, signature.ParsePublicKey)
+func (c *keyCache) publicKey(pem string) (crypto.PublicKey, error) {
+	return cached(c, c.public, pem, signature.ParseAnyPublicKey)
 }
 
 func (c *keyCache) privateKey(pem string) (*rsa.PrivateKey, error) {

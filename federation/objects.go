@@ -41,11 +41,31 @@ func (f *Federation) object(w http.ResponseWriter, r *http.Request) {
 	}
 	if note {
 		obj, ok := doc["object"].(map[string]any)
+		if ok && str(obj, "type") == "Tombstone" {
+			obj["@context"] = asContext
+			writeDocument(w, http.StatusGone, ActivityJSON, obj)
+			return
+		}
 		if !ok || str(obj, "type") != "Note" {
 			f.writeError(w, r, problem.NotFoundf("activity %s has no note", activityID))
 			return
 		}
 		obj["@context"] = asContext
+		// What others made of it, as Mastodon shows it: counts of the
+		// likes, boosts and replies this node received.
+		var likes, shares, replies int
+		err := f.cfg.Pool.QueryRow(r.Context(), `SELECT
+				(SELECT count(*) FROM post_reaction WHERE object_id = $1 AND kind = 'like'),
+				(SELECT count(*) FROM post_reaction WHERE object_id = $1 AND kind = 'announce'),
+				(SELECT count(*) FROM remote_post WHERE in_reply_to = $1 AND deleted_at IS NULL)`,
+			str(obj, "id")).Scan(&likes, &shares, &replies)
+		if err != nil {
+			f.writeError(w, r, fmt.Errorf("count reactions to %s: %w", activityID, err))
+			return
+		}
+		obj["likes"] = map[string]any{"type": "Collection", "totalItems": likes}
+		obj["shares"] = map[string]any{"type": "Collection", "totalItems": shares}
+		obj["replies"] = map[string]any{"type": "Collection", "totalItems": replies}
 		doc = obj
 	}
 	writeDocument(w, http.StatusOK, ActivityJSON, doc)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -143,6 +144,11 @@ func (f *Federation) Publish(ctx context.Context, tx pgx.Tx, actorUsername strin
 	if err != nil {
 		return 0, fmt.Errorf("publish %s: %w", id, err)
 	}
+	blockers, err := blockerInboxes(ctx, tx, f.urls.Actor(actorUsername))
+	if err != nil {
+		return 0, fmt.Errorf("publish %s: %w", id, err)
+	}
+	targets = slices.DeleteFunc(targets, func(inbox string) bool { return blockers[inbox] })
 	if len(targets) == 0 {
 		return outboxID, nil
 	}

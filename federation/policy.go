@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,17 +13,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // hostOf returns the lower-case authority of an absolute http(s) URL, the
 // unit of domain policy and per-peer limits; "" when raw is not one.
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
+func hostOf(raw string) string { return vocab.HostOf(raw) }
 
 // Domain policy is managed by node admins (laurel domain ..., and the
 // admin API): a block list, and an allowlist that matters when the node

@@ -6,48 +6,31 @@ import (
 	"html"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/microcosm-cc/bluemonday"
 
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
 // MaxPostLength bounds a public post, in characters of its source.
 const MaxPostLength = 5000
 
-// postPolicy is the HTML a post may carry: text formatting and links, the
-// subset Mastodon itself keeps; everything else is stripped.
-func postPolicy() *bluemonday.Policy {
-	p := bluemonday.NewPolicy()
-	p.AllowElements("p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "code", "pre", "blockquote")
-	p.AllowStandardURLs()
-	p.AllowAttrs("href").OnElements("a")
-	p.RequireNoFollowOnLinks(true)
-	return p
-}
-
-// postHTML turns a post's source into safe HTML: plain text is escaped and
-// split into paragraphs; HTML is sanitised.
-func postHTML(source string) (string, error) {
+// postHTML checks a post's Markdown source and renders it as the Note's
+// content: Markdown (a plain paragraph is Markdown too, and HTML in it
+// is sanitised), the mentions in mentions linked.
+func (f *Federation) postHTML(source string, mentions map[string]string) (string, error) {
 	source = strings.TrimSpace(source)
 	if source == "" {
 		return "", problem.Invalidf("content", "is required")
 	}
-	if n := len([]rune(source)); n > MaxPostLength {
+	if n := utf8.RuneCountInString(source); n > MaxPostLength {
 		return "", problem.Invalidf("content", "is %d characters; at most %d", n, MaxPostLength)
 	}
-	if !strings.Contains(source, "<") {
-		var b strings.Builder
-		for para := range strings.SplitSeq(strings.ReplaceAll(source, "\r\n", "\n"), "\n\n") {
-			if para = strings.TrimSpace(para); para != "" {
-				b.WriteString("<p>" + strings.ReplaceAll(html.EscapeString(para), "\n", "<br>") + "</p>")
-			}
-		}
-		return b.String(), nil
-	}
-	out := strings.TrimSpace(postPolicy().Sanitize(source))
-	if out == "" {
+	out := f.md.HTML(source, mentions)
+	if strings.TrimSpace(html.UnescapeString(bluemonday.StrictPolicy().Sanitize(out))) == "" {
 		return "", problem.Invalidf("content", "has no text left once unsafe HTML is removed")
 	}
 	return out, nil
@@ -55,10 +38,29 @@ func postHTML(source string) (string, error) {
 
 // Post publishes a public Note by a local actor to its followers, as
 // Create{Note} addressed to Public with the followers in cc, which is what
-// Mastodon and GoToSocial show in their home timelines. It returns the
-// Note's id.
+// Mastodon and GoToSocial show in their home timelines. source is
+// Markdown: the Note's content is its HTML, and source keeps it. The
+// @name@host it mentions are looked up first, outside the transaction;
+// those found become Mention tags, are added to cc and are delivered to
+// (the others stay text). It returns the Note's id.
 func (f *Federation) Post(ctx context.Context, username, source string) (string, error) {
-	content, err := postHTML(source)
+	return f.PostMessage(ctx, username, Message{Text: source})
+}
+
+// PostMessage is Post of m: its text (Markdown) and link make the
+// source, its image is the Note's attachment and its links join the
+// Mentions in the Note's tag (a badge's image and assertion, when a
+// person announces a badge).
+func (f *Federation) PostMessage(ctx context.Context, username string, m Message) (string, error) {
+	source := strings.TrimSpace(strings.ReplaceAll(m.Text, "\r\n", "\n"))
+	if m.Link != "" {
+		source += " " + m.Link
+	}
+	if _, err := f.postHTML(source, nil); err != nil {
+		return "", err // refused before anything is looked up
+	}
+	mentioned := f.resolveMentions(ctx, f.md.Mentions(source))
+	content, err := f.postHTML(source, mentionMap(mentioned))
 	if err != nil {
 		return "", err
 	}
@@ -67,21 +69,32 @@ func (f *Federation) Post(ctx context.Context, username, source string) (string,
 	noteID := createID + "/note"
 	published := time.Now().UTC().Format(time.RFC3339)
 	to, cc := []string{asPublic}, []string{f.urls.Followers(username)}
+	var tags []map[string]any
+	var mentionTargets []InboxTarget
+	for _, who := range mentioned {
+		cc = append(cc, who.ID)
+		tags = append(tags, mentionTag(who))
+		if who.Inbox != "" {
+			mentionTargets = append(mentionTargets, InboxTarget{Inbox: who.Inbox, SharedInbox: who.SharedInbox})
+		}
+	}
 	note := map[string]any{
-		"id": noteID, "type": "Note", "attributedTo": self, "content": content,
+		"id": noteID, "type": "Note", "attributedTo": self, "content": content, "source": markdown.Source(source),
 		"published": published, "to": to, "cc": cc, "url": noteID,
+	}
+	tags = append(tags, linkTags(m.Links)...)
+	if len(tags) > 0 {
+		note["tag"] = tags
+	}
+	if m.Image != nil {
+		note["attachment"] = imageAttachment(*m.Image)
 	}
 	create := map[string]any{
 		"@context": asContext, "id": createID, "type": "Create", "actor": self,
 		"published": published, "to": to, "cc": cc, "object": note,
 	}
 	err = pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
-		targets, err := followerInboxes(ctx, tx, self)
-		if err != nil {
-			return err
-		}
-		_, err = f.Publish(ctx, tx, username, create, true, CollapseInboxes(targets))
-		return err
+		return f.announceToFollowers(ctx, tx, username, create, mentionTargets...)
 	})
 	if err != nil {
 		return "", err
@@ -102,44 +115,4 @@ func followerInboxes(ctx context.Context, tx pgx.Tx, actorID string) ([]InboxTar
 		return nil, fmt.Errorf("list followers of %s: %w", actorID, err)
 	}
 	return targets, nil
-}
-
-// addressedToFollowers is the SQL condition that an inbox row i (joined
-// with its sender's cache row r) was addressed to the public or to the
-// sender's followers: an activity delivered once to the shared inbox for
-// one person here is not everyone's to see. public is the placeholder of
-// asPublic.
-func addressedToFollowers(public string) string {
-	audience := `ARRAY[` + public + `, 'as:Public', 'Public', coalesce(r.document->>'followers', '')]`
-	return `(i.document->'to' ?| ` + audience + ` OR i.document->'cc' ?| ` + audience + `)`
-}
-
-// ReceivedActivity is an activity in a local actor's inbox listing.
-type ReceivedActivity struct {
-	ID         string         `json:"id"`
-	Type       string         `json:"type"`
-	Actor      string         `json:"actor"`
-	ReceivedAt time.Time      `json:"received_at"`
-	Outcome    string         `json:"outcome"`
-	Activity   map[string]any `json:"activity"`
-}
-
-// Inbox lists what a local actor received, newest first: activities sent
-// to its own inbox, and those from actors it follows (delivered once to
-// the shared inbox for all their followers here).
-func (f *Federation) Inbox(ctx context.Context, username string, limit, offset int) ([]ReceivedActivity, error) {
-	rows, err := f.cfg.Pool.Query(ctx, `SELECT i.activity_id, i.type, i.actor, i.received_at, i.outcome, i.document
-		FROM inbox_activity i LEFT JOIN remote_actor r ON r.id = i.actor
-		WHERE i.recipient = $1
-		   OR (i.actor IN (SELECT followee FROM follow WHERE follower = $2 AND state = 'accepted')
-		       AND `+addressedToFollowers("$5")+`)
-		ORDER BY i.id DESC LIMIT $3 OFFSET $4`, username, f.urls.Actor(username), limit, offset, asPublic)
-	if err != nil {
-		return nil, fmt.Errorf("list inbox of %s: %w", username, err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReceivedActivity])
-	if err != nil {
-		return nil, fmt.Errorf("list inbox of %s: %w", username, err)
-	}
-	return list, nil
 }

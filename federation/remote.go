@@ -2,30 +2,33 @@ package federation
 
 import (
 	"context"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/federation/signature"
 	"github.com/laurelnet/laurel/problem"
 )
 
 // RemoteActor is what we keep of an actor on another server.
 type RemoteActor struct {
-	ID           string
-	Host         string
-	Username     string
-	Inbox        string
-	SharedInbox  string
+	ID          string
+	Host        string
+	Username    string
+	Inbox       string
+	SharedInbox string
+	// KeyID and PublicKeyPEM are the primary key (the first RSA key, else
+	// the first key); Keys holds every key the actor lists that Laurel can
+	// verify (filled by parseRemoteActor, not by the cache reads).
 	KeyID        string
 	PublicKeyPEM string
+	Keys         []RemoteKey
 	FetchedAt    time.Time
 	// What directories and the endorsement network show of the actor.
 	Type              string // Person, Organization, Application, Service, Group
@@ -47,6 +50,12 @@ const acceptActivity = `application/activity+json, application/ld+json; profile=
 // and Mastodon in authorized-fetch mode refuse unsigned GETs). Our own
 // instance actor is always served unsigned, which is what stops two nodes
 // from fetching each other's keys forever.
+//
+// A fetch takes at most fetchTimeout, waiting for one of the host's
+// fetchesPerHost slots included; a host that lets a fetch time out is not
+// asked again for hostDownFor (see fetchLimiter), so a host that accepts
+// connections and never answers holds up one request, not every one that
+// names it. Documents over maxDocumentBytes are refused.
 func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, error) {
 	host := hostOf(rawURL)
 	if host == "" {
@@ -57,6 +66,13 @@ func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, 
 	} else if refused {
 		return nil, f.refusal(host)
 	}
+	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+	defer cancel()
+	release, err := f.fetches.acquire(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	defer release()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
@@ -69,17 +85,30 @@ func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, 
 	if err := signature.SignRequest(req, f.urls.KeyID(InstanceUsername), key, nil, time.Now()); err != nil {
 		return nil, fmt.Errorf("sign fetch of %s: %w", rawURL, err)
 	}
+	doc, err := f.get(req)
+	if err != nil && isTimeout(err) && !errors.Is(ctx.Err(), context.Canceled) {
+		f.fetches.markDown(host)
+		return nil, fmt.Errorf("fetch %s: no answer within %s: %w", rawURL, fetchTimeout, err)
+	}
+	return doc, err
+}
+
+// get sends a fetch and decodes the JSON object it answers.
+func (f *Federation) get(req *http.Request) (map[string]any, error) {
 	resp, err := f.cfg.Client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: %s", rawURL, resp.Status)
+		return nil, &fetchStatusError{url: req.URL.String(), status: resp.StatusCode, text: resp.Status}
 	}
 	var doc map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("fetch %s: not a JSON object: %w", rawURL, err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxDocumentBytes)).Decode(&doc); err != nil {
+		if isTimeout(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("fetch %s: not a JSON object (of at most %d bytes): %w", req.URL, maxDocumentBytes, err)
 	}
 	return doc, nil
 }
@@ -128,6 +157,9 @@ func remoteActor(ctx context.Context, db DB, column, value string) (RemoteActor,
 const remoteActorColumns = `id, host, username, inbox, shared_inbox, key_id, public_key_pem, fetched_at,
 	type, name, country, ob_profile, discoverable`
 
+// storeRemoteActor caches a (parsed) remote actor and every key it lists,
+// through db, which may be the caller's transaction (an Update{Person}
+// applies there).
 func storeRemoteActor(ctx context.Context, db DB, a RemoteActor, doc map[string]any) error {
 	_, err := db.Exec(ctx, `INSERT INTO remote_actor (id, host, username, inbox, shared_inbox, key_id, public_key_pem, document,
 			fetched_at, type, name, country, ob_profile, discoverable)
@@ -141,12 +173,14 @@ func storeRemoteActor(ctx context.Context, db DB, a RemoteActor, doc map[string]
 	if err != nil {
 		return fmt.Errorf("store remote actor %s: %w", a.ID, err)
 	}
-	return nil
+	return storeKeys(ctx, db, a)
 }
 
 // parseRemoteActor checks an actor document fetched from id: it must claim
 // that id (so a server cannot pass off another's actor), have an inbox on
-// its own host, and a public key owned by itself.
+// its own host, and at least one public key of its own that Laurel can
+// verify (see parseKeys: publicKey objects or arrays, assertionMethod
+// Multikeys; RSA or Ed25519).
 func parseRemoteActor(id string, doc map[string]any) (RemoteActor, error) {
 	a := RemoteActor{ID: str(doc, "id"), Host: hostOf(id), Username: str(doc, "preferredUsername"), Inbox: str(doc, "inbox")}
 	if a.ID != id {
@@ -160,17 +194,12 @@ func parseRemoteActor(id string, doc map[string]any) (RemoteActor, error) {
 			a.SharedInbox = shared
 		}
 	}
-	key, _ := doc["publicKey"].(map[string]any)
-	if list, ok := doc["publicKey"].([]any); ok && len(list) > 0 {
-		key, _ = list[0].(map[string]any)
+	a.Keys = parseKeys(id, doc)
+	if len(a.Keys) == 0 {
+		return RemoteActor{}, problem.Invalidf("publicKey", "actor %s has no key of its own that Laurel can verify (RSA or Ed25519)", id)
 	}
-	a.KeyID, a.PublicKeyPEM = str(key, "id"), str(key, "publicKeyPem")
-	if owner := str(key, "owner"); owner != id || hostOf(a.KeyID) != a.Host {
-		return RemoteActor{}, problem.Invalidf("publicKey", "actor %s has no key of its own", id)
-	}
-	if _, err := signature.ParsePublicKey(a.PublicKeyPEM); err != nil {
-		return RemoteActor{}, problem.Invalidf("publicKey", "actor %s: %v", id, err)
-	}
+	primary := primaryKey(a.Keys)
+	a.KeyID, a.PublicKeyPEM = primary.ID, primary.PEM
 	a.Type, a.Name = str(doc, "type"), plainName(doc["name"])
 	a.Discoverable, _ = doc["discoverable"].(bool)
 	if c := str(doc, "country"); len(c) == 2 {
@@ -217,66 +246,4 @@ func str(m map[string]any, key string) string {
 		}
 	}
 	return ""
-}
-
-// lookupKey finds the public key behind a keyId for signature.Verify: our
-// own actors' keys from the actor table, remote ones from the cache or
-// their server.
-func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
-	key, owner, err := f.lookupKeyOnce(ctx, keyID, refresh)
-	if err != nil && (dbpool.Busy(ctx, err) || dbpool.Unavailable(err)) {
-		// Our database, not the sender's key: the sender should retry.
-		err = fmt.Errorf("%w: %w", signature.ErrTemporary, err)
-	}
-	return key, owner, err
-}
-
-func (f *Federation) lookupKeyOnce(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
-	if name := f.urls.UsernameOf(strings.SplitN(keyID, "#", 2)[0]); name != "" {
-		a, err := ActorByUsername(ctx, f.cfg.Pool, name)
-		if err != nil {
-			return nil, "", err
-		}
-		return f.publicKey(a.PublicKeyPEM, f.urls.Actor(name))
-	}
-	a, err := remoteActor(ctx, f.cfg.Pool, "key_id", keyID)
-	if err == nil && !refresh {
-		return f.publicKey(a.PublicKeyPEM, a.ID)
-	}
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, "", err
-	}
-	// Mastodon's key ids are the actor id with a fragment; others serve
-	// the key as its own document, with an owner.
-	owner := strings.SplitN(keyID, "#", 2)[0]
-	if err == nil {
-		owner = a.ID
-	} else if !strings.Contains(keyID, "#") {
-		doc, err := f.fetch(ctx, keyID)
-		if err != nil {
-			return nil, "", err
-		}
-		if o := str(doc, "owner"); o != "" {
-			owner = o
-		}
-	}
-	if hostOf(owner) != hostOf(keyID) {
-		return nil, "", problem.Invalidf("keyId", "key %s is owned by %s on another host", keyID, owner)
-	}
-	fresh, err := f.RemoteActor(ctx, owner, true)
-	if err != nil {
-		return nil, "", err
-	}
-	if fresh.KeyID != keyID {
-		return nil, "", problem.Invalidf("keyId", "actor %s does not publish key %s", owner, keyID)
-	}
-	return f.publicKey(fresh.PublicKeyPEM, fresh.ID)
-}
-
-func (f *Federation) publicKey(pem, owner string) (*rsa.PublicKey, string, error) {
-	key, err := f.keys.publicKey(pem)
-	if err != nil {
-		return nil, "", fmt.Errorf("key of %s: %w", owner, err)
-	}
-	return key, owner, nil
 }

@@ -130,6 +130,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	river.AddWorker(workers, &issuer.ESCORefreshWorker{DB: pool, ESCO: cfg.ESCO})
 	if cfg.Federation != nil {
 		river.AddWorker(workers, federation.NewDeliverWorker(cfg.Federation))
+		river.AddWorker(workers, &federation.PruneWorker{Federation: cfg.Federation})
 	}
 	if cfg.Network != nil {
 		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
@@ -174,6 +175,11 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionSweepArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "session_sweep", RunOnStart: true}),
+		}
+		if cfg.Federation != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return federation.PruneArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "federation_prune", RunOnStart: true}))
 		}
 		if cfg.Network != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

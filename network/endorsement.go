@@ -156,7 +156,11 @@ func (n *Network) endorse(ctx context.Context, tx pgx.Tx, o issuer.Organisation,
 	if p.Org != nil {
 		return e, notify(ctx, tx, n.mail, p.Org.ID, KindEndorsement, endorsedText(o.Name, s), "/network?tab=received")
 	}
-	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, e.Document()))
+	obj, err := e.Document().ActivityObject(n.fed.Markdown().HTML(e.Comment, nil))
+	if err != nil {
+		return Endorsement{}, err
+	}
+	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, obj))
 }
 
 func orgID(p party) *int64 {
@@ -300,13 +304,13 @@ func (n *Network) Remove(ctx context.Context, o issuer.Organisation, endorsement
 // receiveRemoval applies the endorsed organisation's Reject of an
 // endorsement we host: it no longer wants it, so it is withdrawn.
 func (n *Network) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	if in.ObjectDoc == nil || str(in.ObjectDoc, "type") != "Endorsement" {
+	if in.Object.Type != "Endorsement" {
 		return "", false, nil
 	}
 	tag, err := tx.Exec(ctx, `UPDATE endorsement SET withdrawn_at = coalesce(withdrawn_at, now())
-		WHERE endorsement_id = $1 AND subject_actor = $2 AND endorser_org IS NOT NULL`, in.Object, in.Actor)
+		WHERE endorsement_id = $1 AND subject_actor = $2 AND endorser_org IS NOT NULL`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("remove endorsement %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("remove endorsement %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return "ignored: no such endorsement of the sender", true, nil

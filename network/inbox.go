@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,15 +29,10 @@ func (n *Network) Register() {
 	n.fed.Handle("Reject", n.receiveAnswer(Declined))
 	n.fed.Handle("Reject", n.receiveShareAnswer(Declined))
 	n.fed.Handle("Undo", n.receiveUndoRequest)
+	n.fed.Handle("Update", n.receiveActorUpdate)
 }
 
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
+func hostOf(s string) string { return vocab.HostOf(s) }
 
 func str(m map[string]any, key string) string {
 	switch v := m[key].(type) {
@@ -76,14 +69,45 @@ func (n *Network) sender(ctx context.Context, tx pgx.Tx, actor string) (party, e
 	return n.partyByActor(ctx, tx, "actor", actor, false)
 }
 
+// receiveActorUpdate renames a remote organisation wherever the network
+// shows its name (endorsements, requests, shares), once federation has
+// applied its Update{Organization} to the cached actor.
+func (n *Network) receiveActorUpdate(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.ID != in.Actor {
+		return "", false, nil
+	}
+	p, err := n.sender(ctx, tx, in.Actor)
+	if err != nil {
+		return "", false, nil // not an organisation
+	}
+	renamed := 0
+	for _, q := range []string{
+		`UPDATE endorsement SET endorser_name = $2 WHERE endorser_actor = $1 AND endorser_name <> $2`,
+		`UPDATE endorsement_request SET requester_name = $2 WHERE requester_actor = $1 AND requester_name <> $2`,
+		`UPDATE endorsement_request SET target_name = $2 WHERE target_actor = $1 AND target_name <> $2`,
+		`UPDATE badge_share SET sharer_name = $2 WHERE sharer_actor = $1 AND sharer_name <> $2`,
+		`UPDATE badge_share SET receiver_name = $2 WHERE receiver_actor = $1 AND receiver_name <> $2`,
+	} {
+		tag, err := tx.Exec(ctx, q, in.Actor, p.Name)
+		if err != nil {
+			return "", true, fmt.Errorf("rename %s: %w", in.Actor, err)
+		}
+		renamed += int(tag.RowsAffected())
+	}
+	if renamed == 0 {
+		return "", false, nil
+	}
+	return fmt.Sprintf("renamed in %d network row(s)", renamed), true, nil
+}
+
 // receiveEndorsement stores an endorsement of one of ours that a remote
 // organisation made: Create{Endorsement}.
 func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	doc := in.ObjectDoc
-	if str(doc, "type") != "Endorsement" {
+	doc := in.Object.Raw
+	if in.Object.Type != "Endorsement" {
 		return "", false, nil
 	}
-	id := str(doc, "id")
+	id := in.Object.ID
 	if hostOf(id) != hostOf(in.Actor) {
 		return "ignored: endorsement hosted off the endorser's server", true, nil
 	}
@@ -143,22 +167,22 @@ func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federati
 // receiveWithdrawal applies Delete of an endorsement by its endorser.
 func (n *Network) receiveWithdrawal(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
 	tag, err := tx.Exec(ctx, `UPDATE endorsement SET withdrawn_at = coalesce(withdrawn_at, now())
-		WHERE endorsement_id = $1 AND endorser_actor = $2`, in.Object, in.Actor)
+		WHERE endorsement_id = $1 AND endorser_actor = $2`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("withdraw endorsement %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("withdraw endorsement %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() > 0 {
 		return "endorsement withdrawn", true, nil
 	}
-	if str(in.ObjectDoc, "formerType") != "Endorsement" || hostOf(in.Object) != hostOf(in.Actor) {
+	if in.Object.FormerType != "Endorsement" || hostOf(in.Object.ID) != hostOf(in.Actor) {
 		return "", false, nil
 	}
 	if _, err := n.sender(ctx, tx, in.Actor); err != nil {
 		return "", false, nil // not an organisation: a person's endorsement is the passport's
 	}
 	// The Delete overtook its Create: remember, so the Create is ignored.
-	if _, err := tx.Exec(ctx, `INSERT INTO endorsement_tombstone (endorsement_id) VALUES ($1) ON CONFLICT DO NOTHING`, in.Object); err != nil {
-		return "", true, fmt.Errorf("record withdrawal of %s: %w", in.Object, err)
+	if _, err := tx.Exec(ctx, `INSERT INTO endorsement_tombstone (endorsement_id) VALUES ($1) ON CONFLICT DO NOTHING`, in.Object.ID); err != nil {
+		return "", true, fmt.Errorf("record withdrawal of %s: %w", in.Object.ID, err)
 	}
 	return "endorsement withdrawn before it arrived", true, nil
 }
@@ -166,8 +190,8 @@ func (n *Network) receiveWithdrawal(ctx context.Context, tx pgx.Tx, in federatio
 // receiveRequest stores a remote organisation's request that one of ours
 // endorse it or one of its badges: Offer{Endorsement}.
 func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	doc := in.ObjectDoc
-	if str(doc, "type") != "Endorsement" {
+	doc := in.Object.Raw
+	if in.Object.Type != "Endorsement" {
 		return "", false, nil
 	}
 	p, err := n.sender(ctx, tx, in.Actor)
@@ -194,7 +218,7 @@ func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.I
 			s.Name = string(r[:200])
 		}
 	}
-	message, _ := in.Doc["content"].(string)
+	message := offerMessage(in.Raw)
 	if r := []rune(message); len(r) > 5000 {
 		message = string(r[:5000])
 	}
@@ -220,19 +244,19 @@ func (n *Network) receiveAnswer(state string) federation.Handler {
 	return func(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
 		endorsement := ""
 		if state == Accepted {
-			endorsement = str(in.Doc, "result")
+			endorsement = in.Result
 		}
 		var requester int64
 		var targetName, subjectName string
 		err := tx.QueryRow(ctx, `UPDATE endorsement_request SET state = $3, endorsement_id = $4, updated_at = now()
 			WHERE offer_id = $1 AND target_actor = $2 AND state = 'pending'
-			RETURNING requester_org, target_name, subject_name`, in.Object, in.Actor, state, endorsement).Scan(&requester, &targetName, &subjectName)
+			RETURNING requester_org, target_name, subject_name`, in.Object.ID, in.Actor, state, endorsement).Scan(&requester, &targetName, &subjectName)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return "", true, fmt.Errorf("answer request %s: %w", in.Object, err)
+			return "", true, fmt.Errorf("answer request %s: %w", in.Object.ID, err)
 		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			var known bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endorsement_request WHERE offer_id = $1)`, in.Object).Scan(&known); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endorsement_request WHERE offer_id = $1)`, in.Object.ID).Scan(&known); err != nil {
 				return "", true, err
 			}
 			if !known {
@@ -249,13 +273,13 @@ func (n *Network) receiveAnswer(state string) federation.Handler {
 
 // receiveUndoRequest applies the requester's withdrawal of a request.
 func (n *Network) receiveUndoRequest(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	if in.ObjectDoc != nil && str(in.ObjectDoc, "type") != "Offer" {
+	if in.Object.Embedded && in.Object.Type != "Offer" {
 		return "", false, nil
 	}
 	tag, err := tx.Exec(ctx, `UPDATE endorsement_request SET state = 'withdrawn', updated_at = now()
-		WHERE offer_id = $1 AND requester_actor = $2 AND state = 'pending'`, in.Object, in.Actor)
+		WHERE offer_id = $1 AND requester_actor = $2 AND state = 'pending'`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("withdraw request %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("withdraw request %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return "", false, nil

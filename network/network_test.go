@@ -160,7 +160,16 @@ func cacheRemote(t *testing.T, pool *pgxpool.Pool) {
 func create(id, claim, issuerProfile, comment string) federation.Incoming {
 	obj := map[string]any{"id": id, "type": "Endorsement", "issuer": issuerProfile,
 		"claim": map[string]any{"id": claim, "endorsementComment": comment}, "issuedOn": "2026-11-01T00:00:00Z"}
-	return federation.Incoming{ID: remote + "/activities/" + id, Type: "Create", Actor: remote, Object: id, ObjectDoc: obj}
+	return incoming(map[string]any{"id": remote + "/activities/" + id, "type": "Create", "actor": remote, "object": obj})
+}
+
+// incoming decodes an activity as the inbox hands it to the handlers.
+func incoming(doc map[string]any) federation.Incoming {
+	in, err := federation.NewIncoming(doc, "")
+	if err != nil {
+		panic(err)
+	}
+	return in
 }
 
 // apply runs a handler in a transaction, as the inbox does.
@@ -208,8 +217,8 @@ func TestIncomingEndorsementsConverge(t *testing.T) {
 		t.Fatalf("after a replacing Create: %v", got)
 	}
 	del := func(id string) federation.Incoming {
-		return federation.Incoming{ID: remote + "/activities/del-" + id, Type: "Delete", Actor: remote, Object: id,
-			ObjectDoc: map[string]any{"id": id, "type": "Tombstone", "formerType": "Endorsement"}}
+		return incoming(map[string]any{"id": remote + "/activities/del-" + id, "type": "Delete", "actor": remote,
+			"object": map[string]any{"id": id, "type": "Tombstone", "formerType": "Endorsement"}})
 	}
 	apply(t, pool, n.receiveWithdrawal, del(second))
 	if got := current(); len(got) != 0 {
@@ -260,18 +269,18 @@ func TestIncomingRequestAnswers(t *testing.T) {
 	ctx := context.Background()
 	a := newOrg(t, pool, "alpha", "FI")
 	cacheRemote(t, pool)
-	offer := federation.Incoming{ID: remote + "/activities/offer1", Type: "Offer", Actor: remote,
-		Doc: map[string]any{"content": "Endorse us?"},
-		ObjectDoc: map[string]any{"type": "Endorsement", "issuer": n.urls.Profile("alpha"),
-			"claim": map[string]any{"id": remoteProfile}}}
+	offer := incoming(map[string]any{"id": remote + "/activities/offer1", "type": "Offer", "actor": remote,
+		"content": "Endorse us?",
+		"object": map[string]any{"type": "Endorsement", "issuer": n.urls.Profile("alpha"),
+			"claim": map[string]any{"id": remoteProfile}}})
 	apply(t, pool, n.receiveRequest, offer)
 	apply(t, pool, n.receiveRequest, offer)
 	list, err := n.Requests(ctx, a, "incoming", Pending)
 	if err != nil || len(list) != 1 || list[0].Message != "Endorse us?" || list[0].SubjectKind != SubjectOrganisation {
 		t.Fatalf("incoming = %+v, %v", list, err)
 	}
-	undo := federation.Incoming{ID: remote + "/activities/undo1", Type: "Undo", Actor: remote, Object: offer.ID,
-		ObjectDoc: map[string]any{"id": offer.ID, "type": "Offer"}}
+	undo := incoming(map[string]any{"id": remote + "/activities/undo1", "type": "Undo", "actor": remote,
+		"object": map[string]any{"id": offer.ID, "type": "Offer"}})
 	apply(t, pool, n.receiveUndoRequest, undo)
 	if list, _ := n.Requests(ctx, a, "incoming", Withdrawn); len(list) != 1 {
 		t.Fatalf("withdrawn requests: %+v", list)
@@ -283,8 +292,8 @@ func TestIncomingRequestAnswers(t *testing.T) {
 	var handled bool
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		var err error
-		_, handled, err = n.receiveAnswer(Accepted)(ctx, tx, federation.Incoming{Type: "Accept", Actor: remote,
-			Object: "https://laurel.example/actors/alpha/activities/follow1"})
+		_, handled, err = n.receiveAnswer(Accepted)(ctx, tx, incoming(map[string]any{"id": remote + "/activities/acc1", "type": "Accept", "actor": remote,
+			"object": "https://laurel.example/actors/alpha/activities/follow1"}))
 		return err
 	})
 	if handled || err != nil {
@@ -374,8 +383,8 @@ func TestShareAnswersOutOfOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	answer := func(typ, state, published string) {
-		in := federation.Incoming{ID: remote + "/activities/" + typ + published, Type: typ, Actor: remote, Object: offer,
-			Doc: map[string]any{"published": published}}
+		in := incoming(map[string]any{"id": remote + "/activities/" + typ + published, "type": typ, "actor": remote,
+			"object": offer, "published": published})
 		apply(t, pool, n.receiveShareAnswer(state), in)
 	}
 	answer("Reject", Declined, "2026-11-27T10:05:00Z")
@@ -526,8 +535,8 @@ func TestSubjectRemovesEndorsement(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE endorsement SET withdrawn_at = NULL, subject_actor = $1, subject_org = NULL WHERE uuid = $2`, remote, e.UUID); err != nil {
 		t.Fatal(err)
 	}
-	reject := federation.Incoming{ID: remote + "/activities/rej1", Type: "Reject", Actor: remote, Object: e.ID,
-		ObjectDoc: map[string]any{"id": e.ID, "type": "Endorsement"}}
+	reject := incoming(map[string]any{"id": remote + "/activities/rej1", "type": "Reject", "actor": remote,
+		"object": map[string]any{"id": e.ID, "type": "Endorsement"}})
 	forged := reject
 	forged.Actor = "https://third.example/actors/mallory"
 	if out := apply(t, pool, n.receiveRemoval, forged); out == "endorsement removed by its subject" {

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -87,7 +88,8 @@ func (n *Network) RequestEndorsement(ctx context.Context, o issuer.Organisation,
 			"issuer": p.Profile,
 		})
 		if message != "" {
-			offer["content"] = message
+			offer["content"] = n.fed.Markdown().HTML(message, nil)
+			offer["source"] = markdown.Source(message)
 		}
 		var err error
 		q, err = scanRequest(tx.QueryRow(ctx, `
@@ -105,6 +107,18 @@ func (n *Network) RequestEndorsement(ctx context.Context, o issuer.Organisation,
 		return n.publish(ctx, tx, o, p, offer)
 	})
 	return q, err
+}
+
+// offerMessage is the message of a received Offer: the Markdown in its
+// source, or, from a node that sent none, its content.
+func offerMessage(offer map[string]any) string {
+	if src, ok := offer["source"].(map[string]any); ok && src["mediaType"] == markdown.MediaType {
+		if s, ok := src["content"].(string); ok {
+			return s
+		}
+	}
+	s, _ := offer["content"].(string)
+	return s
 }
 
 // Requests lists o's requests, incoming (o is asked) or outgoing (o asks),

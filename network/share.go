@@ -250,8 +250,8 @@ func (n *Network) copyOf(ctx context.Context, s Share) (issuer.BadgeInput, error
 // receiveShare stores a badge a remote organisation shares with one of
 // ours: Offer{BadgeClass}.
 func (n *Network) receiveShare(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	doc := in.ObjectDoc
-	if str(doc, "type") != "BadgeClass" {
+	doc := in.Object.Raw
+	if in.Object.Type != "BadgeClass" {
 		return "", false, nil
 	}
 	p, err := n.sender(ctx, tx, in.Actor)
@@ -262,7 +262,7 @@ func (n *Network) receiveShare(ctx context.Context, tx pgx.Tx, in federation.Inc
 	if err != nil {
 		return "ignored: shared with nobody of ours", true, nil
 	}
-	mode, _ := in.Doc["laurel:shareMode"].(string)
+	mode, _ := in.Raw["laurel:shareMode"].(string)
 	if mode != ShareCopy {
 		mode = ShareLink
 	}
@@ -300,12 +300,8 @@ func (n *Network) addressee(ctx context.Context, db DB, in federation.Incoming) 
 	if in.Recipient != "" {
 		return issuer.OrganisationBySlug(ctx, db, in.Recipient)
 	}
-	to, _ := in.Doc["to"].([]any)
-	if s, ok := in.Doc["to"].(string); ok {
-		to = []any{s}
-	}
-	for _, v := range to {
-		if id, _ := v.(string); n.fed.URLs().UsernameOf(id) != "" {
+	for _, id := range in.To {
+		if n.fed.URLs().UsernameOf(id) != "" {
 			if o, err := issuer.OrganisationBySlug(ctx, db, n.fed.URLs().UsernameOf(id)); err == nil {
 				return o, nil
 			}
@@ -319,18 +315,18 @@ func (n *Network) addressee(ctx context.Context, db DB, in federation.Incoming) 
 // published time wins, whatever order the answers arrive in.
 func (n *Network) receiveShareAnswer(state string) federation.Handler {
 	return func(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-		published, err := vocab.ParseDateTime(str(in.Doc, "published"))
-		if err != nil {
+		published := in.Published
+		if published.IsZero() {
 			published = time.Now()
 		}
 		var sharer int64
 		var badge string
-		err = tx.QueryRow(ctx, `UPDATE badge_share SET state = $3, answered_at = $4, updated_at = now()
+		err := tx.QueryRow(ctx, `UPDATE badge_share SET state = $3, answered_at = $4, updated_at = now()
 			WHERE offer_id = $1 AND receiver_actor = $2 AND (answered_at IS NULL OR answered_at < $4)
-			RETURNING sharer_org, badge_name`, in.Object, in.Actor, state, published).Scan(&sharer, &badge)
+			RETURNING sharer_org, badge_name`, in.Object.ID, in.Actor, state, published).Scan(&sharer, &badge)
 		if errors.Is(err, pgx.ErrNoRows) {
 			var known bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM badge_share WHERE offer_id = $1)`, in.Object).Scan(&known); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM badge_share WHERE offer_id = $1)`, in.Object.ID).Scan(&known); err != nil {
 				return "", true, err
 			}
 			if !known {
@@ -339,7 +335,7 @@ func (n *Network) receiveShareAnswer(state string) federation.Handler {
 			return "ignored: an older answer", true, nil
 		}
 		if err != nil {
-			return "", true, fmt.Errorf("answer share %s: %w", in.Object, err)
+			return "", true, fmt.Errorf("answer share %s: %w", in.Object.ID, err)
 		}
 		p, err := n.sender(ctx, tx, in.Actor)
 		if err != nil {

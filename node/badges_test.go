@@ -38,8 +38,8 @@ func TestBadgeToFediverseActor(t *testing.T) {
 		return len(got.Items) == 1
 	})
 	item := got.Items[0]
-	if item.Type != "Create" || item.Actor != a.base+"/actors/alpha" ||
-		!strings.Contains(item.Activity.Object.Content, issued.BadgePage) || !strings.Contains(item.Activity.Object.Content, "Federated robotics") {
+	if item.Type != "Note" || item.Actor != a.base+"/actors/alpha" ||
+		!strings.Contains(item.Content, issued.BadgePage) || !strings.Contains(item.Content, "Federated robotics") {
 		t.Fatalf("the person's inbox has %+v", item)
 	}
 

@@ -14,12 +14,14 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -412,16 +414,17 @@ func BenchmarkInboxIngest(b *testing.B) {
 	if _, err := scratch.Exec(ctx, `CREATE TABLE bench_inbox (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body jsonb NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	lookup := func(context.Context, string, bool) (*rsa.PublicKey, string, error) {
+	lookup := func(context.Context, string, bool) (crypto.PublicKey, string, error) {
 		return &bKey.PublicKey, bActor, nil
 	}
+	var self *url.URL // the baseline's own URL, set before any request
 	baseURL := serveBench(b, "127.0.0.4", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if _, err := signature.Verify(r, body, time.Now(), lookup); err != nil {
+		if _, err := signature.Verify(r, body, time.Now(), self, lookup); err != nil {
 			http.Error(w, err.Error(), signature.Status(err))
 			return
 		}
@@ -431,6 +434,7 @@ func BenchmarkInboxIngest(b *testing.B) {
 		}
 		w.WriteHeader(http.StatusAccepted)
 	})) + "/inbox"
+	self, _ = url.Parse(baseURL)
 	inboxURL := a.base + "/inbox"
 
 	client := newLoadClient()

@@ -329,11 +329,21 @@ func TestPassportPortability(t *testing.T) {
 			a.api(t, "GET", "/inbox", nil, &got)
 			n := 0
 			for _, item := range got.Items {
-				if item.Type == "Create" && strings.Contains(item.Activity.Object.Content, "I earned the badge") {
+				if item.Type == "Note" && strings.Contains(item.Content, "I earned the badge") {
 					n++
-					if !strings.Contains(item.Activity.Object.Content, "Soldering") ||
-						!strings.Contains(item.Activity.Object.Content, b.base+"/u/"+piaB.user.Username+"/badges/"+soldering) {
-						t.Errorf("the announcement: %s", item.Activity.Object.Content)
+					obj := item
+					if !strings.Contains(obj.Content, "<strong>Soldering</strong>") ||
+						!strings.Contains(obj.Content, `<a href="`+b.base+"/u/"+piaB.user.Username+"/badges/"+soldering+`"`) {
+						t.Errorf("the announcement: %s", obj.Content)
+					}
+					// The badge's image is shown with it, the assertion is in its tag.
+					if len(obj.Attachment) != 1 || obj.Attachment[0].Type != "Image" || obj.Attachment[0].Name != "Soldering" ||
+						!strings.HasPrefix(obj.Attachment[0].Href, a.base+"/ob/badges/") {
+						t.Errorf("the announcement's attachment: %+v", obj.Attachment)
+					}
+					if len(obj.Tag) != 1 || obj.Tag[0].Type != "Link" || obj.Tag[0].Href != ids[1] ||
+						obj.Tag[0].MediaType != "application/ld+json" {
+						t.Errorf("the announcement's tag: %+v", obj.Tag)
 					}
 				}
 			}

@@ -213,7 +213,8 @@ func TestPassportSocialAcrossThreeNodes(t *testing.T) {
 	if status := cleo.call(t, "POST", "/api/v1/me/comments", map[string]string{"badge": page, "content": "Hi<script>alert(1)</script>"}, nil); status != http.StatusBadRequest {
 		t.Fatalf("a comment with script = %d, want 400", status)
 	}
-	if status := cleo.call(t, "POST", "/api/v1/me/comments", map[string]string{"badge": page, "content": "Congratulations from Sweden!"}, nil); status != http.StatusCreated {
+	var comment struct{ ID string }
+	if status := cleo.call(t, "POST", "/api/v1/me/comments", map[string]string{"badge": page, "content": "Congratulations from Sweden!"}, &comment); status != http.StatusCreated {
 		t.Fatalf("comment = %d", status)
 	}
 
@@ -341,4 +342,13 @@ func TestPassportSocialAcrossThreeNodes(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(raw, &hosted) != nil || hosted["endorsement"] != nil {
 		t.Fatalf("the assertion on A = %d %s", status, raw)
 	}
+
+	// Cleo deletes her comment on her own node: it is gone from B's page.
+	if status := cleo.call(t, "DELETE", "/api/v1/me/comments/"+comment.ID, nil, nil); status != http.StatusNoContent {
+		t.Fatalf("delete the comment = %d", status)
+	}
+	eventually(t, "B's page no longer shows the comment", func() bool {
+		_, html := get(t, page)
+		return !strings.Contains(html, "Congratulations from Sweden!")
+	})
 }

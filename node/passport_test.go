@@ -77,8 +77,25 @@ func TestPassportAcrossNodes(t *testing.T) {
 	// The mention still reaches the person's inbox listing.
 	var got inbox
 	b.call(t, "GET", "/api/v1/me/inbox", nil, &got)
-	if len(got.Items) != 1 || got.Items[0].Type != "Create" {
+	if len(got.Items) != 1 || got.Items[0].Type != "Note" {
 		t.Fatalf("the person's inbox: %+v", got)
+	}
+	// As Mastodon and GoToSocial show it: the text as HTML, the badge's
+	// image attached, the assertion a Link in the tag beside the Mention.
+	note := got.Items[0]
+	if !strings.Contains(note.Content, "ALPHA has awarded you the badge <strong>Federated robotics</strong>") ||
+		!strings.Contains(note.Content, `class="u-url mention"`) {
+		t.Errorf("the mention's content: %s", note.Content)
+	}
+	if len(note.Attachment) != 1 || note.Attachment[0].Type != "Image" || note.Attachment[0].MediaType != "image/png" ||
+		note.Attachment[0].Href != a.base+"/ob/badges/"+badge.UUID+"/image" || note.Attachment[0].Name != "Federated robotics" {
+		t.Errorf("the mention's attachment: %+v", note.Attachment)
+	} else if status, _ := get(t, note.Attachment[0].Href); status != http.StatusOK {
+		t.Errorf("the attached image %s = %d", note.Attachment[0].Href, status)
+	}
+	if len(note.Tag) != 2 || note.Tag[0].Type != "Mention" || note.Tag[1].Type != "Link" || note.Tag[1].Href != issued.ID ||
+		note.Tag[1].MediaType != "application/ld+json" {
+		t.Errorf("the mention's tag: %+v", note.Tag)
 	}
 	// Nothing reached a backpack on the issuing node.
 	var mine backpack

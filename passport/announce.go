@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
+	"net/url"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -79,9 +83,11 @@ func SetAnnounceBadges(ctx context.Context, db DB, userID int64, on bool) error 
 }
 
 // Announce posts "I earned the badge …" as a public Note of u to their
-// followers (federation's Post), when it is accepted and public, u
-// announces their badges, and it was not announced before: each badge is
-// announced at most once, whatever its visibility does later. It returns
+// followers (federation's PostMessage), with the badge's image attached
+// and its assertion as a Link in the tag, as the mention that awards a
+// badge has them, when it is accepted and public, u announces their
+// badges, and it was not announced before: each badge is announced at
+// most once, whatever its visibility does later. It returns
 // the Note's id, or "" when there was nothing to announce. Call it after
 // accepting a badge or changing its visibility.
 func (p *Passport) Announce(ctx context.Context, u account.User, it Item) (string, error) {
@@ -100,10 +106,13 @@ func (p *Passport) Announce(ctx context.Context, u account.User, it Item) (strin
 	if err != nil {
 		return "", fmt.Errorf("announce badge %s: %w", it.UUID, err)
 	}
-	link := BadgePage(p.urls, u.Username, it.UUID)
-	source := fmt.Sprintf(`<p>I earned the badge <strong>%s</strong> from %s: <a href="%s">%s</a></p>`,
-		html.EscapeString(it.BadgeName), html.EscapeString(it.IssuerName), html.EscapeString(link), html.EscapeString(link))
-	id, err := p.fed.Post(ctx, u.Username, source)
+	id, err := p.fed.PostMessage(ctx, u.Username, federation.Message{
+		Text: fmt.Sprintf("I earned the badge **%s** from %s:",
+			markdown.Escape(it.BadgeName), markdown.Escape(it.IssuerName)),
+		Link:  BadgePage(p.urls, u.Username, it.UUID),
+		Image: p.badgeImage(ctx, it),
+		Links: []federation.Link{AssertionLink(it.AssertionID)},
+	})
 	if err != nil {
 		// Not announced after all: let the next change try again.
 		if _, uerr := p.pool.Exec(ctx, `UPDATE backpack_item SET announced_at = NULL WHERE id = $1`, it.ID); uerr != nil {
@@ -112,4 +121,22 @@ func (p *Passport) Announce(ctx context.Context, u account.User, it Item) (strin
 		return "", fmt.Errorf("announce badge %s: %w", it.UUID, err)
 	}
 	return id, nil
+}
+
+// badgeImage is the badge's image as a Note's attachment, or nil when it
+// has none on the web (an image embedded as a data: URL is not sent). The
+// media type is known for this node's own badges only.
+func (p *Passport) badgeImage(ctx context.Context, it Item) *federation.Image {
+	u, err := url.Parse(it.BadgeImage)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil
+	}
+	img := &federation.Image{URL: it.BadgeImage, Name: it.BadgeName}
+	if id := p.urls.BadgeUUID(strings.TrimSuffix(it.BadgeImage, "/image")); id != "" &&
+		p.urls.BadgeImage(id) == it.BadgeImage {
+		if local, err := issuer.BadgeImage(ctx, p.pool, id); err == nil {
+			img.MediaType = local.Type
+		}
+	}
+	return img
 }

@@ -173,9 +173,20 @@ func (p *Passport) Endorse(ctx context.Context, u account.User, page, comment st
 		if b.Local() {
 			return nil // the earner is here: it waits in their backpack
 		}
-		return p.send(ctx, tx, u.Username, "Create", b.Earner, b.Inbox, e.Document())
+		return p.sendEndorsement(ctx, tx, u.Username, "Create", b.Earner, b.Inbox, e)
 	})
 	return e, err
+}
+
+// sendEndorsement sends Create or Update of an endorsement to its earner:
+// the Open Badges document, with the comment's HTML as content and its
+// Markdown as source, for fediverse software.
+func (p *Passport) sendEndorsement(ctx context.Context, tx pgx.Tx, username, typ, to, inbox string, e Endorsement) error {
+	obj, err := e.Document().ActivityObject(p.fed.Markdown().HTML(e.Comment, nil))
+	if err != nil {
+		return err
+	}
+	return p.send(ctx, tx, username, typ, to, inbox, obj)
 }
 
 // givenEndorsement finds an endorsement user u wrote, current or not.
@@ -223,7 +234,7 @@ func (p *Passport) EditEndorsement(ctx context.Context, u account.User, id, comm
 		if inbox == "" {
 			return nil
 		}
-		return p.send(ctx, tx, u.Username, "Update", e.Earner, inbox, e.Document())
+		return p.sendEndorsement(ctx, tx, u.Username, "Update", e.Earner, inbox, e)
 	})
 	return e, err
 }
@@ -394,8 +405,8 @@ func HostedEndorsement(ctx context.Context, db DB, id string) (Endorsement, erro
 // the later by its published time wins.
 func (p *Passport) receiveEndorsement(update bool) federation.Handler {
 	return func(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-		doc := in.ObjectDoc
-		if text(doc["type"]) != "Endorsement" {
+		doc := in.Object.Raw
+		if in.Object.Type != "Endorsement" {
 			return "", false, nil
 		}
 		id, profile := idOf(doc["id"]), idOf(doc["issuer"])
@@ -418,7 +429,7 @@ func (p *Passport) receiveEndorsement(update bool) federation.Handler {
 		}
 		// A Create that says not when it was sent dates from the
 		// endorsement's issuedOn, so that any Update is newer.
-		stamp := activityTime(in, issued)
+		stamp := activityTime(in.Published, issued)
 		var endorser string
 		var deleted bool
 		err = tx.QueryRow(ctx, `SELECT endorser_actor, deleted_at IS NOT NULL FROM person_endorsement WHERE endorsement_id = $1`,
@@ -476,19 +487,19 @@ func (p *Passport) receiveEndorsement(update bool) federation.Handler {
 // anything else (follows, requests) are passed on.
 func (p *Passport) receiveEndorsementAnswer(state string) federation.Handler {
 	return func(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-		stamp := activityTime(in, time.Time{})
+		stamp := activityTime(in.Published, time.Time{})
 		tag, err := tx.Exec(ctx, `UPDATE person_endorsement SET state = $3, answered_at = $4
 			WHERE endorsement_id = $1 AND earner_actor = $2 AND endorser_user IS NOT NULL AND deleted_at IS NULL
-				AND (answered_at IS NULL OR answered_at < $4)`, in.Object, in.Actor, state, stamp)
+				AND (answered_at IS NULL OR answered_at < $4)`, in.Object.ID, in.Actor, state, stamp)
 		if err != nil {
-			return "", true, fmt.Errorf("answer endorsement %s: %w", in.Object, err)
+			return "", true, fmt.Errorf("answer endorsement %s: %w", in.Object.ID, err)
 		}
 		if tag.RowsAffected() > 0 {
 			return "individual endorsement " + state, true, nil
 		}
 		var known bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM person_endorsement WHERE endorsement_id = $1 AND earner_actor = $2)`,
-			in.Object, in.Actor).Scan(&known); err != nil {
+			in.Object.ID, in.Actor).Scan(&known); err != nil {
 			return "", true, err
 		}
 		if !known {

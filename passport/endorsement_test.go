@@ -225,13 +225,9 @@ func (s *social) incoming(typ, id string, object any, published string) federati
 	if published != "" {
 		doc["published"] = published
 	}
-	in := federation.Incoming{ID: doc["id"].(string), Type: typ, Actor: remoteEndorser, Doc: doc}
-	switch o := object.(type) {
-	case string:
-		in.Object = o
-	case map[string]any:
-		in.Object, _ = o["id"].(string)
-		in.ObjectDoc = o
+	in, err := federation.NewIncoming(doc, "")
+	if err != nil {
+		panic(err)
 	}
 	return in
 }
@@ -337,9 +333,12 @@ func TestReceivedEndorsementsConverge(t *testing.T) {
 		h    federation.Handler
 		in   federation.Incoming
 	}{
-		{"an organisation's Delete of itself", del, federation.Incoming{Type: "Delete", Actor: remoteEndorser, Object: remoteEndorser}},
-		{"a Delete of a Note we never saw, to nobody here", del, federation.Incoming{Type: "Delete", Actor: remoteEndorser,
-			Object: remoteEndorser + "/notes/1", ObjectDoc: map[string]any{"id": remoteEndorser + "/notes/1", "type": "Tombstone"}, Doc: map[string]any{}}},
+		{"an organisation's Delete of itself", del, s.incoming("Delete", "d0", remoteEndorser, "")},
+		{"a Delete of a Note we never saw, to nobody here", del, func() federation.Incoming {
+			in := s.incoming("Delete", "d1", map[string]any{"id": remoteEndorser + "/notes/1", "type": "Tombstone"}, "")
+			in.To = nil
+			return in
+		}()},
 		{"an Accept of a follow", s.p.ReceiveEndorsementAnswer(passport.Accepted), s.incoming("Accept", "a1", "http://laurel.test/actors/eva/activities/f1", "")},
 		{"a Like of a post", s.p.ReceiveLike(), s.incoming("Like", "l0", "http://laurel.test/actors/eva/activities/p1/note", "")},
 		{"a Create of a Note", s.p.ReceiveComment(), s.incoming("Create", "n0", map[string]any{"id": remoteEndorser + "/notes/2", "type": "Note", "content": "Hi"}, "")},

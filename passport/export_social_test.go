@@ -17,4 +17,6 @@ func (p *Passport) ReceiveLike() federation.Handler { return p.receiveLike }
 
 func (p *Passport) ReceiveComment() federation.Handler { return p.receiveComment }
 
-func (p *Passport) ReceiveRequest() federation.Handler { return p.receiveRequest }
+func (p *Passport) ReceiveRequest() federation.Handler     { return p.receiveRequest }
+func (p *Passport) ReceiveUndoLike() federation.Handler    { return p.receiveUndoLike }
+func (p *Passport) ReceiveCommentEdit() federation.Handler { return p.receiveCommentEdit }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -15,14 +14,14 @@ import (
 	"github.com/laurelnet/laurel/vocab"
 )
 
-// assertionLinkName names the attachment that carries a badge's assertion.
+// assertionLinkName names the Link that carries a badge's assertion.
 const assertionLinkName = "Open Badges assertion"
 
-// AssertionLink is the attachment of the mention that tells a fediverse
-// earner of a badge: a Link to its Open Badges assertion. A Laurel node
+// AssertionLink is the Link in the tag of the mention that tells a
+// fediverse earner of a badge: a Link to its Open Badges assertion. A Laurel node
 // receiving it takes the badge into the earner's backpack, pending.
-func AssertionLink(assertionID string) federation.Attachment {
-	return federation.Attachment{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
+func AssertionLink(assertionID string) federation.Link {
+	return federation.Link{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
 }
 
 // Register hands the passport its activities when they reach the node's
@@ -39,8 +38,11 @@ func (p *Passport) Register() {
 	p.fed.Handle("Create", p.receiveRequest)
 	p.fed.Handle("Create", p.receiveComment)
 	p.fed.Handle("Update", p.receiveEndorsement(true))
+	p.fed.Handle("Update", p.receiveActorUpdate)
+	p.fed.Handle("Update", p.receiveCommentEdit)
 	p.fed.Handle("Delete", p.receiveDelete)
 	p.fed.Handle("Like", p.receiveLike)
+	p.fed.Handle("Undo", p.receiveUndoLike)
 	p.fed.Handle("Accept", p.receiveEndorsementAnswer(Accepted))
 	p.fed.Handle("Reject", p.receiveEndorsementAnswer(Declined))
 	p.fed.Handle("Reject", p.receiveRequestDecline)
@@ -52,8 +54,8 @@ func (p *Passport) Register() {
 // it. A Create that is not such a mention is passed on, so that it is
 // stored for the inbox listings like any other.
 func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	note := in.ObjectDoc
-	if text(note["type"]) != "Note" {
+	note := in.Object
+	if note.Type != "Note" {
 		return "", false, nil
 	}
 	id := attachedAssertion(note)
@@ -95,18 +97,45 @@ func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 	return fmt.Sprintf("badge %s pending in %d backpack(s)", id, len(params)), true, nil
 }
 
-// attachedAssertion is the assertion id a Note carries as a Link
-// attachment of media type application/ld+json, or "".
-func attachedAssertion(note map[string]any) string {
-	for _, a := range list(note["attachment"]) {
-		m, ok := a.(map[string]any)
-		if !ok || text(m["type"]) != "Link" {
+// receiveActorUpdate renames a remote actor wherever the passport shows
+// its name (endorsements, requests, congratulations and comments), once
+// federation has applied its Update{Person} to the cached actor.
+func (p *Passport) receiveActorUpdate(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.ID != in.Actor {
+		return "", false, nil
+	}
+	name := remoteName(ctx, tx, in.Actor)
+	renamed := 0
+	for _, q := range []string{
+		`UPDATE person_endorsement SET endorser_name = $2 WHERE endorser_actor = $1 AND endorser_name <> $2`,
+		`UPDATE person_endorsement_request SET requester_name = $2 WHERE requester_actor = $1 AND requester_name <> $2`,
+		`UPDATE passport_like SET actor_name = $2 WHERE actor = $1 AND actor_name <> $2`,
+		`UPDATE passport_comment SET author_name = $2 WHERE author_actor = $1 AND author_name <> $2`,
+	} {
+		tag, err := tx.Exec(ctx, q, in.Actor, name)
+		if err != nil {
+			return "", true, fmt.Errorf("rename %s: %w", in.Actor, err)
+		}
+		renamed += int(tag.RowsAffected())
+	}
+	if renamed == 0 {
+		return "", false, nil
+	}
+	return fmt.Sprintf("renamed in %d passport row(s)", renamed), true, nil
+}
+
+// attachedAssertion is the assertion id a Note carries as a Link of media
+// type application/ld+json, or "": in its tags (what Laurel sends, since
+// GoToSocial drops a Link attachment) or its attachments (what earlier
+// versions sent).
+func attachedAssertion(note vocab.Object) string {
+	for _, l := range append(append([]vocab.Link{}, note.Tags...), note.Attachment...) {
+		if l.Type != "Link" {
 			continue
 		}
-		mt, _, _ := strings.Cut(text(m["mediaType"]), ";")
-		href := text(m["href"])
-		if strings.TrimSpace(mt) == vocab.ContentType && hostOf(href) != "" {
-			return href
+		mt, _, _ := strings.Cut(l.MediaType, ";")
+		if strings.TrimSpace(mt) == vocab.ContentType && hostOf(l.Href) != "" {
+			return l.Href
 		}
 	}
 	return ""
@@ -114,15 +143,12 @@ func attachedAssertion(note map[string]any) string {
 
 // mentionedPeople are the local users a Note mentions (tag) or is
 // addressed to (to), once each.
-func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note map[string]any) ([]account.User, error) {
-	var ids []string
-	for _, t := range list(note["tag"]) {
-		if m, ok := t.(map[string]any); ok && text(m["type"]) == "Mention" {
-			ids = append(ids, text(m["href"]))
+func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note vocab.Object) ([]account.User, error) {
+	ids := append([]string{}, note.To...)
+	for _, t := range note.Tags {
+		if t.Type == "Mention" {
+			ids = append(ids, t.Href)
 		}
-	}
-	for _, t := range list(note["to"]) {
-		ids = append(ids, text(t))
 	}
 	var names []string
 	for _, id := range ids {
@@ -134,21 +160,7 @@ func (p *Passport) mentionedPeople(ctx context.Context, tx pgx.Tx, note map[stri
 }
 
 // list is a property that may be one value or an array of them.
-func list(v any) []any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return v
-	}
-	return []any{v}
-}
+func list(v any) []any { return vocab.List(v) }
 
 // hostOf is the lower-case host of an http(s) URL, or "".
-func hostOf(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	return strings.ToLower(u.Host)
-}
+func hostOf(s string) string { return vocab.HostOf(s) }

@@ -26,7 +26,11 @@ func mention(sender, assertionID string, to ...string) federation.Incoming {
 		link := passport.AssertionLink(assertionID)
 		note["attachment"] = []any{map[string]any{"type": "Link", "href": link.Href, "mediaType": link.MediaType, "name": link.Name}}
 	}
-	return federation.Incoming{ID: sender + "/activities/1", Type: "Create", Actor: sender, ObjectDoc: note}
+	in, err := federation.NewIncoming(map[string]any{"id": sender + "/activities/1", "type": "Create", "actor": sender, "object": note}, "")
+	if err != nil {
+		panic(err)
+	}
+	return in
 }
 
 // eventually polls check until it holds; the node's River client works
@@ -66,7 +70,11 @@ func TestBadgeMentionArrivesPendingThenVerified(t *testing.T) {
 		{"a Note without a badge", mention(sender, "", eva), false, "", 0},
 		{"a badge mentioning nobody here", mention(sender, w.urls.Assertion(forEva.UUID), "http://other.test/actors/eva"), false, "", 0},
 		{"a badge mentioning an organisation", mention(sender, w.urls.Assertion(forEva.UUID), p.ActorID("tuni")), false, "", 0},
-		{"an Endorsement", federation.Incoming{Type: "Create", Actor: sender, ObjectDoc: map[string]any{"type": "Endorsement"}}, false, "", 0},
+		{"an Endorsement", func() federation.Incoming {
+			in := mention(sender, "", eva)
+			in.Object.Type = "Endorsement"
+			return in
+		}(), false, "", 0},
 		{"a badge hosted off the sender's server", mention("http://other.test/actors/x", w.urls.Assertion(forEva.UUID), eva), true, "ignored", 0},
 		{"a badge for Eva", mention(sender, w.urls.Assertion(forEva.UUID), eva), true, "pending in 1 backpack", 1},
 		{"the same badge again", mention(sender, w.urls.Assertion(forEva.UUID), eva), true, "in the backpack already", 0},

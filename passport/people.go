@@ -202,7 +202,7 @@ func (p *Passport) remoteBadge(ctx context.Context, page string) (Badge, error) 
 		return Badge{}, problem.Invalidf("badge", "%s is no badge page of a Laurel server", page)
 	}
 	id, earner := idOf(obj["id"]), idOf(obj["attributedTo"])
-	assertion := attachedAssertion(obj)
+	assertion := attachedAssertion(vocab.DecodeObject(obj))
 	if hostOf(id) != hostOf(page) || hostOf(earner) != hostOf(page) || assertion == "" {
 		return Badge{}, problem.Invalidf("badge", "%s is no badge page of a Laurel server", page)
 	}
@@ -259,11 +259,9 @@ func (p *Passport) addressees(ctx context.Context, tx pgx.Tx, in federation.Inco
 	if in.Recipient != "" {
 		names = append(names, in.Recipient)
 	}
-	for _, key := range []string{"to", "cc"} {
-		for _, v := range list(in.Doc[key]) {
-			if name := p.fed.URLs().UsernameOf(idOf(v)); name != "" {
-				names = append(names, name)
-			}
+	for _, id := range append(append([]string{}, in.To...), in.Cc...) {
+		if name := p.fed.URLs().UsernameOf(id); name != "" {
+			names = append(names, name)
 		}
 	}
 	return localPeople(ctx, tx, names)
@@ -344,14 +342,13 @@ func tombstoned(ctx context.Context, tx pgx.Tx, id string) (bool, error) {
 // word when it says so and that is not in the future; otherwise fallback,
 // or now when that is zero. It orders updates and answers that arrive out
 // of order.
-func activityTime(in federation.Incoming, fallback time.Time) time.Time {
+func activityTime(published, fallback time.Time) time.Time {
 	now := time.Now()
-	t, err := vocab.ParseDateTime(text(in.Doc["published"]))
-	if err != nil || t.After(now.Add(time.Minute)) {
+	if published.IsZero() || published.After(now.Add(time.Minute)) {
 		if fallback.IsZero() {
 			return now
 		}
 		return fallback
 	}
-	return t
+	return published
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	laurelmail "github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -209,20 +209,19 @@ func (p *Passport) sendRequest(ctx context.Context, tx pgx.Tx, username string, 
 	if err != nil {
 		return err
 	}
-	handle := "@" + ra.Username + "@" + ra.Host
-	content := `<p><span class="h-card"><a href="` + html.EscapeString(ra.ID) + `" class="u-url mention">` +
-		html.EscapeString(handle) + `</a></span> ` +
-		html.EscapeString(fmt.Sprintf("%s asks you to endorse their badge %q:", r.RequesterName, r.BadgeName)) +
-		` <a href="` + html.EscapeString(r.BadgePage) + `">` + html.EscapeString(r.BadgePage) + `</a></p>`
+	handle := ra.Username + "@" + ra.Host
+	source := "@" + handle + " " + markdown.Escape(fmt.Sprintf("%s asks you to endorse their badge “%s”:",
+		r.RequesterName, r.BadgeName)) + " " + r.BadgePage
 	if r.Message != "" {
-		content += paragraphs(r.Message)
+		source += "\n\n" + r.Message
 	}
 	published := r.CreatedAt.UTC().Format(time.RFC3339)
 	to := []string{r.Target}
 	note := map[string]any{
-		"id": r.RequestID + "/note", "type": "Note", "attributedTo": r.Requester, "content": content,
+		"id": r.RequestID + "/note", "type": "Note", "attributedTo": r.Requester,
+		"content": p.fed.Markdown().HTML(source, map[string]string{handle: ra.ID}), "source": markdown.Source(source),
 		"published": published, "to": to, "cc": []string{},
-		"tag": []map[string]any{{"type": "Mention", "href": r.Target, "name": handle}},
+		"tag": []map[string]any{{"type": "Mention", "href": r.Target, "name": "@" + handle}},
 		"attachment": []map[string]any{{"type": "Link", "href": r.BadgePage, "mediaType": "text/html",
 			"rel": requestRel, "name": r.BadgeName}},
 	}
@@ -347,11 +346,11 @@ func requestLink(note map[string]any) (page, name string) {
 // person here endorse their badge: a Create{Note} mentioning them, with
 // the badge page as a Link of rel requestRel on the sender's server.
 func (p *Passport) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	note := in.ObjectDoc
-	if text(note["type"]) != "Note" {
+	note := in.Object
+	if note.Type != "Note" {
 		return "", false, nil
 	}
-	page, name := requestLink(note)
+	page, name := requestLink(note.Raw)
 	if page == "" {
 		return "", false, nil
 	}
@@ -365,7 +364,7 @@ func (p *Passport) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.
 	if r := []rune(name); len(r) > 200 {
 		name = string(r[:200])
 	}
-	message, _ := receivedText(text(note["content"]), 0, 1<<20)
+	message, _ := receivedText(note.Content, 0, 1<<20)
 	if r := []rune(message); len(r) > MaxRequestMessage {
 		message = string(r[:MaxRequestMessage])
 	}
@@ -392,9 +391,9 @@ func (p *Passport) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.
 // sent. Other Rejects are passed on.
 func (p *Passport) receiveRequestDecline(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
 	tag, err := tx.Exec(ctx, `UPDATE person_endorsement_request SET state = 'declined', updated_at = now()
-		WHERE request_id = $1 AND target = $2 AND state = 'pending' AND item_id IS NOT NULL`, in.Object, in.Actor)
+		WHERE request_id = $1 AND target = $2 AND state = 'pending' AND item_id IS NOT NULL`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("decline request %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("decline request %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return "", false, nil

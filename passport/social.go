@@ -12,6 +12,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -95,7 +96,7 @@ func Congratulated(ctx context.Context, db DB, userID int64, page string) (bool,
 // A Like of a badge that is not public is ignored; a Like of anything
 // else is passed on.
 func (p *Passport) receiveLike(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	b, ours, err := p.receivedBadge(ctx, tx, in, in.Object)
+	b, ours, err := p.receivedBadge(ctx, tx, in, in.Object.ID)
 	if err != nil || !ours {
 		return "", ours, err
 	}
@@ -112,6 +113,23 @@ func (p *Passport) receiveLike(ctx context.Context, tx pgx.Tx, in federation.Inc
 		return "ignored: congratulated already", true, nil
 	}
 	return "congratulation recorded", true, nil
+}
+
+// receiveUndoLike takes back a congratulation: Undo{Like}, with the Like
+// embedded (Mastodon) or named by id. Other Undos are passed on.
+func (p *Passport) receiveUndoLike(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.Embedded && in.Object.Type != "Like" {
+		return "", false, nil
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM passport_like WHERE actor = $1 AND (like_id = $2 OR badge_page = $3)`,
+		in.Actor, in.Object.ID, in.Object.Object)
+	if err != nil {
+		return "", true, fmt.Errorf("undo congratulation %s: %w", in.Object.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", false, nil
+	}
+	return "congratulation undone", true, nil
 }
 
 // Comment is one comment on a public badge.
@@ -154,8 +172,9 @@ func scanComment(r pgx.Row) (Comment, error) {
 }
 
 // AddComment makes user u comment on the public badge on page: plain text
-// of at most MaxComment characters, without script (other HTML is
-// removed). A remote earner is sent Create{Note} in reply to the page.
+// or Markdown of at most MaxComment characters, without script (other
+// HTML is removed). A remote earner is sent Create{Note} in reply to the
+// page, its content the comment's HTML, its source the Markdown.
 func (p *Passport) AddComment(ctx context.Context, u account.User, page, content string) (Comment, error) {
 	content, err := writtenText("content", content, 1, MaxComment)
 	if err != nil {
@@ -190,7 +209,8 @@ func (p *Passport) AddComment(ctx context.Context, u account.User, page, content
 		}
 		published := c.Published.UTC().Format(time.RFC3339)
 		note := map[string]any{
-			"id": c.ID, "type": "Note", "attributedTo": self, "inReplyTo": b.Page, "content": c.HTML(),
+			"id": c.ID, "type": "Note", "attributedTo": self, "inReplyTo": b.Page,
+			"content": p.fed.Markdown().HTML(c.Content, nil), "source": markdown.Source(c.Content),
 			"published": published, "to": []string{b.Earner}, "cc": []string{},
 		}
 		create := map[string]any{
@@ -284,16 +304,16 @@ func (p *Passport) DeleteComment(ctx context.Context, u account.User, id string)
 // reply to a public badge's page, by its author. HTML in it is removed,
 // script with its content. A Note in reply to anything else is passed on.
 func (p *Passport) receiveComment(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	note := in.ObjectDoc
-	if text(note["type"]) != "Note" {
+	note := in.Object
+	if note.Type != "Note" {
 		return "", false, nil
 	}
-	username, uuid, ok := p.localPage(idOf(note["inReplyTo"]))
+	username, uuid, ok := p.localPage(note.InReplyTo)
 	if !ok {
 		return "", false, nil
 	}
-	id := idOf(note["id"])
-	if hostOf(id) != hostOf(in.Actor) || idOf(note["attributedTo"]) != in.Actor {
+	id := note.ID
+	if hostOf(id) != hostOf(in.Actor) || note.AttributedTo != in.Actor {
 		return "ignored: the comment is not the sender's", true, nil
 	}
 	b, err := p.localBadge(ctx, tx, username, uuid)
@@ -303,7 +323,7 @@ func (p *Passport) receiveComment(ctx context.Context, tx pgx.Tx, in federation.
 	if err != nil {
 		return "", true, err
 	}
-	content, ok := receivedText(text(note["content"]), 1, MaxComment)
+	content, ok := receivedText(note.Content, 1, MaxComment)
 	if !ok {
 		return "ignored: the comment is empty or too long", true, nil
 	}
@@ -311,7 +331,7 @@ func (p *Passport) receiveComment(ctx context.Context, tx pgx.Tx, in federation.
 	if err != nil || gone {
 		return "ignored: deleted before it arrived", true, err
 	}
-	published := activityTime(federation.Incoming{Doc: note}, time.Time{})
+	published := activityTime(in.Object.Published, time.Time{})
 	tag, err := tx.Exec(ctx, `INSERT INTO passport_comment (note_id, author_actor, author_name, item_id, badge_page,
 			earner_actor, content, published)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (note_id) DO NOTHING`,
@@ -325,33 +345,56 @@ func (p *Passport) receiveComment(ctx context.Context, tx pgx.Tx, in federation.
 	return "comment stored", true, nil
 }
 
+// receiveCommentEdit applies its author's edit of a comment:
+// Update{Note}. The comment shows its new text; a deleted one stays
+// deleted. Other Updates are passed on.
+func (p *Passport) receiveCommentEdit(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	note := in.Object
+	if note.Type != "Note" || note.AttributedTo != in.Actor {
+		return "", false, nil
+	}
+	content, ok := receivedText(note.Content, 1, MaxComment)
+	if !ok {
+		return "ignored: the edited comment is empty or too long", true, nil
+	}
+	tag, err := tx.Exec(ctx, `UPDATE passport_comment SET content = $3
+		WHERE note_id = $1 AND author_actor = $2 AND deleted_at IS NULL`, note.ID, in.Actor, content)
+	if err != nil {
+		return "", true, fmt.Errorf("edit comment %s: %w", note.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return "", false, nil
+	}
+	return "comment edited", true, nil
+}
+
 // receiveDelete applies the Delete of an individual endorsement or a
 // comment by its author. A Delete of an endorsement or a Note we have not
 // seen, addressed to a person here, leaves a tombstone so that its late
 // Create is ignored. Other Deletes (of an actor, of an organisation's
 // endorsement) are passed on.
 func (p *Passport) receiveDelete(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	if in.Object == "" || in.Object == in.Actor {
+	if in.Object.ID == "" || in.Object.ID == in.Actor {
 		return "", false, nil
 	}
 	tag, err := tx.Exec(ctx, `UPDATE person_endorsement SET deleted_at = coalesce(deleted_at, now())
-		WHERE endorsement_id = $1 AND endorser_actor = $2`, in.Object, in.Actor)
+		WHERE endorsement_id = $1 AND endorser_actor = $2`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("delete endorsement %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("delete endorsement %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() > 0 {
 		return "individual endorsement deleted", true, nil
 	}
 	tag, err = tx.Exec(ctx, `UPDATE passport_comment SET deleted_at = coalesce(deleted_at, now())
-		WHERE note_id = $1 AND author_actor = $2`, in.Object, in.Actor)
+		WHERE note_id = $1 AND author_actor = $2`, in.Object.ID, in.Actor)
 	if err != nil {
-		return "", true, fmt.Errorf("delete comment %s: %w", in.Object, err)
+		return "", true, fmt.Errorf("delete comment %s: %w", in.Object.ID, err)
 	}
 	if tag.RowsAffected() > 0 {
 		return "comment deleted", true, nil
 	}
-	former := text(in.ObjectDoc["formerType"])
-	if former != "Endorsement" && former != "Note" || hostOf(in.Object) != hostOf(in.Actor) {
+	former := in.Object.FormerType
+	if former != "Endorsement" && former != "Note" || hostOf(in.Object.ID) != hostOf(in.Actor) {
 		return "", false, nil
 	}
 	people, err := p.addressees(ctx, tx, in)
@@ -359,8 +402,8 @@ func (p *Passport) receiveDelete(ctx context.Context, tx pgx.Tx, in federation.I
 		return "", false, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO passport_tombstone (object_id, actor) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		in.Object, in.Actor); err != nil {
-		return "", true, fmt.Errorf("record the deletion of %s: %w", in.Object, err)
+		in.Object.ID, in.Actor); err != nil {
+		return "", true, fmt.Errorf("record the deletion of %s: %w", in.Object.ID, err)
 	}
 	return "deleted before it arrived", true, nil
 }

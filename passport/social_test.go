@@ -2,6 +2,7 @@ package passport_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,6 +56,19 @@ func TestSocialCongratulate(t *testing.T) {
 	}
 	if count, _, _ := passport.Congratulations(ctx, s.pool, s.private.ID, 0); count != 0 {
 		t.Fatalf("the private badge has %d congratulations", count)
+	}
+	// Rita takes her congratulation back (Undo{Like}, the Like embedded
+	// as Mastodon sends it); an Undo of something else is passed on.
+	undo := s.p.ReceiveUndoLike()
+	likeDoc := map[string]any{"id": remoteEndorser + "/activities/l1", "type": "Like", "actor": remoteEndorser, "object": s.page}
+	if outcome, handled := run(t, s, undo, s.incoming("Undo", "u1", map[string]any{"id": "x", "type": "Follow"}, "")); handled {
+		t.Fatalf("an Undo{Follow} was taken: %q", outcome)
+	}
+	if outcome, handled := run(t, s, undo, s.incoming("Undo", "u2", likeDoc, "")); !handled || outcome != "congratulation undone" {
+		t.Fatalf("Undo{Like}: outcome %q (handled %v)", outcome, handled)
+	}
+	if count, _, _ := passport.Congratulations(ctx, s.pool, s.public.ID, s.max.ID); count != 1 {
+		t.Fatalf("after Undo{Like}, %d congratulations, want 1 (Max's)", count)
 	}
 }
 
@@ -135,6 +149,20 @@ func TestSocialComments(t *testing.T) {
 	}
 	if rita.Content != "Congrats!" || rita.AuthorName != "Rita" {
 		t.Fatalf("Rita's comment: %+v", rita)
+	}
+	// Rita edits her comment (Update{Note}); someone else cannot.
+	edited := map[string]any{"id": rita.ID, "type": "Note", "attributedTo": remoteEndorser, "content": "<p>Congrats, Eva!</p>"}
+	if outcome, handled := run(t, s, s.p.ReceiveCommentEdit(), s.incoming("Update", "e1", edited, "")); !handled || outcome != "comment edited" {
+		t.Fatalf("Rita's edit: %q (handled %v)", outcome, handled)
+	}
+	forged := map[string]any{"id": rita.ID, "type": "Note", "attributedTo": "http://else.test/actors/x", "content": "Forged"}
+	if _, handled := run(t, s, s.p.ReceiveCommentEdit(), s.incoming("Update", "e2", forged, "")); handled {
+		t.Fatal("an edit attributed to another was taken")
+	}
+	if page, _, _ := passport.Comments(ctx, s.pool, s.public.ID, 10, 0); !slices.ContainsFunc(page, func(c passport.Comment) bool {
+		return c.ID == rita.ID && c.Content == "Congrats, Eva!"
+	}) {
+		t.Fatalf("after the edit: %+v", page)
 	}
 	// Who may delete: the author and the earner, nobody else.
 	if err := s.p.DeleteComment(ctx, s.ann, first.UUID); !problem.Is(err, problem.NotFound) {

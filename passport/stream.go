@@ -44,6 +44,9 @@ type StreamEntry struct {
 	Text  string    `json:"text"`  // plain text, at most MaxStreamText characters
 	Link  string    `json:"link"`  // an absolute URL to see it
 	At    time.Time `json:"at"`    // when it arrived here
+	// Edited marks a post changed by its author since it was published;
+	// the stream shows its current version.
+	Edited bool `json:"edited,omitempty"`
 }
 
 // Stream lists user u's stream entries that arrived after since (the zero
@@ -69,7 +72,7 @@ func (p *Passport) Stream(ctx context.Context, db DB, u account.User, since time
 	list := append(own, followed...)
 	for _, post := range posts {
 		list = append(list, StreamEntry{Kind: StreamPost, Actor: post.ActorName, Text: plainText(post.Content),
-			Link: post.URL, At: post.At})
+			Link: post.URL, At: post.At, Edited: post.Edited})
 	}
 	// Both parts are sorted; a stable sort of the whole keeps ties in a
 	// fixed order.

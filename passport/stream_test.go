@@ -51,10 +51,8 @@ func newStreamWorld(t *testing.T) *streamWorld {
 		{remoteEndorser + "/notes/2", remoteEndorser, s.p.ActorID("max"), "<p>For Max only</p>"},
 		{"http://else.test/notes/1", "http://else.test/actors/zed", public, "<p>Not followed</p>"},
 	} {
-		_, err = s.pool.Exec(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, document, received_at)
-			VALUES ($1 || '/create', 'Create', $2, jsonb_build_object('type', 'Create', 'actor', $2::text, 'to', jsonb_build_array($3::text),
-				'object', jsonb_build_object('id', $1::text, 'type', 'Note', 'content', $4::text)), $5)`,
-			p.id, p.actor, p.to, p.content, s.at(3))
+		_, err = s.pool.Exec(ctx, `INSERT INTO remote_post (object_id, actor, audience, content, url, received_at)
+			VALUES ($1, $2, ARRAY[$3], $4, $1, $5)`, p.id, p.actor, p.to, p.content, s.at(3))
 		must(err)
 	}
 	_, err = s.fed.Post(ctx, "max", "Hi from Max")
@@ -172,9 +170,8 @@ func TestStreamTextIsPlainAndBounded(t *testing.T) {
 	ctx := context.Background()
 	s := newStreamWorld(t)
 	long := "<p>" + strings.Repeat("word ", 200) + "</p><script>alert(1)</script>"
-	if _, err := s.pool.Exec(ctx, `INSERT INTO inbox_activity (activity_id, type, actor, document)
-		VALUES ('http://other.test/long', 'Create', $1, jsonb_build_object('type', 'Create', 'cc', 'as:Public',
-			'object', jsonb_build_object('id', 'http://other.test/long/note', 'type', 'Note', 'content', $2::text)))`,
+	if _, err := s.pool.Exec(ctx, `INSERT INTO remote_post (object_id, actor, audience, content, url)
+		VALUES ('http://other.test/long/note', $1, '{as:Public}', $2, 'http://other.test/long/note')`,
 		remoteEndorser, long); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package vocab
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -164,6 +166,27 @@ type Endorsement struct {
 	Issuer       string             `json:"issuer"`
 	IssuedOn     string             `json:"issuedOn"`
 	Verification VerificationObject `json:"verification"`
+}
+
+// ActivityObject is e as the object of an ActivityStreams Create or
+// Update: the Open Badges document, with its comment also as content
+// (contentHTML, the comment rendered) and source (the comment's Markdown),
+// which is what fediverse software reads of an object. The document
+// hosted at e.ID stays plain Open Badges.
+func (e Endorsement) ActivityObject(contentHTML string) (map[string]any, error) {
+	var obj map[string]any
+	b, err := json.Marshal(e)
+	if err == nil {
+		err = json.Unmarshal(b, &obj)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("encode endorsement %s: %w", e.ID, err)
+	}
+	if c := e.Claim.EndorsementComment; c != "" {
+		obj["content"] = contentHTML
+		obj["source"] = map[string]any{"content": c, "mediaType": "text/markdown"}
+	}
+	return obj, nil
 }
 
 // EndorsementClaim names what an Endorsement is about and what it says.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -14,7 +13,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	laurelmd "github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
@@ -526,9 +527,14 @@ func (s *Server) issueHooks() issuer.Hooks {
 	}
 	if fed := s.deps.Federation; fed != nil {
 		n.Fediverse = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion) error {
-			text := fmt.Sprintf("%s has awarded you the badge \"%s\":", o.Name, b.Name)
-			return fed.Mention(ctx, tx, o.Slug, a.RecipientIdentity, text, s.urls().BadgePage(a.UUID),
-				passport.AssertionLink(s.urls().Assertion(a.UUID)))
+			// The badge's image is the Note's attachment, which Mastodon and
+			// GoToSocial show; the assertion is a Link in its tag.
+			return fed.Mention(ctx, tx, o.Slug, a.RecipientIdentity, federation.Message{
+				Text:  laurelmd.Escape(o.Name) + " has awarded you the badge **" + laurelmd.Escape(b.Name) + "**:",
+				Link:  s.urls().BadgePage(a.UUID),
+				Image: &federation.Image{URL: s.urls().BadgeImage(b.UUID), MediaType: b.ImageType, Name: b.Name},
+				Links: []federation.Link{passport.AssertionLink(s.urls().Assertion(a.UUID))},
+			})
 		}
 	}
 	return n

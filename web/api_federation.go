@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -107,6 +108,9 @@ func (s *Server) federationRoutes(r chi.Router, actorOf actorResolver) {
 	r.Post("/followers/reject", s.apiAnswerFollower(actorOf, false))
 	r.Put("/federation", s.apiFederationSettings(actorOf))
 	r.Post("/posts", s.apiPost(actorOf))
+	r.Get("/posts", s.apiPosts(actorOf))
+	r.Put("/posts/{key}", s.apiEditPost(actorOf))
+	r.Delete("/posts/{key}", s.apiDeletePost(actorOf))
 	r.Get("/inbox", s.apiInbox(actorOf))
 }
 
@@ -236,6 +240,28 @@ func (s *Server) apiFederationSettings(actorOf actorResolver) http.HandlerFunc {
 }
 
 func (s *Server) apiPost(actorOf actorResolver) http.HandlerFunc {
+	return s.withPostContent(actorOf, func(w http.ResponseWriter, r *http.Request, username, content string) error {
+		id, err := s.deps.Federation.Post(r.Context(), username, content)
+		if err == nil {
+			writeJSON(w, http.StatusCreated, map[string]string{"id": id, "key": federation.PostKey(id)})
+		}
+		return err
+	})
+}
+
+func (s *Server) apiEditPost(actorOf actorResolver) http.HandlerFunc {
+	return s.withPostContent(actorOf, func(w http.ResponseWriter, r *http.Request, username, content string) error {
+		err := s.deps.Federation.EditPost(r.Context(), username, chi.URLParam(r, "key"), content)
+		if err == nil {
+			w.WriteHeader(http.StatusNoContent)
+		}
+		return err
+	})
+}
+
+// withPostContent reads a post's {"content"} for the actor the request
+// acts as and hands both to do, which answers or fails.
+func (s *Server) withPostContent(actorOf actorResolver, do func(w http.ResponseWriter, r *http.Request, username, content string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		username, err := actorOf(r)
 		if err != nil {
@@ -249,16 +275,38 @@ func (s *Server) apiPost(actorOf actorResolver) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		id, err := s.deps.Federation.Post(r.Context(), username, in.Content)
+		if err := do(w, r, username, in.Content); err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+func (s *Server) apiDeletePost(actorOf actorResolver) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, err := actorOf(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+		if err := s.deps.Federation.DeletePost(r.Context(), username, chi.URLParam(r, "key")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
 }
 
 func (s *Server) apiInbox(actorOf actorResolver) http.HandlerFunc {
+	return apiActorPage(s, actorOf, s.deps.Federation.Inbox)
+}
+
+func (s *Server) apiPosts(actorOf actorResolver) http.HandlerFunc {
+	return apiActorPage(s, actorOf, s.deps.Federation.Posts)
+}
+
+// apiActorPage answers a page of a list that belongs to the actor the
+// request acts as.
+func apiActorPage[T any](s *Server, actorOf actorResolver, list func(ctx context.Context, username string, limit, offset int) ([]T, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		username, err := actorOf(r)
 		if err != nil {
@@ -270,11 +318,11 @@ func (s *Server) apiInbox(actorOf actorResolver) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		list, err := s.deps.Federation.Inbox(r.Context(), username, limit, offset)
+		got, err := list(r.Context(), username, limit, offset)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, items(list))
+		writeJSON(w, http.StatusOK, items(got))
 	}
 }

@@ -57,7 +57,10 @@ func TestProfile(t *testing.T) {
 	}
 	status, doc := f.actorDoc(t, "staff")
 	icon, _ := doc["icon"].(map[string]any)
-	if status != http.StatusOK || doc["name"] != "Sara Staff" || doc["summary"] != "Teaches robotics.\nLoves badges." ||
+	// The bio goes out as HTML (Mastodon's profile note), its Markdown in source.
+	source, _ := doc["source"].(map[string]any)
+	if status != http.StatusOK || doc["name"] != "Sara Staff" || doc["summary"] != "<p>Teaches robotics.<br>\nLoves badges.</p>" ||
+		source["content"] != "Teaches robotics.\nLoves badges." || source["mediaType"] != "text/markdown" ||
 		icon["url"] != "https://img.example/sara.png" || doc["discoverable"] != true {
 		t.Fatalf("actor = %d %v", status, doc)
 	}

@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"fmt"
-	"github.com/laurelnet/laurel/network"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/vocab"
 
 	"github.com/go-chi/chi/v5"
 
@@ -345,15 +347,7 @@ func linkURL(s string) string {
 }
 
 // docList is a property that may be one value or an array of them.
-func docList(v any) []any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return v
-	}
-	return []any{v}
-}
+func docList(v any) []any { return vocab.List(v) }
 
 func (s *Server) passportBadgePage(w http.ResponseWriter, r *http.Request) {
 	u, _ := currentUser(r)

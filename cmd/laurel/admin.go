@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/semver"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
@@ -139,9 +140,39 @@ func signupModeCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	}
 }
 
+// version is this build's version as Semantic Versioning, which NodeInfo
+// requires (Fedify refuses anything else): the module version of a
+// released build, else 0.0.0-dev with the VCS revision as build metadata.
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	bi, _ := debug.ReadBuildInfo()
+	return buildVersion(bi)
+}
+
+func buildVersion(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "0.0.0-dev"
 	}
-	return "devel"
+	if v := bi.Main.Version; semver.IsValid(v) {
+		return strings.TrimPrefix(v, "v")
+	}
+	var rev string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" || strings.Trim(rev, "0123456789abcdef") != "" {
+		return "0.0.0-dev"
+	}
+	if dirty {
+		return "0.0.0-dev+" + rev + ".dirty"
+	}
+	return "0.0.0-dev+" + rev
 }

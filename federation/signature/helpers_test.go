@@ -10,11 +10,18 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
+
+// selfOf is the base URL of the node a request was sent to, for tests
+// that are not about the host check.
+func selfOf(r *http.Request) *url.URL {
+	return &url.URL{Scheme: "https", Host: requestHost(r)}
+}
 
 // testNow is a fixed clock for tests that do not go through a network.
 var testNow = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
@@ -56,7 +63,7 @@ type fakeLookup struct {
 	refresh []bool
 }
 
-func (f *fakeLookup) lookup(_ context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+func (f *fakeLookup) lookup(_ context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := len(f.refresh)

@@ -85,7 +85,7 @@ func TestSignRequestRetry(t *testing.T) {
 		}
 	}
 	sr, got := overTheWire(t, r)
-	if _, err := Verify(sr, got, testNow, (&fakeLookup{keys: []*rsa.PublicKey{&keyA.PublicKey}}).lookup); err != nil {
+	if _, err := Verify(sr, got, testNow, selfOf(sr), (&fakeLookup{keys: []*rsa.PublicKey{&keyA.PublicKey}}).lookup); err != nil {
 		t.Fatalf("retried request does not verify: %v", err)
 	}
 }
@@ -189,7 +189,7 @@ func TestConcurrentSignVerify(t *testing.T) {
 					return
 				}
 				sr, got := overTheWire(t, r)
-				if _, err := Verify(sr, got, testNow, fl.lookup); err != nil {
+				if _, err := Verify(sr, got, testNow, selfOf(sr), fl.lookup); err != nil {
 					t.Error(err)
 				}
 			}

@@ -3,8 +3,11 @@ package signature
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
@@ -20,42 +23,71 @@ import (
 // Mastodon accepts from a peer, Laurel accepts too.
 const MaxDateSkew = time.Hour
 
-// KeyLookup returns the public key for keyID and the actor that owns it.
-// Verify calls it with refresh=false first; if the signature does not
-// verify it calls it once more with refresh=true, when the lookup should
-// bypass its cache and fetch the key again (the remote may have rotated
-// it). An error makes Verify fail with ErrKeyLookup.
-type KeyLookup func(ctx context.Context, keyID string, refresh bool) (key *rsa.PublicKey, owner string, err error)
+// KeyLookup returns the public key for keyID (an *rsa.PublicKey or an
+// ed25519.PublicKey) and the actor that owns it. Verify calls it with
+// refresh=false first; if the signature does not verify it calls it once
+// more with refresh=true, when the lookup should bypass its cache and fetch
+// the key again (the remote may have rotated it). An error makes Verify
+// fail with ErrKeyLookup.
+type KeyLookup func(ctx context.Context, keyID string, refresh bool) (key crypto.PublicKey, owner string, err error)
+
+// Schemes a Result can name.
+const (
+	SchemeCavage  = "draft-cavage"
+	SchemeRFC9421 = "rfc9421"
+)
 
 // Result identifies who signed a verified request.
 type Result struct {
-	// KeyID is the signature's keyId.
+	// KeyID is the signature's keyId (keyid in RFC 9421).
 	KeyID string
 	// Owner is the owner KeyLookup reported for the key. The caller must
 	// check that it is the activity's actor (or allowed to act for it).
 	Owner string
+	// Scheme is SchemeCavage or SchemeRFC9421.
+	Scheme string
+	// Algorithm is the algorithm the signature was verified with, e.g.
+	// "rsa-sha256", "rsa-v1_5-sha256", "rsa-pss-sha512", "ed25519".
+	Algorithm string
 }
 
 // Verify checks the HTTP signature of an incoming request whose body has
-// already been read into body (the exact bytes received).
+// already been read into body (the exact bytes received). base is this
+// node's public URL: the signature must name its host (the signed Host
+// header, or the @authority / @target-uri of RFC 9421), so a request signed
+// for another server and replayed here is refused with ErrWrongHost; its
+// scheme is the one of @target-uri.
 //
-// It accepts the signature in a Signature header or an
-// `Authorization: Signature ...` header; algorithm rsa-sha256 or hs2019
-// (or none), both verified as RSA PKCS#1 v1.5 with SHA-256, which is what
-// hs2019 means for every RSA key in the fediverse. The signed headers must
-// include (request-target), host and date, and digest when the body is
-// non-empty or the method is POST, PUT or PATCH; the Digest must carry a
-// SHA-256 matching body; Date must be within MaxDateSkew of now. The cheap
-// checks run before the key lookup, so garbage never triggers a fetch.
+// A request with a Signature-Input header is read as an RFC 9421 HTTP
+// Message Signature (see verify9421 for what it must cover); any other as
+// draft-cavage, in a Signature header or an `Authorization: Signature ...`
+// header, with algorithm rsa-sha256 or hs2019 (or none), both verified as
+// RSA PKCS#1 v1.5 with SHA-256, which is what hs2019 means for every RSA
+// key in the fediverse; a draft-cavage signature made with an Ed25519 key
+// is refused (ErrUnsupportedAlgorithm). The draft-cavage signed headers
+// must include (request-target), host and date, and digest when the body
+// is non-empty or the method is POST, PUT or PATCH; the Digest must carry
+// a SHA-256 matching body; Date must be within MaxDateSkew of now. The
+// cheap checks run before the key lookup, so garbage never triggers a
+// fetch.
 //
 // The host checked is r.Host as received: a reverse proxy in front of
 // Laurel must pass the original Host header through.
 //
 // lookup must not be nil. Every error wraps one of the package's sentinel
-// errors. The Result
-// carries the keyId whenever the header could be parsed, also on error,
-// for logging.
-func Verify(r *http.Request, body []byte, now time.Time, lookup KeyLookup) (Result, error) {
+// errors. The Result carries the keyId whenever the header could be
+// parsed, also on error, for logging.
+func Verify(r *http.Request, body []byte, now time.Time, base *url.URL, lookup KeyLookup) (Result, error) {
+	if base == nil || base.Host == "" {
+		return Result{}, fmt.Errorf("%w: this node's base URL is not known", ErrWrongHost)
+	}
+	if len(r.Header.Values("Signature-Input")) > 0 {
+		return verify9421(r, body, now, base, lookup)
+	}
+	return verifyCavage(r, body, now, base, lookup)
+}
+
+func verifyCavage(r *http.Request, body []byte, now time.Time, base *url.URL, lookup KeyLookup) (Result, error) {
 	raw, err := signatureHeader(r.Header)
 	if err != nil {
 		return Result{}, err
@@ -64,7 +96,7 @@ func Verify(r *http.Request, body []byte, now time.Time, lookup KeyLookup) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{KeyID: p.KeyID}
+	res := Result{KeyID: p.KeyID, Scheme: SchemeCavage, Algorithm: AlgorithmRSASHA256}
 
 	switch strings.ToLower(p.Algorithm) {
 	case "", AlgorithmRSASHA256, "hs2019":
@@ -94,42 +126,109 @@ func Verify(r *http.Request, body []byte, now time.Time, lookup KeyLookup) (Resu
 		}
 	}
 
-	host := r.Host
-	if host == "" && r.URL != nil {
-		host = r.URL.Host
+	host := requestHost(r)
+	if err := checkHost(host, base); err != nil {
+		return res, err
 	}
 	query, paths := requestTargets(r)
 
-	ctx := r.Context()
-	key, owner, err := lookup(ctx, p.KeyID, false)
+	owner, err := withRefresh(r.Context(), p.KeyID, lookup, func(key crypto.PublicKey) error {
+		rk, ok := key.(*rsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("%w: draft-cavage signatures are accepted with RSA keys only, and %s is %s (sign with RFC 9421 instead)",
+				ErrUnsupportedAlgorithm, clip(p.KeyID), kindName(key))
+		}
+		return verifyCrypto(r, p, host, paths, query, rk)
+	})
 	if err != nil {
-		return res, fmt.Errorf("%w: %s: %w", ErrKeyLookup, clip(p.KeyID), err)
+		return res, err
+	}
+	res.Owner = owner
+	return res, nil
+}
+
+// withRefresh looks the key up, runs check with it and, if the signature
+// does not verify, looks it up once more bypassing caches (the remote may
+// have rotated it) and checks again. An error from check that wraps
+// ErrUnsupportedAlgorithm is final: a fresh copy of the same key will not
+// change its kind.
+func withRefresh(ctx context.Context, keyID string, lookup KeyLookup, check func(crypto.PublicKey) error) (string, error) {
+	key, owner, err := lookup(ctx, keyID, false)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrKeyLookup, clip(keyID), err)
 	}
 	if key == nil {
-		return res, fmt.Errorf("%w: %s: lookup returned no key", ErrKeyLookup, clip(p.KeyID))
+		return "", fmt.Errorf("%w: %s: lookup returned no key", ErrKeyLookup, clip(keyID))
 	}
-	firstErr := verifyCrypto(r, p, host, paths, query, key)
+	firstErr := check(key)
 	if firstErr == nil {
-		res.Owner = owner
-		return res, nil
+		return owner, nil
 	}
-
-	// One refresh: the remote may have rotated its key since we cached it.
-	fresh, freshOwner, err := lookup(ctx, p.KeyID, true)
+	if errors.Is(firstErr, ErrUnsupportedAlgorithm) {
+		return "", firstErr
+	}
+	fresh, freshOwner, err := lookup(ctx, keyID, true)
 	if err != nil {
-		return res, fmt.Errorf("%w: refreshing %s: %w", ErrKeyLookup, clip(p.KeyID), err)
+		return "", fmt.Errorf("%w: refreshing %s: %w", ErrKeyLookup, clip(keyID), err)
 	}
 	if fresh == nil {
-		return res, fmt.Errorf("%w: %s: refresh returned no key", ErrKeyLookup, clip(p.KeyID))
+		return "", fmt.Errorf("%w: %s: refresh returned no key", ErrKeyLookup, clip(keyID))
 	}
-	if fresh.Equal(key) { // same key: verifying again cannot help
-		return res, fmt.Errorf("%w: %w", ErrBadSignature, firstErr)
+	if eq, ok := fresh.(interface{ Equal(crypto.PublicKey) bool }); ok && eq.Equal(key) {
+		return "", fmt.Errorf("%w: %w", ErrBadSignature, firstErr) // same key: verifying again cannot help
 	}
-	if err := verifyCrypto(r, p, host, paths, query, fresh); err != nil {
-		return res, fmt.Errorf("%w: %w", ErrBadSignature, err)
+	if err := check(fresh); err != nil {
+		if errors.Is(err, ErrUnsupportedAlgorithm) {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
-	res.Owner = freshOwner
-	return res, nil
+	return freshOwner, nil
+}
+
+// kindName describes a key's kind for error messages.
+func kindName(key crypto.PublicKey) string {
+	switch key.(type) {
+	case *rsa.PublicKey:
+		return "an RSA key"
+	case ed25519.PublicKey:
+		return "an Ed25519 key"
+	}
+	return fmt.Sprintf("a %T key", key)
+}
+
+// requestHost is the Host the request was sent with.
+func requestHost(r *http.Request) string {
+	if r.Host != "" {
+		return r.Host
+	}
+	if r.URL != nil {
+		return r.URL.Host
+	}
+	return ""
+}
+
+// checkHost refuses a request whose Host is not this node's: the
+// signature covers the Host, so a delivery captured on its way to another
+// server cannot be replayed here.
+func checkHost(host string, base *url.URL) error {
+	if normalAuthority(host, base.Scheme) != normalAuthority(base.Host, base.Scheme) {
+		return fmt.Errorf("%w: signed for %q, this is %q", ErrWrongHost, clip(host), base.Host)
+	}
+	return nil
+}
+
+// normalAuthority lowercases an authority and drops the scheme's default
+// port (HTTP Semantics §4.2.3), the form @authority is signed in.
+func normalAuthority(host, scheme string) string {
+	host = strings.ToLower(host)
+	switch scheme {
+	case "https":
+		host = strings.TrimSuffix(host, ":443")
+	case "http":
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return host
 }
 
 // signatureHeader picks the signature parameters: the Signature header if

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
@@ -31,7 +32,7 @@ func TestRoundTripHTTP(t *testing.T) {
 			return
 		}
 		fl := &fakeLookup{keys: []*rsa.PublicKey{&keyA.PublicKey}}
-		res, err := Verify(r, got, time.Now(), fl.lookup)
+		res, err := Verify(r, got, time.Now(), selfOf(r), fl.lookup)
 		if err != nil {
 			http.Error(w, err.Error(), Status(err))
 			return
@@ -351,7 +352,7 @@ func TestVerifyRejects(t *testing.T) {
 				keys = []*rsa.PublicKey{pubA}
 			}
 			fl := &fakeLookup{keys: keys, errs: tt.errs}
-			_, err := Verify(sr, got, testNow, fl.lookup)
+			_, err := Verify(sr, got, testNow, selfOf(sr), fl.lookup)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
@@ -473,7 +474,7 @@ func TestVerifyAccepts(t *testing.T) {
 			if now.IsZero() {
 				now = testNow
 			}
-			res, err := Verify(sr, got, now, fl.lookup)
+			res, err := Verify(sr, got, now, selfOf(sr), fl.lookup)
 			if err != nil {
 				t.Fatalf("Verify: %v\nSignature: %s", err, sr.Header.Get("Signature"))
 			}
@@ -481,7 +482,7 @@ func TestVerifyAccepts(t *testing.T) {
 			if wantOwner == "" {
 				wantOwner = ownerA
 			}
-			if res != (Result{KeyID: keyIDA, Owner: wantOwner}) {
+			if res != (Result{KeyID: keyIDA, Owner: wantOwner, Scheme: SchemeCavage, Algorithm: AlgorithmRSASHA256}) {
 				t.Errorf("Result = %+v", res)
 			}
 			if n := fl.calls(); n != wantCalls {
@@ -505,7 +506,7 @@ func TestVerifyLookupContext(t *testing.T) {
 	}
 	sr, body := overTheWire(t, r)
 	sr = sr.WithContext(context.WithValue(sr.Context(), ctxKey{}, "marker"))
-	_, err := Verify(sr, body, testNow, func(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
+	_, err := Verify(sr, body, testNow, selfOf(sr), func(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 		if ctx.Value(ctxKey{}) != "marker" {
 			t.Error("lookup did not get the request's context")
 		}
@@ -546,12 +547,12 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 	sr, got := overTheWire(b, r)
-	lookup := func(context.Context, string, bool) (*rsa.PublicKey, string, error) {
+	lookup := func(context.Context, string, bool) (crypto.PublicKey, string, error) {
 		return &keyA.PublicKey, ownerA, nil
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Verify(sr, got, testNow, lookup); err != nil {
+		if _, err := Verify(sr, got, testNow, selfOf(sr), lookup); err != nil {
 			b.Fatal(err)
 		}
 	}
