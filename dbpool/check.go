@@ -53,8 +53,15 @@ func (c *HoldCheck) acquiring() {
 	c.violations = append(c.violations, place)
 }
 
+// acquired counts a connection Laurel's code took. Those River takes are
+// not counted: it hijacks one from the pool to listen on, which would look
+// held forever by whatever goroutine started it.
 func (c *HoldCheck) acquired(conn *pgx.Conn) {
-	g := goroutineID(goroutineStack())
+	stack := goroutineStack()
+	if !fromLaurel(stack) {
+		return
+	}
+	g := goroutineID(stack)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.holder[conn] = g
@@ -86,13 +93,18 @@ func goroutineID(stack []byte) uint64 {
 	return id
 }
 
-// fromLaurel reports whether a stack runs through Laurel's code (not this
-// package, not tests).
+// fromLaurel reports whether the code that asked pgx for the connection
+// is Laurel's: the first caller above pgx (and this package) is in a
+// Laurel package. River's own acquires (it keeps one connection to listen
+// on while it works) are River's business.
 func fromLaurel(stack []byte) bool {
 	for line := range strings.SplitSeq(string(stack), "\n") {
-		if strings.HasPrefix(line, "github.com/laurelnet/laurel/") && !strings.HasPrefix(line, "github.com/laurelnet/laurel/dbpool.") {
-			return true
+		if line == "" || strings.HasPrefix(line, "\t") || strings.HasPrefix(line, "goroutine ") ||
+			strings.HasPrefix(line, "runtime") || strings.HasPrefix(line, "github.com/jackc/") ||
+			ownFrame(line) || strings.HasPrefix(line, "created by ") {
+			continue
 		}
+		return strings.HasPrefix(line, "github.com/laurelnet/laurel/")
 	}
 	return false
 }
@@ -102,7 +114,7 @@ func fromLaurel(stack []byte) bool {
 func trimStack(stack []byte) string {
 	var out []string
 	for line := range strings.SplitSeq(string(stack), "\n") {
-		if strings.HasPrefix(line, "github.com/laurelnet/laurel/") && !strings.HasPrefix(line, "github.com/laurelnet/laurel/dbpool.") {
+		if strings.HasPrefix(line, "github.com/laurelnet/laurel/") && !ownFrame(line) {
 			if i := strings.LastIndex(line, "("); i > 0 {
 				line = line[:i]
 			}
@@ -110,4 +122,14 @@ func trimStack(stack []byte) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// ownFrame reports whether a stack line is this package's tracing itself.
+func ownFrame(line string) bool {
+	for _, f := range []string{"dbpool.(*tracer)", "dbpool.(*HoldCheck)", "dbpool.goroutineStack"} {
+		if strings.HasPrefix(line, "github.com/laurelnet/laurel/"+f) {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/federation/signature"
 	"github.com/laurelnet/laurel/problem"
 )
@@ -189,7 +190,7 @@ func cachedKey(ctx context.Context, db DB, keyID string) (storedKey, bool, error
 func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	k, err := f.findKey(ctx, keyID, refresh)
 	if err != nil {
-		return nil, "", err
+		return nil, "", temporary(ctx, err)
 	}
 	return f.publicKey(k.pem, k.owner)
 }
@@ -199,12 +200,22 @@ func (f *Federation) lookupKey(ctx context.Context, keyID string, refresh bool) 
 func (f *Federation) lookupAssertionKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	k, err := f.findKey(ctx, keyID, refresh)
 	if err != nil {
-		return nil, "", err
+		return nil, "", temporary(ctx, err)
 	}
 	if !k.assertion {
 		return nil, "", problem.Invalidf("verificationMethod", "%s is not in the assertionMethod of %s", keyID, k.owner)
 	}
 	return f.publicKey(k.pem, k.owner)
+}
+
+// temporary marks a key lookup that failed on our database (busy or
+// unreachable) rather than on the key: signature.Status answers 503 for
+// it, so that the sender retries instead of dropping the activity.
+func temporary(ctx context.Context, err error) error {
+	if dbpool.Busy(ctx, err) || dbpool.Unavailable(err) {
+		return fmt.Errorf("%w: %w", signature.ErrTemporary, err)
+	}
+	return err
 }
 
 // findKey finds a key and its owner. Concurrent resolutions of one

@@ -107,8 +107,9 @@ func apply(ctx context.Context, pool *pgxpool.Pool, all []Migration) (Result, er
 		return res, err
 	}
 	defer func() {
+		// Closing the session releases the lock too; unlocking first says so.
 		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
-		conn.Release()
+		_ = conn.Close(context.WithoutCancel(ctx))
 	}()
 
 	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
@@ -154,28 +155,28 @@ func apply(ctx context.Context, pool *pgxpool.Pool, all []Migration) (Result, er
 	return res, nil
 }
 
-// lock takes the migration lock on a connection of its own and returns that
-// connection. It polls with pg_try_advisory_lock and gives the connection
-// back between tries: a waiter that held on to its connection could starve
-// the lock holder, whose River migrations need connections from the same
-// pool.
-func lock(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Conn, error) {
+// lock takes the migration lock on a connection of its own, outside the
+// pool, and returns that connection: holding a pooled connection while
+// River's migrations take others from the same pool is the hold-and-wait
+// that can exhaust a small pool. It polls with pg_try_advisory_lock, so
+// that a waiter never blocks inside PostgreSQL.
+func lock(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("connect for migrations: %w", err)
+	}
 	for {
-		conn, err := pool.Acquire(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("connect for migrations: %w", err)
-		}
 		var got bool
 		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", lockKey).Scan(&got); err != nil {
-			conn.Release()
+			_ = conn.Close(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("take migration lock: %w", err)
 		}
 		if got {
 			return conn, nil
 		}
-		conn.Release()
 		select {
 		case <-ctx.Done():
+			_ = conn.Close(context.WithoutCancel(ctx))
 			return nil, fmt.Errorf("wait for migration lock: %w", ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}

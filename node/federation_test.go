@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/node"
@@ -37,7 +38,10 @@ type peer struct {
 
 // startPeer starts a node on the loopback address ip (distinct addresses,
 // as GoToSocial ignores shared inboxes on single-label hosts), with its own
-// database, allowed to federate with other loopback nodes.
+// database, allowed to federate with other loopback nodes. Every peer's
+// pool runs with a dbpool.HoldCheck: a test fails if the node's code took
+// a second connection while holding one (inside a transaction, or while
+// reading rows), which under load deadlocks the pool.
 func startPeer(t *testing.T, ip, org, country string, options ...func(*node.Config)) *peer {
 	t.Helper()
 	ctx := context.Background()
@@ -48,6 +52,15 @@ func startPeer(t *testing.T, ip, org, country string, options ...func(*node.Conf
 	}}
 	for _, o := range options {
 		o(&p.cfg)
+	}
+	if p.cfg.DBHoldCheck == nil {
+		check := dbpool.NewHoldCheck()
+		p.cfg.DBHoldCheck = check
+		t.Cleanup(func() {
+			for _, v := range check.Violations() {
+				t.Errorf("node %s took a second database connection while holding one, at:\n%s", ip, v)
+			}
+		})
 	}
 	p.start(t)
 	n := p.node

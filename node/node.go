@@ -57,6 +57,10 @@ type Config struct {
 	// AllowIPs lists private networks outgoing requests may reach anyway
 	// (comma-separated CIDRs, e.g. 127.0.0.0/8 for nodes on loopback).
 	AllowIPs string
+	// TrustedProxies lists the load balancers (comma-separated CIDRs or
+	// addresses) whose X-Forwarded-For header names the client; from
+	// anyone else the header is ignored.
+	TrustedProxies string
 	// AuthorizedFetch requires signed GETs for actor documents and
 	// collections, as Mastodon's secure mode and GoToSocial do.
 	AuthorizedFetch bool
@@ -191,6 +195,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--allow-ips: %w", err)
 	}
+	proxies, err := egress.ParseAllow(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	userAgent := "Laurel/" + cfg.Version + " (+" + n.baseURL.String() + ")"
 	// So are the ESCO settings.
 	escoClient, err := n.escoClient(allow, userAgent)
@@ -245,20 +253,21 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.started.Store(true)
 
 	handler, err := web.New(runCtx, web.Deps{
-		Pool:         n.db.Pool,
-		River:        n.river,
-		BaseURL:      n.baseURL,
-		Logger:       cfg.Logger,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Ready:        n.ready,
-		Federation:   fed,
-		Egress:       n.egress,
-		Network:      endorsements,
-		Passport:     backpacks,
-		MailEnabled:  mailer != nil,
-		Verifier:     check,
-		ESCO:         escoClient,
-		MetricsToken: cfg.MetricsToken,
+		Pool:           n.db.Pool,
+		River:          n.river,
+		BaseURL:        n.baseURL,
+		Logger:         cfg.Logger,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		Ready:          n.ready,
+		Federation:     fed,
+		Egress:         n.egress,
+		Network:        endorsements,
+		Passport:       backpacks,
+		MailEnabled:    mailer != nil,
+		Verifier:       check,
+		ESCO:           escoClient,
+		MetricsToken:   cfg.MetricsToken,
+		TrustedProxies: proxies,
 	})
 	if err != nil {
 		return nil, err

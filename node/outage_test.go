@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/node"
 	"github.com/laurelnet/laurel/pgcluster"
@@ -45,7 +46,7 @@ func getAnswer(t *testing.T, url, token string) answer {
 
 // provisionOrg makes an organisation with a staff member and returns the
 // member's API token.
-func provisionOrg(t *testing.T, pool *pgxpool.Pool, slug string) string {
+func provisionOrg(t testing.TB, pool *pgxpool.Pool, slug string) string {
 	t.Helper()
 	ctx := context.Background()
 	o, err := issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: slug, Name: strings.ToUpper(slug), Country: "FI"})
@@ -185,6 +186,9 @@ func TestPoolExhaustedAnswers503(t *testing.T) {
 	p := startPeer(t, "127.0.0.2", "alpha", "FI", func(c *node.Config) {
 		c.DBMaxConns = 3
 		c.DBAcquireTimeout = 500 * time.Millisecond
+		// A check of its own, not reported: the test itself holds the
+		// connections, on purpose.
+		c.DBHoldCheck = dbpool.NewHoldCheck()
 	})
 	pool := p.node.Database().Pool
 	ctx := context.Background()

@@ -30,7 +30,7 @@ func newDBCollector(pool *pgxpool.Pool) *dbCollector {
 		available:   prometheus.NewDesc("laurel_jobs_available", "Jobs ready to run and not yet taken, node-wide.", []string{"queue"}, nil),
 		running:     prometheus.NewDesc("laurel_jobs_running", "Jobs being worked, node-wide.", []string{"queue"}, nil),
 		lag:         prometheus.NewDesc("laurel_jobs_lag_seconds", "How long the oldest job ready to run has waited past its scheduled time, node-wide.", []string{"queue"}, nil),
-		backlog:     prometheus.NewDesc("laurel_delivery_backlog", "Deliveries of activities not yet accepted by their inbox (pending, retrying), node-wide.", nil, nil),
+		backlog:     prometheus.NewDesc("laurel_delivery_backlog", "Deliveries of activities not yet accepted by their inbox (waiting, retrying), node-wide.", nil, nil),
 	}
 }
 
@@ -71,6 +71,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, lag, queue)
 	}
 	rows.Close()
+	// A partial index (migration 0020) keeps this from scanning every
+	// delivery ever made.
 	var backlog int64
 	if c.pool.QueryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'pending'`).Scan(&backlog) == nil {
 		ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(backlog))

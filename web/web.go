@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -64,6 +65,9 @@ type Deps struct {
 	// the main listener; without it /metrics is served there to no one
 	// (see Server.Metrics for a listener of its own).
 	MetricsToken string
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (see fromTrustedProxy); none trusts no header.
+	TrustedProxies []netip.Prefix
 	// ESCO is the client of ESCO's web API that alignment search asks;
 	// nil searches the node's local ESCO store only.
 	ESCO *esco.Client
@@ -132,6 +136,7 @@ func newSessionManager(pool *pgxpool.Pool, base *url.URL) *scs.SessionManager {
 func (s *Server) routes(ctx context.Context) error {
 	r := chi.NewRouter()
 	verifyLimit := s.verifyRateLimit() // one budget for the API and the page
+	r.Use(s.fromTrustedProxy)
 	r.Use(middleware.RequestID)
 	r.Use(headAsGet)
 	r.Use(s.logRequests)

@@ -16,6 +16,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	baseURL := fs.String("base-url", "", "public URL of the node (default http://LISTEN)")
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest request body accepted")
 	allowIPs := fs.String("allow-ips", "", "private networks outgoing requests may reach, comma-separated CIDRs (e.g. 127.0.0.0/8 for test nodes on loopback)")
+	trustedProxies := fs.String("trusted-proxies", "", "load balancers whose X-Forwarded-For names the client, comma-separated CIDRs (e.g. 10.0.0.5/32); from anyone else the header is ignored")
 	authorizedFetch := fs.Bool("authorized-fetch", false, "require signed GETs for actor documents and collections")
 	federationMode := fs.String("federation-mode", "open", "open: federate with every domain not blocked; allowlist: only with the domains allowed by laurel domain allow")
 	dbMaxConns := fs.Int("db-max-conns", node.DefaultDBMaxConns, "most PostgreSQL connections this process opens (River's workers plus HTTP); with N processes on one PostgreSQL, N times this must fit its max_connections")
@@ -42,6 +43,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			PGBinDir:        e.common.pgBinDir,
 			DBMaxConns:      *dbMaxConns,
 			AllowIPs:        *allowIPs,
+			TrustedProxies:  *trustedProxies,
 			AuthorizedFetch: *authorizedFetch,
 			FederationMode:  *federationMode,
 			MaxBodyBytes:    *maxBody,

@@ -53,6 +53,11 @@ var (
 	// ErrKeyLookup: the KeyLookup failed (unknown key, fetch failure,
 	// blocked domain, ...). The lookup's error is wrapped too.
 	ErrKeyLookup = errors.New("signature: cannot obtain public key")
+	// ErrTemporary: a KeyLookup error that wraps it says the key could
+	// not be looked up for a passing reason of ours (our database busy or
+	// unreachable), not because of the request: Status answers 503, so
+	// that the sender retries rather than dropping the activity.
+	ErrTemporary = errors.New("signature: key lookup failed for now")
 	// ErrWrongHost: the signature names another host than this node's
 	// (the signed Host header, or RFC 9421's @authority / @target-uri).
 	ErrWrongHost = errors.New("signature: signed for another host")
@@ -65,12 +70,15 @@ var (
 // for a draft-cavage Digest mismatch (the request is broken rather than
 // unauthorised, which is also what Mastodon answers), 401 for every other
 // signature failure (an RFC 9421 Content-Digest mismatch included: the
-// signature covers it, so it does not verify for the body received), 500
-// for anything else (nil gives 200).
+// signature covers it, so it does not verify for the body received), 503
+// for a lookup that failed for now (ErrTemporary), 500 for anything else
+// (nil gives 200).
 func Status(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
+	case errors.Is(err, ErrTemporary):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBadDigest):
 		return http.StatusBadRequest
 	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrMalformedSignature),

@@ -527,6 +527,7 @@ func TestStatus(t *testing.T) {
 		{ErrMissingSignature, 401},
 		{fmt.Errorf("wrapped: %w", ErrBadSignature), 401},
 		{ErrKeyLookup, 401},
+		{fmt.Errorf("%w: %w: %w", ErrKeyLookup, ErrTemporary, errors.New("database busy")), 503},
 		{errors.New("something else"), 500},
 	}
 	for _, tt := range tests {
