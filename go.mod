@@ -19,6 +19,7 @@ require (
 	github.com/jackc/pgerrcode v0.0.0-20250907135507-afb5586c32a6
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/microcosm-cc/bluemonday v1.0.27
+	github.com/mr-tron/base58 v1.3.0
 	github.com/peterbourgon/ff/v3 v3.4.0
 	github.com/peterldowns/pgtestdb v0.1.1
 	github.com/piprate/json-gold v0.9.1
