@@ -82,7 +82,9 @@ func (u URLs) ProfileV3(slug string) string { return u.base() + "/ob/v3/issuers/
 
 // CredentialKey is the id of a credential key (a Multikey) on the 3.0
 // Profile: the Profile and the key's publicKeyMultibase as fragment.
-func (u URLs) CredentialKey(slug, multibase string) string { return u.ProfileV3(slug) + "#" + multibase }
+func (u URLs) CredentialKey(slug, multibase string) string {
+	return u.ProfileV3(slug) + "#" + multibase
+}
 
 // Credential is the id of the OpenBadgeCredential of an assertion.
 func (u URLs) Credential(uuid string) string { return u.base() + "/ob/v3/credentials/" + uuid }

@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/laurelnet/laurel/dataintegrity"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// keyFromProfile resolves a verification method the way a verifier does
+// for an https issuer: fetch the Profile named before the fragment, find
+// the Multikey with that id controlled by the Profile and listed for
+// assertions, and refuse a key revoked before the proof was made.
+func (f *fixture) keyFromProfile(t *testing.T) dataintegrity.KeyResolver {
+	return func(_ context.Context, vm string, created time.Time) (ed25519.PublicKey, error) {
+		profileID, _, _ := strings.Cut(vm, "#")
+		profile := f.hosted(t, profileID, 200)
+		var p vocab.IssuerProfile
+		raw, _ := json.Marshal(profile)
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, err
+		}
+		listed := false
+		for _, id := range p.AssertionMethod {
+			listed = listed || id == vm
+		}
+		for _, m := range p.VerificationMethod {
+			if m.ID != vm || !listed || m.Controller != p.ID {
+				continue
+			}
+			if m.Revoked != "" {
+				if r, _ := time.Parse(time.RFC3339, m.Revoked); !created.Before(r) {
+					return nil, errors.New("key revoked before the proof")
+				}
+			}
+			return dataintegrity.DecodeMultikey(m.PublicKeyMultibase)
+		}
+		return nil, errors.New("the profile does not list " + vm)
+	}
+}
+
+func TestOpenBadges3IssueAndHost(t *testing.T) {
+	f := startNode(t)
+	f.setIssuerEmail(t, nil)
+
+	// credential_formats: default both; at least one; only ob3 and ob2.
+	_, org := f.api(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
+	if got, _ := json.Marshal(org["credential_formats"]); string(got) != `["ob3","ob2"]` {
+		t.Errorf("default credential_formats = %s", got)
+	}
+	for _, bad := range []any{[]string{}, []string{"ob4"}, "ob3", 3} {
+		status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": bad}, "")
+		if e, _ := out["error"].(map[string]any); status != 400 || e["field"] != "credential_formats" {
+			t.Errorf("credential_formats %v = %d %v, want 400 naming credential_formats", bad, status, out)
+		}
+	}
+	if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob2", "ob3"}}, ""); status != 200 {
+		t.Fatalf("PATCH formats = %d %v", status, out)
+	}
+
+	b := f.apiBadge(t)
+	status, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+		"recipient": map[string]any{"type": "email", "identity": "earner@example.org"}, "evidence": "https://portfolio.example/robot",
+	}, "")
+	credURL, _ := a["credential"].(string)
+	if status != http.StatusCreated || !strings.HasPrefix(a["id"].(string), f.base+"/ob/assertions/") ||
+		credURL != f.base+"/ob/v3/credentials/"+a["uuid"].(string) {
+		t.Fatalf("issue = %d %v", status, a)
+	}
+	path := strings.TrimPrefix(credURL, f.base)
+	status, text, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+ld+json"})
+	if status != 200 || hdr.Get("Content-Type") != "application/vc+ld+json" || hdr.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("GET credential = %d %q CORS %q\n%s", status, hdr.Get("Content-Type"), hdr.Get("Access-Control-Allow-Origin"), text)
+	}
+	var cred map[string]any
+	if err := json.Unmarshal([]byte(text), &cred); err != nil {
+		t.Fatal(err)
+	}
+	if cred["id"] != credURL || cred["issuer"].(map[string]any)["id"] != f.base+"/ob/v3/issuers/tampere-uni" {
+		t.Errorf("credential id %v issuer %v", cred["id"], cred["issuer"])
+	}
+	// The proof verifies with the key the Profile publishes, fetched over
+	// HTTP from the node.
+	if _, err := dataintegrity.Verify(context.Background(), cred, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
+		t.Fatalf("the served credential does not verify: %v", err)
+	}
+	// application/ld+json works too (same bytes); a browser goes to the page.
+	_, text2, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/ld+json"})
+	if hdr.Get("Content-Type") != "application/ld+json" || text2 != text {
+		t.Errorf("as ld+json: %q, same bytes %v", hdr.Get("Content-Type"), text2 == text)
+	}
+	status, _, hdr = f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "text/html"})
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/badges/"+a["uuid"].(string) {
+		t.Errorf("browser at the credential = %d %q", status, hdr.Get("Location"))
+	}
+	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/00000000-0000-4000-8000-000000000000", nil, nil); status != 404 {
+		t.Errorf("unknown credential = %d", status)
+	}
+
+	// did:web lists the same key.
+	status, text, hdr = f.do(t, f.client, "GET", "/orgs/tampere-uni/did.json", nil, nil)
+	var did vocab.DIDDocument
+	if err := json.Unmarshal([]byte(text), &did); status != 200 || err != nil || hdr.Get("Content-Type") != vocab.DIDContentType {
+		t.Fatalf("did.json = %d %q %v", status, hdr.Get("Content-Type"), err)
+	}
+	host := strings.ReplaceAll(strings.TrimPrefix(f.base, "http://"), ":", "%3A")
+	vm := cred["proof"].(map[string]any)["verificationMethod"].(string)
+	_, fragment, _ := strings.Cut(vm, "#")
+	if did.ID != "did:web:"+host+":orgs:tampere-uni" || len(did.VerificationMethod) != 1 ||
+		did.VerificationMethod[0].PublicKeyMultibase != fragment || did.AssertionMethod[0] != did.ID+"#"+fragment {
+		t.Errorf("did document %+v, want the key %s", did, fragment)
+	}
+
+	// Rotation: admins only; the old key stays, revoked; new credentials
+	// use the new key; both credentials verify.
+	status, keys := f.api(t, "GET", "/api/v1/orgs/tampere-uni/credential-keys", nil, "")
+	if list, _ := keys["items"].([]any); status != 200 || len(list) != 1 || strings.Contains(mustMarshal(keys), "PRIVATE") {
+		t.Fatalf("credential keys = %d %v", status, keys)
+	}
+	status, keys = f.api(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, "")
+	list, _ := keys["items"].([]any)
+	if status != 200 || len(list) != 2 || list[0].(map[string]any)["revoked_at"] == nil || list[1].(map[string]any)["revoked_at"] != nil {
+		t.Fatalf("rotate = %d %v", status, keys)
+	}
+	_, a2 := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+		"recipient": map[string]any{"type": "email", "identity": "second@example.org"}}, "")
+	_, text3, _ := f.do(t, f.client, "GET", strings.TrimPrefix(a2["credential"].(string), f.base), nil, map[string]string{"Accept": "application/vc+ld+json"})
+	var cred2 map[string]any
+	_ = json.Unmarshal([]byte(text3), &cred2)
+	if cred2["proof"].(map[string]any)["verificationMethod"] == vm {
+		t.Error("a credential after rotation is signed with the revoked key")
+	}
+	for name, c := range map[string]map[string]any{"before": cred, "after": cred2} {
+		if _, err := dataintegrity.Verify(context.Background(), c, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
+			t.Errorf("credential issued %s the rotation: %v", name, err)
+		}
+	}
+
+	// A 2.0-only organisation issues no credential.
+	f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob2"}}, "")
+	_, a3 := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+		"recipient": map[string]any{"type": "email", "identity": "third@example.org"}}, "")
+	if _, ok := a3["credential"]; ok {
+		t.Errorf("a 2.0-only issue answered a credential: %v", a3)
+	}
+	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/"+a3["uuid"].(string), nil, nil); status != 404 {
+		t.Errorf("credential of a 2.0-only badge = %d, want 404", status)
+	}
+}
+
+func TestRotateCredentialKeyNeedsAnAdmin(t *testing.T) {
+	f := startNode(t)
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, ""); status != http.StatusForbidden {
+		t.Fatalf("rotate by staff = %d %v, want 403", status, out)
+	}
+}
+
+func mustMarshal(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
