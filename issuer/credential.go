@@ -5,16 +5,19 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/statuslist"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -138,7 +141,10 @@ func multikeys(keys []CredentialKey, controller string, id func(multibase string
 	for _, k := range keys {
 		m := vocab.Multikey{ID: id(k.Multibase), Type: "Multikey", Controller: controller, PublicKeyMultibase: k.Multibase}
 		if k.RevokedAt != nil {
-			m.Revoked = k.RevokedAt.UTC().Format(time.RFC3339)
+			// Rounded up to the second: proofs carry whole seconds, and
+			// one made by the key in the second it was revoked must still
+			// count as made before.
+			m.Revoked = k.RevokedAt.UTC().Add(time.Second - time.Nanosecond).Truncate(time.Second).Format(time.RFC3339)
 		}
 		methods = append(methods, m)
 		ids = append(ids, m.ID)
@@ -246,9 +252,10 @@ func achievement(u URLs, b BadgeClass) vocab.Achievement {
 	return ach
 }
 
-// SignCredential signs c with key, naming verificationMethod, and returns
-// the signed credential as JSON.
-func SignCredential(c vocab.Credential, key ed25519.PrivateKey, verificationMethod string, now time.Time) ([]byte, error) {
+// SignCredential signs a credential document (any JSON-LD document Laurel
+// issues: an OpenBadgeCredential, a status list) with key, naming
+// verificationMethod, and returns it signed, as JSON.
+func SignCredential(c any, key ed25519.PrivateKey, verificationMethod string, now time.Time) ([]byte, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("sign credential: %w", err)
@@ -259,26 +266,134 @@ func SignCredential(c vocab.Credential, key ed25519.PrivateKey, verificationMeth
 	}
 	signed, err := dataintegrity.Sign(doc, key, verificationMethod, now, vocab.DocumentLoader(nil))
 	if err != nil {
-		return nil, fmt.Errorf("sign credential %s: %w", c.ID, err)
+		return nil, fmt.Errorf("sign credential %v: %w", doc["id"], err)
 	}
 	return json.Marshal(signed)
 }
 
+// Revocation status purpose and the status list's size.
+const (
+	statusPurpose  = "revocation"
+	statusListSize = statuslist.MinSize
+)
+
 // issueCredential makes, signs and stores the OpenBadgeCredential of a
-// new assertion, inside the issuing transaction.
+// new assertion, inside the issuing transaction, with its entry in the
+// organisation's revocation status list at a random free index.
 func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, a Assertion) error {
 	k, priv, err := currentCredentialKey(ctx, tx, o.ID)
 	if err != nil {
 		return err
 	}
-	doc, err := SignCredential(a.credentialDocument(u, o, b), priv, u.CredentialKey(o.Slug, k.Multibase), time.Now())
+	c := a.credentialDocument(u, o, b)
+	for attempt := 0; ; attempt++ {
+		index, err := freeStatusIndex(ctx, tx, o.ID, attempt)
+		if err != nil {
+			return err
+		}
+		list := u.StatusList(o.Slug)
+		c.CredentialStatus = &vocab.StatusEntry{
+			ID: fmt.Sprintf("%s#%d", list, index), Type: "BitstringStatusListEntry", StatusPurpose: statusPurpose,
+			StatusListIndex: strconv.Itoa(index), StatusListCredential: list,
+		}
+		doc, err := SignCredential(c, priv, u.CredentialKey(o.Slug, k.Multibase), time.Now())
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO credential (assertion_id, organisation_id, key_id, status_index, document) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (organisation_id, status_index) DO NOTHING`, a.ID, o.ID, k.ID, index, string(doc))
+		if err != nil {
+			return fmt.Errorf("store credential: %w", err)
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+		// Another transaction took the index meanwhile: pick again.
+	}
+}
+
+// freeStatusIndex picks an unused index of the organisation's status
+// list: at random for the first tries (so that an index tells nothing of
+// when a credential was issued), then the lowest free one, which also
+// finds the last free places of a nearly full list.
+func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (int, error) {
+	if attempt < 8 {
+		index := int(randomUint32() % statusListSize)
+		var taken bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = $2)`,
+			orgID, index).Scan(&taken); err != nil {
+			return 0, fmt.Errorf("pick status index: %w", err)
+		}
+		if !taken {
+			return index, nil
+		}
+	}
+	var index *int
+	err := tx.QueryRow(ctx, `
+		SELECT min(s) FROM generate_series(0, $2::int - 1) s
+		WHERE NOT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = s)`, orgID, statusListSize).Scan(&index)
 	if err != nil {
+		return 0, fmt.Errorf("pick status index: %w", err)
+	}
+	if index == nil || attempt > 100 {
+		return 0, problem.Conflictf("", "the organisation's status list is full (%d credentials)", statusListSize)
+	}
+	return *index, nil
+}
+
+func randomUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // never fails on Linux
+	return binary.BigEndian.Uint32(b[:])
+}
+
+// StatusListJSON is the organisation's revocation
+// BitstringStatusListCredential, made and signed now: a bit is set for
+// every revoked assertion, so revoking shows at once.
+func StatusListJSON(ctx context.Context, db DB, u URLs, o Organisation) ([]byte, error) {
+	rows, err := db.Query(ctx, `
+		SELECT c.status_index FROM credential c JOIN assertion a ON a.id = c.assertion_id
+		WHERE c.organisation_id = $1 AND a.revoked_at IS NOT NULL`, o.ID)
+	if err != nil {
+		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
+	}
+	revoked, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
+	}
+	bits := statuslist.New(statusListSize)
+	for _, i := range revoked {
+		if err := bits.Set(i); err != nil {
+			return nil, err
+		}
+	}
+	encoded, err := bits.Encode()
+	if err != nil {
+		return nil, err
+	}
+	var k CredentialKey
+	var priv ed25519.PrivateKey
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		k, priv, err = currentCredentialKey(ctx, tx, o.ID)
 		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO credential (assertion_id, key_id, document) VALUES ($1, $2, $3)`, a.ID, k.ID, string(doc)); err != nil {
-		return fmt.Errorf("store credential: %w", err)
+	now := time.Now()
+	id := u.StatusList(o.Slug)
+	doc := vocab.StatusListCredential{
+		Context:   []string{vocab.CredentialsContext},
+		ID:        id,
+		Type:      []string{"VerifiableCredential", "BitstringStatusListCredential"},
+		Issuer:    u.ProfileV3(o.Slug),
+		ValidFrom: now.UTC().Format(time.RFC3339),
+		CredentialSubject: vocab.StatusListSubject{
+			ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: statusPurpose, EncodedList: encoded,
+		},
 	}
-	return nil
+	return SignCredential(doc, priv, u.CredentialKey(o.Slug, k.Multibase), now)
 }
 
 // CredentialJSON returns the signed OpenBadgeCredential of the assertion

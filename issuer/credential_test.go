@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/statuslist"
 	"github.com/laurelnet/laurel/testkit"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -39,7 +41,11 @@ func verifyIndependently(t *testing.T, credential []byte, profile vocab.IssuerPr
 	if proof["type"] != "DataIntegrityProof" || proof["cryptosuite"] != "eddsa-rdfc-2022" || proof["proofPurpose"] != "assertionMethod" {
 		return errors.New("not an eddsa-rdfc-2022 assertion proof")
 	}
-	if doc["issuer"].(map[string]any)["id"] != profile.ID {
+	issuerID := doc["issuer"]
+	if m, ok := issuerID.(map[string]any); ok {
+		issuerID = m["id"]
+	}
+	if issuerID != profile.ID {
 		return errors.New("issuer is not the profile")
 	}
 	var pub ed25519.PublicKey
@@ -348,5 +354,75 @@ func TestCredentialFormats(t *testing.T) {
 	again, _ := issuer.AssertionByUUID(ctx, db, list[0].UUID)
 	if !again.HasCredential {
 		t.Error("HasCredential not read back")
+	}
+}
+
+func TestRevocationStatusList(t *testing.T) {
+	db := testkit.DB(t)
+	ctx := context.Background()
+	o := newOrg(t, db, "status")
+	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
+		{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}},
+		{Recipient: issuer.Recipient{Kind: "email", Identity: "b@example.org"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, err := issuer.ProfileV3Document(ctx, db, testURLs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := func(uuid string) vocab.StatusEntry {
+		raw, _, err := issuer.CredentialJSON(ctx, db, uuid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c vocab.Credential
+		_ = json.Unmarshal(raw, &c)
+		if c.CredentialStatus == nil {
+			t.Fatal("no credentialStatus")
+		}
+		return *c.CredentialStatus
+	}
+	e0, e1 := entry(list[0].UUID), entry(list[1].UUID)
+	if e0.Type != "BitstringStatusListEntry" || e0.StatusPurpose != "revocation" || e0.StatusListCredential != testURLs.StatusList("status") ||
+		e0.ID != e0.StatusListCredential+"#"+e0.StatusListIndex || e0.StatusListIndex == e1.StatusListIndex {
+		t.Fatalf("entries %+v %+v", e0, e1)
+	}
+	bit := func(e vocab.StatusEntry) bool {
+		t.Helper()
+		raw, err := issuer.StatusListJSON(ctx, db, testURLs, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := verifyIndependently(t, raw, profile); err != nil {
+			t.Fatalf("status list signature: %v", err)
+		}
+		definedTerms(t, raw)
+		var sl vocab.StatusListCredential
+		_ = json.Unmarshal(raw, &sl)
+		if sl.ID != e.StatusListCredential || sl.CredentialSubject.Type != "BitstringStatusList" || sl.CredentialSubject.StatusPurpose != "revocation" {
+			t.Fatalf("status list %+v", sl)
+		}
+		bits, err := statuslist.Decode(sl.CredentialSubject.EncodedList)
+		if err != nil || bits.Len() < 131072 {
+			t.Fatalf("decoded %d bits, %v", bits.Len(), err)
+		}
+		i, _ := strconv.Atoi(e.StatusListIndex)
+		set, err := bits.Bit(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	if bit(e0) || bit(e1) {
+		t.Fatal("a bit is set before any revocation")
+	}
+	if _, err := issuer.Revoke(ctx, db, o.ID, list[0].UUID, "issued in error"); err != nil {
+		t.Fatal(err)
+	}
+	if !bit(e0) || bit(e1) {
+		t.Fatalf("after revoking the first: bits %v %v, want true false", bit(e0), bit(e1))
 	}
 }

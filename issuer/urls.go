@@ -104,3 +104,7 @@ func (u URLs) DID(slug string) string {
 	}
 	return strings.Join(append(parts, "orgs", slug), ":")
 }
+
+// StatusList is the id of an organisation's revocation
+// BitstringStatusListCredential.
+func (u URLs) StatusList(slug string) string { return u.ProfileV3(slug) + "/status/revocation" }

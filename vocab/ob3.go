@@ -180,3 +180,22 @@ type StatusEntry struct {
 	StatusListIndex      string `json:"statusListIndex"`
 	StatusListCredential string `json:"statusListCredential"`
 }
+
+// StatusListCredential is a BitstringStatusListCredential: an issuer's
+// signed list of status bits for its credentials.
+type StatusListCredential struct {
+	Context           []string          `json:"@context"`
+	ID                string            `json:"id"`
+	Type              []string          `json:"type"`
+	Issuer            string            `json:"issuer"`
+	ValidFrom         string            `json:"validFrom"`
+	CredentialSubject StatusListSubject `json:"credentialSubject"`
+}
+
+// StatusListSubject is the BitstringStatusList itself.
+type StatusListSubject struct {
+	ID            string `json:"id"`
+	Type          string `json:"type"`
+	StatusPurpose string `json:"statusPurpose"`
+	EncodedList   string `json:"encodedList"`
+}

@@ -18,6 +18,7 @@ import (
 
 func (s *Server) ob3Routes(r chi.Router) {
 	r.Get("/issuers/{slug}", s.hostedProfileV3)
+	r.Get("/issuers/{slug}/status/revocation", s.hostedStatusList)
 	r.Get("/credentials/{uuid}", s.hostedCredential)
 }
 
@@ -39,6 +40,37 @@ func (s *Server) hostedProfileV3(w http.ResponseWriter, r *http.Request) {
 	writeLD(w, http.StatusOK, doc)
 }
 
+// hostedStatusList serves the organisation's revocation
+// BitstringStatusListCredential, signed on each request so that a
+// revocation shows at once.
+func (s *Server) hostedStatusList(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := issuer.StatusListJSON(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeCredential(w, r, doc)
+}
+
+// writeCredential answers with a signed credential, exactly as signed:
+// as application/vc+ld+json to those who ask for it, else as
+// application/ld+json.
+func writeCredential(w http.ResponseWriter, r *http.Request, doc []byte) {
+	ct := vocab.ContentType
+	if accepts(r, vocab.CredentialContentType) {
+		ct = vocab.CredentialContentType
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(doc) // the client went away; nothing to do
+}
+
 // hostedCredential serves an OpenBadgeCredential exactly as signed: as
 // application/vc+ld+json to those who ask for it, else as
 // application/ld+json; a browser goes to the badge's public page.
@@ -52,14 +84,7 @@ func (s *Server) hostedCredential(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/badges/"+a.UUID, http.StatusSeeOther)
 		return
 	}
-	ct := vocab.ContentType
-	if accepts(r, vocab.CredentialContentType) {
-		ct = vocab.CredentialContentType
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Vary", "Accept")
-	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(doc) // the client went away; nothing to do
+	writeCredential(w, r, doc)
 }
 
 // accepts reports whether the request's Accept header names mediaType.

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/laurelnet/laurel/dataintegrity"
+	"github.com/laurelnet/laurel/statuslist"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -141,6 +143,41 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 		if _, err := dataintegrity.Verify(context.Background(), c, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
 			t.Errorf("credential issued %s the rotation: %v", name, err)
 		}
+	}
+
+	// Revoking flips the credential's bit in the signed status list at once.
+	statusBit := func(c map[string]any) bool {
+		t.Helper()
+		st := c["credentialStatus"].(map[string]any)
+		status, text, hdr := f.do(t, f.client, "GET", strings.TrimPrefix(st["statusListCredential"].(string), f.base), nil,
+			map[string]string{"Accept": "application/vc+ld+json"})
+		if status != 200 || hdr.Get("Content-Type") != "application/vc+ld+json" {
+			t.Fatalf("status list = %d %q", status, hdr.Get("Content-Type"))
+		}
+		var sl map[string]any
+		_ = json.Unmarshal([]byte(text), &sl)
+		if _, err := dataintegrity.Verify(context.Background(), sl, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
+			t.Fatalf("status list signature: %v", err)
+		}
+		bits, err := statuslist.Decode(sl["credentialSubject"].(map[string]any)["encodedList"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i, _ := strconv.Atoi(st["statusListIndex"].(string))
+		set, err := bits.Bit(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	if statusBit(cred) || statusBit(cred2) {
+		t.Fatal("status bit set before revocation")
+	}
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+a["uuid"].(string)+"/revoke", map[string]any{"revocationReason": "error"}, ""); status != 200 {
+		t.Fatalf("revoke = %d %v", status, out)
+	}
+	if !statusBit(cred) || statusBit(cred2) {
+		t.Error("revoking the first credential did not set its bit alone")
 	}
 
 	// A 2.0-only organisation issues no credential.
