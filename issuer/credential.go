@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/statuslist"
@@ -412,4 +413,28 @@ func CredentialJSON(ctx context.Context, db DB, uuid string) ([]byte, Assertion,
 		return nil, a, fmt.Errorf("read credential %s: %w", uuid, err)
 	}
 	return []byte(doc), a, nil
+}
+
+// CredentialImage is the badge class's image with the assertion's Open
+// Badges 3.0 credential baked in (PNG iTXt openbadgecredential, or SVG
+// openbadges:credential), made on each request from the stored signed
+// credential.
+func CredentialImage(ctx context.Context, db DB, uuid string) (Image, Assertion, error) {
+	doc, a, err := CredentialJSON(ctx, db, uuid)
+	if err != nil {
+		return Image{}, a, err
+	}
+	img, err := BadgeImage(ctx, db, a.BadgeUUID)
+	if err != nil {
+		return Image{}, a, err
+	}
+	if img.Type == "image/png" {
+		img.Data, err = bake.PNGCredential(img.Data, string(doc))
+	} else {
+		img.Data, err = bake.SVGCredential(img.Data, string(doc), "")
+	}
+	if err != nil {
+		return Image{}, a, fmt.Errorf("bake credential %s: %w", uuid, err)
+	}
+	return img, a, nil
 }

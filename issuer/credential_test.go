@@ -15,6 +15,7 @@ import (
 	"github.com/mr-tron/base58"
 	"github.com/piprate/json-gold/ld"
 
+	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -424,5 +425,29 @@ func TestRevocationStatusList(t *testing.T) {
 	}
 	if !bit(e0) || bit(e1) {
 		t.Fatalf("after revoking the first: bits %v %v, want true false", bit(e0), bit(e1))
+	}
+}
+
+func TestCredentialImageSVG(t *testing.T) {
+	db := testkit.DB(t)
+	ctx := context.Background()
+	o := newOrg(t, db, "svg")
+	in := validBadge(t)
+	in.Image = []byte(svgBadge)
+	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := issuer.CredentialImage(ctx, db, list[0].UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := issuer.CredentialJSON(ctx, db, list[0].UUID)
+	if got, err := bake.ExtractCredential(img.Data); img.Type != "image/svg+xml" || err != nil || got != string(doc) {
+		t.Fatalf("SVG credential image %s: %.80q %v", img.Type, got, err)
 	}
 }

@@ -20,6 +20,7 @@ func (s *Server) ob3Routes(r chi.Router) {
 	r.Get("/issuers/{slug}", s.hostedProfileV3)
 	r.Get("/issuers/{slug}/status/revocation", s.hostedStatusList)
 	r.Get("/credentials/{uuid}", s.hostedCredential)
+	r.Get("/credentials/{uuid}/image", s.credentialImage)
 }
 
 func (s *Server) hostedProfileV3(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +86,30 @@ func (s *Server) hostedCredential(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeCredential(w, r, doc)
+}
+
+// credentialImage serves the badge image with the credential baked in
+// (410 once the badge is revoked, as the 2.0 baked image does).
+func (s *Server) credentialImage(w http.ResponseWriter, r *http.Request) {
+	img, a, err := issuer.CredentialImage(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.Revoked() {
+		writeJSONError(w, http.StatusGone, "", "this badge has been revoked")
+		return
+	}
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, a.BadgeUUID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ext := ".png"
+	if img.Type == "image/svg+xml" {
+		ext = ".svg"
+	}
+	writeImage(w, img, fileName(b.Name)+"-ob3"+ext)
 }
 
 // accepts reports whether the request's Accept header names mediaType.

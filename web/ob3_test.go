@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/statuslist"
 	"github.com/laurelnet/laurel/vocab"
@@ -106,6 +107,16 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 		t.Errorf("unknown credential = %d", status)
 	}
 
+	// The image with the credential baked in carries the served bytes,
+	// which verify.
+	status, png, hdr := f.do(t, f.client, "GET", path+"/image", nil, nil)
+	if status != 200 || hdr.Get("Content-Type") != "image/png" {
+		t.Fatalf("credential image = %d %q", status, hdr.Get("Content-Type"))
+	}
+	if got, err := bake.ExtractCredential([]byte(png)); err != nil || got != text {
+		t.Fatalf("baked credential = %.80q, %v; want the hosted one", got, err)
+	}
+
 	// did:web lists the same key.
 	status, text, hdr = f.do(t, f.client, "GET", "/orgs/tampere-uni/did.json", nil, nil)
 	var did vocab.DIDDocument
@@ -178,6 +189,9 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	}
 	if !statusBit(cred) || statusBit(cred2) {
 		t.Error("revoking the first credential did not set its bit alone")
+	}
+	if status, _, _ := f.do(t, f.client, "GET", path+"/image", nil, nil); status != http.StatusGone {
+		t.Errorf("image of a revoked credential = %d, want 410", status)
 	}
 
 	// A 2.0-only organisation issues no credential.
