@@ -117,6 +117,12 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 		t.Fatalf("baked credential = %.80q, %v; want the hosted one", got, err)
 	}
 
+	// The earner's page offers both downloads.
+	_, page, _ := f.do(t, f.client, "GET", "/badges/"+a["uuid"].(string), nil, map[string]string{"Accept": "text/html"})
+	if !strings.Contains(page, `href="`+credURL+`/image"`) || !strings.Contains(page, `href="`+a["image"].(string)+`"`) {
+		t.Errorf("the badge page does not offer both downloads")
+	}
+
 	// did:web lists the same key.
 	status, text, hdr = f.do(t, f.client, "GET", "/orgs/tampere-uni/did.json", nil, nil)
 	var did vocab.DIDDocument
