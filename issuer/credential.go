@@ -297,13 +297,22 @@ func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b B
 			ID: fmt.Sprintf("%s#%d", list, index), Type: "BitstringStatusListEntry", StatusPurpose: statusPurpose,
 			StatusListIndex: strconv.Itoa(index), StatusListCredential: list,
 		}
-		doc, err := SignCredential(c, priv, u.CredentialKey(o.Slug, k.Multibase), time.Now())
+		vm := u.CredentialKey(o.Slug, k.Multibase)
+		doc, err := SignCredential(c, priv, vm, time.Now())
+		if err != nil {
+			return err
+		}
+		unsecured, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		jwt, err := vocab.SignVCJWT(priv, vm, unsecured)
 		if err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO credential (assertion_id, organisation_id, key_id, status_index, document) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (organisation_id, status_index) DO NOTHING`, a.ID, o.ID, k.ID, index, string(doc))
+			INSERT INTO credential (assertion_id, organisation_id, key_id, status_index, document, jwt) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (organisation_id, status_index) DO NOTHING`, a.ID, o.ID, k.ID, index, string(doc), jwt)
 		if err != nil {
 			return fmt.Errorf("store credential: %w", err)
 		}
@@ -400,12 +409,23 @@ func StatusListJSON(ctx context.Context, db DB, u URLs, o Organisation) ([]byte,
 // CredentialJSON returns the signed OpenBadgeCredential of the assertion
 // with the given uuid, exactly as signed, with the assertion.
 func CredentialJSON(ctx context.Context, db DB, uuid string) ([]byte, Assertion, error) {
+	return credentialAs(ctx, db, uuid, "document")
+}
+
+// CredentialJWT returns the OpenBadgeCredential of the assertion with the
+// given uuid as a VC-JWT (EdDSA), with the assertion.
+func CredentialJWT(ctx context.Context, db DB, uuid string) ([]byte, Assertion, error) {
+	return credentialAs(ctx, db, uuid, "jwt")
+}
+
+func credentialAs(ctx context.Context, db DB, uuid, column string) ([]byte, Assertion, error) {
 	a, err := AssertionByUUID(ctx, db, uuid)
 	if err != nil {
 		return nil, Assertion{}, err
 	}
 	var doc string
-	err = db.QueryRow(ctx, `SELECT document FROM credential WHERE assertion_id = $1`, a.ID).Scan(&doc)
+	// column is one of two constants, never input.
+	err = db.QueryRow(ctx, `SELECT `+column+` FROM credential WHERE assertion_id = $1`, a.ID).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, a, problem.NotFoundf("badge %s was issued without an Open Badges 3.0 credential", uuid)
 	}

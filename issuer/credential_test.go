@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -449,5 +450,48 @@ func TestCredentialImageSVG(t *testing.T) {
 	doc, _, _ := issuer.CredentialJSON(ctx, db, list[0].UUID)
 	if got, err := bake.ExtractCredential(img.Data); img.Type != "image/svg+xml" || err != nil || got != string(doc) {
 		t.Fatalf("SVG credential image %s: %.80q %v", img.Type, got, err)
+	}
+}
+
+func TestCredentialJWT(t *testing.T) {
+	db := testkit.DB(t)
+	ctx := context.Background()
+	o := newOrg(t, db, "jwt")
+	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwt, _, err := issuer.CredentialJWT(ctx, db, list[0].UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := issuer.CredentialJSON(ctx, db, list[0].UUID)
+	profile, _ := issuer.ProfileV3Document(ctx, db, testURLs, o)
+	// Checked by hand: the signature is Ed25519 over header.payload, with
+	// the key the Profile lists under the header's kid.
+	parts := strings.Split(string(jwt), ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a compact JWS: %s", jwt)
+	}
+	header, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+	var h struct{ Alg, Typ, Kid string }
+	_ = json.Unmarshal(header, &h)
+	if h.Alg != "EdDSA" || h.Typ != "vc+jwt" || h.Kid != profile.VerificationMethod[0].ID {
+		t.Fatalf("header %s", header)
+	}
+	pub, err := dataintegrity.DecodeMultikey(profile.VerificationMethod[0].PublicKeyMultibase)
+	if err != nil || !ed25519.Verify(pub, []byte(parts[0]+"."+parts[1]), sig) {
+		t.Fatalf("the VC-JWT does not verify with the profile's key: %v", err)
+	}
+	// The payload is the credential of the JSON-LD form, without its proof.
+	var fromJWT, fromLD map[string]any
+	_ = json.Unmarshal(payload, &fromJWT)
+	_ = json.Unmarshal(doc, &fromLD)
+	delete(fromLD, "proof")
+	if a, b := mustJSON(t, fromJWT), mustJSON(t, fromLD); string(a) != string(b) {
+		t.Errorf("JWT payload\n%s\ndiffers from the credential\n%s", a, b)
 	}
 }

@@ -22,7 +22,7 @@ CREATE TABLE credential_key (
 CREATE UNIQUE INDEX credential_key_current_idx ON credential_key (organisation_id) WHERE revoked_at IS NULL;
 
 -- The OpenBadgeCredential of an assertion, as signed (the exact JSON
--- served; fixed when issued). status_index: its bit in the organisation's
+-- served; fixed when issued), and as a VC-JWT. status_index: its bit in the organisation's
 -- revocation BitstringStatusList (131,072 entries, picked at random so
 -- that the index says nothing of the order of issue); the bit is set while
 -- the assertion is revoked.
@@ -32,6 +32,8 @@ CREATE TABLE credential (
     key_id          bigint NOT NULL REFERENCES credential_key (id),
     status_index    integer NOT NULL CHECK (status_index BETWEEN 0 AND 131071),
     document        text NOT NULL,
+    -- jwt: the same credential as a VC-JWT (EdDSA), made with it.
+    jwt             text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (organisation_id, status_index)
 );

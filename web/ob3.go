@@ -74,9 +74,23 @@ func writeCredential(w http.ResponseWriter, r *http.Request, doc []byte) {
 
 // hostedCredential serves an OpenBadgeCredential exactly as signed: as
 // application/vc+ld+json to those who ask for it, else as
-// application/ld+json; a browser goes to the badge's public page.
+// application/ld+json, or as a VC-JWT (application/vc+jwt) to those who
+// ask for that and not for JSON-LD; a browser goes to the badge's public
+// page.
 func (s *Server) hostedCredential(w http.ResponseWriter, r *http.Request) {
-	doc, a, err := issuer.CredentialJSON(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	uuid := chi.URLParam(r, "uuid")
+	if accepts(r, vocab.VCJWTContentType) && !accepts(r, vocab.CredentialContentType) && !accepts(r, vocab.ContentType) {
+		jwt, _, err := issuer.CredentialJWT(r.Context(), s.deps.Pool, uuid)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", vocab.VCJWTContentType)
+		w.Header().Set("Vary", "Accept")
+		_, _ = w.Write(jwt) // the client went away; nothing to do
+		return
+	}
+	doc, a, err := issuer.CredentialJSON(r.Context(), s.deps.Pool, uuid)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -99,6 +99,22 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	if hdr.Get("Content-Type") != "application/ld+json" || text2 != text {
 		t.Errorf("as ld+json: %q, same bytes %v", hdr.Get("Content-Type"), text2 == text)
 	}
+	// As a VC-JWT for those who ask for one: the same credential, EdDSA.
+	status, jwt, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+jwt"})
+	if status != 200 || hdr.Get("Content-Type") != "application/vc+jwt" || strings.Count(jwt, ".") != 2 {
+		t.Fatalf("as vc+jwt = %d %q %.40q", status, hdr.Get("Content-Type"), jwt)
+	}
+	kid, err := vocab.VCJWTKeyID(jwt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := f.keyFromProfile(t)(context.Background(), kid, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payload, err := vocab.VerifyVCJWT(jwt, pub); err != nil || !strings.Contains(string(payload), credURL) {
+		t.Fatalf("VC-JWT: %v", err)
+	}
 	status, _, hdr = f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "text/html"})
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/badges/"+a["uuid"].(string) {
 		t.Errorf("browser at the credential = %d %q", status, hdr.Get("Location"))
