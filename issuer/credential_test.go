@@ -173,6 +173,11 @@ func TestIssueOpenBadgeCredential(t *testing.T) {
 	// Every property and type is defined by the contexts (nothing that
 	// a JSON-LD verifier would drop), with no network.
 	definedTerms(t, raw)
+	var generic map[string]any
+	_ = json.Unmarshal(raw, &generic)
+	if p := vocab.CheckCredential(generic); p != nil {
+		t.Errorf("the credential breaks the Open Badges 3.0 rules: %v", p)
+	}
 
 	profile, err := issuer.ProfileV3Document(ctx, db, testURLs, o)
 	if err != nil {
