@@ -88,6 +88,10 @@ type Verifier struct {
 	Client *http.Client
 	// Now returns the current time, for expiry; nil means time.Now.
 	Now func() time.Time
+	// PlainHTTP says which hosts a did:web is resolved on over http
+	// rather than https: those the node's --allow-ips lets through, which
+	// test nodes on loopback serve on plain http. nil means none.
+	PlainHTTP func(host string) bool
 }
 
 // Input is what to verify: exactly one of URL, JSON and Image, optionally

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/dataintegrity"
+	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/statuslist"
+	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -238,4 +241,52 @@ func TestRotateCredentialKeyNeedsAnAdmin(t *testing.T) {
 func mustMarshal(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+func TestCredentialKeyResolver(t *testing.T) {
+	f := startNode(t)
+	f.setIssuerEmail(t, nil)
+	b := f.apiBadge(t)
+	_, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+		"recipient": map[string]any{"type": "email", "identity": "earner@example.org"}}, "")
+	_, text, _ := f.do(t, f.client, "GET", strings.TrimPrefix(a["credential"].(string), f.base), nil, map[string]string{"Accept": "application/vc+ld+json"})
+	var cred map[string]any
+	_ = json.Unmarshal([]byte(text), &cred)
+	issuerID := cred["issuer"].(map[string]any)["id"].(string)
+	vm := cred["proof"].(map[string]any)["verificationMethod"].(string)
+	_, fragment, _ := strings.Cut(vm, "#")
+	v := verifier.Verifier{
+		Client:    egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}).HTTPClient(),
+		PlainHTTP: func(host string) bool { return host == "127.0.0.1" },
+	}
+	ctx := context.Background()
+	if _, err := dataintegrity.Verify(ctx, cred, v.CredentialKeyResolver(issuerID), vocab.DocumentLoader(nil)); err != nil {
+		t.Fatalf("Laurel's credential with the https Profile key: %v", err)
+	}
+	if _, err := dataintegrity.Verify(ctx, cred, v.CredentialKeyResolver("https://other.example/issuer"), vocab.DocumentLoader(nil)); err == nil {
+		t.Fatal("verified for another issuer")
+	}
+	// The same key through did:web, for the DID or for the Profile that
+	// the DID document names in alsoKnownAs.
+	host := strings.ReplaceAll(strings.TrimPrefix(f.base, "http://"), ":", "%3A")
+	did := "did:web:" + host + ":orgs:tampere-uni"
+	for _, issuer := range []string{did, issuerID} {
+		pub, err := v.CredentialKeyResolver(issuer)(ctx, did+"#"+fragment, time.Now())
+		if err != nil || dataintegrity.EncodeMultikey(pub) != fragment {
+			t.Errorf("did:web key for issuer %s = %v", issuer, err)
+		}
+	}
+	if _, err := v.CredentialKeyResolver(did)(ctx, "did:web:"+host+":orgs:nobody#"+fragment, time.Now()); err == nil {
+		t.Error("a key of an unknown DID resolved")
+	}
+	// After a rotation the old key serves proofs made before it only.
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, ""); status != 200 {
+		t.Fatalf("rotate = %d %v", status, out)
+	}
+	if _, err := v.CredentialKeyResolver(issuerID)(ctx, vm, time.Now().Add(time.Hour)); err == nil {
+		t.Error("a revoked key accepted for a proof made after its revocation")
+	}
+	if _, err := dataintegrity.Verify(ctx, cred, v.CredentialKeyResolver(issuerID), vocab.DocumentLoader(nil)); err != nil {
+		t.Errorf("a credential signed before the rotation: %v", err)
+	}
 }
