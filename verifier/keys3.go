@@ -40,7 +40,15 @@ func (v *Verifier) CredentialKeyResolver(issuerID string) dataintegrity.KeyResol
 	if client == nil {
 		client = egress.New(egress.Config{}).HTTPClient()
 	}
-	f := &fetcher{client: client}
+	return v.keyResolver(&fetcher{client: client}, issuerID)
+}
+
+// keyResolver is CredentialKeyResolver fetching through f.
+func (r *run) keyResolver(issuerID string) dataintegrity.KeyResolver {
+	return r.v.keyResolver(r.f, issuerID)
+}
+
+func (v *Verifier) keyResolver(f *fetcher, issuerID string) dataintegrity.KeyResolver {
 	return func(ctx context.Context, vm string, created time.Time) (ed25519.PublicKey, error) {
 		controller, _, _ := strings.Cut(vm, "#")
 		switch {

@@ -3,10 +3,12 @@ package web_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,5 +290,82 @@ func TestCredentialKeyResolver(t *testing.T) {
 	}
 	if _, err := dataintegrity.Verify(ctx, cred, v.CredentialKeyResolver(issuerID), vocab.DocumentLoader(nil)); err != nil {
 		t.Errorf("a credential signed before the rotation: %v", err)
+	}
+}
+
+func TestVerifyOpenBadges3Credentials(t *testing.T) {
+	f := startNode(t)
+	f.setIssuerEmail(t, nil)
+	b := f.apiBadge(t)
+	_, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+		"recipient": map[string]any{"type": "email", "identity": "earner@example.org"}}, "")
+	credURL := a["credential"].(string)
+	path := strings.TrimPrefix(credURL, f.base)
+	_, text, _ := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+ld+json"})
+	_, jwt, _ := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+jwt"})
+	_, png, _ := f.do(t, f.client, "GET", path+"/image", nil, nil)
+	var cred map[string]any
+	_ = json.Unmarshal([]byte(text), &cred)
+	tampered := map[string]any{}
+	_ = json.Unmarshal([]byte(text), &tampered)
+	tampered["name"] = "Brain surgery"
+	expired := map[string]any{}
+	_ = json.Unmarshal([]byte(strings.Replace(text, `"validUntil":"`, `"validUntil":"2001-01-01T00:00:00Z","x":"`, 1)), &expired)
+	delete(expired, "x")
+
+	check := func(t *testing.T, body map[string]any) map[string]any {
+		t.Helper()
+		status, rep := f.api(t, "POST", "/api/v1/verify", body, "")
+		if status != 200 {
+			t.Fatalf("verify = %d %v", status, rep)
+		}
+		return rep
+	}
+	failed := func(rep map[string]any) []string {
+		var out []string
+		for _, e := range rep["errors"].([]any) {
+			out = append(out, e.(map[string]any)["name"].(string))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name         string
+		body         map[string]any
+		verification string
+		fails        []string // the checks that must fail; none: valid
+	}{
+		{"by URL", map[string]any{"credential": credURL}, "eddsa-rdfc-2022", nil},
+		{"by url field", map[string]any{"url": credURL}, "eddsa-rdfc-2022", nil},
+		{"as JSON, right recipient", map[string]any{"credential": cred, "email": "Earner@example.org"}, "eddsa-rdfc-2022", nil},
+		{"as VC-JWT", map[string]any{"credential": jwt}, "vc-jwt", nil},
+		{"baked PNG", map[string]any{"image": "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte(png))}, "eddsa-rdfc-2022", nil},
+		{"wrong recipient", map[string]any{"credential": cred, "email": "someone@example.org"}, "eddsa-rdfc-2022", []string{"recipient"}},
+		{"tampered", map[string]any{"credential": tampered}, "eddsa-rdfc-2022", []string{"signature"}},
+		{"expired (and so tampered)", map[string]any{"credential": expired}, "eddsa-rdfc-2022", []string{"signature", "expiry"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := check(t, tc.body)
+			got := failed(rep)
+			if rep["verification"] != tc.verification || rep["valid"] != (len(tc.fails) == 0) || !slices.Equal(got, tc.fails) {
+				t.Fatalf("valid %v verification %v, failed %v, want %v\n%v", rep["valid"], rep["verification"], got, tc.fails, rep["checks"])
+			}
+			if rep["credential"] == nil {
+				t.Error("the report lacks the credential")
+			}
+		})
+	}
+	if status, out := f.api(t, "POST", "/api/v1/verify", map[string]any{"credential": ""}, ""); status != 400 || out["error"].(map[string]any)["field"] != "credential" {
+		t.Errorf("empty credential = %d %v", status, out)
+	}
+
+	// Revoked: the status list says so, in every form.
+	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+a["uuid"].(string)+"/revoke", map[string]any{}, ""); status != 200 {
+		t.Fatalf("revoke = %d %v", status, out)
+	}
+	for _, body := range []map[string]any{{"credential": credURL}, {"credential": jwt}} {
+		rep := check(t, body)
+		if rep["valid"] != false || rep["revoked"] != true || !slices.Equal(failed(rep), []string{"revocation"}) {
+			t.Errorf("revoked credential: valid %v revoked %v failed %v", rep["valid"], rep["revoked"], failed(rep))
+		}
 	}
 }
