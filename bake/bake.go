@@ -64,21 +64,33 @@ func Format(data []byte) string {
 // assertion, ErrUnknownFormat for data that is not a PNG or SVG, and
 // ErrInvalidImage for a malformed image.
 func Extract(data []byte) (string, error) {
+	return extract(data, keyword, ob2Element, "assertion")
+}
+
+// ExtractCredential returns the Open Badges 3.0 credential baked into a
+// PNG or SVG image: the text of its openbadgecredential iTXt chunk, or the
+// content (a credential's JSON) or else the verify attribute (a VC-JWT)
+// of its openbadges:credential element. Errors are those of Extract.
+func ExtractCredential(data []byte) (string, error) {
+	return extract(data, credentialKeyword, ob3Element, "credential")
+}
+
+func extract(data []byte, pngKeyword string, kind svgKind, what string) (string, error) {
 	switch {
 	case hasPNGSignature(data):
-		s, err := extractPNG(data)
+		s, err := extractPNG(data, pngKeyword)
 		if err != nil {
-			return "", fmt.Errorf("extract assertion from PNG: %w", err)
+			return "", fmt.Errorf("extract %s from PNG: %w", what, err)
 		}
 		return s, nil
 	case looksLikeXML(data):
-		s, err := extractSVG(data)
+		s, err := extractSVG(data, kind)
 		if err != nil {
-			return "", fmt.Errorf("extract assertion from SVG: %w", err)
+			return "", fmt.Errorf("extract %s from SVG: %w", what, err)
 		}
 		return s, nil
 	}
-	return "", fmt.Errorf("extract assertion: %w", ErrUnknownFormat)
+	return "", fmt.Errorf("extract %s: %w", what, ErrUnknownFormat)
 }
 
 // checkText reports whether s can be baked: non-empty UTF-8 without NUL,

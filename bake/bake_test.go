@@ -66,13 +66,13 @@ func countAssertions(t *testing.T, img []byte) int {
 		}
 		n := 0
 		for _, c := range chunks {
-			if isOpenBadgesText(c) {
+			if isOpenBadgesText(c, keyword) {
 				n++
 			}
 		}
 		return n
 	}
-	doc, err := parseSVG(img)
+	doc, err := parseSVG(img, ob2Element)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,11 @@ const (
 	// decompression bombs. Assertions are a few kilobytes.
 	MaxInflatedText = 1 << 20
 
-	// keyword names the text chunk that carries the assertion.
-	keyword = "openbadges"
+	// keyword names the text chunk that carries an Open Badges 2.0
+	// assertion; credentialKeyword the one that carries an Open Badges 3.0
+	// credential.
+	keyword           = "openbadges"
+	credentialKeyword = "openbadgecredential"
 )
 
 // pngChunk is one chunk of a PNG file.
@@ -52,6 +55,18 @@ type pngChunk struct {
 // malformed one, and ErrInvalidAssertion when assertion is empty or not
 // UTF-8.
 func PNG(img []byte, assertion string) ([]byte, error) {
+	return bakePNGText(img, keyword, assertion)
+}
+
+// PNGCredential bakes an Open Badges 3.0 credential (its JSON, or a
+// VC-JWT) into the PNG image img as PNG does an assertion, in an iTXt
+// chunk with the keyword "openbadgecredential" (Open Badges 3.0, Baked
+// Badge). A 2.0 assertion baked in the image stays.
+func PNGCredential(img []byte, credential string) ([]byte, error) {
+	return bakePNGText(img, credentialKeyword, credential)
+}
+
+func bakePNGText(img []byte, keyword, assertion string) ([]byte, error) {
 	if !hasPNGSignature(img) {
 		return nil, fmt.Errorf("bake PNG: %w", ErrUnknownFormat)
 	}
@@ -78,7 +93,7 @@ func PNG(img []byte, assertion string) ([]byte, error) {
 	out = append(out, chunks[0].raw...) // IHDR: parsePNG made sure it is first
 	out = appendChunk(out, "iTXt", data.Bytes())
 	for _, c := range chunks[1:] {
-		if isOpenBadgesText(c) {
+		if isOpenBadgesText(c, keyword) {
 			continue // baking anew replaces what was baked before
 		}
 		out = append(out, c.raw...)
@@ -89,19 +104,19 @@ func PNG(img []byte, assertion string) ([]byte, error) {
 // extractPNG returns the text of the first openbadges iTXt chunk of img,
 // or else of its first openbadges tEXt chunk (as Open Badges 1.0 bakers
 // wrote).
-func extractPNG(img []byte) (string, error) {
+func extractPNG(img []byte, keyword string) (string, error) {
 	chunks, err := parsePNG(img)
 	if err != nil {
 		return "", err
 	}
 	var legacy *pngChunk
 	for i, c := range chunks {
-		if !isOpenBadgesText(c) {
+		if !isOpenBadgesText(c, keyword) {
 			continue
 		}
 		switch c.typ {
 		case "iTXt":
-			return iTXtText(c.data)
+			return iTXtText(c.data, keyword)
 		case "tEXt":
 			if legacy == nil {
 				legacy = &chunks[i]
@@ -125,7 +140,7 @@ func extractPNG(img []byte) (string, error) {
 // iTXtText decodes an openbadges iTXt chunk's data: keyword, NUL,
 // compression flag and method, language tag, NUL, translated keyword, NUL,
 // text (zlib-compressed when the flag is 1).
-func iTXtText(data []byte) (string, error) {
+func iTXtText(data []byte, keyword string) (string, error) {
 	rest := data[len(keyword)+1:]
 	if len(rest) < 2 {
 		return "", fmt.Errorf("openbadges iTXt chunk is truncated: %w", ErrInvalidImage)
@@ -176,8 +191,8 @@ func inflate(data []byte) ([]byte, error) {
 }
 
 // isOpenBadgesText reports whether c is a text chunk (iTXt, tEXt or zTXt)
-// with the keyword openbadges.
-func isOpenBadgesText(c pngChunk) bool {
+// with the given keyword.
+func isOpenBadgesText(c pngChunk, keyword string) bool {
 	switch c.typ {
 	case "iTXt", "tEXt", "zTXt":
 		return len(c.data) > len(keyword) && c.data[len(keyword)] == 0 && string(c.data[:len(keyword)]) == keyword

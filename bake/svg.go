@@ -14,10 +14,20 @@ import (
 const (
 	svgNamespace = "http://www.w3.org/2000/svg"
 	obNamespace  = "http://openbadges.org"
+	ob3Namespace = "https://purl.imsglobal.org/ob/v3p0"
 	// obPrefix is the prefix the baked element is written with; the
 	// specification's examples use it, and some readers look for it.
 	obPrefix = "openbadges"
 	utf8BOM  = "\xef\xbb\xbf"
+)
+
+// svgKind names the element a baked SVG carries: openbadges:assertion in
+// the 2.0 namespace, or openbadges:credential in the 3.0 one.
+type svgKind struct{ namespace, local string }
+
+var (
+	ob2Element = svgKind{obNamespace, "assertion"}
+	ob3Element = svgKind{ob3Namespace, "credential"}
 )
 
 // SVG bakes an assertion into the SVG image img and returns the baked
@@ -40,6 +50,30 @@ func SVG(img []byte, assertion string, verify string) ([]byte, error) {
 	if err := checkXMLText("verify", verify); err != nil {
 		return nil, fmt.Errorf("bake SVG: %w", err)
 	}
+	return bakeSVG(img, ob2Element, assertion, verify)
+}
+
+// SVGCredential bakes an Open Badges 3.0 credential into the SVG image img
+// (Open Badges 3.0, Baked Badge): the root gets
+// xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" and an
+// <openbadges:credential> element becomes its first child, holding
+// credentialJSON (a credential with an embedded proof) as CDATA or, for a
+// VC-JWT, jwt in its verify attribute; exactly one of the two is given.
+// The image must not bind the openbadges prefix to the 2.0 namespace:
+// bake the plain badge image, not a 2.0 baked one.
+func SVGCredential(img []byte, credentialJSON, jwt string) ([]byte, error) {
+	if (credentialJSON == "") == (jwt == "") {
+		return nil, fmt.Errorf("bake SVG credential: give the credential's JSON or its JWT: %w", ErrInvalidAssertion)
+	}
+	if jwt != "" {
+		if err := checkXMLText("verify", jwt); err != nil {
+			return nil, fmt.Errorf("bake SVG: %w", err)
+		}
+	}
+	return bakeSVG(img, ob3Element, credentialJSON, jwt)
+}
+
+func bakeSVG(img []byte, kind svgKind, assertion string, verify string) ([]byte, error) {
 	if assertion != "" {
 		if err := checkXMLText("assertion", assertion); err != nil {
 			return nil, fmt.Errorf("bake SVG: %w", err)
@@ -48,20 +82,27 @@ func SVG(img []byte, assertion string, verify string) ([]byte, error) {
 	if !looksLikeXML(img) {
 		return nil, fmt.Errorf("bake SVG: %w", ErrUnknownFormat)
 	}
-	doc, err := parseSVG(img)
+	doc, err := parseSVG(img, kind)
 	if err != nil {
 		return nil, fmt.Errorf("bake SVG: %w", err)
 	}
+	if doc.prefixElsewhere != "" {
+		return nil, fmt.Errorf("bake SVG: the root binds the %s prefix to %q, not %s: %w", obPrefix, doc.prefixElsewhere, kind.namespace, ErrInvalidImage)
+	}
 
 	var el bytes.Buffer
-	el.WriteString("<" + obPrefix + ":assertion verify=\"")
-	_ = xml.EscapeText(&el, []byte(verify)) // a bytes.Buffer does not fail
+	el.WriteString("<" + obPrefix + ":" + kind.local)
+	if verify != "" {
+		el.WriteString(` verify="`)
+		_ = xml.EscapeText(&el, []byte(verify)) // a bytes.Buffer does not fail
+		el.WriteString(`"`)
+	}
 	if assertion == "" {
-		el.WriteString(`"/>`)
+		el.WriteString(`/>`)
 	} else {
-		el.WriteString(`">`)
+		el.WriteString(`>`)
 		writeCDATA(&el, assertion)
-		el.WriteString("</" + obPrefix + ":assertion>")
+		el.WriteString("</" + obPrefix + ":" + kind.local + ">")
 	}
 
 	// The root's start tag ends with "/>" (no children) or ">".
@@ -72,7 +113,7 @@ func SVG(img []byte, assertion string, verify string) ([]byte, error) {
 	out := make([]byte, 0, len(img)+el.Len()+64)
 	out = append(out, img[:tagEnd]...)
 	if !doc.declaresOB {
-		out = append(out, ` xmlns:`+obPrefix+`="`+obNamespace+`"`...)
+		out = append(out, ` xmlns:`+obPrefix+`="`+kind.namespace+`"`...)
 	}
 	out = append(out, '>')
 	out = append(out, el.Bytes()...)
@@ -92,8 +133,8 @@ func SVG(img []byte, assertion string, verify string) ([]byte, error) {
 // of img, without surrounding white space (the specification's own example
 // pads its CDATA section, and neither JSON nor a JWS has meaning in it), or
 // its verify attribute when the content is empty.
-func extractSVG(img []byte) (string, error) {
-	doc, err := parseSVG(img)
+func extractSVG(img []byte, kind svgKind) (string, error) {
+	doc, err := parseSVG(img, kind)
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +147,7 @@ func extractSVG(img []byte) (string, error) {
 	if doc.verify != "" {
 		return doc.verify, nil
 	}
-	return "", fmt.Errorf("openbadges:assertion element is empty: %w", ErrNotBaked)
+	return "", fmt.Errorf("openbadges:%s element is empty: %w", kind.local, ErrNotBaked)
 }
 
 // span is a byte range [start, end) of a document.
@@ -118,6 +159,11 @@ type svgDoc struct {
 	selfClosing bool   // the root is written <svg .../>
 	rootName    string // the root's name as written, e.g. "svg" or "s:svg"
 	declaresOB  bool   // the root binds the openbadges prefix already
+	// prefixElsewhere is the namespace the root binds the openbadges
+	// prefix to when that is not the one looked for (a 2.0 baked image
+	// read for a 3.0 credential, or the reverse): nothing to extract, and
+	// nothing can be baked.
+	prefixElsewhere string
 
 	assertions []span // every openbadges:assertion element, in order
 	// verify and content are those of the first assertion element.
@@ -128,7 +174,7 @@ type svgDoc struct {
 // parseSVG reads a whole document, checking that it is well-formed XML
 // without DOCTYPE, with one root element, an svg in the SVG namespace, and
 // records where its root's start tag and its assertion elements are.
-func parseSVG(img []byte) (svgDoc, error) {
+func parseSVG(img []byte, kind svgKind) (svgDoc, error) {
 	var doc svgDoc
 	d := xml.NewDecoder(bytes.NewReader(img))
 	d.Strict = true // and CharsetReader stays nil: only UTF-8 documents
@@ -177,10 +223,10 @@ func parseSVG(img []byte) (svgDoc, error) {
 				if t.Name.Local != "svg" || t.Name.Space != svgNamespace {
 					return svgDoc{}, fmt.Errorf("the XML root element is %s, not svg in the SVG namespace: %w", describeName(t.Name), ErrUnknownFormat)
 				}
-				if err := doc.setRoot(img, start, end, t); err != nil {
+				if err := doc.setRoot(img, start, end, t, kind); err != nil {
 					return svgDoc{}, err
 				}
-			case !capturing && isAssertion(t.Name):
+			case !capturing && isAssertion(t.Name, kind):
 				capturing, capDepth, capStart = true, depth, start
 				if len(doc.assertions) == 0 {
 					for _, a := range t.Attr {
@@ -207,7 +253,7 @@ func parseSVG(img []byte) (svgDoc, error) {
 }
 
 // setRoot records the root's start tag, which spans img[start:end].
-func (doc *svgDoc) setRoot(img []byte, start, end int, t xml.StartElement) error {
+func (doc *svgDoc) setRoot(img []byte, start, end int, t xml.StartElement, kind svgKind) error {
 	// The decoder's offsets must point at "<" and after ">", or the
 	// insertion would corrupt the document: check rather than trust.
 	if start >= end || end > len(img) || img[start] != '<' || img[end-1] != '>' {
@@ -222,8 +268,9 @@ func (doc *svgDoc) setRoot(img []byte, start, end int, t xml.StartElement) error
 	doc.rootName = string(name)
 	for _, a := range t.Attr {
 		if a.Name.Space == "xmlns" && a.Name.Local == obPrefix {
-			if a.Value != obNamespace {
-				return fmt.Errorf("the root binds the %s prefix to %q, not %s: %w", obPrefix, a.Value, obNamespace, ErrInvalidImage)
+			if a.Value != kind.namespace {
+				doc.prefixElsewhere = a.Value
+				continue
 			}
 			doc.declaresOB = true
 		}
@@ -239,11 +286,11 @@ func describeName(n xml.Name) string {
 	return "<" + n.Local + "> in namespace " + strconv.Quote(n.Space)
 }
 
-// isAssertion reports whether name is openbadges:assertion: in the Open
-// Badges namespace, or with the openbadges prefix left undeclared, as
-// careless bakers write it.
-func isAssertion(name xml.Name) bool {
-	return name.Local == "assertion" && (name.Space == obNamespace || name.Space == obPrefix)
+// isAssertion reports whether name is the baked element of kind
+// (openbadges:assertion or openbadges:credential): in its namespace, or
+// with the openbadges prefix left undeclared, as careless bakers write it.
+func isAssertion(name xml.Name, kind svgKind) bool {
+	return name.Local == kind.local && (name.Space == kind.namespace || name.Space == obPrefix)
 }
 
 // writeCDATA writes s as CDATA sections. A "]]>" in s would end the

@@ -140,6 +140,8 @@ type Assertion struct {
 	// BadgeEndorsements are the endorsements of the badge class that held
 	// when the assertion was issued, kept in its baked copy.
 	BadgeEndorsements []string
+	// HasCredential: the assertion has an Open Badges 3.0 credential.
+	HasCredential bool
 }
 
 // Revoked reports whether the issuer has revoked the assertion.
@@ -419,7 +421,13 @@ func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeCla
 	if err != nil {
 		return Assertion{}, "", fmt.Errorf("store assertion: %w", err)
 	}
-	if o.SignBadges {
+	if o.CredentialFormats.OB3 {
+		if err := issueCredential(ctx, tx, u, o, b, a); err != nil {
+			return Assertion{}, "", err
+		}
+		a.HasCredential = true
+	}
+	if o.SignBadges && o.CredentialFormats.OB2 {
 		key, err := signingKey(ctx, tx, o.ID)
 		if err != nil {
 			return Assertion{}, "", err
@@ -467,7 +475,8 @@ func randomToken() string {
 
 const assertionColumns = `a.id, a.uuid::text, a.badge_class_id, b.uuid::text, o.id, o.slug, a.recipient_kind,
 	a.recipient_identity, a.recipient_salt, a.recipient_hint, a.recipient_name, a.evidence, a.narrative,
-	a.issued_on, a.expires, a.jws, a.revoked_at, a.revocation_reason, a.claimed_at, a.badge_endorsements`
+	a.issued_on, a.expires, a.jws, a.revoked_at, a.revocation_reason, a.claimed_at, a.badge_endorsements,
+	EXISTS (SELECT 1 FROM credential c WHERE c.assertion_id = a.id)`
 
 const assertionFrom = ` FROM assertion a JOIN badge_class b ON b.id = a.badge_class_id
 	JOIN organisation o ON o.id = b.organisation_id `
@@ -477,7 +486,7 @@ func scanAssertion(row pgx.Row) (Assertion, error) {
 	var evidence, endorsements []byte
 	err := row.Scan(&a.ID, &a.UUID, &a.BadgeClassID, &a.BadgeUUID, &a.OrganisationID, &a.OrganisationSlug,
 		&a.RecipientKind, &a.RecipientIdentity, &a.RecipientSalt, &a.RecipientHint, &a.RecipientName, &evidence,
-		&a.Narrative, &a.IssuedOn, &a.Expires, &a.JWS, &a.RevokedAt, &a.RevocationReason, &a.ClaimedAt, &endorsements)
+		&a.Narrative, &a.IssuedOn, &a.Expires, &a.JWS, &a.RevokedAt, &a.RevocationReason, &a.ClaimedAt, &endorsements, &a.HasCredential)
 	if err != nil {
 		return a, err
 	}

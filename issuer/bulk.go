@@ -30,6 +30,8 @@ type RowReport struct {
 	Message       string `json:"message,omitempty"`
 	AssertionUUID string `json:"assertion,omitempty"`
 	ID            string `json:"id,omitempty"` // the hosted id of the issued assertion
+	// Credential is the URL of its Open Badges 3.0 credential, if issued.
+	Credential string `json:"credential,omitempty"`
 }
 
 // ParseBulkCSV reads a bulk-issuing file: a header row naming columns from
@@ -185,6 +187,9 @@ func IssueBulk(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b Ba
 	}
 	for i, a := range issued {
 		report[i].AssertionUUID, report[i].ID = a.UUID, u.Assertion(a.UUID)
+		if a.HasCredential {
+			report[i].Credential = u.Credential(a.UUID)
+		}
 	}
 	return true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -38,8 +39,10 @@ type Organisation struct {
 	Listed bool `json:"listed"`
 	// RequestEmail is how the organisation hears of new endorsement
 	// requests by email: off, immediately or daily (a digest).
-	RequestEmail string    `json:"request_email"`
-	CreatedAt    time.Time `json:"created_at"`
+	RequestEmail string `json:"request_email"`
+	// CredentialFormats: the Open Badges versions issuing produces.
+	CredentialFormats Formats   `json:"credential_formats"`
+	CreatedAt         time.Time `json:"created_at"`
 }
 
 // NewOrganisation is the input for CreateOrganisation.
@@ -115,11 +118,13 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s
 }
 
-const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, request_email, created_at`
+const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, request_email, credential_formats, created_at`
 
 func scanOrganisation(row pgx.Row) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.RequestEmail, &o.CreatedAt)
+	var formats []string
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.RequestEmail, &formats, &o.CreatedAt)
+	o.CredentialFormats = Formats{OB3: slices.Contains(formats, FormatOB3), OB2: slices.Contains(formats, FormatOB2)}
 	return o, err
 }
 
@@ -222,6 +227,8 @@ type OrganisationUpdate struct {
 	Listed      *bool   `json:"listed"`
 	// RequestEmail: off, immediately or daily.
 	RequestEmail *string `json:"request_email"`
+	// CredentialFormats: ["ob3", "ob2"], at least one.
+	CredentialFormats *[]string `json:"credential_formats"`
 }
 
 // UpdateOrganisation applies in to organisation id, checking the result by
@@ -266,10 +273,17 @@ func UpdateOrganisation(ctx context.Context, db DB, id int64, in OrganisationUpd
 				return problem.Invalidf("request_email", "must be off, immediately or daily")
 			}
 		}
+		formats := o.CredentialFormats
+		if in.CredentialFormats != nil {
+			if formats, err = ParseFormats(*in.CredentialFormats); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE organisation SET name = $2, country = $3, url = $4, email = $5, description = $6, image_url = $7,
-				listed = $8, request_email = $9, updated_at = now()
-			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image, listed, requestEmail); err != nil {
+				listed = $8, request_email = $9, credential_formats = $10, updated_at = now()
+			WHERE id = $1`, id, next.Name, next.Country, next.URL, next.Email, next.Description, image, listed, requestEmail,
+			formats.List()); err != nil {
 			return err
 		}
 		if in.SignBadges != nil {

@@ -75,3 +75,36 @@ func (u URLs) AssertionUUID(id string) string {
 	}
 	return rest
 }
+
+// ProfileV3 is the id of an organisation's Open Badges 3.0 Profile, the
+// issuer of its credentials, which lists its credential keys.
+func (u URLs) ProfileV3(slug string) string { return u.base() + "/ob/v3/issuers/" + slug }
+
+// CredentialKey is the id of a credential key (a Multikey) on the 3.0
+// Profile: the Profile and the key's publicKeyMultibase as fragment.
+func (u URLs) CredentialKey(slug, multibase string) string {
+	return u.ProfileV3(slug) + "#" + multibase
+}
+
+// Credential is the id of the OpenBadgeCredential of an assertion.
+func (u URLs) Credential(uuid string) string { return u.base() + "/ob/v3/credentials/" + uuid }
+
+// DIDDocument is where an organisation's did:web document is served.
+func (u URLs) DIDDocument(slug string) string { return u.base() + "/orgs/" + slug + "/did.json" }
+
+// DID is an organisation's did:web: the host (a port's colon as %3A), the
+// base path's segments and orgs:SLUG, joined by colons, which resolves to
+// DIDDocument.
+func (u URLs) DID(slug string) string {
+	parts := []string{"did", "web", strings.ReplaceAll(u.Base.Host, ":", "%3A")}
+	for seg := range strings.SplitSeq(strings.Trim(u.Base.Path, "/"), "/") {
+		if seg != "" {
+			parts = append(parts, url.PathEscape(seg))
+		}
+	}
+	return strings.Join(append(parts, "orgs", slug), ":")
+}
+
+// StatusList is the id of an organisation's revocation
+// BitstringStatusListCredential.
+func (u URLs) StatusList(slug string) string { return u.ProfileV3(slug) + "/status/revocation" }

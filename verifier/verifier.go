@@ -88,6 +88,10 @@ type Verifier struct {
 	Client *http.Client
 	// Now returns the current time, for expiry; nil means time.Now.
 	Now func() time.Time
+	// PlainHTTP says which hosts a did:web is resolved on over http
+	// rather than https: those the node's --allow-ips lets through, which
+	// test nodes on loopback serve on plain http. nil means none.
+	PlainHTTP func(host string) bool
 }
 
 // Input is what to verify: exactly one of URL, JSON and Image, optionally
@@ -125,13 +129,17 @@ type Report struct {
 	// recipient was given, awarded to that recipient.
 	Valid bool `json:"valid"`
 	// Verification is how the assertion was verified: "hosted" or
-	// "signed" ("" when it got no far enough to tell).
+	// "signed", or for an Open Badges 3.0 credential "eddsa-rdfc-2022" or
+	// "vc-jwt" ("" when it got no far enough to tell).
 	Verification string `json:"verification,omitempty"`
 	// Assertion, BadgeClass and Issuer are the documents as found and
 	// normalised to the Open Badges 2.0 context, when they could be had.
 	Assertion  map[string]any `json:"assertion,omitempty"`
 	BadgeClass map[string]any `json:"badge_class,omitempty"`
 	Issuer     map[string]any `json:"issuer,omitempty"`
+	// Credential is an Open Badges 3.0 credential as found (the payload
+	// of a VC-JWT); the 2.0 documents above are then absent.
+	Credential map[string]any `json:"credential,omitempty"`
 	// Checks lists every check in the order made, passed or not.
 	// Errors lists the failed checks that make the badge invalid, and
 	// Warnings those that do not (such as a recipient left unchecked);
@@ -190,7 +198,7 @@ func (v *Verifier) Verify(ctx context.Context, in Input) (rep Report) {
 	if v.Now != nil {
 		now = v.Now
 	}
-	r := &run{ctx: ctx, now: now(), rep: &rep, f: &fetcher{client: client}}
+	r := &run{ctx: ctx, now: now(), rep: &rep, f: &fetcher{client: client}, v: v}
 	r.loader = vocab.DocumentLoader(r.fetchContext)
 	r.verify(in)
 	return rep
@@ -203,6 +211,9 @@ type run struct {
 	rep    *Report
 	f      *fetcher
 	loader ld.DocumentLoader
+	v      *Verifier
+	// credential is an Open Badges 3.0 credential found at the URL given.
+	credential map[string]any
 }
 
 func (r *run) pass(name, format string, args ...any) { r.rep.pass(name, format, args...) }
@@ -220,14 +231,26 @@ func (r *run) verify(in Input) {
 	switch src.kind {
 	case kindURL:
 		assertion = r.fetchHosted(src.text)
+		if r.credential != nil {
+			r.verifyCredential(r.credential, in)
+			return
+		}
 	case kindJSON:
 		doc, err := decodeObject([]byte(src.text))
 		if err != nil {
 			r.fail(CheckInput, "the assertion is not a JSON object: %v", err)
 			return
 		}
+		if isCredential(doc) {
+			r.verifyCredential(doc, in)
+			return
+		}
 		assertion, jws = r.fromDocument(doc, "")
 	case kindJWS:
+		if isVCJWT(src.text) {
+			r.verifyCredentialJWT(src.text, in)
+			return
+		}
 		payload, err := vocab.ParseJWS(src.text)
 		if errors.Is(err, vocab.ErrJWSAlgorithm) {
 			r.fail(CheckSignature, "the JWS is refused: %v", err)
@@ -324,6 +347,12 @@ func (r *run) source(in Input) (source, bool) {
 	text, what := string(in.JSON), "the input"
 	if len(in.Image) > 0 {
 		baked, err := bake.Extract(in.Image)
+		if errors.Is(err, bake.ErrNotBaked) {
+			// An Open Badges 3.0 credential, then?
+			if c, cerr := bake.ExtractCredential(in.Image); cerr == nil {
+				baked, err = c, nil
+			}
+		}
 		switch {
 		case errors.Is(err, bake.ErrNotBaked):
 			r.fail(CheckImageBaked, "the image carries no Open Badges assertion (it is not baked)")
@@ -484,6 +513,11 @@ func (r *run) fetchHosted(u string) map[string]any {
 	doc, err := decodeObject(res.body)
 	if err != nil {
 		r.fail(CheckAssertionFetched, "%s did not answer with a JSON object: %v", u, err)
+		return nil
+	}
+	if isCredential(doc) {
+		r.pass(CheckAssertionFetched, "fetched a Verifiable Credential from %s", u)
+		r.credential = doc
 		return nil
 	}
 	r.pass(CheckAssertionFetched, "fetched the assertion from %s", u)

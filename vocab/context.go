@@ -51,7 +51,9 @@ var ErrNoContext = errors.New("document has no @context")
 const maxCachedContexts = 16
 
 // DocumentLoader returns a JSON-LD document loader for json-gold that serves
-// the Open Badges 2.0 context from the embedded copy and passes any other
+// the Open Badges 2.0 and 3.0 contexts, and the Verifiable Credentials 2.0,
+// Data Integrity and Multikey contexts they build on, from embedded copies
+// (see embeddedContexts) and passes any other
 // URL to fetch (e.g. through the node's egress client). With fetch nil, any
 // other context is refused with an error wrapping ErrRemoteContext, so that
 // processing needs no network. Fetched contexts are cached by the loader,
@@ -101,6 +103,9 @@ func (l *docLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 func (l *docLoader) load(u string) ([]byte, error) {
 	if contextAliases[u] {
 		return obContext, nil
+	}
+	if data, ok := embeddedContexts[u]; ok {
+		return data, nil
 	}
 	if l.fetch == nil {
 		return nil, fmt.Errorf("load JSON-LD context %s: %w", u, ErrRemoteContext)

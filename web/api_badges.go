@@ -41,6 +41,8 @@ func (s *Server) badgeAPIRoutes(r chi.Router) {
 	r.Post("/badges/{uuid}/assertions/bulk", s.withOrg(s.apiIssueBulk))
 	r.Get("/assertions/{uuid}", s.withOrg(s.apiAssertion))
 	r.Post("/assertions/{uuid}/revoke", s.withOrg(s.apiRevoke))
+	r.Get("/credential-keys", s.withOrg(s.apiCredentialKeys))
+	r.Post("/credential-keys/rotate", s.apiRotateCredentialKey)
 }
 
 // withOrg runs h for the organisation of the path, once the caller is
@@ -280,7 +282,9 @@ type assertionJSON struct {
 	Expired          bool       `json:"expired"`
 	Claimed          bool       `json:"claimed"`
 	Signed           string     `json:"signed,omitempty"` // the JWS of a signed assertion
-	EmailQueued      bool       `json:"email_queued,omitempty"`
+	// Credential is the URL of the Open Badges 3.0 credential, if issued.
+	Credential  string `json:"credential,omitempty"`
+	EmailQueued bool   `json:"email_queued,omitempty"`
 }
 
 func (s *Server) assertionJSON(a issuer.Assertion) assertionJSON {
@@ -288,7 +292,16 @@ func (s *Server) assertionJSON(a issuer.Assertion) assertionJSON {
 	doc.Context = ""
 	return assertionJSON{Assertion: doc, UUID: a.UUID, RecipientHint: a.RecipientHint, RecipientName: a.RecipientName,
 		BadgePage: s.urls().BadgePage(a.UUID), RevokedAt: a.RevokedAt, RevocationReason: a.RevocationReason,
-		Expired: a.Expired(time.Now()), Claimed: a.ClaimedAt != nil, Signed: a.JWS}
+		Expired: a.Expired(time.Now()), Claimed: a.ClaimedAt != nil, Signed: a.JWS, Credential: s.credentialURL(a)}
+}
+
+// credentialURL is the id of the assertion's Open Badges 3.0 credential, or
+// "" when it has none.
+func (s *Server) credentialURL(a issuer.Assertion) string {
+	if !a.HasCredential {
+		return ""
+	}
+	return s.urls().Credential(a.UUID)
 }
 
 // assertionBody is an assertion as the API takes it.

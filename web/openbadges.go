@@ -30,6 +30,7 @@ func (s *Server) openBadgesRoutes(r chi.Router) {
 	r.Get("/assertions/{uuid}/image", s.bakedImage)
 	r.Get("/endorsements/{uuid}", s.hostedEndorsement)
 	r.Get("/endorsers/{uuid}", s.hostedEndorser)
+	r.Route("/v3", s.ob3Routes)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "", "no such Open Badges document")
 	})

@@ -73,6 +73,12 @@ func (s *Server) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 	if v.Has("request_email") {
 		in.RequestEmail = field("request_email")
 	}
+	// The versions are checkboxes, absent when unticked: a marker field
+	// says the form showed them.
+	if v.Has("credential_formats_shown") {
+		formats := v["credential_formats"]
+		in.CredentialFormats = &formats
+	}
 	updated, err := issuer.UpdateOrganisation(r.Context(), s.deps.Pool, o.ID, in)
 	if p, ok := problem.As(err); ok {
 		// Show the form again with what was typed.
@@ -102,6 +108,8 @@ func fieldLabel(field string) string {
 		return "Logo URL"
 	case "request_email":
 		return "Email us about new endorsement requests"
+	case "credential_formats":
+		return "Open Badges versions"
 	case "":
 		return "Settings"
 	}

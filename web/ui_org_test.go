@@ -74,6 +74,31 @@ func TestOrganisationSettingsPage(t *testing.T) {
 	if !strings.Contains(page, `name="request_email" value="daily" checked`) {
 		t.Fatalf("settings page after choosing daily:\n%s", page)
 	}
+	// The Open Badges versions: both by default; none is refused.
+	if !strings.Contains(page, `name="credential_formats" value="ob3" checked`) || !strings.Contains(page, `name="credential_formats" value="ob2" checked`) {
+		t.Fatalf("settings page lacks the versions, both ticked:\n%s", page)
+	}
+	none := url.Values{"credential_formats_shown": {"1"}}
+	for k, v := range form {
+		none[k] = v
+	}
+	if status, body, _ := post(none); status != http.StatusBadRequest || !strings.Contains(body, "Open Badges versions: must name at least one format") {
+		t.Fatalf("no version = %d:\n%s", status, body)
+	}
+	only3 := url.Values{"credential_formats_shown": {"1"}, "credential_formats": {"ob3"}}
+	for k, v := range form {
+		only3[k] = v
+	}
+	if status, _, _ := post(only3); status != http.StatusSeeOther {
+		t.Fatalf("save ob3 only = %d", status)
+	}
+	if o, _ := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni"); !o.CredentialFormats.OB3 || o.CredentialFormats.OB2 {
+		t.Fatalf("stored formats %+v, want ob3 only", o.CredentialFormats)
+	}
+	_, page, _ = f.do(t, c, "GET", "/creator/tampere-uni/settings", nil, nil)
+	if !strings.Contains(page, `value="ob3" checked`) || strings.Contains(page, `value="ob2" checked`) {
+		t.Fatalf("settings page after choosing ob3 only:\n%s", page)
+	}
 	// A form without the choice leaves it as it is.
 	if status, _, _ := post(form); status != http.StatusSeeOther {
 		t.Fatalf("save without the choice = %d", status)

@@ -32,8 +32,11 @@ type publicBadgePage struct {
 	AssertionID string // the hosted Open Badges Assertion
 	BadgeID     string // the hosted BadgeClass, which people can follow
 	Download    string // the image with the assertion baked in
-	Verify      string // the page that checks the badge
-	Criteria    template.HTML
+	// DownloadV3 and CredentialID: the image with the Open Badges 3.0
+	// credential baked in, and the credential; "" when it has none.
+	DownloadV3, CredentialID string
+	Verify                   string // the page that checks the badge
+	Criteria                 template.HTML
 	// CriteriaPage is where the criteria live: the hosted page of written
 	// criteria, or the issuer's own page.
 	CriteriaPage string
@@ -96,6 +99,10 @@ func (s *Server) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a iss
 		CriteriaPage: b.CriteriaURL, Narrative: s.markdown.HTML(a.Narrative),
 		IssuedOn: a.IssuedOn, Expires: a.Expires, Expired: a.Expired(now), Revoked: a.Revoked(),
 		Reason: a.RevocationReason, Claimed: claimed,
+	}
+	if a.HasCredential {
+		p.CredentialID = u.Credential(a.UUID)
+		p.DownloadV3 = p.CredentialID + "/image"
 	}
 	if b.CriteriaNarrative != "" {
 		p.Criteria, p.CriteriaPage = s.markdown.HTML(b.CriteriaNarrative), u.Criteria(b.UUID)

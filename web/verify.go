@@ -23,9 +23,12 @@ import (
 type verifyBody struct {
 	URL       string          `json:"url"`
 	Assertion json.RawMessage `json:"assertion"` // an Assertion object, or a JWS as a JSON string
-	Image     string          `json:"image"`     // a baked PNG or SVG as a data: URL
-	Email     string          `json:"email"`     // checked against the recipient when given
-	Recipient string          `json:"recipient_url"`
+	// Credential is an Open Badges 3.0 credential: an object, a VC-JWT or
+	// the credential's URL, as a JSON string.
+	Credential json.RawMessage `json:"credential"`
+	Image      string          `json:"image"` // a baked PNG or SVG as a data: URL
+	Email      string          `json:"email"` // checked against the recipient when given
+	Recipient  string          `json:"recipient_url"`
 }
 
 // readVerifyInput reads what to verify from a JSON body, a multipart form
@@ -47,6 +50,25 @@ func readVerifyInput(r *http.Request) (verifier.Input, error) {
 				in.JSON = []byte(jws)
 			} else {
 				in.JSON = body.Assertion
+			}
+		}
+		if len(body.Credential) > 0 {
+			if len(in.JSON) > 0 {
+				return in, problem.Invalidf("credential", "give assertion or credential, not both")
+			}
+			var text string
+			switch {
+			case json.Unmarshal(body.Credential, &text) != nil:
+				in.JSON = body.Credential
+			case strings.HasPrefix(text, "http://") || strings.HasPrefix(text, "https://"):
+				if in.URL != "" {
+					return in, problem.Invalidf("credential", "give url or credential, not both")
+				}
+				in.URL = text
+			case text == "":
+				return in, problem.Invalidf("credential", "is empty: give the credential as an object, a VC-JWT or its URL")
+			default:
+				in.JSON = []byte(text)
 			}
 		}
 		if body.Image != "" {

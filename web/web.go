@@ -155,6 +155,7 @@ func (s *Server) routes(ctx context.Context) error {
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
 	}
+	r.Get("/orgs/{slug}/did.json", s.didDocument)
 	r.Route("/ob", func(r chi.Router) {
 		s.openBadgesRoutes(r)
 		s.personOpenBadgesRoutes(r)

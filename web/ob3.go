@@ -1,0 +1,203 @@
+package web
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// Open Badges 3.0 hosting, under /ob/v3 (and each organisation's did:web
+// document under /orgs): the issuer Profile with its credential keys and
+// the signed OpenBadgeCredentials.
+
+func (s *Server) ob3Routes(r chi.Router) {
+	r.Get("/issuers/{slug}", s.hostedProfileV3)
+	r.Get("/issuers/{slug}/status/revocation", s.hostedStatusList)
+	r.Get("/credentials/{uuid}", s.hostedCredential)
+	r.Get("/credentials/{uuid}/image", s.credentialImage)
+}
+
+func (s *Server) hostedProfileV3(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if prefersHTML(r) {
+		http.Redirect(w, r, "/orgs/"+o.Slug, http.StatusSeeOther)
+		return
+	}
+	doc, err := issuer.ProfileV3Document(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeLD(w, http.StatusOK, doc)
+}
+
+// hostedStatusList serves the organisation's revocation
+// BitstringStatusListCredential, signed on each request so that a
+// revocation shows at once.
+func (s *Server) hostedStatusList(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := issuer.StatusListJSON(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeCredential(w, r, doc)
+}
+
+// writeCredential answers with a signed credential, exactly as signed:
+// as application/vc+ld+json to those who ask for it, else as
+// application/ld+json.
+func writeCredential(w http.ResponseWriter, r *http.Request, doc []byte) {
+	ct := vocab.ContentType
+	if accepts(r, vocab.CredentialContentType) {
+		ct = vocab.CredentialContentType
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Vary", "Accept")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(doc) // the client went away; nothing to do
+}
+
+// hostedCredential serves an OpenBadgeCredential exactly as signed: as
+// application/vc+ld+json to those who ask for it, else as
+// application/ld+json, or as a VC-JWT (application/vc+jwt) to those who
+// ask for that and not for JSON-LD; a browser goes to the badge's public
+// page.
+func (s *Server) hostedCredential(w http.ResponseWriter, r *http.Request) {
+	uuid := chi.URLParam(r, "uuid")
+	if accepts(r, vocab.VCJWTContentType) && !accepts(r, vocab.CredentialContentType) && !accepts(r, vocab.ContentType) {
+		jwt, _, err := issuer.CredentialJWT(r.Context(), s.deps.Pool, uuid)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", vocab.VCJWTContentType)
+		w.Header().Set("Vary", "Accept")
+		_, _ = w.Write(jwt) // the client went away; nothing to do
+		return
+	}
+	doc, a, err := issuer.CredentialJSON(r.Context(), s.deps.Pool, uuid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if prefersHTML(r) {
+		http.Redirect(w, r, "/badges/"+a.UUID, http.StatusSeeOther)
+		return
+	}
+	writeCredential(w, r, doc)
+}
+
+// credentialImage serves the badge image with the credential baked in
+// (410 once the badge is revoked, as the 2.0 baked image does).
+func (s *Server) credentialImage(w http.ResponseWriter, r *http.Request) {
+	img, a, err := issuer.CredentialImage(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.Revoked() {
+		writeJSONError(w, http.StatusGone, "", "this badge has been revoked")
+		return
+	}
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, a.BadgeUUID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ext := ".png"
+	if img.Type == "image/svg+xml" {
+		ext = ".svg"
+	}
+	writeImage(w, img, fileName(b.Name)+"-ob3"+ext)
+}
+
+// accepts reports whether the request's Accept header names mediaType.
+func accepts(r *http.Request, mediaType string) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
+		if mt, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mt == mediaType {
+			return true
+		}
+	}
+	return false
+}
+
+// didDocument serves an organisation's did:web document
+// (did:web:HOST:orgs:SLUG), listing its credential keys.
+func (s *Server) didDocument(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := issuer.DIDDocument(r.Context(), s.deps.Pool, s.urls(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", vocab.DIDContentType)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(doc) // the client went away; nothing to do
+}
+
+// credentialKeyJSON is a credential key as the API shows it: the public
+// half only.
+type credentialKeyJSON struct {
+	ID                 string  `json:"id"`
+	PublicKeyMultibase string  `json:"publicKeyMultibase"`
+	CreatedAt          string  `json:"created_at"`
+	RevokedAt          *string `json:"revoked_at"`
+}
+
+// apiRotateCredentialKey revokes the organisation's credential key and
+// makes a new one (admins only), answering with every key.
+func (s *Server) apiRotateCredentialKey(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := issuer.RotateCredentialKey(r.Context(), s.deps.Pool, o.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeCredentialKeys(w, r, o)
+}
+
+func (s *Server) apiCredentialKeys(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	s.writeCredentialKeys(w, r, o)
+}
+
+func (s *Server) writeCredentialKeys(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	keys, err := issuer.CredentialKeys(r.Context(), s.deps.Pool, o.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]credentialKeyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = credentialKeyJSON{ID: s.urls().CredentialKey(o.Slug, k.Multibase), PublicKeyMultibase: k.Multibase,
+			CreatedAt: k.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+		if k.RevokedAt != nil {
+			t := k.RevokedAt.UTC().Format("2006-01-02T15:04:05Z")
+			out[i].RevokedAt = &t
+		}
+	}
+	writeJSON(w, http.StatusOK, items(out))
+}
