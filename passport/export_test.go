@@ -17,3 +17,6 @@ func (p *Passport) ReceiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 func (p *Passport) VerifyArrival(ctx context.Context, id int64, last bool) error {
 	return p.verifyArrival(ctx, id, last)
 }
+
+// NodeImportsBusy is nodeImportsBusy, for tests.
+func NodeImportsBusy(ctx context.Context, db DB) (bool, error) { return nodeImportsBusy(ctx, db) }

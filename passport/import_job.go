@@ -36,12 +36,17 @@ const (
 )
 
 // ImportQueue is the River queue of imports; ImportWorkers of them run at
-// once in a process.
+// once in a process, and NodeImports at once on the whole node, however
+// many processes serve it.
 const (
 	ImportQueue       = "passport_import"
 	ImportWorkers     = 2
+	NodeImports       = 4
 	ImportConcurrency = 4 // verifications at once within one import
 )
+
+// importWait is how long an import waits when NodeImports already run.
+const importWait = 15 * time.Second
 
 // ImportJob is an import as its owner sees it.
 type ImportJob struct {
@@ -176,6 +181,11 @@ func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30
 // on where it stopped) and marks the import done.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	p := w.Passport
+	if busy, err := nodeImportsBusy(ctx, p.pool); err != nil {
+		return err
+	} else if busy {
+		return river.JobSnooze(importWait)
+	}
 	var userID int64
 	err := p.pool.QueryRow(ctx, `UPDATE passport_import SET state = 'running' WHERE id = $1 AND state IN ('queued', 'running')
 		RETURNING user_id`, job.Args.ImportID).Scan(&userID)
@@ -231,6 +241,22 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	_, err = p.pool.Exec(ctx, `UPDATE passport_import SET state = 'done', finished_at = now() WHERE id = $1`, job.Args.ImportID)
 	return err
+}
+
+// nodeImportsBusy reports whether more than NodeImports imports are
+// running on the node, this one among them: River marks a job running in
+// PostgreSQL before it is worked, so every process sees every other's
+// (and a dead process's are rescued by River, and stop counting).
+// Two imports starting at once may both see the other and both wait:
+// the bound errs on the side of waiting.
+func nodeImportsBusy(ctx context.Context, db DB) (bool, error) {
+	var running int
+	err := db.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'running'`,
+		ImportArgs{}.Kind()).Scan(&running)
+	if err != nil {
+		return false, fmt.Errorf("count running imports: %w", err)
+	}
+	return running > NodeImports, nil
 }
 
 func cmpErr(first, err error) error {
