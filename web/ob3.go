@@ -17,45 +17,11 @@ import (
 // the signed OpenBadgeCredentials.
 
 func (s *Server) ob3Routes(r chi.Router) {
-	r.Get("/issuers/{slug}", s.hostedProfileV3)
-	r.Get("/issuers/{slug}/status/revocation", s.hostedStatusList)
+	r.Get("/issuers/{slug}", orgDocument(s, true, issuer.ProfileV3Document, writeLDOK))
+	// Signed on each request, so that a revocation shows at once.
+	r.Get("/issuers/{slug}/status/revocation", orgDocument(s, false, issuer.StatusListJSON, writeCredential))
 	r.Get("/credentials/{uuid}", s.hostedCredential)
 	r.Get("/credentials/{uuid}/image", s.credentialImage)
-}
-
-func (s *Server) hostedProfileV3(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if prefersHTML(r) {
-		http.Redirect(w, r, "/orgs/"+o.Slug, http.StatusSeeOther)
-		return
-	}
-	doc, err := issuer.ProfileV3Document(r.Context(), s.deps.Pool, s.urls(), o)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeLD(w, http.StatusOK, doc)
-}
-
-// hostedStatusList serves the organisation's revocation
-// BitstringStatusListCredential, signed on each request so that a
-// revocation shows at once.
-func (s *Server) hostedStatusList(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	doc, err := issuer.StatusListJSON(r.Context(), s.deps.Pool, s.urls(), o)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeCredential(w, r, doc)
 }
 
 // writeCredential answers with a signed credential, exactly as signed:
@@ -136,26 +102,6 @@ func accepts(r *http.Request, mediaType string) bool {
 	return false
 }
 
-// didDocument serves an organisation's did:web document
-// (did:web:HOST:orgs:SLUG), listing its credential keys.
-func (s *Server) didDocument(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	doc, err := issuer.DIDDocument(r.Context(), s.deps.Pool, s.urls(), o)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", vocab.DIDContentType)
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(doc) // the client went away; nothing to do
-}
-
 // credentialKeyJSON is a credential key as the API shows it: the public
 // half only.
 type credentialKeyJSON struct {
@@ -200,4 +146,14 @@ func (s *Server) writeCredentialKeys(w http.ResponseWriter, r *http.Request, o i
 		}
 	}
 	writeJSON(w, http.StatusOK, items(out))
+}
+
+// writeDID answers with an organisation's did:web document
+// (did:web:HOST:orgs:SLUG), listing its credential keys.
+func writeDID(w http.ResponseWriter, _ *http.Request, doc vocab.DIDDocument) {
+	w.Header().Set("Content-Type", vocab.DIDContentType)
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(doc) // the client went away; nothing to do
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"html/template"
 	"mime"
@@ -20,9 +21,13 @@ import (
 // tool can verify our badges.
 func (s *Server) openBadgesRoutes(r chi.Router) {
 	r.Use(openCORS)
-	r.Get("/issuers/{slug}", s.hostedProfile)
-	r.Get("/issuers/{slug}/key", s.hostedKey)
-	r.Get("/issuers/{slug}/revocations", s.hostedRevocationList)
+	r.Get("/issuers/{slug}", orgDocument(s, true, s.profileWithEndorsements, writeLDOK))
+	r.Get("/issuers/{slug}/key", orgDocument(s, false, issuer.KeyDocument, writeLDOK))
+	r.Get("/issuers/{slug}/revocations", orgDocument(s, false, issuer.RevocationListDocument,
+		func(w http.ResponseWriter, r *http.Request, doc vocab.RevocationList) {
+			w.Header().Set("Cache-Control", "no-cache") // verifiers should see a revocation soon
+			writeLD(w, http.StatusOK, doc)
+		}))
 	r.Get("/badges/{uuid}", s.hostedBadgeClass)
 	r.Get("/badges/{uuid}/image", s.hostedBadgeImage)
 	r.Get("/badges/{uuid}/criteria", s.hostedCriteria)
@@ -82,55 +87,41 @@ func prefersHTML(r *http.Request) bool {
 
 func (s *Server) urls() issuer.URLs { return issuer.URLs{Base: s.deps.BaseURL} }
 
-func (s *Server) hostedProfile(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
+// orgDocument serves what build makes of the organisation that the path's
+// {slug} names, answered by write; with pageForBrowsers a browser is sent
+// to the organisation's page instead.
+func orgDocument[T any](s *Server, pageForBrowsers bool, build func(context.Context, issuer.DB, issuer.URLs, issuer.Organisation) (T, error),
+	write func(http.ResponseWriter, *http.Request, T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if pageForBrowsers && prefersHTML(r) {
+			http.Redirect(w, r, "/orgs/"+o.Slug, http.StatusSeeOther)
+			return
+		}
+		doc, err := build(r.Context(), s.deps.Pool, s.urls(), o)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		write(w, r, doc)
 	}
-	if prefersHTML(r) {
-		http.Redirect(w, r, "/orgs/"+o.Slug, http.StatusSeeOther)
-		return
-	}
-	doc, err := issuer.ProfileDocument(r.Context(), s.deps.Pool, s.urls(), o)
+}
+
+// writeLDOK answers 200 with a JSON-LD document.
+func writeLDOK[T any](w http.ResponseWriter, _ *http.Request, doc T) { writeLD(w, http.StatusOK, doc) }
+
+// profileWithEndorsements is the issuer Profile with the endorsements of
+// the organisation that the network holds.
+func (s *Server) profileWithEndorsements(ctx context.Context, db issuer.DB, u issuer.URLs, o issuer.Organisation) (vocab.Profile, error) {
+	doc, err := issuer.ProfileDocument(ctx, db, u, o)
 	if err == nil {
-		doc.Endorsement, err = network.EndorsementIDs(r.Context(), s.deps.Pool, doc.ID)
+		doc.Endorsement, err = network.EndorsementIDs(ctx, db, doc.ID)
 	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeLD(w, http.StatusOK, doc)
-}
-
-func (s *Server) hostedKey(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	doc, err := issuer.KeyDocument(r.Context(), s.deps.Pool, s.urls(), o)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeLD(w, http.StatusOK, doc)
-}
-
-func (s *Server) hostedRevocationList(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	doc, err := issuer.RevocationListDocument(r.Context(), s.deps.Pool, s.urls(), o)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// Verifiers should see a revocation soon.
-	w.Header().Set("Cache-Control", "no-cache")
-	writeLD(w, http.StatusOK, doc)
+	return doc, err
 }
 
 func (s *Server) hostedBadgeClass(w http.ResponseWriter, r *http.Request) {

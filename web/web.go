@@ -25,6 +25,7 @@ import (
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
@@ -155,7 +156,7 @@ func (s *Server) routes(ctx context.Context) error {
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
 	}
-	r.Get("/orgs/{slug}/did.json", s.didDocument)
+	r.Get("/orgs/{slug}/did.json", orgDocument(s, false, issuer.DIDDocument, writeDID))
 	r.Route("/ob", func(r chi.Router) {
 		s.openBadgesRoutes(r)
 		s.personOpenBadgesRoutes(r)
