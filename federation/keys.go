@@ -13,6 +13,7 @@ import (
 	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/federation/signature"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // RemoteKey is one public key a remote actor lists.
@@ -97,21 +98,7 @@ func primaryKey(keys []RemoteKey) RemoteKey {
 
 // objects returns the JSON objects of a value that may be one object or
 // an array (strings, links to keys published elsewhere, are left out).
-func objects(v any) []map[string]any {
-	switch v := v.(type) {
-	case map[string]any:
-		return []map[string]any{v}
-	case []any:
-		var out []map[string]any
-		for _, x := range v {
-			if m, ok := x.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
+func objects(v any) []map[string]any { return vocab.Objects(v) }
 
 // hasType reports whether an object's type is, or includes, typ.
 func hasType(m map[string]any, typ string) bool {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
@@ -71,21 +70,7 @@ func startPeer(t *testing.T, ip, org, country string, options ...func(*node.Conf
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	o, err := issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: org, Name: strings.ToUpper(org), Country: country})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := account.CreateUser(ctx, pool, account.NewUser{Email: "staff@" + org + ".example", Password: "long enough password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := account.SetMembership(ctx, pool, u.ID, o.ID, account.RoleStaff); err != nil {
-		t.Fatal(err)
-	}
-	token, err := account.CreateToken(ctx, pool, u.ID, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := provisionOrg(t, pool, org, country)
 	p.pool, p.base, p.org, p.token = pool, n.BaseURL().String(), org, token
 	return p
 }

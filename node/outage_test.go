@@ -46,10 +46,10 @@ func getAnswer(t *testing.T, url, token string) answer {
 
 // provisionOrg makes an organisation with a staff member and returns the
 // member's API token.
-func provisionOrg(t testing.TB, pool *pgxpool.Pool, slug string) string {
+func provisionOrg(t testing.TB, pool *pgxpool.Pool, slug, country string) string {
 	t.Helper()
 	ctx := context.Background()
-	o, err := issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: slug, Name: strings.ToUpper(slug), Country: "FI"})
+	o, err := issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: slug, Name: strings.ToUpper(slug), Country: country})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestPostgreSQLOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Stop(ctx)
-	token := provisionOrg(t, n.Database().Pool, "alpha")
+	token := provisionOrg(t, n.Database().Pool, "alpha", "FI")
 	base := n.BaseURL().String()
 
 	if a := getAnswer(t, base+"/api/v1/me", token); a.status != http.StatusOK {

@@ -95,7 +95,7 @@ func benchFanOutProcesses(b *testing.B, procs int, hostBases []string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(pool.Close)
-	token := provisionOrg(b, pool, "alpha")
+	token := provisionOrg(b, pool, "alpha", "FI")
 	a := &benchNode{node: first, pool: pool, base: base, org: "alpha", token: token}
 
 	ids := make([]string, len(hostBases))

@@ -45,7 +45,7 @@ func TestFirstContactBurstAcrossTwoProcesses(t *testing.T) {
 			first = n
 		}
 	}
-	provisionOrg(t, first.Database().Pool, "alpha")
+	provisionOrg(t, first.Database().Pool, "alpha", "FI")
 	alpha := "http://" + public + "/actors/alpha"
 
 	type follower struct {

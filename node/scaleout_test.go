@@ -69,7 +69,7 @@ func TestTwoProcessesOneDatabase(t *testing.T) {
 		return n
 	}
 	p1, p2 := start(addr1), start(addr2)
-	token := provisionOrg(t, p1.Database().Pool, "alpha")
+	token := provisionOrg(t, p1.Database().Pool, "alpha", "FI")
 
 	// A session made on process 1 is one on process 2: sessions live in
 	// PostgreSQL.

@@ -227,6 +227,18 @@ func List(v any) []any {
 	return []any{v}
 }
 
+// Objects returns the JSON objects of a value that may be one object or
+// an array; strings (links to objects published elsewhere) are left out.
+func Objects(v any) []map[string]any {
+	var out []map[string]any
+	for _, e := range List(v) {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // idOf is a link's id: the string itself, or the id (or href) of an
 // embedded object; the first one of an array.
 func idOf(v any) string {

@@ -195,18 +195,4 @@ func (c *credentialChecker) dateTime(path string, v any) {
 }
 
 // objects returns the objects of v: v itself, or those of an array.
-func objects(v any) []map[string]any {
-	switch v := v.(type) {
-	case map[string]any:
-		return []map[string]any{v}
-	case []any:
-		var out []map[string]any
-		for _, e := range v {
-			if m, ok := e.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
+func objects(v any) []map[string]any { return Objects(v) }
