@@ -80,16 +80,7 @@ func (s *Server) credentialImage(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusGone, "", "this badge has been revoked")
 		return
 	}
-	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, a.BadgeUUID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ext := ".png"
-	if img.Type == "image/svg+xml" {
-		ext = ".svg"
-	}
-	writeImage(w, img, fileName(b.Name)+"-ob3"+ext)
+	s.writeBadgeImage(w, r, img, a.BadgeUUID, "-ob3")
 }
 
 // accepts reports whether the request's Accept header names mediaType.

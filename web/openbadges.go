@@ -228,7 +228,13 @@ func (s *Server) bakedImage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, a.BadgeUUID)
+	s.writeBadgeImage(w, r, img, a.BadgeUUID, "")
+}
+
+// writeBadgeImage answers with a baked image of a badge class's badge,
+// named for download after the class, with suffix before the extension.
+func (s *Server) writeBadgeImage(w http.ResponseWriter, r *http.Request, img issuer.Image, badgeUUID, suffix string) {
+	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, badgeUUID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -237,7 +243,7 @@ func (s *Server) bakedImage(w http.ResponseWriter, r *http.Request) {
 	if img.Type == "image/svg+xml" {
 		ext = ".svg"
 	}
-	writeImage(w, img, fileName(b.Name)+ext)
+	writeImage(w, img, fileName(b.Name)+suffix+ext)
 }
 
 // fileName makes a download name from a badge name.
