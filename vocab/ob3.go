@@ -61,6 +61,34 @@ type Credential struct {
 	CredentialStatus  *StatusEntry         `json:"credentialStatus,omitempty"`
 }
 
+// EndorsementCredential is an Open Badges 3.0 EndorsementCredential: an
+// issuer's signed endorsement of a Profile, an Achievement or another
+// credential, without its proof.
+type EndorsementCredential struct {
+	Context           []string           `json:"@context"`
+	ID                string             `json:"id"`
+	Type              []string           `json:"type"`
+	Issuer            IssuerProfile      `json:"issuer"`
+	ValidFrom         string             `json:"validFrom"`
+	ValidUntil        string             `json:"validUntil,omitempty"`
+	Name              string             `json:"name"`
+	Description       string             `json:"description,omitempty"`
+	CredentialSubject EndorsementSubject `json:"credentialSubject"`
+	CredentialStatus  *StatusEntry       `json:"credentialStatus,omitempty"`
+}
+
+// EndorsementCredentialTypes is the type of every EndorsementCredential.
+// Read-only.
+var EndorsementCredentialTypes = []string{"VerifiableCredential", "EndorsementCredential"}
+
+// EndorsementSubject is what an EndorsementCredential endorses: id is the
+// endorsed Profile, Achievement or credential.
+type EndorsementSubject struct {
+	ID                 string   `json:"id"`
+	Type               []string `json:"type"`
+	EndorsementComment string   `json:"endorsementComment,omitempty"`
+}
+
 // IssuerProfile is an Open Badges 3.0 Profile: the issuer, embedded in a
 // credential, or the document at its id listing its keys.
 type IssuerProfile struct {

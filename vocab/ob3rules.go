@@ -7,11 +7,12 @@ import (
 	"strings"
 )
 
-// CheckCredential checks doc, an Open Badges 3.0 OpenBadgeCredential
-// decoded into generic JSON, against the properties the specification
-// requires of it and of what it embeds (Open Badges 3.0, data model:
-// AchievementCredential, Profile, AchievementSubject, Achievement,
-// Criteria, IdentityObject, Evidence), and the types of the dates. It
+// CheckCredential checks doc, an Open Badges 3.0 OpenBadgeCredential or
+// EndorsementCredential decoded into generic JSON, against the properties
+// the specification requires of it and of what it embeds (Open Badges
+// 3.0, data model: AchievementCredential, EndorsementCredential, Profile,
+// AchievementSubject, EndorsementSubject, Achievement, Criteria,
+// IdentityObject, Evidence), and the types of the dates. It
 // checks the shape only: not the proof, the issuer's keys or the status.
 // It returns nil for a credential without problems; see Invalid.
 func CheckCredential(doc map[string]any) []Problem {
@@ -52,9 +53,10 @@ func (c *credentialChecker) credential(doc map[string]any) {
 	}
 	c.uri("id", doc["id"], true)
 	types := strings1(doc["type"])
+	endorsement := IsEndorsementCredential(doc)
 	if !slices.Contains(types, "VerifiableCredential") ||
-		!slices.Contains(types, "OpenBadgeCredential") && !slices.Contains(types, "AchievementCredential") {
-		c.errorf("type", "must include VerifiableCredential and OpenBadgeCredential, not %q", types)
+		!endorsement && !slices.Contains(types, "OpenBadgeCredential") && !slices.Contains(types, "AchievementCredential") {
+		c.errorf("type", "must include VerifiableCredential and OpenBadgeCredential (or EndorsementCredential), not %q", types)
 	}
 	switch issuer := doc["issuer"].(type) {
 	case map[string]any:
@@ -77,9 +79,18 @@ func (c *credentialChecker) credential(doc map[string]any) {
 	}
 	c.str("name", doc["name"], true)
 	subjects := objects(doc["credentialSubject"])
-	if len(subjects) != 1 {
+	switch {
+	case endorsement && len(subjects) != 1:
+		c.errorf("credentialSubject", "must be one EndorsementSubject object")
+	case endorsement:
+		c.hasType("credentialSubject", subjects[0], "EndorsementSubject")
+		c.uri("credentialSubject.id", subjects[0]["id"], true)
+		if v, ok := subjects[0]["endorsementComment"]; ok {
+			c.str("credentialSubject.endorsementComment", v, false)
+		}
+	case len(subjects) != 1:
 		c.errorf("credentialSubject", "must be one AchievementSubject object")
-	} else {
+	default:
 		c.subject("credentialSubject", subjects[0])
 	}
 	for i, e := range objects(doc["evidence"]) {
@@ -92,6 +103,12 @@ func (c *credentialChecker) credential(doc map[string]any) {
 			}
 		}
 	}
+}
+
+// IsEndorsementCredential reports whether doc's type names it an
+// EndorsementCredential.
+func IsEndorsementCredential(doc map[string]any) bool {
+	return slices.Contains(strings1(doc["type"]), "EndorsementCredential")
 }
 
 func (c *credentialChecker) profile(path string, p map[string]any) {

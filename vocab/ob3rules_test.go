@@ -80,3 +80,44 @@ func TestCheckCredential(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckEndorsementCredential(t *testing.T) {
+	load := func(t *testing.T) map[string]any {
+		b, err := os.ReadFile("testdata/endorsement-credential.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if p := vocab.CheckCredential(load(t)); p != nil {
+		t.Fatalf("an EndorsementCredential: %v", p)
+	}
+	subject := func(d map[string]any) map[string]any { return d["credentialSubject"].(map[string]any) }
+	for _, tc := range []struct {
+		name, path string
+		change     func(d map[string]any)
+	}{
+		{"no endorsed id", "credentialSubject.id", func(d map[string]any) { delete(subject(d), "id") }},
+		{"subject an AchievementSubject", "credentialSubject.type", func(d map[string]any) { subject(d)["type"] = []any{"AchievementSubject"} }},
+		{"empty comment", "credentialSubject.endorsementComment", func(d map[string]any) { subject(d)["endorsementComment"] = "" }},
+		{"two subjects", "credentialSubject", func(d map[string]any) { d["credentialSubject"] = []any{subject(d), subject(d)} }},
+		{"no issuer", "issuer", func(d map[string]any) { delete(d, "issuer") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := load(t)
+			tc.change(d)
+			problems := vocab.CheckCredential(d)
+			found := false
+			for _, p := range problems {
+				found = found || p.Path == tc.path && !p.Warning
+			}
+			if !found {
+				t.Fatalf("problems %v, want an error at %q", problems, tc.path)
+			}
+		})
+	}
+}
