@@ -142,6 +142,18 @@ type Assertion struct {
 	BadgeEndorsements []string
 	// HasCredential: the assertion has an Open Badges 3.0 credential.
 	HasCredential bool
+	// OB2: it was issued as an Open Badges 2.0 Assertion too, and is
+	// served as one; false for an organisation issuing 3.0 only.
+	OB2 bool
+}
+
+// PublicID is the URL that names the badge to others: the 2.0 Assertion,
+// or the 3.0 credential when it was issued as a credential alone.
+func (a Assertion) PublicID(u URLs) string {
+	if !a.OB2 && a.HasCredential {
+		return u.Credential(a.UUID)
+	}
+	return u.Assertion(a.UUID)
 }
 
 // Revoked reports whether the issuer has revoked the assertion.
@@ -413,14 +425,15 @@ func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeCla
 	}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO assertion (badge_class_id, recipient_kind, recipient_identity, recipient_salt, recipient_hint,
-			recipient_name, evidence, narrative, issued_on, expires, claim_token_hash, issued_by, badge_endorsements)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			recipient_name, evidence, narrative, issued_on, expires, claim_token_hash, issued_by, badge_endorsements, ob2)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		RETURNING id, uuid::text`,
 		b.ID, a.RecipientKind, a.RecipientIdentity, a.RecipientSalt, a.RecipientHint, a.RecipientName,
-		evidence, a.Narrative, a.IssuedOn, a.Expires, tokenHash, issuedBy, badgeEndorsements).Scan(&a.ID, &a.UUID)
+		evidence, a.Narrative, a.IssuedOn, a.Expires, tokenHash, issuedBy, badgeEndorsements, o.CredentialFormats.OB2).Scan(&a.ID, &a.UUID)
 	if err != nil {
 		return Assertion{}, "", fmt.Errorf("store assertion: %w", err)
 	}
+	a.OB2 = o.CredentialFormats.OB2
 	if o.CredentialFormats.OB3 {
 		if err := issueCredential(ctx, tx, u, o, b, a); err != nil {
 			return Assertion{}, "", err
@@ -476,7 +489,7 @@ func randomToken() string {
 const assertionColumns = `a.id, a.uuid::text, a.badge_class_id, b.uuid::text, o.id, o.slug, a.recipient_kind,
 	a.recipient_identity, a.recipient_salt, a.recipient_hint, a.recipient_name, a.evidence, a.narrative,
 	a.issued_on, a.expires, a.jws, a.revoked_at, a.revocation_reason, a.claimed_at, a.badge_endorsements,
-	EXISTS (SELECT 1 FROM credential c WHERE c.assertion_id = a.id)`
+	EXISTS (SELECT 1 FROM credential c WHERE c.assertion_id = a.id), a.ob2`
 
 const assertionFrom = ` FROM assertion a JOIN badge_class b ON b.id = a.badge_class_id
 	JOIN organisation o ON o.id = b.organisation_id `
@@ -486,7 +499,7 @@ func scanAssertion(row pgx.Row) (Assertion, error) {
 	var evidence, endorsements []byte
 	err := row.Scan(&a.ID, &a.UUID, &a.BadgeClassID, &a.BadgeUUID, &a.OrganisationID, &a.OrganisationSlug,
 		&a.RecipientKind, &a.RecipientIdentity, &a.RecipientSalt, &a.RecipientHint, &a.RecipientName, &evidence,
-		&a.Narrative, &a.IssuedOn, &a.Expires, &a.JWS, &a.RevokedAt, &a.RevocationReason, &a.ClaimedAt, &endorsements, &a.HasCredential)
+		&a.Narrative, &a.IssuedOn, &a.Expires, &a.JWS, &a.RevokedAt, &a.RevocationReason, &a.ClaimedAt, &endorsements, &a.HasCredential, &a.OB2)
 	if err != nil {
 		return a, err
 	}
@@ -557,7 +570,7 @@ func Revoke(ctx context.Context, db DB, orgID int64, uuid, reason string) (Asser
 func RevocationListDocument(ctx context.Context, db DB, u URLs, o Organisation) (vocab.RevocationList, error) {
 	rows, err := db.Query(ctx, `
 		SELECT a.uuid::text, a.revocation_reason FROM assertion a JOIN badge_class b ON b.id = a.badge_class_id
-		WHERE b.organisation_id = $1 AND a.revoked_at IS NOT NULL ORDER BY a.revoked_at, a.id`, o.ID)
+		WHERE b.organisation_id = $1 AND a.revoked_at IS NOT NULL AND a.ob2 ORDER BY a.revoked_at, a.id`, o.ID)
 	if err != nil {
 		return vocab.RevocationList{}, fmt.Errorf("revocation list of %s: %w", o.Slug, err)
 	}

@@ -186,7 +186,7 @@ func IssueBulk(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b Ba
 		return false, err
 	}
 	for i, a := range issued {
-		report[i].AssertionUUID, report[i].ID = a.UUID, u.Assertion(a.UUID)
+		report[i].AssertionUUID, report[i].ID = a.UUID, a.PublicID(u)
 		if a.HasCredential {
 			report[i].Credential = u.Credential(a.UUID)
 		}

@@ -272,7 +272,10 @@ func (s *Server) apiArchiveBadge(archived bool) func(http.ResponseWriter, *http.
 // assertionJSON is an assertion: its Open Badges document and what only
 // its issuer sees.
 type assertionJSON struct {
-	vocab.Assertion
+	// ID names the badge: the 2.0 Assertion, or the credential of a badge
+	// issued as Open Badges 3.0 alone, which has no 2.0 document.
+	ID string `json:"id"`
+	*vocab.Assertion
 	UUID             string     `json:"uuid"`
 	RecipientHint    string     `json:"recipient_hint"`
 	RecipientName    string     `json:"recipient_name,omitempty"`
@@ -288,9 +291,13 @@ type assertionJSON struct {
 }
 
 func (s *Server) assertionJSON(a issuer.Assertion) assertionJSON {
-	doc := a.Document(s.urls())
-	doc.Context = ""
-	return assertionJSON{Assertion: doc, UUID: a.UUID, RecipientHint: a.RecipientHint, RecipientName: a.RecipientName,
+	var doc *vocab.Assertion
+	if a.OB2 {
+		d := a.Document(s.urls())
+		d.Context = ""
+		doc = &d
+	}
+	return assertionJSON{ID: a.PublicID(s.urls()), Assertion: doc, UUID: a.UUID, RecipientHint: a.RecipientHint, RecipientName: a.RecipientName,
 		BadgePage: s.urls().BadgePage(a.UUID), RevokedAt: a.RevokedAt, RevocationReason: a.RevocationReason,
 		Expired: a.Expired(time.Now()), Claimed: a.ClaimedAt != nil, Signed: a.JWS, Credential: s.credentialURL(a)}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,6 +231,37 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	}
 	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/"+a3["uuid"].(string), nil, nil); status != 404 {
 		t.Errorf("credential of a 2.0-only badge = %d, want 404", status)
+	}
+	// Its 2.0 documents stay served after a change to 3.0 only.
+	f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob3"}}, "")
+	if status, _, _ := f.do(t, f.client, "GET", "/ob/assertions/"+a3["uuid"].(string), nil, nil); status != 200 {
+		t.Errorf("2.0 assertion issued before the change to 3.0 only = %d, want 200", status)
+	}
+
+	// A 3.0-only organisation publishes the credential alone: the answer
+	// names it, and no 2.0 Assertion is served or baked.
+	status, a4 := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+		"recipient": map[string]any{"type": "email", "identity": "fourth@example.org"}}, "")
+	cred4 := f.base + "/ob/v3/credentials/" + a4["uuid"].(string)
+	if status != http.StatusCreated || a4["id"] != cred4 || a4["credential"] != cred4 || a4["type"] != nil || a4["badge"] != nil {
+		t.Fatalf("3.0-only issue = %d %v, want id and credential %s and no 2.0 Assertion", status, a4, cred4)
+	}
+	for _, p := range []string{"/ob/assertions/" + a4["uuid"].(string), "/ob/assertions/" + a4["uuid"].(string) + "/image"} {
+		status, body, hdr := f.do(t, f.client, "GET", p, nil, map[string]string{"Accept": "application/ld+json"})
+		if status != 404 || !strings.Contains(body, "Open Badges 3.0 credential only") || !strings.Contains(hdr.Get("Link"), cred4) {
+			t.Errorf("GET %s of a 3.0-only badge = %d %q Link %q, want 404 pointing at the credential", p, status, body, hdr.Get("Link"))
+		}
+	}
+	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/"+a4["uuid"].(string), nil, map[string]string{"Accept": "application/vc+ld+json"}); status != 200 {
+		t.Errorf("credential of a 3.0-only badge = %d", status)
+	}
+	status, page, _ = f.do(t, f.client, "GET", "/badges/"+a4["uuid"].(string), nil, nil)
+	if status != 200 || strings.Contains(page, "Open Badges 2.0") || !strings.Contains(page, "Download badge (Open Badges 3.0)") ||
+		!strings.Contains(page, url.QueryEscape(cred4)) {
+		t.Errorf("page of a 3.0-only badge = %d: want the 3.0 download alone and the check of the credential", status)
+	}
+	if status, rep := f.api(t, "POST", "/api/v1/verify", map[string]any{"url": cred4}, ""); status != 200 || rep["valid"] != true {
+		t.Errorf("verify a 3.0-only badge by its id = %d %v", status, rep)
 	}
 }
 

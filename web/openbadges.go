@@ -13,6 +13,7 @@ import (
 
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -205,6 +206,10 @@ func (s *Server) hostedAssertion(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/badges/"+a.UUID, http.StatusSeeOther)
 		return
 	}
+	if !a.OB2 {
+		s.fail(w, r, s.onlyCredential(w, a))
+		return
+	}
 	w.Header().Set("Cache-Control", "no-cache")
 	if a.Revoked() {
 		writeLD(w, http.StatusGone, a.RevocationDocument(s.urls()))
@@ -213,10 +218,23 @@ func (s *Server) hostedAssertion(w http.ResponseWriter, r *http.Request) {
 	writeLD(w, http.StatusOK, a.Document(s.urls()))
 }
 
+// onlyCredential is the answer for the 2.0 documents of a badge issued as
+// an Open Badges 3.0 credential alone: not found, with a link to the
+// credential.
+func (s *Server) onlyCredential(w http.ResponseWriter, a issuer.Assertion) error {
+	credential := s.urls().Credential(a.UUID)
+	w.Header().Set("Link", "<"+credential+">; rel=\"alternate\"; type=\""+vocab.CredentialContentType+"\"")
+	return problem.NotFoundf("this badge was issued as an Open Badges 3.0 credential only: %s", credential)
+}
+
 func (s *Server) bakedImage(w http.ResponseWriter, r *http.Request) {
 	a, err := issuer.AssertionByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if !a.OB2 {
+		s.fail(w, r, s.onlyCredential(w, a))
 		return
 	}
 	if a.Revoked() {

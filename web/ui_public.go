@@ -104,6 +104,10 @@ func (s *Server) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a iss
 		p.CredentialID = u.Credential(a.UUID)
 		p.DownloadV3 = p.CredentialID + "/image"
 	}
+	if !a.OB2 { // a 3.0 credential alone: no 2.0 document to link or download
+		p.AssertionID, p.Download = a.PublicID(u), ""
+		p.Verify = "/verify?" + url.Values{"url": {p.AssertionID}}.Encode()
+	}
 	if b.CriteriaNarrative != "" {
 		p.Criteria, p.CriteriaPage = s.markdown.HTML(b.CriteriaNarrative), u.Criteria(b.UUID)
 	}
