@@ -252,11 +252,6 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	// Background services live until Stop, not until the caller's ctx ends.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.cancel = cancel
-	if err := n.river.Start(runCtx); err != nil {
-		return nil, fmt.Errorf("start River: %w", err)
-	}
-	n.started.Store(true)
-
 	handler, err := web.New(runCtx, web.Deps{
 		Pool:           n.db.Pool,
 		River:          n.river,
@@ -277,6 +272,14 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The node reads its own documents from itself, in process, before
+	// any job runs: fetching its own URL would dial a loopback address on
+	// a default node.
+	n.egress.ServeLocally(n.baseURL, handler)
+	if err := n.river.Start(runCtx); err != nil {
+		return nil, fmt.Errorf("start River: %w", err)
+	}
+	n.started.Store(true)
 	n.http = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
