@@ -19,6 +19,7 @@ import (
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/migrations"
 	"github.com/laurelnet/laurel/node"
+	"github.com/laurelnet/laurel/problem"
 )
 
 // inTx opens the node's database (bringing the schema up to date, since an
@@ -86,6 +87,9 @@ func userCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 		in.Password = strings.TrimRight(line, "\r\n")
 		return inTx(ctx, e, func(tx pgx.Tx) error {
 			u, err := account.CreateUser(ctx, tx, in)
+			if pe, ok := problem.As(err); ok && pe.Kind == problem.Conflict && pe.Field == "username" && in.Username == "" {
+				return fmt.Errorf("%w: the handle comes from the email address; choose another with --username", err)
+			}
 			if err != nil {
 				return err
 			}

@@ -21,7 +21,13 @@ type commonFlags struct {
 }
 
 func addCommonFlags(fs *flag.FlagSet, name string) *commonFlags {
-	c := &commonFlags{logLevel: "info", logFormat: "text"}
+	// Admin commands are quiet unless asked: their output is the answer,
+	// not the embedded database's progress.
+	level := "warn"
+	if name == "serve" {
+		level = "info"
+	}
+	c := &commonFlags{logLevel: level, logFormat: "text"}
 	if name == "version" {
 		return c
 	}
@@ -30,7 +36,7 @@ func addCommonFlags(fs *flag.FlagSet, name string) *commonFlags {
 	fs.StringVar(&c.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
 		"PostgreSQL URL to use instead of the embedded database (also DATABASE_URL)")
 	fs.StringVar(&c.pgBinDir, "pg-bindir", "", "directory with initdb, pg_ctl and postgres for the embedded database (default: search PATH, pg_config, /usr/lib/postgresql)")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.logLevel, "log-level", level, "log level: debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	return c
 }
