@@ -22,6 +22,7 @@ const (
 	Organization Kind = "Organization" // an organisation (issuer, endorser)
 	Person       Kind = "Person"       // a person: earner, endorser, staff
 	Application  Kind = "Application"  // the node itself, which signs fetches
+	Group        Kind = "Group"        // a regional badge network (package community)
 )
 
 // InstanceUsername is the node's own actor. The dot keeps it out of the

@@ -36,6 +36,8 @@ func newActorType(k Kind) (actorType, error) {
 		return streams.NewActivityStreamsPerson(), nil
 	case Application:
 		return streams.NewActivityStreamsApplication(), nil
+	case Group:
+		return streams.NewActivityStreamsGroup(), nil
 	}
 	return nil, fmt.Errorf("unknown actor kind %q", k)
 }

@@ -66,6 +66,15 @@ func (f *Federation) answerFollow(ctx context.Context, tx pgx.Tx, username strin
 	return f.answerFollowTo(ctx, tx, username, follow, answer, ra.Inbox)
 }
 
+// AnswerFollow sends Accept or Reject (answer) of follow, a Follow of the
+// local actor username, to its actor, inside tx: for domain packages that
+// keep follows of their own kind (package community's members, who join
+// a network by following it). The follower must be a remote actor in the
+// cache, as every sender of an activity is.
+func (f *Federation) AnswerFollow(ctx context.Context, tx pgx.Tx, username string, follow map[string]any, answer string) error {
+	return f.answerFollow(ctx, tx, username, follow, answer)
+}
+
 // answerFollowTo is answerFollow with the follower's inbox already found,
 // for callers that looked it up before their transaction began: nothing in
 // it takes another connection or goes to the network.

@@ -94,7 +94,7 @@ func (f *Federation) PostMessage(ctx context.Context, username string, m Message
 		"published": published, "to": to, "cc": cc, "object": note,
 	}
 	err = pgx.BeginFunc(ctx, f.cfg.Pool, func(tx pgx.Tx) error {
-		return f.announceToFollowers(ctx, tx, username, create, mentionTargets...)
+		return f.AnnounceToFollowers(ctx, tx, username, create, mentionTargets...)
 	})
 	if err != nil {
 		return "", err

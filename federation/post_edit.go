@@ -92,7 +92,7 @@ func (f *Federation) replacePost(ctx context.Context, username, key, typ string,
 				}
 			}
 		}
-		return f.announceToFollowers(ctx, tx, username, activity, mentioned...)
+		return f.AnnounceToFollowers(ctx, tx, username, activity, mentioned...)
 	})
 }
 
@@ -112,9 +112,10 @@ func (f *Federation) ownPost(ctx context.Context, tx pgx.Tx, username, createID 
 	return note, nil
 }
 
-// announceToFollowers publishes a public activity of a local actor to
-// its remote followers' (shared) inboxes and to those of also.
-func (f *Federation) announceToFollowers(ctx context.Context, tx pgx.Tx, username string, activity map[string]any, also ...InboxTarget) error {
+// AnnounceToFollowers publishes a public activity of a local actor to
+// its remote followers' (shared) inboxes, each once, and to those of
+// also, inside tx: a network relays to its members this way.
+func (f *Federation) AnnounceToFollowers(ctx context.Context, tx pgx.Tx, username string, activity map[string]any, also ...InboxTarget) error {
 	targets, err := followerInboxes(ctx, tx, f.urls.Actor(username))
 	if err != nil {
 		return err

@@ -43,6 +43,10 @@ type Organisation struct {
 	// CredentialFormats: the Open Badges versions issuing produces.
 	CredentialFormats Formats   `json:"credential_formats"`
 	CreatedAt         time.Time `json:"created_at"`
+	// Network: this is a regional badge network (package community), an
+	// issuer too, so that it can recognise (endorse) its members, with a
+	// Group actor instead of an Organization.
+	Network bool `json:"network,omitempty"`
 }
 
 // NewOrganisation is the input for CreateOrganisation.
@@ -53,6 +57,9 @@ type NewOrganisation struct {
 	URL         string
 	Email       string
 	Description string
+	// Network makes it a regional badge network's issuer record, whose
+	// actor is a Group (package community calls this).
+	Network bool
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -118,12 +125,12 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s
 }
 
-const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, request_email, credential_formats, created_at`
+const organisationColumns = `id, slug, name, country, url, email, description, image_url, sign_badges, listed, request_email, credential_formats, created_at, kind = 'network'`
 
 func scanOrganisation(row pgx.Row) (Organisation, error) {
 	var o Organisation
 	var formats []string
-	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.RequestEmail, &formats, &o.CreatedAt)
+	err := row.Scan(&o.ID, &o.Slug, &o.Name, &o.Country, &o.URL, &o.Email, &o.Description, &o.ImageURL, &o.SignBadges, &o.Listed, &o.RequestEmail, &formats, &o.CreatedAt, &o.Network)
 	o.CredentialFormats = Formats{OB3: slices.Contains(formats, FormatOB3), OB2: slices.Contains(formats, FormatOB2)}
 	return o, err
 }
@@ -138,15 +145,19 @@ func CreateOrganisation(ctx context.Context, db DB, in NewOrganisation) (Organis
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		// The actor comes first: its table holds the handles of
 		// organisations and people alike, so it detects every clash.
-		if _, err := federation.AddActor(ctx, tx, in.Slug, federation.Organization, "slug"); err != nil {
+		kind, actorKind := "organisation", federation.Organization
+		if in.Network {
+			kind, actorKind = "network", federation.Group
+		}
+		if _, err := federation.AddActor(ctx, tx, in.Slug, actorKind, "slug"); err != nil {
 			return err
 		}
 		var err error
 		o, err = scanOrganisation(tx.QueryRow(ctx, `
-			INSERT INTO organisation (slug, name, country, url, email, description)
-			VALUES ($1, $2, $3, $4, $5, $6)
+			INSERT INTO organisation (slug, name, country, url, email, description, kind)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			RETURNING `+organisationColumns,
-			in.Slug, in.Name, in.Country, in.URL, in.Email, in.Description))
+			in.Slug, in.Name, in.Country, in.URL, in.Email, in.Description, kind))
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 			return problem.Conflictf("slug", "%q is already taken", in.Slug)

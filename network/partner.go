@@ -178,7 +178,7 @@ func (n *Network) Directory(ctx context.Context, text, country string, limit int
 	rows, err := n.pool.Query(ctx, `
 		SELECT actor, name, country, local, handle FROM (
 			SELECT $1 || slug AS actor, name, country, true AS local, slug || '@' || $2 AS handle
-			FROM organisation WHERE listed
+			FROM organisation WHERE listed AND kind = 'organisation' -- networks are not partners
 			UNION ALL
 			SELECT id, name, country, false, username || '@' || host FROM remote_actor
 			WHERE type = 'Organization' AND discoverable

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
@@ -238,6 +239,8 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}}
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
+	networks := community.New(n.db.Pool, fed)
+	networks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
 		Passport: backpacks, MailLinks: map[string]mail.LinkMaker{
@@ -263,6 +266,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Egress:         n.egress,
 		Network:        endorsements,
 		Passport:       backpacks,
+		Communities:    networks,
 		MailEnabled:    mailer != nil,
 		Verifier:       check,
 		ESCO:           escoClient,

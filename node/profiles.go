@@ -17,7 +17,7 @@ import (
 func profiles(pool *pgxpool.Pool, base *url.URL) federation.ProfileLookup {
 	return func(ctx context.Context, kind federation.Kind, username string) (federation.Profile, error) {
 		switch kind {
-		case federation.Organization:
+		case federation.Organization, federation.Group:
 			o, err := issuer.OrganisationBySlug(ctx, pool, username)
 			if err != nil {
 				return federation.Profile{}, err

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"riverqueue.com/riverui"
 
+	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
@@ -72,6 +73,9 @@ type Deps struct {
 	// ESCO is the client of ESCO's web API that alignment search asks;
 	// nil searches the node's local ESCO store only.
 	ESCO *esco.Client
+	// Communities is the regional badge networks: founding, memberships,
+	// moderation.
+	Communities *community.Communities
 }
 
 // Server is the HTTP side of a node.
@@ -156,6 +160,9 @@ func (s *Server) routes(ctx context.Context) error {
 	if s.deps.Federation != nil {
 		s.deps.Federation.Routes(r)
 	}
+	if s.deps.Communities != nil {
+		r.Get("/actors/{username}/members", s.membersCollection)
+	}
 	r.Get("/orgs/{slug}/did.json", orgDocument(s, false, issuer.DIDDocument, writeDID))
 	r.Route("/ob", func(r chi.Router) {
 		s.openBadgesRoutes(r)
@@ -165,6 +172,15 @@ func (s *Server) routes(ctx context.Context) error {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
 		r.With(verifyLimit).Post("/verify", s.apiVerify)
+		r.Route("/networks/{name}", func(r chi.Router) {
+			s.communityPublicRoutes(r)
+			r.Group(func(r chi.Router) {
+				r.Use(s.sessions.LoadAndSave)
+				r.Use(s.authenticate)
+				r.Use(s.requireUserAPI)
+				s.communityModeratorRoutes(r)
+			})
+		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.sessions.LoadAndSave)
 			r.Use(s.authenticate)
@@ -176,6 +192,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.externalAPIRoutes(r)
 				s.shareAPIRoutes(r)
 				s.alignmentAPIRoutes(r)
+				s.communityOrgRoutes(r)
 			})
 			r.Get("/directory", s.apiDirectory)
 			r.Get("/esco/search", s.apiESCOSearch)

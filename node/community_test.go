@@ -1,0 +1,253 @@
+package node_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+)
+
+// makeAdmin makes the peer's staff member an admin of its organisation.
+func makeAdmin(t *testing.T, p *peer) {
+	t.Helper()
+	ctx := context.Background()
+	u, err := account.UserByEmail(ctx, p.pool, "staff@"+p.org+".example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := issuer.OrganisationBySlug(ctx, p.pool, p.org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, p.pool, u.ID, o.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// secondOrg makes another organisation on the peer's node, with an admin
+// of its own, and returns it as a peer.
+func secondOrg(t *testing.T, p *peer, slug, country string) *peer {
+	t.Helper()
+	ctx := context.Background()
+	o, err := issuer.CreateOrganisation(ctx, p.pool, issuer.NewOrganisation{Slug: slug, Name: strings.ToUpper(slug), Country: country})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := account.CreateUser(ctx, p.pool, account.NewUser{Username: slug + "-admin", Email: "staff@" + slug + ".example", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, p.pool, u.ID, o.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	token, err := account.CreateToken(ctx, p.pool, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &peer{node: p.node, pool: p.pool, base: p.base, org: slug, token: token}
+}
+
+type networkMember struct {
+	ID                           int64
+	Actor, Name, Country, Handle string
+	Profile                      string
+	JoinedAt                     string `json:"joined_at"`
+	State                        string
+	Network                      string
+}
+
+type networkMembers struct{ Items []networkMember }
+
+// memberNames lists the names of the network's members, as its public
+// API shows them.
+func memberNames(t *testing.T, p *peer, network string) []string {
+	t.Helper()
+	var list networkMembers
+	if status := p.call(t, "GET", "/api/v1/networks/"+network+"/members", nil, &list); status != http.StatusOK {
+		t.Fatalf("members of %s = %d", network, status)
+	}
+	var out []string
+	for _, m := range list.Items {
+		out = append(out, m.Name+" "+m.Country)
+	}
+	return out
+}
+
+// membershipStates lists the peer organisation's memberships as
+// "handle state".
+func membershipStates(t *testing.T, p *peer) []string {
+	t.Helper()
+	var list networkMembers
+	if status := p.api(t, "GET", "/memberships", nil, &list); status != http.StatusOK {
+		t.Fatalf("memberships of %s = %d", p.org, status)
+	}
+	var out []string
+	for _, m := range list.Items {
+		out = append(out, m.Handle+" "+m.State)
+	}
+	return out
+}
+
+// TestNetworkMembershipAcrossNodes: ALPHA on node A founds Badge Finland
+// (approval); BETA (node B), GAMMA (node C) and DELTA (node A itself)
+// apply. The moderators accept BETA and DELTA and decline GAMMA; every
+// side sees its state, and the public members list shows exactly the
+// members with their countries. A fediverse account follows the network
+// and hears of new members (Add). BETA is removed and hears of it, applies
+// again, is accepted, and leaves.
+func TestNetworkMembershipAcrossNodes(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	c := startPeer(t, "127.0.0.4", "gamma", "SE")
+	for _, p := range []*peer{a, b, c} {
+		makeAdmin(t, p)
+	}
+	delta := secondOrg(t, a, "delta", "EE")
+	hostA := a.node.BaseURL().Host
+	handleBF := "acct:badge-finland@" + hostA
+
+	// Founding: bad input is refused with the field named.
+	for _, tc := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"slug": "bf", "name": "BF", "countries": []string{}}, "countries"},
+		{map[string]any{"slug": "bf", "name": "BF", "countries": []string{"XX"}}, "countries"},
+		{map[string]any{"slug": "bf", "name": "BF", "countries": []string{"FI"}, "policy": "anyone"}, "policy"},
+		{map[string]any{"slug": "alpha", "name": "BF", "countries": []string{"FI"}}, "slug"},
+	} {
+		if status := a.api(t, "POST", "/networks", tc.body, nil); status != http.StatusBadRequest && status != http.StatusConflict {
+			t.Errorf("found %v = %d, want 400/409 naming %s", tc.body, status, tc.field)
+		}
+	}
+	var founded struct{ Actor, Handle, Policy, Profile string }
+	if status := a.api(t, "POST", "/networks", map[string]any{"slug": "badge-finland", "name": "Badge Finland",
+		"description": "Open badges in **Finland**.", "countries": []string{"FI", "AX"}, "policy": "approval"}, &founded); status != http.StatusCreated ||
+		founded.Handle != handleBF || founded.Actor != a.base+"/actors/badge-finland" || founded.Policy != "approval" {
+		t.Fatalf("found Badge Finland = %d %+v", status, founded)
+	}
+	// The network is a Group to the fediverse.
+	if status, doc := getActivityJSON(t, founded.Actor); status != 200 || doc["type"] != "Group" || doc["name"] != "Badge Finland" {
+		t.Fatalf("the network's actor = %d %v", status, doc)
+	}
+
+	// A fediverse account follows the network: a plain follower.
+	fedi := startFakeServer(t, "127.0.0.6", "mastodon")
+	fedi.addUser("kim", "Kim")
+	if status, body := fedi.send("kim", a.base+"/inbox", map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams", "id": fedi.actor("kim") + "#follows/1",
+		"type": "Follow", "actor": fedi.actor("kim"), "object": founded.Actor,
+	}); status != http.StatusAccepted {
+		t.Fatalf("Kim follows the network = %d %s", status, body)
+	}
+
+	// Applications: a network cannot be joined by a non-network target.
+	if status := b.api(t, "POST", "/memberships", map[string]string{"network": handle(a)}, nil); status != http.StatusBadRequest {
+		t.Errorf("joining an organisation = %d, want 400", status)
+	}
+	for _, p := range []*peer{b, c, delta} {
+		var m networkMember
+		if status := p.api(t, "POST", "/memberships", map[string]string{"network": handleBF}, &m); status != http.StatusCreated || m.State != "pending" {
+			t.Fatalf("%s applies = %d %+v", p.org, status, m)
+		}
+	}
+	var apps networkMembers
+	eventually(t, "the network has three applications", func() bool {
+		apps = networkMembers{}
+		a.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, &apps)
+		return len(apps.Items) == 3
+	})
+	if status := b.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, nil); status != http.StatusNotFound {
+		t.Errorf("applications asked on another node = %d, want 404", status)
+	}
+	if status := delta.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, nil); status != http.StatusForbidden {
+		t.Errorf("applications asked by a non-moderator = %d, want 403", status)
+	}
+	ids := map[string]int64{}
+	for _, m := range apps.Items {
+		ids[m.Name] = m.ID
+	}
+	for name, verb := range map[string]string{"BETA": "accept", "DELTA": "accept", "GAMMA": "decline"} {
+		if status := a.call(t, "POST", "/api/v1/networks/badge-finland/applications/"+strconv.FormatInt(ids[name], 10)+"/"+verb, nil, nil); status != http.StatusOK {
+			t.Fatalf("%s %s = %d", verb, name, status)
+		}
+	}
+	if status := a.call(t, "POST", "/api/v1/networks/badge-finland/applications/"+strconv.FormatInt(ids["BETA"], 10)+"/decline", nil, nil); status != http.StatusConflict {
+		t.Errorf("answering twice = %d, want 409", status)
+	}
+	eventually(t, "every applicant knows its answer", func() bool {
+		return slices.Equal(membershipStates(t, b), []string{handleBF + " accepted"}) &&
+			slices.Equal(membershipStates(t, c), []string{handleBF + " declined"}) &&
+			slices.Equal(membershipStates(t, delta), []string{handleBF + " accepted"})
+	})
+	if status := c.call(t, "GET", "/api/v1/networks/badge-finland/members", nil, nil); status != http.StatusNotFound {
+		t.Errorf("members of a network node C does not host = %d, want 404", status)
+	}
+	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"BETA DE", "DELTA EE"}) {
+		t.Errorf("members = %v, want BETA DE and DELTA EE", got)
+	}
+	status, coll := getActivityJSON(t, founded.Actor+"/members?page=1")
+	if items, _ := coll["orderedItems"].([]any); status != 200 || len(items) != 2 || !slices.Contains(items, any(b.base+"/actors/beta")) {
+		t.Errorf("members collection = %d %v", status, coll)
+	}
+	eventually(t, "Kim's server heard of the new members", func() bool {
+		adds := 0
+		for _, d := range fedi.deliveries() {
+			if d["type"] == "Add" && d["target"] == founded.Actor+"/members" {
+				adds++
+			}
+		}
+		return adds == 2
+	})
+
+	// Removal by the moderators reaches the member's node.
+	if status := a.call(t, "DELETE", "/api/v1/networks/badge-finland/members/"+strconv.FormatInt(ids["BETA"], 10), nil, nil); status != http.StatusNoContent {
+		t.Fatalf("remove BETA = %d", status)
+	}
+	eventually(t, "BETA knows it was removed", func() bool {
+		return slices.Equal(membershipStates(t, b), []string{handleBF + " removed"})
+	})
+	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"DELTA EE"}) {
+		t.Errorf("members after the removal = %v", got)
+	}
+
+	// BETA applies again, is accepted, and leaves.
+	var again networkMember
+	if status := b.api(t, "POST", "/memberships", map[string]string{"network": handleBF}, &again); status != http.StatusCreated || again.State != "pending" {
+		t.Fatalf("BETA applies again = %d %+v", status, again)
+	}
+	eventually(t, "the new application arrived", func() bool {
+		apps = networkMembers{}
+		a.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, &apps)
+		return len(apps.Items) == 1 && apps.Items[0].Name == "BETA"
+	})
+	if status := a.call(t, "POST", "/api/v1/networks/badge-finland/applications/"+strconv.FormatInt(apps.Items[0].ID, 10)+"/accept", nil, nil); status != http.StatusOK {
+		t.Fatalf("accept BETA again = %d", status)
+	}
+	eventually(t, "BETA is a member again", func() bool {
+		return slices.Equal(membershipStates(t, b), []string{handleBF + " accepted"})
+	})
+	if status := b.api(t, "DELETE", "/memberships/"+strconv.FormatInt(again.ID, 10), nil, nil); status != http.StatusNoContent {
+		t.Fatalf("BETA leaves = %d", status)
+	}
+	eventually(t, "BETA is gone from the members", func() bool {
+		return slices.Equal(memberNames(t, a, "badge-finland"), []string{"DELTA EE"})
+	})
+	if got := membershipStates(t, b); got != nil {
+		t.Errorf("BETA's memberships after leaving: %v", got)
+	}
+	// DELTA, on the network's own node, leaves too.
+	var mine networkMembers
+	delta.api(t, "GET", "/memberships", nil, &mine)
+	if status := delta.api(t, "DELETE", "/memberships/"+strconv.FormatInt(mine.Items[0].ID, 10), nil, nil); status != http.StatusNoContent {
+		t.Fatalf("DELTA leaves = %d", status)
+	}
+	if got := memberNames(t, a, "badge-finland"); got != nil {
+		t.Errorf("members after everyone left: %v", got)
+	}
+}

@@ -1,0 +1,335 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/community"
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// Regional badge networks (package community): founding one, an
+// organisation's memberships, and a network's public profile, members
+// and moderation.
+
+// communityOrgRoutes are an organisation's network routes, under
+// /api/v1/orgs/{slug}.
+func (s *Server) communityOrgRoutes(r chi.Router) {
+	r.Post("/networks", s.apiFoundNetwork)
+	r.Get("/memberships", s.withOrg(s.apiMemberships))
+	r.Post("/memberships", s.apiJoinNetwork)
+	r.Delete("/memberships/{id}", s.apiLeaveNetwork)
+}
+
+// communityPublicRoutes are a network's public routes, under
+// /api/v1/networks/{name}, for anyone.
+func (s *Server) communityPublicRoutes(r chi.Router) {
+	r.Get("/", s.apiNetwork)
+	r.Get("/members", s.apiNetworkMembers)
+}
+
+// communityModeratorRoutes are a network's moderation routes, under
+// /api/v1/networks/{name}, for its moderators.
+func (s *Server) communityModeratorRoutes(r chi.Router) {
+	r.Get("/applications", s.withNetwork(s.apiApplications))
+	r.Post("/applications/{id}/accept", s.withNetwork(s.apiAnswerApplication(true)))
+	r.Post("/applications/{id}/decline", s.withNetwork(s.apiAnswerApplication(false)))
+	r.Delete("/members/{id}", s.withNetwork(s.apiRemoveMember))
+}
+
+// networkJSON is a network as the API shows it to anyone.
+type networkJSON struct {
+	Slug        string   `json:"slug"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Countries   []string `json:"countries"`
+	Policy      string   `json:"policy"`
+	Website     string   `json:"website,omitempty"`
+	Charter     string   `json:"charter,omitempty"`
+	Actor       string   `json:"actor"`
+	Handle      string   `json:"handle"`
+	Profile     string   `json:"profile"` // its Open Badges issuer Profile
+	FoundedBy   string   `json:"founded_by,omitempty"`
+	Moderators  []string `json:"moderators"`
+	Members     int      `json:"members"`
+	FoundedAt   string   `json:"founded_at"`
+}
+
+func (s *Server) networkJSON(r *http.Request, n community.Network) (networkJSON, error) {
+	mods, err := community.Moderators(r.Context(), s.deps.Pool, n.ID)
+	if err != nil {
+		return networkJSON{}, err
+	}
+	count, err := community.CountMembers(r.Context(), s.deps.Pool, n.ID)
+	if err != nil {
+		return networkJSON{}, err
+	}
+	return networkJSON{Slug: n.Slug, Name: n.Name, Description: n.Description, Countries: n.Countries, Policy: n.Policy,
+		Website: n.URL, Charter: n.Charter, Actor: n.Actor, Handle: n.Handle, Profile: s.urls().Profile(n.Slug),
+		FoundedBy: n.FoundedBy, Moderators: nonNilStrings(mods), Members: count, FoundedAt: n.Founded.UTC().Format("2006-01-02T15:04:05Z")}, nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) apiFoundNetwork(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in community.NewNetwork
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := s.deps.Communities.Found(r.Context(), o, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.networkJSON(r, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) apiNetwork(w http.ResponseWriter, r *http.Request) {
+	n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.networkJSON(r, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// memberJSON is a member as anyone sees it.
+type memberJSON struct {
+	ID       int64  `json:"id"`
+	Actor    string `json:"actor"`
+	Name     string `json:"name"`
+	Country  string `json:"country"`
+	Handle   string `json:"handle"`
+	Profile  string `json:"profile,omitempty"`
+	JoinedAt string `json:"joined_at,omitempty"`
+}
+
+func membersJSON(ms []community.Member) []memberJSON {
+	out := make([]memberJSON, 0, len(ms))
+	for _, m := range ms {
+		j := memberJSON{ID: m.ID, Actor: m.Actor, Name: m.Name, Country: m.Country, Handle: m.Handle, Profile: m.Profile}
+		if m.DecidedAt != nil {
+			j.JoinedAt = m.DecidedAt.UTC().Format("2006-01-02T15:04:05Z")
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func (s *Server) apiNetworkMembers(w http.ResponseWriter, r *http.Request) {
+	n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, offset, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ms, err := community.Members(r.Context(), s.deps.Pool, n.ID, community.Accepted, limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(membersJSON(ms)))
+}
+
+// withNetwork runs h for the network of the path, once the caller is
+// known to moderate it (or is a node admin).
+func (s *Server) withNetwork(h func(http.ResponseWriter, *http.Request, community.Network)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "name"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		u, _ := currentUser(r)
+		ok := u.NodeAdmin
+		if !ok {
+			if ok, err = community.IsModerator(r.Context(), s.deps.Pool, n.ID, u.ID); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if !ok {
+			s.fail(w, r, problem.Forbiddenf("only the moderators of %s may do this", n.Slug))
+			return
+		}
+		h(w, r, n)
+	}
+}
+
+func (s *Server) apiApplications(w http.ResponseWriter, r *http.Request, n community.Network) {
+	limit, offset, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ms, err := s.deps.Communities.Applications(r.Context(), n, limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(ms))
+}
+
+// pathID reads the numeric {id} of the path.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.NotFoundf("no such id %q", chi.URLParam(r, "id"))
+	}
+	return id, nil
+}
+
+func (s *Server) apiAnswerApplication(accept bool) func(http.ResponseWriter, *http.Request, community.Network) {
+	return func(w http.ResponseWriter, r *http.Request, n community.Network) {
+		id, err := pathID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		m, err := s.deps.Communities.Answer(r.Context(), n, id, accept)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, m)
+	}
+}
+
+func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request, n community.Network) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.deps.Communities.Remove(r.Context(), n, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiMemberships(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	ms, err := community.Memberships(r.Context(), s.deps.Pool, o.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(ms))
+}
+
+func (s *Server) apiJoinNetwork(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Network string `json:"network"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Network == "" {
+		s.fail(w, r, problem.Invalidf("network", "is required: the network's handle, acct:name@host"))
+		return
+	}
+	m, err := s.deps.Communities.Join(r.Context(), o, in.Network)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) apiLeaveNetwork(w http.ResponseWriter, r *http.Request) {
+	o, err := s.adminOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.deps.Communities.Leave(r.Context(), o, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// membersCollection serves a network's members as an ActivityStreams
+// OrderedCollection of their actor ids, a page of 100 at a time: the
+// target of the Add and Remove activities that announce changes.
+func (s *Server) membersCollection(w http.ResponseWriter, r *http.Request) {
+	n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "username"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	const perPage = 100
+	id := n.Actor + "/members"
+	total, err := community.CountMembers(r.Context(), s.deps.Pool, n.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "OrderedCollection", "totalItems": total}
+	if p := r.URL.Query().Get("page"); p == "" {
+		doc["first"] = id + "?page=1"
+	} else {
+		num, err := strconv.Atoi(p)
+		if err != nil || num < 1 || num > 100000 {
+			s.fail(w, r, problem.Invalidf("page", "must be a page number from 1"))
+			return
+		}
+		ms, err := community.Members(r.Context(), s.deps.Pool, n.ID, community.Accepted, perPage, (num-1)*perPage)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ids := make([]string, 0, len(ms))
+		for _, m := range ms {
+			ids = append(ids, m.Actor)
+		}
+		doc["type"], doc["id"], doc["partOf"], doc["orderedItems"] = "OrderedCollectionPage", id+"?page="+p, id, ids
+		if num*perPage < total {
+			doc["next"] = id + "?page=" + strconv.Itoa(num+1)
+		}
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Content-Type", federation.ActivityJSON)
+	_ = json.NewEncoder(w).Encode(doc) // the client went away; nothing to do
+}
