@@ -19,6 +19,7 @@ func (c *Communities) Register() {
 	c.fed.Handle("Undo", c.receiveLeaving)
 	c.fed.Handle("Accept", c.receiveAnswer(Accepted))
 	c.fed.Handle("Reject", c.receiveAnswer(Declined))
+	c.fed.Handle("Add", c.receiveAdd)
 	c.fed.Handle("Remove", c.receiveRemoval)
 }
 
@@ -52,7 +53,7 @@ func (c *Communities) receiveApplication(ctx context.Context, tx pgx.Tx, in fede
 	if ra.Type != "Organization" {
 		return "", false, nil
 	}
-	who := applicant{Actor: ra.ID, Name: ra.Name, Country: ra.Country, Handle: "acct:" + ra.Username + "@" + ra.Host, Profile: ra.OpenBadgesProfile}
+	who := applicant{Actor: ra.ID, Name: ra.Name, Country: ra.Country, Handle: ra.Username + "@" + ra.Host, Profile: ra.OpenBadgesProfile}
 	m, err := apply(ctx, tx, n, who, in.ID)
 	if err != nil {
 		return "", true, err
@@ -110,6 +111,13 @@ func (c *Communities) receiveAnswer(state string) federation.Handler {
 		if _, err := setMembership(ctx, tx, in.Actor, slug, state); err != nil {
 			return "", true, err
 		}
+		if state == Accepted {
+			// A new member reads the whole list when next it searches, then
+			// follows the network's Add and Remove.
+			if _, err := tx.Exec(ctx, `DELETE FROM community_directory_sync WHERE network = $1`, in.Actor); err != nil {
+				return "", true, fmt.Errorf("mark the copy of %s's members stale: %w", in.Actor, err)
+			}
+		}
 		return "", false, nil
 	}
 }
@@ -129,16 +137,54 @@ func membershipByFollow(ctx context.Context, tx pgx.Tx, network string) (string,
 	return slugs[0], nil
 }
 
-// receiveRemoval applies a network's Remove of one of this node's
-// organisations from its members.
-func (c *Communities) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
-	slug := c.urls.UsernameOf(in.Object.ID)
-	if slug == "" || in.Target != in.Actor+"/members" {
+// followsMembers reports whether this node keeps a copy of the members of
+// network: an organisation here belongs to it or applied, or the
+// directory read them.
+func followsMembers(ctx context.Context, tx pgx.Tx, network string) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_membership WHERE network = $1)
+		OR EXISTS (SELECT 1 FROM community_directory_sync WHERE network = $1)`, network).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("check the copy of %s's members: %w", network, err)
+	}
+	return ok, nil
+}
+
+// receiveAdd records a new member of a network in this node's copy of its
+// members. Only the network itself says who its members are: the target
+// must be its own members collection.
+func (c *Communities) receiveAdd(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Target != in.Actor+"/members" {
 		return "", false, nil
 	}
-	found, err := setMembership(ctx, tx, in.Actor, slug, Removed)
-	if err != nil || !found {
-		return "", false, err
+	if ok, err := followsMembers(ctx, tx, in.Actor); err != nil || !ok {
+		return "ignored: a network no organisation here belongs to", err == nil, err
 	}
-	return "removed from " + in.Actor, true, nil
+	obj, _ := in.Raw["object"].(map[string]any)
+	if obj == nil {
+		obj = map[string]any{"id": in.Object.ID}
+	}
+	l, ok := memberListing(obj)
+	if !ok {
+		return "ignored: no member named", true, nil
+	}
+	return "member " + l.Actor + " added to " + in.Actor, true, upsertListing(ctx, tx, in.Actor, l)
+}
+
+// receiveRemoval applies a network's Remove of a member: from this node's
+// copy of its members, and when it is an organisation here, from its
+// memberships.
+func (c *Communities) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Target != in.Actor+"/members" || in.Object.ID == "" {
+		return "", false, nil
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM community_directory WHERE network = $1 AND actor = $2`, in.Actor, in.Object.ID); err != nil {
+		return "", true, fmt.Errorf("drop %s from the copy of %s: %w", in.Object.ID, in.Actor, err)
+	}
+	if slug := c.urls.UsernameOf(in.Object.ID); slug != "" {
+		if _, err := setMembership(ctx, tx, in.Actor, slug, Removed); err != nil {
+			return "", true, err
+		}
+	}
+	return "member " + in.Object.ID + " removed from " + in.Actor, true, nil
 }

@@ -97,13 +97,13 @@ func (c *Communities) Join(ctx context.Context, o issuer.Organisation, target st
 		return Membership{}, problem.Invalidf("network", "cannot reach %s: %v", id, err)
 	}
 	if ra.Type != "Group" {
-		return Membership{}, problem.Invalidf("network", "%s is a %s, not a network (a Group)", id, ra.Type)
+		return Membership{}, problem.Invalidf("network", "%s is not a network: its actor is of type %s, not Group", id, ra.Type)
 	}
 	// Recorded before the Follow goes, so that the network's answer,
 	// however fast, finds it.
 	var m Membership
 	err = pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
-		m, err = upsertMembership(ctx, tx, o.ID, ra.ID, "acct:"+ra.Username+"@"+ra.Host, ra.Name, Pending)
+		m, err = upsertMembership(ctx, tx, o.ID, ra.ID, ra.Username+"@"+ra.Host, ra.Name, Pending)
 		return err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,29 @@ type Member struct {
 	State     string     `json:"state"`
 	AppliedAt time.Time  `json:"applied_at"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"` // for a member: when it joined
+}
+
+// object is the member as a network describes it to others, in Add,
+// Remove and its members collection: enough for a directory entry.
+func (m Member) object() map[string]any {
+	obj := map[string]any{"id": m.Actor, "type": "Organization", "name": m.Name}
+	if m.Country != "" {
+		obj["country"] = m.Country
+	}
+	if name, _, ok := strings.Cut(m.Handle, "@"); ok && name != "" {
+		obj["preferredUsername"] = name
+	}
+	return obj
+}
+
+// MemberObjects are members as the network's members collection lists
+// them.
+func MemberObjects(ms []Member) []map[string]any {
+	out := make([]map[string]any, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.object())
+	}
+	return out
 }
 
 const memberColumns = `id, actor, name, country, handle, ob_profile, state, applied_at, decided_at`
@@ -213,7 +237,7 @@ func (c *Communities) announce(ctx context.Context, tx pgx.Tx, n Network, typ st
 		"id":       c.urls.NewActivityID(n.Slug),
 		"type":     typ,
 		"actor":    n.Actor,
-		"object":   map[string]any{"id": m.Actor, "type": "Organization", "name": m.Name, "country": m.Country},
+		"object":   m.object(),
 		"target":   c.membersURL(n),
 		"to":       []string{"https://www.w3.org/ns/activitystreams#Public"},
 		"cc":       []string{c.urls.Followers(n.Slug)},

@@ -157,7 +157,7 @@ func (c *Communities) scan(ctx context.Context, db DB, row pgx.Row) (Network, er
 	if err != nil {
 		return Network{}, err
 	}
-	n.Organisation, n.Actor, n.Handle = o, c.urls.Actor(o.Slug), "acct:"+c.urls.Handle(o.Slug)
+	n.Organisation, n.Actor, n.Handle = o, c.urls.Actor(o.Slug), c.urls.Handle(o.Slug)
 	return n, nil
 }
 

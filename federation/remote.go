@@ -93,6 +93,14 @@ func (f *Federation) fetch(ctx context.Context, rawURL string) (map[string]any, 
 	return doc, err
 }
 
+// Fetch gets the ActivityStreams document at rawURL with a signed GET,
+// bounded as every fetch of the node's is (see fetch): for domain
+// packages that read collections of other servers (a network's members).
+// Call it before a transaction begins, never inside one.
+func (f *Federation) Fetch(ctx context.Context, rawURL string) (map[string]any, error) {
+	return f.fetch(ctx, rawURL)
+}
+
 // get sends a fetch and decodes the JSON object it answers.
 func (f *Federation) get(req *http.Request) (map[string]any, error) {
 	resp, err := f.cfg.Client.Do(req)

@@ -63,3 +63,21 @@ CREATE TABLE community_membership (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (organisation_id, network)
 );
+
+-- The members of networks on other nodes, as this node last heard: read
+-- from the network's members collection (synced_at), then kept current by
+-- the network's Add and Remove while an organisation here is a member.
+-- The directory searches it.
+CREATE TABLE community_directory (
+    network    text NOT NULL,
+    actor      text NOT NULL,
+    name       text NOT NULL DEFAULT '',
+    country    text NOT NULL DEFAULT '',
+    handle     text NOT NULL DEFAULT '',
+    added_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (network, actor)
+);
+CREATE TABLE community_directory_sync (
+    network   text PRIMARY KEY,
+    synced_at timestamptz NOT NULL DEFAULT now()
+);

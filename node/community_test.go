@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,36 @@ func memberNames(t *testing.T, p *peer, network string) []string {
 	return out
 }
 
+// directoryNames lists the network's members as the peer's directory
+// finds them (network=), as "name country".
+func directoryNames(t *testing.T, p *peer, network, query string) []string {
+	t.Helper()
+	var list struct {
+		Items []struct{ Actor, Name, Country, Handle string }
+	}
+	if status := p.call(t, "GET", "/api/v1/directory?network="+url.QueryEscape(network)+query, nil, &list); status != http.StatusOK {
+		t.Fatalf("directory of %s on %s = %d", network, p.base, status)
+	}
+	var out []string
+	for _, l := range list.Items {
+		out = append(out, l.Name+" "+l.Country)
+	}
+	return out
+}
+
+// everyDirectory reports whether every peer's directory lists exactly
+// want as the network's members.
+func everyDirectory(t *testing.T, network string, want []string, peers ...*peer) bool {
+	t.Helper()
+	for _, p := range peers {
+		if got := directoryNames(t, p, network, ""); !slices.Equal(got, want) {
+			t.Logf("directory of %s on %s: %v, want %v", network, p.base, got, want)
+			return false
+		}
+	}
+	return true
+}
+
 // membershipStates lists the peer organisation's memberships as
 // "handle state".
 func membershipStates(t *testing.T, p *peer) []string {
@@ -109,7 +140,7 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	}
 	delta := secondOrg(t, a, "delta", "EE")
 	hostA := a.node.BaseURL().Host
-	handleBF := "acct:badge-finland@" + hostA
+	handleBF := "badge-finland@" + hostA
 
 	// Founding: bad input is refused with the field named.
 	for _, tc := range []struct {
@@ -152,7 +183,11 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	}
 	for _, p := range []*peer{b, c, delta} {
 		var m networkMember
-		if status := p.api(t, "POST", "/memberships", map[string]string{"network": handleBF}, &m); status != http.StatusCreated || m.State != "pending" {
+		target := handleBF
+		if p == c {
+			target = "acct:" + handleBF // both ways of writing a handle
+		}
+		if status := p.api(t, "POST", "/memberships", map[string]string{"network": target}, &m); status != http.StatusCreated || m.State != "pending" {
 			t.Fatalf("%s applies = %d %+v", p.org, status, m)
 		}
 	}
@@ -192,8 +227,28 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		t.Errorf("members = %v, want BETA DE and DELTA EE", got)
 	}
 	status, coll := getActivityJSON(t, founded.Actor+"/members?page=1")
-	if items, _ := coll["orderedItems"].([]any); status != 200 || len(items) != 2 || !slices.Contains(items, any(b.base+"/actors/beta")) {
-		t.Errorf("members collection = %d %v", status, coll)
+	var inColl []string
+	for _, it := range coll["orderedItems"].([]any) {
+		m := it.(map[string]any)
+		inColl = append(inColl, m["id"].(string)+" "+m["name"].(string)+" "+m["country"].(string))
+	}
+	if want := []string{b.base + "/actors/beta BETA DE", a.base + "/actors/delta DELTA EE"}; status != 200 || !slices.Equal(inColl, want) {
+		t.Errorf("members collection = %d %v, want %v", status, inColl, want)
+	}
+	// Every node's directory lists exactly the members: here from the
+	// network's own records, on B (a member) from its copy, on C (declined)
+	// from the network's collection.
+	eventually(t, "every directory lists the members", func() bool {
+		return everyDirectory(t, handleBF, []string{"BETA DE", "DELTA EE"}, a, b, c)
+	})
+	if got := directoryNames(t, b, handleBF, "&country=EE"); !slices.Equal(got, []string{"DELTA EE"}) {
+		t.Errorf("B's directory of the network in EE: %v", got)
+	}
+	if got := directoryNames(t, c, "acct:"+handleBF, "&q=bet"); !slices.Equal(got, []string{"BETA DE"}) {
+		t.Errorf("C's directory of the network matching bet: %v", got)
+	}
+	if status := b.call(t, "GET", "/api/v1/directory?network="+url.QueryEscape(handle(c)), nil, nil); status != http.StatusBadRequest {
+		t.Errorf("directory of an organisation taken for a network = %d, want 400", status)
 	}
 	eventually(t, "Kim's server heard of the new members", func() bool {
 		adds := 0
@@ -215,6 +270,9 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"DELTA EE"}) {
 		t.Errorf("members after the removal = %v", got)
 	}
+	eventually(t, "every directory dropped BETA", func() bool {
+		return everyDirectory(t, handleBF, []string{"DELTA EE"}, a, b, c)
+	})
 
 	// BETA applies again, is accepted, and leaves.
 	var again networkMember
@@ -232,11 +290,14 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	eventually(t, "BETA is a member again", func() bool {
 		return slices.Equal(membershipStates(t, b), []string{handleBF + " accepted"})
 	})
+	eventually(t, "every directory lists BETA again", func() bool {
+		return everyDirectory(t, handleBF, []string{"BETA DE", "DELTA EE"}, a, b, c)
+	})
 	if status := b.api(t, "DELETE", "/memberships/"+strconv.FormatInt(again.ID, 10), nil, nil); status != http.StatusNoContent {
 		t.Fatalf("BETA leaves = %d", status)
 	}
-	eventually(t, "BETA is gone from the members", func() bool {
-		return slices.Equal(memberNames(t, a, "badge-finland"), []string{"DELTA EE"})
+	eventually(t, "BETA is gone from every directory", func() bool {
+		return everyDirectory(t, handleBF, []string{"DELTA EE"}, a, b, c)
 	})
 	if got := membershipStates(t, b); got != nil {
 		t.Errorf("BETA's memberships after leaving: %v", got)

@@ -291,8 +291,9 @@ func (s *Server) apiLeaveNetwork(w http.ResponseWriter, r *http.Request) {
 }
 
 // membersCollection serves a network's members as an ActivityStreams
-// OrderedCollection of their actor ids, a page of 100 at a time: the
-// target of the Add and Remove activities that announce changes.
+// OrderedCollection, a page of 100 at a time, each member an object with
+// its name and country (what another node's directory shows): the target
+// of the Add and Remove activities that announce changes.
 func (s *Server) membersCollection(w http.ResponseWriter, r *http.Request) {
 	n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "username"))
 	if err != nil {
@@ -320,11 +321,9 @@ func (s *Server) membersCollection(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		ids := make([]string, 0, len(ms))
-		for _, m := range ms {
-			ids = append(ids, m.Actor)
-		}
-		doc["type"], doc["id"], doc["partOf"], doc["orderedItems"] = "OrderedCollectionPage", id+"?page="+p, id, ids
+		doc["type"], doc["id"], doc["partOf"], doc["orderedItems"] = "OrderedCollectionPage", id+"?page="+p, id, community.MemberObjects(ms)
+		doc["@context"] = []any{"https://www.w3.org/ns/activitystreams",
+			map[string]any{"laurel": federation.LaurelNamespace, "country": "laurel:country"}}
 		if num*perPage < total {
 			doc["next"] = id + "?page=" + strconv.Itoa(num+1)
 		}

@@ -74,6 +74,15 @@ func (s *Server) apiRemovePartner(w http.ResponseWriter, r *http.Request, o issu
 
 func (s *Server) apiDirectory(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if n := q.Get("network"); n != "" {
+		list, err := s.deps.Communities.Directory(r.Context(), n, q.Get("q"), q.Get("country"), 50)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, items(list))
+		return
+	}
 	list, err := s.deps.Network.Directory(r.Context(), q.Get("q"), q.Get("country"), 50)
 	if err != nil {
 		s.fail(w, r, err)
