@@ -12,7 +12,8 @@ import (
 
 // Register makes federation hand the package its activities: on the
 // network's side, organisations' Follows (applications) and Undos
-// (leaving); on the member's side, the network's answers and removals.
+// (leaving), and posts members share; on the member's side, the
+// network's answers, Add and Remove of members, and the posts it relays.
 // Everything else passes on to the next handler.
 func (c *Communities) Register() {
 	c.fed.Handle("Follow", c.receiveApplication)
@@ -20,6 +21,8 @@ func (c *Communities) Register() {
 	c.fed.Handle("Accept", c.receiveAnswer(Accepted))
 	c.fed.Handle("Reject", c.receiveAnswer(Declined))
 	c.fed.Handle("Add", c.receiveAdd)
+	c.fed.Handle("Create", c.receivePost)
+	c.fed.Handle("Announce", c.receiveRelay)
 	c.fed.Handle("Remove", c.receiveRemoval)
 }
 

@@ -59,6 +59,10 @@ type Message struct {
 	Link  string // a page, appended to the text as a link; "" for none
 	Image *Image // shown with the Note; nil for none
 	Links []Link // in the Note's tag
+	// Audience are actors the Note is also addressed to (in cc) and
+	// delivered to: a network it is shared with. PostMessage looks the
+	// remote ones up before its transaction.
+	Audience []string
 }
 
 // Mention sends a direct Note from a local actor to one remote actor: a

@@ -71,6 +71,17 @@ func (f *Federation) PostMessage(ctx context.Context, username string, m Message
 	to, cc := []string{asPublic}, []string{f.urls.Followers(username)}
 	var tags []map[string]any
 	var mentionTargets []InboxTarget
+	for _, id := range m.Audience {
+		cc = append(cc, id)
+		if f.urls.UsernameOf(id) != "" {
+			continue // on this node: nothing to deliver
+		}
+		ra, err := f.RemoteActor(ctx, id, false)
+		if err != nil {
+			return "", problem.Invalidf("", "cannot reach %s: %v", id, err)
+		}
+		mentionTargets = append(mentionTargets, InboxTarget{Inbox: ra.Inbox, SharedInbox: ra.SharedInbox})
+	}
 	for _, who := range mentioned {
 		cc = append(cc, who.ID)
 		tags = append(tags, mentionTag(who))

@@ -81,3 +81,20 @@ CREATE TABLE community_directory_sync (
     network   text PRIMARY KEY,
     synced_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- What networks relayed (Announce) of their members' posts: on the
+-- network's node as it relays, on a member's node as it arrives. One row
+-- per network and post, however often it is relayed.
+CREATE TABLE community_feed (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    network     text NOT NULL,
+    object_id   text NOT NULL,
+    author      text NOT NULL,
+    author_name text NOT NULL DEFAULT '',
+    content     text NOT NULL DEFAULT '', -- sanitised HTML
+    url         text NOT NULL DEFAULT '',
+    published   timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (network, object_id)
+);
+CREATE INDEX community_feed_network_idx ON community_feed (network, published DESC);

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -107,6 +108,26 @@ func everyDirectory(t *testing.T, network string, want []string, peers ...*peer)
 		}
 	}
 	return true
+}
+
+// feedAuthors lists the posts in the peer organisation's network feed as
+// "author_name: text".
+func feedAuthors(t *testing.T, p *peer) []string {
+	t.Helper()
+	var feed struct {
+		Items []struct {
+			Network, ID, Author, Content string
+			AuthorName                   string `json:"author_name"`
+		}
+	}
+	if status := p.api(t, "GET", "/network-feed", nil, &feed); status != http.StatusOK {
+		t.Fatalf("network feed of %s = %d", p.org, status)
+	}
+	var out []string
+	for _, it := range feed.Items {
+		out = append(out, it.AuthorName+": "+it.Content)
+	}
+	return out
 }
 
 // membershipStates lists the peer organisation's memberships as
@@ -258,6 +279,36 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 			}
 		}
 		return adds == 2
+	})
+
+	// The feed: BETA (node B) and DELTA (the network's node) share posts;
+	// every member's feed has each once, GAMMA's has none, and Kim's
+	// server got each relay once.
+	if status := c.api(t, "POST", "/network-posts", map[string]string{"network": handleBF, "content": "Not a member."}, nil); status != http.StatusBadRequest {
+		t.Errorf("a post shared by a non-member = %d, want 400", status)
+	}
+	for _, p := range []*peer{b, delta} {
+		if status := p.api(t, "POST", "/network-posts", map[string]string{"network": handleBF, "content": p.org + " says hello to Badge Finland"}, nil); status != http.StatusCreated {
+			t.Fatalf("%s shares a post = %d", p.org, status)
+		}
+	}
+	wantFeed := func(p *peer) bool {
+		got := feedAuthors(t, p)
+		slices.Sort(got)
+		return slices.Equal(got, []string{"BETA: <p>beta says hello to Badge Finland</p>", "DELTA: <p>delta says hello to Badge Finland</p>"})
+	}
+	eventually(t, "both posts in BETA's and DELTA's feeds", func() bool { return wantFeed(b) && wantFeed(delta) })
+	if got := feedAuthors(t, c); got != nil {
+		t.Errorf("GAMMA, declined, has a network feed: %v", got)
+	}
+	eventually(t, "Kim's server got each relay once", func() bool {
+		relays := map[string]int{}
+		for _, d := range fedi.deliveries() {
+			if obj, _ := d["object"].(map[string]any); d["type"] == "Announce" && d["actor"] == founded.Actor && obj != nil {
+				relays[obj["id"].(string)]++
+			}
+		}
+		return len(relays) == 2 && !slices.ContainsFunc(slices.Collect(maps.Values(relays)), func(n int) bool { return n != 1 })
 	})
 
 	// Removal by the moderators reaches the member's node.

@@ -24,6 +24,8 @@ func (s *Server) communityOrgRoutes(r chi.Router) {
 	r.Get("/memberships", s.withOrg(s.apiMemberships))
 	r.Post("/memberships", s.apiJoinNetwork)
 	r.Delete("/memberships/{id}", s.apiLeaveNetwork)
+	r.Post("/network-posts", s.apiShareWithNetwork)
+	r.Get("/network-feed", s.withOrg(s.apiNetworkFeed))
 }
 
 // communityPublicRoutes are a network's public routes, under
@@ -331,4 +333,44 @@ func (s *Server) membersCollection(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Content-Type", federation.ActivityJSON)
 	_ = json.NewEncoder(w).Encode(doc) // the client went away; nothing to do
+}
+
+func (s *Server) apiShareWithNetwork(w http.ResponseWriter, r *http.Request) {
+	o, err := s.memberOrganisation(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Network string `json:"network"`
+		Content string `json:"content"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Network == "" {
+		s.fail(w, r, problem.Invalidf("network", "is required: the network's handle, acct:name@host"))
+		return
+	}
+	id, err := s.deps.Communities.Share(r.Context(), o, in.Network, in.Content)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+}
+
+func (s *Server) apiNetworkFeed(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	limit, offset, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := community.Feed(r.Context(), s.deps.Pool, o.ID, limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
 }

@@ -1,0 +1,227 @@
+package community
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// A network's feed: members share public posts with it (a Note addressed
+// to its Group); the network checks the sender is a member and relays the
+// post with Announce to every member and follower, each server once. Each
+// node keeps what its organisations' networks relayed (community_feed).
+
+// FeedItem is a post a network relayed.
+type FeedItem struct {
+	Network    string    `json:"network"` // the Group actor
+	ID         string    `json:"id"`      // the post (Note)
+	Author     string    `json:"author"`
+	AuthorName string    `json:"author_name"`
+	Content    string    `json:"content"` // sanitised HTML
+	URL        string    `json:"url,omitempty"`
+	Published  time.Time `json:"published"`
+}
+
+// Share posts text (Markdown) as o's public post, shared with the
+// network named by target, which o must be a member of. The network
+// relays it: on another node when the post arrives there, here at once.
+func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, text string) (string, error) {
+	id, err := c.fed.ResolveActor(ctx, target)
+	if err != nil {
+		return "", asNetworkField(err)
+	}
+	var member bool
+	err = c.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_membership
+		WHERE organisation_id = $1 AND network = $2 AND state = 'accepted')`, o.ID, id).Scan(&member)
+	if err != nil {
+		return "", fmt.Errorf("check membership of %s in %s: %w", o.Slug, id, err)
+	}
+	if !member {
+		return "", problem.Invalidf("network", "%s is not a member of %s", o.Slug, id)
+	}
+	noteID, err := c.fed.PostMessage(ctx, o.Slug, federation.Message{Text: text, Audience: []string{id}})
+	if err != nil {
+		return "", err
+	}
+	name := c.urls.UsernameOf(id)
+	if name == "" {
+		return noteID, nil
+	}
+	// A network here relays its member's post now: there is no delivery
+	// to wait for.
+	note, err := c.localNote(ctx, o.Slug, noteID)
+	if err != nil {
+		return "", err
+	}
+	return noteID, pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
+		n, err := c.byName(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		return c.relay(ctx, tx, n, note)
+	})
+}
+
+// localNote reads back a post just made on this node, as it was sent.
+func (c *Communities) localNote(ctx context.Context, username, noteID string) (map[string]any, error) {
+	posts, err := c.fed.Posts(ctx, username, 20, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range posts {
+		if p.ID == noteID {
+			return map[string]any{"id": p.ID, "type": "Note", "attributedTo": c.urls.Actor(username), "content": p.Content,
+				"published": p.Published.UTC().Format(time.RFC3339), "url": p.ID,
+				"to": []string{"https://www.w3.org/ns/activitystreams#Public"}}, nil
+		}
+	}
+	return nil, fmt.Errorf("find post %s of %s", noteID, username)
+}
+
+// relay announces note, a member's post, to the network's members and
+// followers, each server once, and keeps it in the network's feed here,
+// inside tx.
+func (c *Communities) relay(ctx context.Context, tx pgx.Tx, n Network, note map[string]any) error {
+	stored, err := c.keep(ctx, tx, n.Actor, note, c.memberName(ctx, tx, n, str(note["attributedTo"])))
+	if err != nil || !stored {
+		return err // relayed already: once is enough
+	}
+	targets, err := memberInboxes(ctx, tx, n.ID)
+	if err != nil {
+		return err
+	}
+	announce := map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       c.urls.NewActivityID(n.Slug),
+		"type":     "Announce",
+		"actor":    n.Actor,
+		"object":   note,
+		"to":       []string{"https://www.w3.org/ns/activitystreams#Public"},
+		"cc":       []string{c.urls.Followers(n.Slug), str(note["attributedTo"])},
+	}
+	return c.fed.AnnounceToFollowers(ctx, tx, n.Slug, announce, targets...)
+}
+
+// memberName is the name the network knows its member by.
+func (c *Communities) memberName(ctx context.Context, tx pgx.Tx, n Network, actor string) string {
+	var name string
+	_ = tx.QueryRow(ctx, `SELECT name FROM community_member WHERE community_id = $1 AND actor = $2`, n.ID, actor).Scan(&name)
+	return name
+}
+
+// keep stores a relayed post in network's feed on this node; stored false
+// when it was there already.
+func (c *Communities) keep(ctx context.Context, tx pgx.Tx, network string, note map[string]any, authorName string) (bool, error) {
+	published, err := vocab.ParseDateTime(str(note["published"]))
+	if err != nil {
+		published = time.Now()
+	}
+	url := str(note["url"])
+	if vocab.HostOf(url) == "" {
+		url = ""
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO community_feed (network, object_id, author, author_name, content, url, published)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (network, object_id) DO NOTHING`,
+		network, str(note["id"]), str(note["attributedTo"]), authorName, c.fed.Markdown().Sanitize(str(note["content"])), url, published)
+	if err != nil {
+		return false, fmt.Errorf("keep post %s of %s: %w", str(note["id"]), network, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// receivePost relays a post a member shared with a network hosted here:
+// a Note addressed to the network's Group by an accepted member. Posts
+// of others are passed on (they are kept as any post is).
+func (c *Communities) receivePost(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	if in.Object.Type != "Note" || !in.Object.Embedded {
+		return "", false, nil
+	}
+	for _, id := range slices.Compact(in.Audience()) {
+		n, ok, err := c.localNetwork(ctx, tx, id)
+		if err != nil {
+			return "", true, err
+		}
+		if !ok {
+			continue
+		}
+		var member bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_member WHERE community_id = $1 AND actor = $2 AND state = 'accepted')`,
+			n.ID, in.Actor).Scan(&member); err != nil {
+			return "", true, fmt.Errorf("check member %s of %s: %w", in.Actor, n.Slug, err)
+		}
+		note, _ := in.Raw["object"].(map[string]any)
+		if !member || note == nil || str(note["attributedTo"]) != in.Actor {
+			return "ignored: not a member's own post for " + n.Slug, true, nil
+		}
+		if err := c.relay(ctx, tx, n, note); err != nil {
+			return "", true, err
+		}
+		return "relayed by " + n.Slug, true, nil
+	}
+	return "", false, nil
+}
+
+// receiveRelay keeps a post a network relayed (Announce) in the feed of
+// this node's organisations that are its members. Announces of anyone
+// else are passed on.
+func (c *Communities) receiveRelay(ctx context.Context, tx pgx.Tx, in federation.Incoming) (string, bool, error) {
+	var member bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_membership WHERE network = $1 AND state = 'accepted')`,
+		in.Actor).Scan(&member); err != nil {
+		return "", true, fmt.Errorf("check memberships of %s: %w", in.Actor, err)
+	}
+	if !member {
+		return "", false, nil
+	}
+	note, _ := in.Raw["object"].(map[string]any)
+	author := str(note["attributedTo"])
+	// The network vouches for its members' posts; at least the post must
+	// be its author's, on its author's server.
+	if note == nil || str(note["type"]) != "Note" || vocab.HostOf(author) == "" || vocab.HostOf(str(note["id"])) != vocab.HostOf(author) {
+		return "ignored: not a relayed post", true, nil
+	}
+	var name string
+	err := tx.QueryRow(ctx, `SELECT name FROM community_directory WHERE network = $1 AND actor = $2`, in.Actor, author).Scan(&name)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return "", true, fmt.Errorf("name %s: %w", author, err)
+	}
+	if name == "" {
+		if ra, err := federation.CachedRemoteActor(ctx, tx, author); err == nil {
+			name = ra.Name
+		}
+	}
+	if _, err := c.keep(ctx, tx, in.Actor, note, name); err != nil {
+		return "", true, err
+	}
+	return "kept in the feed of " + in.Actor, true, nil
+}
+
+// Feed lists what the networks o belongs to relayed, newest first.
+func Feed(ctx context.Context, db DB, orgID int64, limit, offset int) ([]FeedItem, error) {
+	rows, err := db.Query(ctx, `SELECT f.network, f.object_id, f.author, f.author_name, f.content, f.url, f.published
+		FROM community_feed f JOIN community_membership m ON m.network = f.network AND m.state = 'accepted'
+		WHERE m.organisation_id = $1 ORDER BY f.published DESC, f.id DESC LIMIT $2 OFFSET $3`, orgID, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("network feed of organisation %d: %w", orgID, err)
+	}
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[FeedItem])
+	if err != nil {
+		return nil, fmt.Errorf("network feed of organisation %d: %w", orgID, err)
+	}
+	for i := range items {
+		if items[i].AuthorName == "" {
+			items[i].AuthorName = strings.TrimPrefix(items[i].Author, "https://")
+		}
+	}
+	return items, nil
+}
