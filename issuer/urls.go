@@ -91,7 +91,9 @@ func (u URLs) Credential(uuid string) string { return u.base() + "/ob/v3/credent
 
 // EndorsementCredential is the id of the EndorsementCredential of an
 // endorsement hosted here.
-func (u URLs) EndorsementCredential(uuid string) string { return u.base() + "/ob/v3/endorsements/" + uuid }
+func (u URLs) EndorsementCredential(uuid string) string {
+	return u.base() + "/ob/v3/endorsements/" + uuid
+}
 
 // ProfileV3Of is the Open Badges 3.0 Profile of the organisation whose 2.0
 // issuer Profile is profile, when that is a Laurel node's

@@ -315,8 +315,8 @@ func (n *Network) Remove(ctx context.Context, o issuer.Organisation, endorsement
 		if err := issuer.RevokeEndorsementCredential(ctx, tx, e.rowID); err != nil {
 			return err
 		}
-		if n.fed.URLs().UsernameOf(e.Endorser) != "" || hostOf(e.Endorser) == "" {
-			return nil // ours on both sides, or an external endorser hosted here
+		if e.UUID != "" {
+			return nil // hosted here: ours on both sides, or an external endorser's
 		}
 		p, err := n.partyByActor(ctx, tx, "endorser", e.Endorser, false)
 		if err != nil {
