@@ -1,6 +1,8 @@
 // Package network is the endorsement network between organisations, on
 // this node and across nodes: partners, endorsements of organisations and
-// of badges (hosted as Open Badges 2.0 Endorsements by the endorser),
+// of badges (hosted by the endorser as Open Badges 2.0 Endorsements and as
+// signed Open Badges 3.0 EndorsementCredentials, which the endorsed
+// organisation's node verifies before it shows them),
 // requests for endorsements, and endorsement templates. It owns its tables
 // and its SQL; between nodes every step is a signed activity sent and
 // received through package federation (docs/FEDERATION.md lists them).
