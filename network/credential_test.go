@@ -450,6 +450,11 @@ func TestReceivedCredentialsVerified(t *testing.T) {
 		{"elsewhere", "Else.", other.credential(t, credID("elsewhere"), n.urls.ProfileV3("beta"), "Else.", other.key, other.vm(), 12)},
 		{"other-words", "Said.", other.credential(t, credID("other-words"), subject3, "Not said.", other.key, other.vm(), 13)},
 		{"off-host", "Off.", other.credential(t, "https://third.example/ob/v3/endorsements/x", subject3, "Off.", other.key, other.vm(), 14)},
+		{"another-issuer", "Theirs.", func() map[string]any {
+			c := other.credential(t, credID("another-issuer"), subject3, "Theirs.", other.key, other.vm(), 16)
+			c["issuer"] = map[string]any{"id": other.srv.URL + "/ob/v3/issuers/delta", "type": []string{"Profile"}, "name": "Delta"}
+			return c
+		}()},
 	} {
 		e, outcome := send(tc.name, tc.comment, tc.credential)
 		if s, _ := state(e.ID); s != CredentialRejected || !strings.HasPrefix(outcome, "endorsement not shown") {

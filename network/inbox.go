@@ -153,7 +153,7 @@ func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federati
 	state, credential, reason := CredentialNone, (*string)(nil), ""
 	if raw, ok := doc[CredentialProperty]; ok {
 		var text string
-		state, text, reason = checkReceivedCredential(raw, in.Actor, s, comment)
+		state, text, reason = checkReceivedCredential(raw, p, s, comment)
 		credential = &text
 	}
 	var rowID int64

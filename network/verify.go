@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -27,11 +28,12 @@ import (
 const maxCredential = 64 << 10
 
 // checkReceivedCredential checks that raw, the credential sent with an
-// endorsement by actor of s with comment, is that endorsement's
-// EndorsementCredential: issued and hosted on the actor's server, about
-// s, with the same comment. It returns the credential as JSON and its
-// state: unverified, or rejected with the reason.
-func checkReceivedCredential(raw any, actor string, s subject, comment string) (state, text, reason string) {
+// endorsement by endorser p of s with comment, is that endorsement's
+// EndorsementCredential: hosted on the endorser's server, issued by its
+// Profile (3.0, or the 2.0 one its actor names), about s, with the same
+// comment. It returns the credential as JSON and its state: unverified,
+// or rejected with the reason.
+func checkReceivedCredential(raw any, p party, s subject, comment string) (state, text, reason string) {
 	b, err := json.Marshal(raw)
 	if err != nil {
 		return CredentialRejected, "null", "cannot be read"
@@ -48,11 +50,11 @@ func checkReceivedCredential(raw any, actor string, s subject, comment string) (
 		return reject("is not an EndorsementCredential")
 	}
 	id, _ := c["id"].(string)
-	if hostOf(id) != hostOf(actor) {
+	if hostOf(id) != hostOf(p.Actor) {
 		return reject("is not hosted on the endorser's server")
 	}
-	if iss := issuerID(c); iss == "" || hostOf(iss) != hostOf(actor) {
-		return reject("is not issued by a Profile on the endorser's server")
+	if iss := issuerID(c); iss == "" || iss != p.Profile && iss != issuer.ProfileV3Of(p.Profile) {
+		return reject(fmt.Sprintf("is issued by %q, not by the endorser's Profile", iss))
 	}
 	subjects := vocab.Objects(c["credentialSubject"])
 	if len(subjects) != 1 {
