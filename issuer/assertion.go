@@ -300,6 +300,10 @@ type Hooks struct {
 	// BadgeEndorsements lists the current endorsements of a badge class
 	// (by its id), which each assertion keeps in its baked copy.
 	BadgeEndorsements func(ctx context.Context, tx pgx.Tx, badgeID string) ([]string, error)
+	// BadgeEndorsementCredentials lists the signed EndorsementCredentials
+	// of a badge class's current endorsements (by its id), which each Open
+	// Badges 3.0 credential embeds in its achievement, signed with it.
+	BadgeEndorsementCredentials func(ctx context.Context, tx pgx.Tx, badgeID string) ([]json.RawMessage, error)
 	// Issued is told of every assertion with its recipient in the clear,
 	// e.g. to put the badge into the backpack of an earner of this node.
 	Issued func(ctx context.Context, tx pgx.Tx, o Organisation, b BadgeClass, a Assertion, recipient Recipient) error
@@ -335,9 +339,16 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 				return err
 			}
 		}
+		var credentials []json.RawMessage
+		if n.BadgeEndorsementCredentials != nil && o.CredentialFormats.OB3 {
+			var err error
+			if credentials, err = n.BadgeEndorsementCredentials(ctx, tx, u.BadgeClass(b.UUID)); err != nil {
+				return err
+			}
+		}
 		var params []river.InsertManyParams
 		for _, in := range inputs {
-			a, token, err := issueOne(ctx, tx, u, o, b, in, endorsements)
+			a, token, err := issueOne(ctx, tx, u, o, b, in, endorsements, credentials)
 			if err != nil {
 				return err
 			}
@@ -381,7 +392,8 @@ func itemProblem(err error, i, n int) error {
 	return problem.Invalidf(fmt.Sprintf("items[%d].%s", i, p.Field), "%s", p.Message)
 }
 
-func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, in AssertionInput, endorsements []string) (Assertion, string, error) {
+func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, in AssertionInput, endorsements []string,
+	credentials []json.RawMessage) (Assertion, string, error) {
 	a := Assertion{
 		BadgeEndorsements: nonNil(endorsements),
 		BadgeClassID:      b.ID,
@@ -435,7 +447,7 @@ func issueOne(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeCla
 	}
 	a.OB2 = o.CredentialFormats.OB2
 	if o.CredentialFormats.OB3 {
-		if err := issueCredential(ctx, tx, u, o, b, a); err != nil {
+		if err := issueCredential(ctx, tx, u, o, b, a, credentials); err != nil {
 			return Assertion{}, "", err
 		}
 		a.HasCredential = true

@@ -98,18 +98,14 @@ func currentCredentialKey(ctx context.Context, tx pgx.Tx, orgID int64) (Credenti
 	}
 	err := read()
 	if errors.Is(err, pgx.ErrNoRows) {
-		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		privPEM, multibase, err := NewCredentialKey()
 		if err != nil {
-			return k, nil, fmt.Errorf("create credential key: %w", err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(priv)
-		if err != nil {
-			return k, nil, fmt.Errorf("create credential key: %w", err)
+			return k, nil, err
 		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO credential_key (organisation_id, private_key_pem, public_key_multibase) VALUES ($1, $2, $3)
 			ON CONFLICT (organisation_id) WHERE revoked_at IS NULL DO NOTHING`,
-			orgID, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), dataintegrity.EncodeMultikey(pub)); err != nil {
+			orgID, privPEM, multibase); err != nil {
 			return k, nil, fmt.Errorf("store credential key: %w", err)
 		}
 		err = read()
@@ -119,24 +115,44 @@ func currentCredentialKey(ctx context.Context, tx pgx.Tx, orgID int64) (Credenti
 	} else if err != nil {
 		return k, nil, fmt.Errorf("read credential key: %w", err)
 	}
-	block, _ := pem.Decode([]byte(privPEM))
+	priv, err := ParseCredentialKey(privPEM)
+	return k, priv, err
+}
+
+// NewCredentialKey makes an Ed25519 credential key: its private half as
+// PKCS #8 PEM, to store, and its public half as publicKeyMultibase.
+func NewCredentialKey() (privatePEM, multibase string, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", "", fmt.Errorf("create credential key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", "", fmt.Errorf("create credential key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), dataintegrity.EncodeMultikey(pub), nil
+}
+
+// ParseCredentialKey reads a private key that NewCredentialKey made.
+func ParseCredentialKey(privatePEM string) (ed25519.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(privatePEM))
 	if block == nil {
-		return k, nil, errors.New("read credential key: no PEM block")
+		return nil, errors.New("read credential key: no PEM block")
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return k, nil, fmt.Errorf("read credential key: %w", err)
+		return nil, fmt.Errorf("read credential key: %w", err)
 	}
 	priv, ok := parsed.(ed25519.PrivateKey)
 	if !ok {
-		return k, nil, fmt.Errorf("read credential key: a %T, not Ed25519", parsed)
+		return nil, fmt.Errorf("read credential key: a %T, not Ed25519", parsed)
 	}
-	return k, priv, nil
+	return priv, nil
 }
 
-// multikeys publishes keys as Multikeys controlled by controller, with ids
-// made by id.
-func multikeys(keys []CredentialKey, controller string, id func(multibase string) string) ([]vocab.Multikey, []string) {
+// Multikeys publishes keys as Multikeys controlled by controller, with ids
+// made by id: the verificationMethod and assertionMethod of a Profile.
+func Multikeys(keys []CredentialKey, controller string, id func(multibase string) string) ([]vocab.Multikey, []string) {
 	methods := make([]vocab.Multikey, 0, len(keys))
 	ids := make([]string, 0, len(keys))
 	for _, k := range keys {
@@ -153,9 +169,9 @@ func multikeys(keys []CredentialKey, controller string, id func(multibase string
 	return methods, ids
 }
 
-// issuerProfile is the organisation as the issuer embedded in its
+// IssuerProfile is the organisation as the issuer embedded in its
 // credentials.
-func issuerProfile(u URLs, o Organisation) vocab.IssuerProfile {
+func IssuerProfile(u URLs, o Organisation) vocab.IssuerProfile {
 	p := vocab.IssuerProfile{ID: u.ProfileV3(o.Slug), Type: []string{"Profile"}, Name: o.Name, URL: o.URL, Email: o.Email}
 	if p.URL == "" {
 		p.URL = u.base() + "/orgs/" + o.Slug
@@ -171,13 +187,13 @@ func ProfileV3Document(ctx context.Context, db DB, u URLs, o Organisation) (voca
 	if err != nil {
 		return vocab.IssuerProfile{}, err
 	}
-	p := issuerProfile(u, o)
+	p := IssuerProfile(u, o)
 	p.Context = []any{vocab.CredentialsContext, vocab.OB3Context, vocab.MultikeyContext, vocab.ProfileKeyTerms}
 	p.Description = o.Description
 	if o.ImageURL != "" {
 		p.Image = &vocab.Image{ID: o.ImageURL, Type: "Image"}
 	}
-	p.VerificationMethod, p.AssertionMethod = multikeys(keys, p.ID, func(mb string) string { return u.CredentialKey(o.Slug, mb) })
+	p.VerificationMethod, p.AssertionMethod = Multikeys(keys, p.ID, func(mb string) string { return u.CredentialKey(o.Slug, mb) })
 	return p, nil
 }
 
@@ -190,7 +206,7 @@ func DIDDocument(ctx context.Context, db DB, u URLs, o Organisation) (vocab.DIDD
 	}
 	did := u.DID(o.Slug)
 	d := vocab.DIDDocument{Context: []string{vocab.DIDContext, vocab.MultikeyContext}, ID: did, AlsoKnownAs: []string{u.ProfileV3(o.Slug)}}
-	d.VerificationMethod, d.AssertionMethod = multikeys(keys, did, func(mb string) string { return did + "#" + mb })
+	d.VerificationMethod, d.AssertionMethod = Multikeys(keys, did, func(mb string) string { return did + "#" + mb })
 	return d, nil
 }
 
@@ -200,7 +216,7 @@ func (a Assertion) credentialDocument(u URLs, o Organisation, b BadgeClass) voca
 		Context:     vocab.CredentialContexts,
 		ID:          u.Credential(a.UUID),
 		Type:        []string{"VerifiableCredential", "OpenBadgeCredential"},
-		Issuer:      issuerProfile(u, o),
+		Issuer:      IssuerProfile(u, o),
 		ValidFrom:   a.IssuedOn.UTC().Format(time.RFC3339),
 		AwardedDate: a.IssuedOn.UTC().Format(time.RFC3339),
 		Name:        b.Name,
@@ -278,49 +294,106 @@ const (
 	statusListSize = statuslist.MinSize
 )
 
-// issueCredential makes, signs and stores the OpenBadgeCredential of a
-// new assertion, inside the issuing transaction, with its entry in the
-// organisation's revocation status list at a random free index.
-func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, a Assertion) error {
+// CredentialOf names what a stored credential is of: an assertion or an
+// endorsement (by row id), exactly one of them.
+type CredentialOf struct {
+	AssertionID   int64
+	EndorsementID int64
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// IssueOrgCredential signs a credential of organisation o inside tx, with
+// the organisation's current credential key and an entry in its
+// revocation status list at a random free index (one list and one
+// allocator for all of its credentials: OpenBadgeCredentials and
+// EndorsementCredentials), and stores it as the credential of of. build
+// makes the unsigned document with the entry given. It returns the signed
+// JSON, exactly as stored, and the same credential as a VC-JWT.
+func IssueOrgCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, of CredentialOf, build func(*vocab.StatusEntry) any) ([]byte, string, error) {
 	k, priv, err := currentCredentialKey(ctx, tx, o.ID)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	c := a.credentialDocument(u, o, b)
+	vm := u.CredentialKey(o.Slug, k.Multibase)
 	for attempt := 0; ; attempt++ {
 		index, err := freeStatusIndex(ctx, tx, o.ID, attempt)
 		if err != nil {
-			return err
+			return nil, "", err
 		}
-		list := u.StatusList(o.Slug)
-		c.CredentialStatus = &vocab.StatusEntry{
-			ID: fmt.Sprintf("%s#%d", list, index), Type: "BitstringStatusListEntry", StatusPurpose: statusPurpose,
-			StatusListIndex: strconv.Itoa(index), StatusListCredential: list,
-		}
-		vm := u.CredentialKey(o.Slug, k.Multibase)
-		doc, err := SignCredential(c, priv, vm, time.Now())
+		doc, jwt, err := SignWithStatus(build(StatusEntryAt(u.StatusList(o.Slug), index)), priv, vm, time.Now())
 		if err != nil {
-			return err
-		}
-		unsecured, err := json.Marshal(c)
-		if err != nil {
-			return err
-		}
-		jwt, err := vocab.SignVCJWT(priv, vm, unsecured)
-		if err != nil {
-			return err
+			return nil, "", err
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO credential (assertion_id, organisation_id, key_id, status_index, document, jwt) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (organisation_id, status_index) DO NOTHING`, a.ID, o.ID, k.ID, index, string(doc), jwt)
+			INSERT INTO credential (assertion_id, endorsement_id, organisation_id, key_id, status_index, document, jwt)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (organisation_id, status_index) DO NOTHING`,
+			nullID(of.AssertionID), nullID(of.EndorsementID), o.ID, k.ID, index, string(doc), jwt)
 		if err != nil {
-			return fmt.Errorf("store credential: %w", err)
+			return nil, "", fmt.Errorf("store credential: %w", err)
 		}
 		if tag.RowsAffected() == 1 {
-			return nil
+			return doc, jwt, nil
 		}
 		// Another transaction took the index meanwhile: pick again.
 	}
+}
+
+// StatusEntryAt is the BitstringStatusListEntry of bit index of the
+// revocation list at list.
+func StatusEntryAt(list string, index int) *vocab.StatusEntry {
+	return &vocab.StatusEntry{
+		ID: fmt.Sprintf("%s#%d", list, index), Type: "BitstringStatusListEntry", StatusPurpose: statusPurpose,
+		StatusListIndex: strconv.Itoa(index), StatusListCredential: list,
+	}
+}
+
+// SignWithStatus signs the unsigned credential c twice: with an
+// eddsa-rdfc-2022 proof (the JSON returned) and as a VC-JWT.
+func SignWithStatus(c any, key ed25519.PrivateKey, verificationMethod string, now time.Time) ([]byte, string, error) {
+	doc, err := SignCredential(c, key, verificationMethod, now)
+	if err != nil {
+		return nil, "", err
+	}
+	unsecured, err := json.Marshal(c)
+	if err != nil {
+		return nil, "", err
+	}
+	jwt, err := vocab.SignVCJWT(key, verificationMethod, unsecured)
+	if err != nil {
+		return nil, "", err
+	}
+	return doc, jwt, nil
+}
+
+// RevokeEndorsementCredential revokes the EndorsementCredential of the
+// endorsement with row id endorsementID, in tx: its bit in its
+// organisation's status list is set from now on. An endorsement without
+// one is left alone.
+func RevokeEndorsementCredential(ctx context.Context, tx pgx.Tx, endorsementID int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE credential SET revoked_at = coalesce(revoked_at, now()) WHERE endorsement_id = $1`, endorsementID); err != nil {
+		return fmt.Errorf("revoke the credential of endorsement %d: %w", endorsementID, err)
+	}
+	return nil
+}
+
+// issueCredential makes, signs and stores the OpenBadgeCredential of a
+// new assertion, inside the issuing transaction; its achievement embeds
+// the badge class's current EndorsementCredentials.
+func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b BadgeClass, a Assertion, endorsements []json.RawMessage) error {
+	c := a.credentialDocument(u, o, b)
+	c.CredentialSubject.Achievement.Endorsement = endorsements
+	_, _, err := IssueOrgCredential(ctx, tx, u, o, CredentialOf{AssertionID: a.ID}, func(st *vocab.StatusEntry) any {
+		c.CredentialStatus = st
+		return c
+	})
+	return err
 }
 
 // freeStatusIndex picks an unused index of the organisation's status
@@ -329,7 +402,7 @@ func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b B
 // finds the last free places of a nearly full list.
 func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (int, error) {
 	if attempt < 8 {
-		index := int(randomUint32() % statusListSize)
+		index := RandomStatusIndex()
 		var taken bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = $2)`,
 			orgID, index).Scan(&taken); err != nil {
@@ -352,6 +425,9 @@ func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (
 	return *index, nil
 }
 
+// RandomStatusIndex is an index of a status list picked at random.
+func RandomStatusIndex() int { return int(randomUint32() % statusListSize) }
+
 func randomUint32() uint32 {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // never fails on Linux
@@ -363,24 +439,14 @@ func randomUint32() uint32 {
 // every revoked assertion, so revoking shows at once.
 func StatusListJSON(ctx context.Context, db DB, u URLs, o Organisation) ([]byte, error) {
 	rows, err := db.Query(ctx, `
-		SELECT c.status_index FROM credential c JOIN assertion a ON a.id = c.assertion_id
-		WHERE c.organisation_id = $1 AND a.revoked_at IS NOT NULL`, o.ID)
+		SELECT c.status_index FROM credential c LEFT JOIN assertion a ON a.id = c.assertion_id
+		WHERE c.organisation_id = $1 AND (a.revoked_at IS NOT NULL OR c.revoked_at IS NOT NULL)`, o.ID)
 	if err != nil {
 		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
 	}
 	revoked, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	if err != nil {
 		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
-	}
-	bits := statuslist.New(statusListSize)
-	for _, i := range revoked {
-		if err := bits.Set(i); err != nil {
-			return nil, err
-		}
-	}
-	encoded, err := bits.Encode()
-	if err != nil {
-		return nil, err
 	}
 	var k CredentialKey
 	var priv ed25519.PrivateKey
@@ -391,19 +457,34 @@ func StatusListJSON(ctx context.Context, db DB, u URLs, o Organisation) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
 	}
-	now := time.Now()
-	id := u.StatusList(o.Slug)
+	return SignStatusList(u.StatusList(o.Slug), u.ProfileV3(o.Slug), revoked, priv, u.CredentialKey(o.Slug, k.Multibase), time.Now())
+}
+
+// SignStatusList is the revocation BitstringStatusListCredential with id
+// list of issuer issuerID, with the bits revoked set, signed now with key
+// (verificationMethod).
+func SignStatusList(list, issuerID string, revoked []int, key ed25519.PrivateKey, verificationMethod string, now time.Time) ([]byte, error) {
+	bits := statuslist.New(statusListSize)
+	for _, i := range revoked {
+		if err := bits.Set(i); err != nil {
+			return nil, err
+		}
+	}
+	encoded, err := bits.Encode()
+	if err != nil {
+		return nil, err
+	}
 	doc := vocab.StatusListCredential{
 		Context:   []string{vocab.CredentialsContext},
-		ID:        id,
+		ID:        list,
 		Type:      []string{"VerifiableCredential", "BitstringStatusListCredential"},
-		Issuer:    u.ProfileV3(o.Slug),
+		Issuer:    issuerID,
 		ValidFrom: now.UTC().Format(time.RFC3339),
 		CredentialSubject: vocab.StatusListSubject{
-			ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: statusPurpose, EncodedList: encoded,
+			ID: list + "#list", Type: "BitstringStatusList", StatusPurpose: statusPurpose, EncodedList: encoded,
 		},
 	}
-	return SignCredential(doc, priv, u.CredentialKey(o.Slug, k.Multibase), now)
+	return SignCredential(doc, key, verificationMethod, now)
 }
 
 // CredentialJSON returns the signed OpenBadgeCredential of the assertion

@@ -89,6 +89,24 @@ func (u URLs) CredentialKey(slug, multibase string) string {
 // Credential is the id of the OpenBadgeCredential of an assertion.
 func (u URLs) Credential(uuid string) string { return u.base() + "/ob/v3/credentials/" + uuid }
 
+// EndorsementCredential is the id of the EndorsementCredential of an
+// endorsement hosted here.
+func (u URLs) EndorsementCredential(uuid string) string {
+	return u.base() + "/ob/v3/endorsements/" + uuid
+}
+
+// ProfileV3Of is the Open Badges 3.0 Profile of the organisation whose 2.0
+// issuer Profile is profile, when that is a Laurel node's
+// (…/ob/issuers/SLUG becomes …/ob/v3/issuers/SLUG, on any node); other
+// Profiles are their own.
+func ProfileV3Of(profile string) string {
+	i := strings.LastIndex(profile, "/ob/issuers/")
+	if i < 0 || !slugPattern.MatchString(profile[i+len("/ob/issuers/"):]) {
+		return profile
+	}
+	return profile[:i] + "/ob/v3/issuers/" + profile[i+len("/ob/issuers/"):]
+}
+
 // DIDDocument is where an organisation's did:web document is served.
 func (u URLs) DIDDocument(slug string) string { return u.base() + "/orgs/" + slug + "/did.json" }
 

@@ -70,8 +70,9 @@ type Config struct {
 	// mail.SendArgs).
 	MailLinks map[string]mail.LinkMaker
 	// Network, when set, registers the endorsement network's digest worker
-	// (run hourly; it sends each organisation at most one digest a day)
-	// and hands the client to it for the emails it queues.
+	// (run hourly; it sends each organisation at most one digest a day) and
+	// network_endorsement_verify (queued by its inbox handler), and hands
+	// the client to it for the emails and verifications it queues.
 	Network *network.Network
 	// Passport, when set, registers the backpack's workers: passport_verify
 	// (queued by its inbox handler), the daily passport_recheck and the
@@ -138,6 +139,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Network != nil {
 		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
+		river.AddWorker(workers, &network.VerifyWorker{Network: cfg.Network})
 	}
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})

@@ -38,15 +38,27 @@ type Endorsement struct {
 	Comment      string     `json:"comment"`
 	IssuedOn     time.Time  `json:"issued_on"`
 	WithdrawnAt  *time.Time `json:"withdrawn_at,omitempty"`
+	// Credential is the id (URL) of the endorsement's Open Badges 3.0
+	// EndorsementCredential: hosted here for ours, on the endorser's node
+	// for one received and verified; absent for an endorsement without
+	// one (made before 3.0, or from a node that sends none).
+	Credential string `json:"credential,omitempty"`
+
+	rowID int64
 }
 
 const endorsementColumns = `endorsement_id, coalesce(uuid::text, ''), endorser_actor, endorser_name, endorser_profile,
-	subject_kind, subject_id, subject_name, subject_actor, comment, issued_on, withdrawn_at`
+	subject_kind, subject_id, subject_name, subject_actor, comment, issued_on, withdrawn_at, id,
+	CASE WHEN credential_state IN ('hosted', 'verified') THEN coalesce(credential::jsonb->>'id', '') ELSE '' END`
+
+// shown is the condition of the endorsements that lists show: all but
+// those received with a credential not (yet) verified.
+const shown = `credential_state NOT IN ('unverified', 'rejected')`
 
 func scanEndorsement(r pgx.Row) (Endorsement, error) {
 	var e Endorsement
 	err := r.Scan(&e.ID, &e.UUID, &e.Endorser, &e.EndorserName, &e.Profile, &e.SubjectKind, &e.Subject, &e.SubjectName,
-		&e.SubjectActor, &e.Comment, &e.IssuedOn, &e.WithdrawnAt)
+		&e.SubjectActor, &e.Comment, &e.IssuedOn, &e.WithdrawnAt, &e.rowID, &e.Credential)
 	return e, err
 }
 
@@ -153,6 +165,10 @@ func (n *Network) endorse(ctx context.Context, tx pgx.Tx, o issuer.Organisation,
 	if err != nil {
 		return Endorsement{}, fmt.Errorf("record endorsement: %w", err)
 	}
+	signed, err := n.issueCredential(ctx, tx, o, &e, s)
+	if err != nil {
+		return Endorsement{}, err
+	}
 	if p.Org != nil {
 		return e, notify(ctx, tx, n.mail, p.Org.ID, KindEndorsement, endorsedText(o.Name, s), "/network?tab=received")
 	}
@@ -160,7 +176,10 @@ func (n *Network) endorse(ctx context.Context, tx pgx.Tx, o issuer.Organisation,
 	if err != nil {
 		return Endorsement{}, err
 	}
-	return e, n.publish(ctx, tx, o, p, n.activity(o, "Create", p, obj))
+	obj[CredentialProperty] = json.RawMessage(signed)
+	create := n.activity(o, "Create", p, obj)
+	create["@context"] = activityContext(true)
+	return e, n.publish(ctx, tx, o, p, create)
 }
 
 func orgID(p party) *int64 {
@@ -189,6 +208,9 @@ func (n *Network) Withdraw(ctx context.Context, o issuer.Organisation, id string
 		}
 		if err != nil {
 			return fmt.Errorf("withdraw endorsement %s: %w", id, err)
+		}
+		if err := issuer.RevokeEndorsementCredential(ctx, tx, e.rowID); err != nil {
+			return err
 		}
 		p, err := n.partyByActor(ctx, tx, "subject", e.SubjectActor, false)
 		if err != nil {
@@ -220,7 +242,7 @@ func EndorsementByUUID(ctx context.Context, db DB, id string) (Endorsement, erro
 // property and its page show.
 func EndorsementsOf(ctx context.Context, db DB, subjectID string) ([]Endorsement, error) {
 	return collectEndorsements(db.Query(ctx, `SELECT `+endorsementColumns+` FROM endorsement
-		WHERE subject_id = $1 AND withdrawn_at IS NULL ORDER BY issued_on, id`, subjectID))
+		WHERE subject_id = $1 AND withdrawn_at IS NULL AND `+shown+` ORDER BY issued_on, id`, subjectID))
 }
 
 // EndorsementIDs is EndorsementsOf as the list of ids an Open Badges
@@ -255,7 +277,7 @@ func (n *Network) Endorsements(ctx context.Context, o issuer.Organisation, direc
 		return nil, problem.Invalidf("kind", "must be organisation or badge")
 	}
 	return collectEndorsements(n.pool.Query(ctx, `SELECT `+endorsementColumns+` FROM endorsement
-		WHERE `+column+` = $1 AND ($2 = '' OR subject_kind = $2) AND withdrawn_at IS NULL
+		WHERE `+column+` = $1 AND ($2 = '' OR subject_kind = $2) AND withdrawn_at IS NULL AND `+shown+`
 		ORDER BY issued_on DESC, id DESC`, n.fed.URLs().Actor(o.Slug), kind))
 }
 
@@ -288,8 +310,13 @@ func (n *Network) Remove(ctx context.Context, o issuer.Organisation, endorsement
 		if err != nil {
 			return fmt.Errorf("remove endorsement %s: %w", endorsementID, err)
 		}
-		if n.fed.URLs().UsernameOf(e.Endorser) != "" || hostOf(e.Endorser) == "" {
-			return nil // ours on both sides, or an external endorser hosted here
+		// Ours: its credential is revoked (an external endorser's through
+		// its own list, which follows withdrawn_at).
+		if err := issuer.RevokeEndorsementCredential(ctx, tx, e.rowID); err != nil {
+			return err
+		}
+		if e.UUID != "" {
+			return nil // hosted here: ours on both sides, or an external endorser's
 		}
 		p, err := n.partyByActor(ctx, tx, "endorser", e.Endorser, false)
 		if err != nil {
@@ -307,13 +334,17 @@ func (n *Network) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.I
 	if in.Object.Type != "Endorsement" {
 		return "", false, nil
 	}
-	tag, err := tx.Exec(ctx, `UPDATE endorsement SET withdrawn_at = coalesce(withdrawn_at, now())
-		WHERE endorsement_id = $1 AND subject_actor = $2 AND endorser_org IS NOT NULL`, in.Object.ID, in.Actor)
+	var rowID int64
+	err := tx.QueryRow(ctx, `UPDATE endorsement SET withdrawn_at = coalesce(withdrawn_at, now())
+		WHERE endorsement_id = $1 AND subject_actor = $2 AND endorser_org IS NOT NULL RETURNING id`, in.Object.ID, in.Actor).Scan(&rowID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "ignored: no such endorsement of the sender", true, nil
+	}
 	if err != nil {
 		return "", true, fmt.Errorf("remove endorsement %s: %w", in.Object.ID, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return "ignored: no such endorsement of the sender", true, nil
+	if err := issuer.RevokeEndorsementCredential(ctx, tx, rowID); err != nil {
+		return "", true, err
 	}
 	return "endorsement removed by its subject", true, nil
 }
@@ -323,6 +354,6 @@ func (n *Network) receiveRemoval(ctx context.Context, tx pgx.Tx, in federation.I
 // the followers of those objects see in their activity streams.
 func EndorsementsSince(ctx context.Context, db DB, subjectIDs []string, since time.Time, limit int) ([]Endorsement, error) {
 	return collectEndorsements(db.Query(ctx, `SELECT `+endorsementColumns+` FROM endorsement
-		WHERE subject_id = ANY($1) AND withdrawn_at IS NULL AND issued_on > $2
+		WHERE subject_id = ANY($1) AND withdrawn_at IS NULL AND `+shown+` AND issued_on > $2
 		ORDER BY issued_on DESC, id DESC LIMIT $3`, subjectIDs, since, limit))
 }

@@ -32,7 +32,10 @@ import (
 // works once and expires, opens a form where they endorse the organisation
 // or one of its badges with their name, website and comment. The
 // endorsement is hosted here, with an Open Badges Profile of the endorser
-// as its issuer. Nothing of it is federated.
+// as its issuer, and is also an EndorsementCredential signed with a key of
+// the endorser's own that this node keeps for it (the endorser has no node
+// to sign with), revoked through the endorser's own status list when the
+// endorsed organisation takes it off. Nothing of it is federated.
 
 // InvitationLifetime is how long an invitation's link works.
 const InvitationLifetime = 14 * 24 * time.Hour
@@ -285,9 +288,17 @@ func EndorseExternal(ctx context.Context, db DB, urls issuer.URLs, token, name, 
 		if err != nil {
 			return fmt.Errorf("use invitation: %w", err)
 		}
+		// The endorser's own credential key and status list entry, with
+		// which its EndorsementCredential is signed.
+		privPEM, multibase, err := issuer.NewCredentialKey()
+		if err != nil {
+			return err
+		}
+		statusIndex := issuer.RandomStatusIndex()
 		var endorser string
-		if err := tx.QueryRow(ctx, `INSERT INTO external_endorser (name, url, email_hint) VALUES ($1, $2, $3)
-			RETURNING uuid::text`, name, website, hint).Scan(&endorser); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO external_endorser (name, url, email_hint, private_key_pem, public_key_multibase, status_index)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			RETURNING uuid::text`, name, website, hint, privPEM, multibase, statusIndex).Scan(&endorser); err != nil {
 			return fmt.Errorf("record endorser: %w", err)
 		}
 		profile := EndorserProfileID(urls, endorser)
@@ -304,6 +315,10 @@ func EndorseExternal(ctx context.Context, db DB, urls issuer.URLs, token, name, 
 		}
 		if _, err := tx.Exec(ctx, `UPDATE external_invitation SET endorsement_id = $2 WHERE id = $1`, v.id, e.ID); err != nil {
 			return fmt.Errorf("use invitation: %w", err)
+		}
+		x := ExternalEndorser{UUID: endorser, Name: name, URL: website, multibase: multibase, statusIndex: &statusIndex}
+		if err := x.sign(ctx, tx, urls, &e, privPEM); err != nil {
+			return err
 		}
 		// The mail queue plays no part: only requests are emailed.
 		return notify(ctx, tx, nil, orgID, KindEndorsement,
@@ -357,11 +372,30 @@ type ExternalEndorser struct {
 	Name      string
 	URL       string
 	CreatedAt time.Time
+
+	// The credential key this node keeps for the endorser and the index of
+	// its endorsement in its status list; unset for endorsers from before
+	// Open Badges 3.0.
+	privPEM     string
+	multibase   string
+	statusIndex *int
 }
 
 // EndorserProfileID is the id of an external endorser's Profile.
 func EndorserProfileID(urls issuer.URLs, endorser string) string {
 	return strings.TrimSuffix(urls.Base.String(), "/") + "/ob/endorsers/" + endorser
+}
+
+// EndorserProfileV3ID is the id of an external endorser's Open Badges 3.0
+// Profile: the issuer of its EndorsementCredential, listing its key.
+func EndorserProfileV3ID(urls issuer.URLs, endorser string) string {
+	return strings.TrimSuffix(urls.Base.String(), "/") + "/ob/v3/endorsers/" + endorser
+}
+
+// EndorserStatusList is the id of an external endorser's revocation
+// status list.
+func EndorserStatusList(urls issuer.URLs, endorser string) string {
+	return EndorserProfileV3ID(urls, endorser) + "/status/revocation"
 }
 
 // ExternalEndorserByUUID finds an external endorser.
@@ -370,13 +404,18 @@ func ExternalEndorserByUUID(ctx context.Context, db DB, id string) (ExternalEndo
 		return ExternalEndorser{}, problem.NotFoundf("no endorser %q", id)
 	}
 	var x ExternalEndorser
-	err := db.QueryRow(ctx, `SELECT uuid::text, name, url, created_at FROM external_endorser WHERE uuid = $1`, id).
-		Scan(&x.UUID, &x.Name, &x.URL, &x.CreatedAt)
+	var privPEM, multibase *string
+	err := db.QueryRow(ctx, `SELECT uuid::text, name, url, created_at, private_key_pem, public_key_multibase, status_index
+		FROM external_endorser WHERE uuid = $1`, id).
+		Scan(&x.UUID, &x.Name, &x.URL, &x.CreatedAt, &privPEM, &multibase, &x.statusIndex)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ExternalEndorser{}, problem.NotFoundf("no endorser %q", id)
 	}
 	if err != nil {
 		return ExternalEndorser{}, fmt.Errorf("find endorser %s: %w", id, err)
+	}
+	if privPEM != nil && multibase != nil {
+		x.privPEM, x.multibase = *privPEM, *multibase
 	}
 	return x, nil
 }
@@ -391,6 +430,66 @@ func (x ExternalEndorser) Document(urls issuer.URLs) vocab.Profile {
 		Name:    x.Name,
 		URL:     x.URL,
 	}
+}
+
+// profileV3 is the endorser as the issuer embedded in its credential.
+func (x ExternalEndorser) profileV3(urls issuer.URLs) vocab.IssuerProfile {
+	return vocab.IssuerProfile{ID: EndorserProfileV3ID(urls, x.UUID), Type: []string{"Profile"}, Name: x.Name, URL: x.URL}
+}
+
+// DocumentV3 is the endorser as an Open Badges 3.0 Profile, listing its
+// credential key as a Multikey for assertions. An endorser from before
+// Open Badges 3.0 has none, so it is not found.
+func (x ExternalEndorser) DocumentV3(urls issuer.URLs) (vocab.IssuerProfile, error) {
+	if x.multibase == "" {
+		return vocab.IssuerProfile{}, problem.NotFoundf("endorser %q has no Open Badges 3.0 profile: it endorsed before Open Badges 3.0", x.UUID)
+	}
+	p := x.profileV3(urls)
+	p.Context = []any{vocab.CredentialsContext, vocab.OB3Context, vocab.MultikeyContext, vocab.ProfileKeyTerms}
+	p.VerificationMethod, p.AssertionMethod = issuer.Multikeys([]issuer.CredentialKey{{Multibase: x.multibase}}, p.ID,
+		func(mb string) string { return p.ID + "#" + mb })
+	return p, nil
+}
+
+// StatusListJSON is the endorser's revocation BitstringStatusListCredential,
+// signed now with its key: its one entry is set once its endorsement is
+// withdrawn (taken off by the endorsed organisation).
+func (x ExternalEndorser) StatusListJSON(ctx context.Context, db DB, urls issuer.URLs) ([]byte, error) {
+	if x.multibase == "" || x.statusIndex == nil {
+		return nil, problem.NotFoundf("endorser %q has no status list: it endorsed before Open Badges 3.0", x.UUID)
+	}
+	var withdrawn bool
+	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endorsement WHERE endorser_actor = $1 AND withdrawn_at IS NOT NULL)`,
+		EndorserProfileID(urls, x.UUID)).Scan(&withdrawn); err != nil {
+		return nil, fmt.Errorf("status list of endorser %s: %w", x.UUID, err)
+	}
+	var revoked []int
+	if withdrawn {
+		revoked = []int{*x.statusIndex}
+	}
+	key, err := issuer.ParseCredentialKey(x.privPEM)
+	if err != nil {
+		return nil, err
+	}
+	id := EndorserProfileV3ID(urls, x.UUID)
+	return issuer.SignStatusList(EndorserStatusList(urls, x.UUID), id, revoked, key, id+"#"+x.multibase, time.Now())
+}
+
+// sign issues the EndorsementCredential of e, just recorded in tx, by the
+// endorser with its key (privPEM), and stores it with e.
+func (x ExternalEndorser) sign(ctx context.Context, tx pgx.Tx, urls issuer.URLs, e *Endorsement, privPEM string) error {
+	key, err := issuer.ParseCredentialKey(privPEM)
+	if err != nil {
+		return err
+	}
+	c := endorsementCredential(urls.EndorsementCredential(e.UUID), x.profileV3(urls),
+		credentialSubjectID(e.SubjectKind, e.Subject), e.SubjectName, e.Comment, e.IssuedOn)
+	c.CredentialStatus = issuer.StatusEntryAt(EndorserStatusList(urls, x.UUID), *x.statusIndex)
+	doc, jwt, err := issuer.SignWithStatus(c, key, EndorserProfileV3ID(urls, x.UUID)+"#"+x.multibase, time.Now())
+	if err != nil {
+		return fmt.Errorf("sign the credential of endorsement %s: %w", e.ID, err)
+	}
+	return storeHostedCredential(ctx, tx, e, doc, jwt)
 }
 
 // newToken is a random token for a link.

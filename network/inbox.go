@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
@@ -146,17 +147,41 @@ func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federati
 		in.Actor, s.ID, id); err != nil {
 		return "", true, fmt.Errorf("replace endorsement: %w", err)
 	}
-	tag, err := tx.Exec(ctx, `
+	// The EndorsementCredential, when the endorser's node sent one: kept
+	// unverified, and verified by a job (it needs the network, which this
+	// transaction must not use) before the endorsement is shown.
+	state, credential, reason := CredentialNone, (*string)(nil), ""
+	if raw, ok := doc[CredentialProperty]; ok {
+		var text string
+		state, text, reason = checkReceivedCredential(raw, p, s, comment)
+		credential = &text
+	}
+	var rowID int64
+	err = tx.QueryRow(ctx, `
 		INSERT INTO endorsement (endorsement_id, endorser_actor, endorser_profile, endorser_name, subject_kind,
-			subject_id, subject_name, subject_actor, subject_org, comment, issued_on)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		ON CONFLICT (endorsement_id) DO NOTHING`,
-		id, in.Actor, p.Profile, p.Name, s.Kind, s.ID, s.Name, n.fed.URLs().Actor(o.Slug), o.ID, comment, issued)
+			subject_id, subject_name, subject_actor, subject_org, comment, issued_on,
+			credential, credential_state, credential_problem)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (endorsement_id) DO NOTHING RETURNING id`,
+		id, in.Actor, p.Profile, p.Name, s.Kind, s.ID, s.Name, n.fed.URLs().Actor(o.Slug), o.ID, comment, issued,
+		credential, state, reason).Scan(&rowID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "ignored: already stored", true, nil
+	}
 	if err != nil {
 		return "", true, fmt.Errorf("store endorsement %s: %w", id, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return "ignored: already stored", true, nil
+	switch state {
+	case CredentialRejected:
+		return "endorsement not shown: its credential " + reason, true, nil
+	case CredentialUnverified:
+		if n.mail == nil {
+			return "", true, errors.New("network: no job queue to verify the endorsement's credential on")
+		}
+		if _, err := n.mail.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: VerifyArgs{EndorsementID: rowID}}}); err != nil {
+			return "", true, fmt.Errorf("queue the verification of endorsement %s: %w", id, err)
+		}
+		return "endorsement stored; its credential is being verified", true, nil
 	}
 	if err := notify(ctx, tx, n.mail, o.ID, KindEndorsement, endorsedText(p.Name, s), "/network?tab=received"); err != nil {
 		return "", true, err

@@ -1,6 +1,8 @@
 // Package network is the endorsement network between organisations, on
 // this node and across nodes: partners, endorsements of organisations and
-// of badges (hosted as Open Badges 2.0 Endorsements by the endorser),
+// of badges (hosted by the endorser as Open Badges 2.0 Endorsements and as
+// signed Open Badges 3.0 EndorsementCredentials, which the endorsed
+// organisation's node verifies before it shows them),
 // requests for endorsements, and endorsement templates. It owns its tables
 // and its SQL; between nodes every step is a signed activity sent and
 // received through package federation (docs/FEDERATION.md lists them).
@@ -19,6 +21,7 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/verifier"
 )
 
 // DB is what the package needs of a connection: a pool, a connection or a
@@ -42,13 +45,17 @@ type Network struct {
 	fed   *federation.Federation
 	urls  issuer.URLs
 	fetch Fetcher
-	mail  issuer.Queue // nil: no email (see SetQueue)
+	mail  issuer.Queue // nil: no email and no jobs (see SetQueue)
+	// verifier verifies the EndorsementCredentials that arrive with
+	// endorsements (VerifyWorker).
+	verifier *verifier.Verifier
 }
 
-// New returns the network of a node. Call Register before the node serves,
-// so that its inbox hands the network's activities to it.
-func New(pool *pgxpool.Pool, fed *federation.Federation, urls issuer.URLs, fetch Fetcher) *Network {
-	return &Network{pool: pool, fed: fed, urls: urls, fetch: fetch}
+// New returns the network of a node, which verifies received
+// EndorsementCredentials with v. Call Register before the node serves, so
+// that its inbox hands the network's activities to it.
+func New(pool *pgxpool.Pool, fed *federation.Federation, urls issuer.URLs, fetch Fetcher, v *verifier.Verifier) *Network {
+	return &Network{pool: pool, fed: fed, urls: urls, fetch: fetch, verifier: v}
 }
 
 // party is an organisation at the other end of a relation: on this node
@@ -142,7 +149,7 @@ func (n *Network) publish(ctx context.Context, tx pgx.Tx, from issuer.Organisati
 // activity starts an activity by a local organisation.
 func (n *Network) activity(from issuer.Organisation, typ string, to party, object any) map[string]any {
 	return map[string]any{
-		"@context": []any{"https://www.w3.org/ns/activitystreams", map[string]any{"laurel": federation.LaurelNamespace}},
+		"@context": activityContext(false),
 		"id":       n.fed.URLs().NewActivityID(from.Slug),
 		"type":     typ,
 		"actor":    n.fed.URLs().Actor(from.Slug),

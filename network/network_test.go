@@ -31,7 +31,7 @@ var base = &url.URL{Scheme: "https", Host: "laurel.example"}
 func newNetwork(t *testing.T) (*Network, *pgxpool.Pool) {
 	pool := testkit.DB(t)
 	fed := federation.New(federation.Config{Base: base, Pool: pool})
-	return New(pool, fed, issuer.URLs{Base: base}, nil), pool
+	return New(pool, fed, issuer.URLs{Base: base}, nil, nil), pool
 }
 
 func newOrg(t *testing.T, pool *pgxpool.Pool, slug, country string) issuer.Organisation {

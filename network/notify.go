@@ -32,8 +32,9 @@ type Notification struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// SetQueue gives the network the River client it queues emails on. The
-// node calls it once the client exists, before serving.
+// SetQueue gives the network the River client it queues emails and
+// credential verifications on. The node calls it once the client exists,
+// before serving.
 func (n *Network) SetQueue(q issuer.Queue) { n.mail = q }
 
 // notify records a notification for organisation orgID in tx and, for a

@@ -84,7 +84,7 @@ WITH rel AS (
 		EXISTS (SELECT 1 FROM endorsement e WHERE e.endorser_actor = $1 AND e.subject_actor = agg.actor
 			AND e.subject_kind = 'organisation' AND e.withdrawn_at IS NULL) AS we_endorse,
 		EXISTS (SELECT 1 FROM endorsement e WHERE e.endorser_actor = agg.actor AND e.subject_actor = $1
-			AND e.subject_kind = 'organisation' AND e.withdrawn_at IS NULL) AS they_endorse
+			AND e.subject_kind = 'organisation' AND e.withdrawn_at IS NULL AND e.` + shown + `) AS they_endorse
 	FROM agg
 	LEFT JOIN organisation o ON agg.actor = $2 || o.slug
 	LEFT JOIN remote_actor ra ON ra.id = agg.actor

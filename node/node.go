@@ -230,13 +230,13 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		AllowlistMode:   cfg.FederationMode == "allowlist",
 	})
-	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress)
-	endorsements.Register()
 	check := &verifier.Verifier{Client: n.egress.HTTPClient(), PlainHTTP: func(host string) bool {
 		// did:web of hosts --allow-ips lets through (test nodes) over http.
 		ip, err := netip.ParseAddr(host)
 		return err == nil && slices.ContainsFunc(allow, func(p netip.Prefix) bool { return p.Contains(ip) })
 	}}
+	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress, check)
+	endorsements.Register()
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
 	networks := community.New(n.db.Pool, fed)

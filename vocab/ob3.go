@@ -1,6 +1,9 @@
 package vocab
 
-import _ "embed"
+import (
+	_ "embed"
+	"encoding/json"
+)
 
 // Open Badges 3.0 (a profile of the W3C Verifiable Credentials Data Model
 // 2.0): the documents Laurel issues and the contexts they use.
@@ -100,7 +103,9 @@ type IssuerProfile struct {
 	Email       string   `json:"email,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Image       *Image   `json:"image,omitempty"`
-	Endorsement []string `json:"endorsement,omitempty"`
+	// Endorsement lists the Profile's endorsements as embedded, signed
+	// EndorsementCredentials, each exactly as signed.
+	Endorsement []json.RawMessage `json:"endorsement,omitempty"`
 	// VerificationMethod lists the credential keys, revoked ones too, so
 	// that credentials signed before a rotation still verify.
 	VerificationMethod []Multikey `json:"verificationMethod,omitempty"`
@@ -179,6 +184,9 @@ type Achievement struct {
 	Tag             []string       `json:"tag,omitempty"`
 	Alignment       []Alignment    `json:"alignment,omitempty"`
 	Creator         *IssuerProfile `json:"creator,omitempty"`
+	// Endorsement lists the achievement's endorsements as embedded,
+	// signed EndorsementCredentials, each exactly as signed.
+	Endorsement []json.RawMessage `json:"endorsement,omitempty"`
 }
 
 // Alignment ties an achievement to an entry of a framework, such as an

@@ -556,10 +556,13 @@ func (s *Server) revoke(ctx context.Context, o issuer.Organisation, uuid, reason
 // when the node sends mail, a direct mention from the organisation to a
 // fediverse earner (with the assertion attached, for the earner's
 // backpack on another Laurel node), the badge's current endorsements,
-// which the assertion keeps, and the backpack of an earner of this node.
+// which the assertion keeps (its 3.0 credential as signed
+// EndorsementCredentials), and the backpack of an earner of this node.
 func (s *Server) issueHooks() issuer.Hooks {
 	n := issuer.Hooks{Mail: s.mailQueue(), BadgeEndorsements: func(ctx context.Context, tx pgx.Tx, badgeID string) ([]string, error) {
 		return network.EndorsementIDs(ctx, tx, badgeID)
+	}, BadgeEndorsementCredentials: func(ctx context.Context, tx pgx.Tx, badgeID string) ([]json.RawMessage, error) {
+		return network.CredentialsOf(ctx, tx, badgeID)
 	}}
 	n.Issued = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion, rc issuer.Recipient) error {
 		return passport.DeliverIssued(ctx, tx, s.urls(), o, b, a, rc)

@@ -99,6 +99,39 @@ func TestExternalEndorser(t *testing.T) {
 		t.Fatalf("endorser %v", who)
 	}
 
+	// It is also an EndorsementCredential, issued by the endorser's own 3.0
+	// Profile with its key, which verifies, as JSON and as a VC-JWT, until
+	// the organisation takes the endorsement off.
+	credential := f.base + "/ob/v3/endorsements/" + strings.TrimPrefix(endorsement, f.base+"/ob/endorsements/")
+	status, given := f.api(t, "GET", "/api/v1/orgs/tampere-uni/endorsements?direction=received", nil, "")
+	if got, _ := given["items"].([]any); status != http.StatusOK || len(got) != 1 || got[0].(map[string]any)["credential"] != credential {
+		t.Fatalf("received endorsements = %d %v, want credential %s", status, given, credential)
+	}
+	credentialPath := strings.TrimPrefix(credential, f.base)
+	status, raw, hdr := f.do(t, f.client, "GET", credentialPath, nil, map[string]string{"Accept": "application/vc+ld+json"})
+	if status != http.StatusOK || hdr.Get("Content-Type") != "application/vc+ld+json" || !strings.Contains(raw, `"EndorsementCredential"`) ||
+		!strings.Contains(raw, `"`+f.base+`/ob/v3/endorsers/`) {
+		t.Fatalf("GET %s = %d %s:\n%s", credential, status, hdr.Get("Content-Type"), raw)
+	}
+	status, jwt, hdr := f.do(t, f.client, "GET", credentialPath, nil, map[string]string{"Accept": "application/vc+jwt"})
+	if status != http.StatusOK || hdr.Get("Content-Type") != "application/vc+jwt" || !strings.HasPrefix(jwt, "ey") {
+		t.Fatalf("GET %s as a VC-JWT = %d %s: %s", credential, status, hdr.Get("Content-Type"), jwt)
+	}
+	for _, in := range []map[string]any{{"url": credential}, {"credential": jwt}} {
+		if status, rep := f.api(t, "POST", "/api/v1/verify", in, ""); status != http.StatusOK || rep["valid"] != true {
+			t.Fatalf("verify %v = %d %v", in, status, rep)
+		}
+	}
+	defer func() {
+		if status, _ := f.api(t, "POST", "/api/v1/orgs/tampere-uni/endorsements/remove", map[string]any{"id": endorsement}, ""); status != http.StatusOK {
+			t.Fatalf("take the endorsement off = %d", status)
+		}
+		if status, rep := f.api(t, "POST", "/api/v1/verify", map[string]any{"url": credential}, ""); status != http.StatusOK ||
+			rep["valid"] != false || rep["revoked"] != true {
+			t.Fatalf("verify the credential taken off = %d %v", status, rep)
+		}
+	}()
+
 	// The link works once.
 	if status, page, _ := f.do(t, f.client, "GET", path, nil, nil); status != http.StatusNotFound || !strings.Contains(page, "already been used") {
 		t.Fatalf("the link again = %d:\n%s", status, page)

@@ -17,11 +17,12 @@ import (
 // the signed OpenBadgeCredentials.
 
 func (s *Server) ob3Routes(r chi.Router) {
-	r.Get("/issuers/{slug}", orgDocument(s, true, issuer.ProfileV3Document, writeLDOK))
+	r.Get("/issuers/{slug}", orgDocument(s, true, profileV3WithEndorsements, writeLDOK))
 	// Signed on each request, so that a revocation shows at once.
 	r.Get("/issuers/{slug}/status/revocation", orgDocument(s, false, issuer.StatusListJSON, writeCredential))
 	r.Get("/credentials/{uuid}", s.hostedCredential)
 	r.Get("/credentials/{uuid}/image", s.credentialImage)
+	s.ob3EndorsementRoutes(r)
 }
 
 // writeCredential answers with a signed credential, exactly as signed:
