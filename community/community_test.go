@@ -19,7 +19,7 @@ func newCommunities(t *testing.T) (*Communities, issuer.Organisation) {
 	t.Helper()
 	pool := testkit.DB(t)
 	base, _ := url.Parse("https://node.example")
-	c := New(pool, federation.New(federation.Config{Base: base, Pool: pool}))
+	c := New(pool, federation.New(federation.Config{Base: base, Pool: pool}), nil)
 	o, err := issuer.CreateOrganisation(context.Background(), pool, issuer.NewOrganisation{Slug: "alpha", Name: "Alpha", Country: "FI"})
 	if err != nil {
 		t.Fatal(err)

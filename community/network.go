@@ -30,6 +30,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -73,11 +74,14 @@ type Communities struct {
 	db   *pgxpool.Pool
 	fed  *federation.Federation
 	urls federation.URLs
+	// endorsements issues the network's recognitions, which are
+	// endorsements by its issuer Profile.
+	endorsements *network.Network
 }
 
 // New returns the service. Call Register before the node serves.
-func New(db *pgxpool.Pool, fed *federation.Federation) *Communities {
-	return &Communities{db: db, fed: fed, urls: fed.URLs()}
+func New(db *pgxpool.Pool, fed *federation.Federation, endorsements *network.Network) *Communities {
+	return &Communities{db: db, fed: fed, urls: fed.URLs(), endorsements: endorsements}
 }
 
 func (in *NewNetwork) validate() error {

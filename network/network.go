@@ -117,7 +117,9 @@ func (n *Network) partyByActor(ctx context.Context, db DB, field, id string, fet
 	if err != nil {
 		return party{}, problem.Invalidf(field, "cannot reach %s: %v", id, err)
 	}
-	if ra.Type != "Organization" {
+	// A regional network (a Group, package community) endorses and is
+	// endorsed as an organisation does: its recognitions are endorsements.
+	if ra.Type != "Organization" && ra.Type != "Group" {
 		return party{}, problem.Invalidf(field, "%s is not an organisation (it is a %s)", id, strings.ToLower(orNone(ra.Type)))
 	}
 	name := ra.Name

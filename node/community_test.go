@@ -311,6 +311,62 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		return len(relays) == 2 && !slices.ContainsFunc(slices.Collect(maps.Values(relays)), func(n int) bool { return n != 1 })
 	})
 
+	// Recognition: the moderators recognise BETA's badge class. B lists it
+	// on the hosted BadgeClass once it verified the credential; it is a
+	// valid Open Badges Endorsement and EndorsementCredential by the
+	// network; withdrawing it revokes the credential.
+	robot := b.createBadge(t, map[string]any{"name": "Robot builder", "description": "Builds robots.",
+		"criteria": map[string]string{"narrative": "Build one."}})
+	for _, bad := range []map[string]string{
+		{"subject": "not a url", "comment": "Fine work."},
+		{"subject": c.base + "/ob/issuers/gamma", "comment": "GAMMA is not a member."},
+		{"subject": robot.ID, "comment": ""},
+	} {
+		if status := a.call(t, "POST", "/api/v1/networks/badge-finland/recognitions", bad, nil); status != http.StatusBadRequest {
+			t.Errorf("recognise %v = %d, want 400", bad, status)
+		}
+	}
+	if status := delta.call(t, "POST", "/api/v1/networks/badge-finland/recognitions", map[string]string{"subject": robot.ID, "comment": "x"}, nil); status != http.StatusForbidden {
+		t.Errorf("a recognition by a non-moderator = %d, want 403", status)
+	}
+	var recognition credentialEndorsement
+	if status := a.call(t, "POST", "/api/v1/networks/badge-finland/recognitions", map[string]string{"subject": robot.ID,
+		"comment": "Recognised by Badge Finland: the robotics badge of the region."}, &recognition); status != http.StatusCreated ||
+		recognition.Subject != robot.ID || !strings.HasPrefix(recognition.ID, a.base+"/ob/endorsements/") || recognition.Credential == "" {
+		t.Fatalf("recognise BETA's badge = %d %+v", status, recognition)
+	}
+	var recognitions struct{ Items []credentialEndorsement }
+	if status := c.call(t, "GET", "/api/v1/networks/badge-finland/recognitions", nil, nil); status != http.StatusNotFound {
+		t.Errorf("recognitions of a network C does not host = %d", status)
+	}
+	if anon := (&peer{base: a.base}); anon.call(t, "GET", "/api/v1/networks/badge-finland/recognitions", nil, &recognitions) != http.StatusOK ||
+		len(recognitions.Items) != 1 || recognitions.Items[0].ID != recognition.ID {
+		t.Errorf("the public recognitions: %+v", recognitions)
+	}
+	eventually(t, "B lists the recognition on its BadgeClass, verified", func() bool {
+		_, doc := fetchLD(t, robot.ID)
+		state, _ := credentialState(t, b, recognition.ID)
+		return slices.Contains(endorsementIDs(doc), recognition.ID) && state == "verified"
+	})
+	if _, doc := fetchLD(t, recognition.ID); doc["type"] != "Endorsement" || doc["issuer"] != a.base+"/ob/issuers/badge-finland" {
+		t.Errorf("the hosted recognition: %v", doc)
+	}
+	for _, p := range []*peer{a, b, c} {
+		if rep := verifyURL(t, p, recognition.Credential); !rep.Valid {
+			t.Errorf("the recognition's credential on %s: %+v", p.org, rep)
+		}
+	}
+	if status := a.call(t, "DELETE", "/api/v1/networks/badge-finland/recognitions/"+recognition.UUID, nil, nil); status != http.StatusOK {
+		t.Fatalf("withdraw the recognition = %d", status)
+	}
+	if rep := verifyURL(t, c, recognition.Credential); rep.Valid {
+		t.Errorf("the withdrawn recognition's credential still verifies: %+v", rep)
+	}
+	eventually(t, "B no longer lists the recognition", func() bool {
+		_, doc := fetchLD(t, robot.ID)
+		return !slices.Contains(endorsementIDs(doc), recognition.ID)
+	})
+
 	// Removal by the moderators reaches the member's node.
 	if status := a.call(t, "DELETE", "/api/v1/networks/badge-finland/members/"+strconv.FormatInt(ids["BETA"], 10), nil, nil); status != http.StatusNoContent {
 		t.Fatalf("remove BETA = %d", status)

@@ -239,7 +239,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	endorsements.Register()
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
-	networks := community.New(n.db.Pool, fed)
+	networks := community.New(n.db.Pool, fed, endorsements)
 	networks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,

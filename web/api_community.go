@@ -33,6 +33,7 @@ func (s *Server) communityOrgRoutes(r chi.Router) {
 func (s *Server) communityPublicRoutes(r chi.Router) {
 	r.Get("/", s.apiNetwork)
 	r.Get("/members", s.apiNetworkMembers)
+	r.Get("/recognitions", s.apiRecognitions)
 }
 
 // communityModeratorRoutes are a network's moderation routes, under
@@ -42,6 +43,8 @@ func (s *Server) communityModeratorRoutes(r chi.Router) {
 	r.Post("/applications/{id}/accept", s.withNetwork(s.apiAnswerApplication(true)))
 	r.Post("/applications/{id}/decline", s.withNetwork(s.apiAnswerApplication(false)))
 	r.Delete("/members/{id}", s.withNetwork(s.apiRemoveMember))
+	r.Post("/recognitions", s.withNetwork(s.apiRecognise))
+	r.Delete("/recognitions/{id}", s.withNetwork(s.apiWithdrawRecognition))
 }
 
 // networkJSON is a network as the API shows it to anyone.
@@ -373,4 +376,44 @@ func (s *Server) apiNetworkFeed(w http.ResponseWriter, r *http.Request, o issuer
 		return
 	}
 	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiRecognitions(w http.ResponseWriter, r *http.Request) {
+	n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.deps.Communities.Recognitions(r.Context(), n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiRecognise(w http.ResponseWriter, r *http.Request, n community.Network) {
+	var in struct {
+		Subject string `json:"subject"`
+		Comment string `json:"comment"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := s.deps.Communities.Recognise(r.Context(), n, in.Subject, in.Comment)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, e)
+}
+
+func (s *Server) apiWithdrawRecognition(w http.ResponseWriter, r *http.Request, n community.Network) {
+	e, err := s.deps.Communities.Withdraw(r.Context(), n, chi.URLParam(r, "id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
 }

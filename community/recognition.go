@@ -1,0 +1,79 @@
+package community
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// Community recognition: the moderators recognise, on the network's
+// behalf, a member organisation or one of its badge classes. A
+// recognition is an endorsement by the network's own issuer Profile
+// (package network: a hosted Open Badges 2.0 Endorsement and a signed 3.0
+// EndorsementCredential), sent to the member, listed on what it
+// recognises, and withdrawn (revoked) by the moderators.
+
+// Recognise makes the network recognise subject (a member's issuer
+// Profile, or a BadgeClass of a member) with comment.
+func (c *Communities) Recognise(ctx context.Context, n Network, subject, comment string) (network.Endorsement, error) {
+	if c.endorsements == nil {
+		return network.Endorsement{}, fmt.Errorf("recognise: no endorsement network wired")
+	}
+	if vocab.HostOf(subject) == "" {
+		return network.Endorsement{}, problem.Invalidf("subject", "must be the URL of a member's Open Badges Profile or of one of its BadgeClasses")
+	}
+	// The members whose Profile it is, or who may hold the badge class:
+	// those on the subject's server.
+	rows, err := c.db.Query(ctx, `SELECT actor, ob_profile FROM community_member
+		WHERE community_id = $1 AND state = 'accepted' ORDER BY (ob_profile = $2) DESC, id`, n.ID, subject)
+	if err != nil {
+		return network.Endorsement{}, fmt.Errorf("members of %s: %w", n.Slug, err)
+	}
+	type candidate struct{ actor, profile string }
+	var candidates []candidate
+	for rows.Next() {
+		var m candidate
+		if err := rows.Scan(&m.actor, &m.profile); err != nil {
+			rows.Close()
+			return network.Endorsement{}, err
+		}
+		if m.profile == subject || vocab.HostOf(m.actor) == vocab.HostOf(subject) {
+			candidates = append(candidates, m)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return network.Endorsement{}, fmt.Errorf("members of %s: %w", n.Slug, err)
+	}
+	var last error = problem.Invalidf("subject", "%s is neither the Profile nor a badge class of a member of %s", subject, n.Name)
+	for _, m := range candidates {
+		badge := subject
+		if m.profile == subject {
+			badge = ""
+		}
+		e, err := c.endorsements.Endorse(ctx, n.Organisation, m.actor, badge, comment)
+		if p, ok := problem.As(err); ok && p.Field == "subject" {
+			continue // another member's badge, perhaps
+		}
+		if p, ok := problem.As(err); ok && p.Field == "target" {
+			p.Field = "subject"
+			return network.Endorsement{}, p
+		}
+		return e, err
+	}
+	return network.Endorsement{}, last
+}
+
+// Recognitions lists the network's recognitions in force, newest first.
+func (c *Communities) Recognitions(ctx context.Context, n Network) ([]network.Endorsement, error) {
+	return c.endorsements.Endorsements(ctx, n.Organisation, network.Given, "")
+}
+
+// Withdraw takes back one of the network's recognitions: its endorsement
+// is withdrawn and its credential revoked.
+func (c *Communities) Withdraw(ctx context.Context, n Network, id string) (network.Endorsement, error) {
+	return c.endorsements.Withdraw(ctx, n.Organisation, id)
+}
