@@ -146,20 +146,24 @@ func membershipStates(t *testing.T, p *peer) []string {
 }
 
 // TestNetworkMembershipAcrossNodes: ALPHA on node A founds Badge Finland
-// (approval); BETA (node B), GAMMA (node C) and DELTA (node A itself)
-// apply. The moderators accept BETA and DELTA and decline GAMMA; every
-// side sees its state, and the public members list shows exactly the
-// members with their countries. A fediverse account follows the network
-// and hears of new members (Add). BETA is removed and hears of it, applies
-// again, is accepted, and leaves.
+// (approval); BETA (node B), GAMMA (node C), DELTA (node D) and EPSILON
+// (node A itself) apply. The moderators accept BETA, DELTA and EPSILON and
+// decline GAMMA; every side sees its state, and every node's directory of
+// the network lists exactly the members with their countries. Posts that
+// members share reach every member's feed once and not GAMMA's; a
+// fediverse account follows the network and hears of new members (Add)
+// and of each relayed post, once. The network recognises BETA's badge
+// class, and withdraws it. BETA is removed and hears of it, applies
+// again, is accepted, and leaves: every directory follows.
 func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
 	b := startPeer(t, "127.0.0.3", "beta", "DE")
 	c := startPeer(t, "127.0.0.4", "gamma", "SE")
-	for _, p := range []*peer{a, b, c} {
+	d := startPeer(t, "127.0.0.5", "delta", "NO")
+	for _, p := range []*peer{a, b, c, d} {
 		makeAdmin(t, p)
 	}
-	delta := secondOrg(t, a, "delta", "EE")
+	epsilon := secondOrg(t, a, "epsilon", "EE")
 	hostA := a.node.BaseURL().Host
 	handleBF := "badge-finland@" + hostA
 
@@ -202,7 +206,7 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	if status := b.api(t, "POST", "/memberships", map[string]string{"network": handle(a)}, nil); status != http.StatusBadRequest {
 		t.Errorf("joining an organisation = %d, want 400", status)
 	}
-	for _, p := range []*peer{b, c, delta} {
+	for _, p := range []*peer{b, c, d, epsilon} {
 		var m networkMember
 		target := handleBF
 		if p == c {
@@ -216,19 +220,19 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	eventually(t, "the network has three applications", func() bool {
 		apps = networkMembers{}
 		a.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, &apps)
-		return len(apps.Items) == 3
+		return len(apps.Items) == 4
 	})
 	if status := b.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, nil); status != http.StatusNotFound {
 		t.Errorf("applications asked on another node = %d, want 404", status)
 	}
-	if status := delta.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, nil); status != http.StatusForbidden {
+	if status := epsilon.call(t, "GET", "/api/v1/networks/badge-finland/applications", nil, nil); status != http.StatusForbidden {
 		t.Errorf("applications asked by a non-moderator = %d, want 403", status)
 	}
 	ids := map[string]int64{}
 	for _, m := range apps.Items {
 		ids[m.Name] = m.ID
 	}
-	for name, verb := range map[string]string{"BETA": "accept", "DELTA": "accept", "GAMMA": "decline"} {
+	for name, verb := range map[string]string{"BETA": "accept", "DELTA": "accept", "EPSILON": "accept", "GAMMA": "decline"} {
 		if status := a.call(t, "POST", "/api/v1/networks/badge-finland/applications/"+strconv.FormatInt(ids[name], 10)+"/"+verb, nil, nil); status != http.StatusOK {
 			t.Fatalf("%s %s = %d", verb, name, status)
 		}
@@ -239,13 +243,14 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	eventually(t, "every applicant knows its answer", func() bool {
 		return slices.Equal(membershipStates(t, b), []string{handleBF + " accepted"}) &&
 			slices.Equal(membershipStates(t, c), []string{handleBF + " declined"}) &&
-			slices.Equal(membershipStates(t, delta), []string{handleBF + " accepted"})
+			slices.Equal(membershipStates(t, d), []string{handleBF + " accepted"}) &&
+			slices.Equal(membershipStates(t, epsilon), []string{handleBF + " accepted"})
 	})
 	if status := c.call(t, "GET", "/api/v1/networks/badge-finland/members", nil, nil); status != http.StatusNotFound {
 		t.Errorf("members of a network node C does not host = %d, want 404", status)
 	}
-	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"BETA DE", "DELTA EE"}) {
-		t.Errorf("members = %v, want BETA DE and DELTA EE", got)
+	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"BETA DE", "DELTA NO", "EPSILON EE"}) {
+		t.Errorf("members = %v, want BETA DE, DELTA NO and EPSILON EE", got)
 	}
 	status, coll := getActivityJSON(t, founded.Actor+"/members?page=1")
 	var inColl []string
@@ -253,16 +258,16 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		m := it.(map[string]any)
 		inColl = append(inColl, m["id"].(string)+" "+m["name"].(string)+" "+m["country"].(string))
 	}
-	if want := []string{b.base + "/actors/beta BETA DE", a.base + "/actors/delta DELTA EE"}; status != 200 || !slices.Equal(inColl, want) {
+	if want := []string{b.base + "/actors/beta BETA DE", d.base + "/actors/delta DELTA NO", a.base + "/actors/epsilon EPSILON EE"}; status != 200 || !slices.Equal(inColl, want) {
 		t.Errorf("members collection = %d %v, want %v", status, inColl, want)
 	}
 	// Every node's directory lists exactly the members: here from the
 	// network's own records, on B (a member) from its copy, on C (declined)
 	// from the network's collection.
 	eventually(t, "every directory lists the members", func() bool {
-		return everyDirectory(t, handleBF, []string{"BETA DE", "DELTA EE"}, a, b, c)
+		return everyDirectory(t, handleBF, []string{"BETA DE", "DELTA NO", "EPSILON EE"}, a, b, c, d)
 	})
-	if got := directoryNames(t, b, handleBF, "&country=EE"); !slices.Equal(got, []string{"DELTA EE"}) {
+	if got := directoryNames(t, b, handleBF, "&country=EE"); !slices.Equal(got, []string{"EPSILON EE"}) {
 		t.Errorf("B's directory of the network in EE: %v", got)
 	}
 	if got := directoryNames(t, c, "acct:"+handleBF, "&q=bet"); !slices.Equal(got, []string{"BETA DE"}) {
@@ -278,16 +283,26 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 				adds++
 			}
 		}
-		return adds == 2
+		return adds == 3
 	})
 
-	// The feed: BETA (node B) and DELTA (the network's node) share posts;
+	// The feed: BETA (node B) and EPSILON (the network's node) share posts;
 	// every member's feed has each once, GAMMA's has none, and Kim's
 	// server got each relay once.
 	if status := c.api(t, "POST", "/network-posts", map[string]string{"network": handleBF, "content": "Not a member."}, nil); status != http.StatusBadRequest {
 		t.Errorf("a post shared by a non-member = %d, want 400", status)
 	}
-	for _, p := range []*peer{b, delta} {
+	// A stranger's post addressed to the network is not relayed.
+	kimNote := fedi.actor("kim") + "/statuses/1"
+	if status, body := fedi.send("kim", a.base+"/inbox", map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams", "id": kimNote + "/activity", "type": "Create", "actor": fedi.actor("kim"),
+		"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{founded.Actor},
+		"object": map[string]any{"id": kimNote, "type": "Note", "attributedTo": fedi.actor("kim"), "content": "<p>Relay me!</p>",
+			"to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{founded.Actor}},
+	}); status != http.StatusAccepted {
+		t.Fatalf("Kim's post to the network = %d %s", status, body)
+	}
+	for _, p := range []*peer{b, epsilon} {
 		if status := p.api(t, "POST", "/network-posts", map[string]string{"network": handleBF, "content": p.org + " says hello to Badge Finland"}, nil); status != http.StatusCreated {
 			t.Fatalf("%s shares a post = %d", p.org, status)
 		}
@@ -295,9 +310,9 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	wantFeed := func(p *peer) bool {
 		got := feedAuthors(t, p)
 		slices.Sort(got)
-		return slices.Equal(got, []string{"BETA: <p>beta says hello to Badge Finland</p>", "DELTA: <p>delta says hello to Badge Finland</p>"})
+		return slices.Equal(got, []string{"BETA: <p>beta says hello to Badge Finland</p>", "EPSILON: <p>epsilon says hello to Badge Finland</p>"})
 	}
-	eventually(t, "both posts in BETA's and DELTA's feeds", func() bool { return wantFeed(b) && wantFeed(delta) })
+	eventually(t, "both posts in every member's feed", func() bool { return wantFeed(b) && wantFeed(d) && wantFeed(epsilon) })
 	if got := feedAuthors(t, c); got != nil {
 		t.Errorf("GAMMA, declined, has a network feed: %v", got)
 	}
@@ -326,7 +341,7 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 			t.Errorf("recognise %v = %d, want 400", bad, status)
 		}
 	}
-	if status := delta.call(t, "POST", "/api/v1/networks/badge-finland/recognitions", map[string]string{"subject": robot.ID, "comment": "x"}, nil); status != http.StatusForbidden {
+	if status := epsilon.call(t, "POST", "/api/v1/networks/badge-finland/recognitions", map[string]string{"subject": robot.ID, "comment": "x"}, nil); status != http.StatusForbidden {
 		t.Errorf("a recognition by a non-moderator = %d, want 403", status)
 	}
 	var recognition credentialEndorsement
@@ -374,11 +389,11 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	eventually(t, "BETA knows it was removed", func() bool {
 		return slices.Equal(membershipStates(t, b), []string{handleBF + " removed"})
 	})
-	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"DELTA EE"}) {
+	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"DELTA NO", "EPSILON EE"}) {
 		t.Errorf("members after the removal = %v", got)
 	}
 	eventually(t, "every directory dropped BETA", func() bool {
-		return everyDirectory(t, handleBF, []string{"DELTA EE"}, a, b, c)
+		return everyDirectory(t, handleBF, []string{"DELTA NO", "EPSILON EE"}, a, b, c, d)
 	})
 
 	// BETA applies again, is accepted, and leaves.
@@ -398,24 +413,24 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		return slices.Equal(membershipStates(t, b), []string{handleBF + " accepted"})
 	})
 	eventually(t, "every directory lists BETA again", func() bool {
-		return everyDirectory(t, handleBF, []string{"BETA DE", "DELTA EE"}, a, b, c)
+		return everyDirectory(t, handleBF, []string{"BETA DE", "DELTA NO", "EPSILON EE"}, a, b, c, d)
 	})
 	if status := b.api(t, "DELETE", "/memberships/"+strconv.FormatInt(again.ID, 10), nil, nil); status != http.StatusNoContent {
 		t.Fatalf("BETA leaves = %d", status)
 	}
 	eventually(t, "BETA is gone from every directory", func() bool {
-		return everyDirectory(t, handleBF, []string{"DELTA EE"}, a, b, c)
+		return everyDirectory(t, handleBF, []string{"DELTA NO", "EPSILON EE"}, a, b, c, d)
 	})
 	if got := membershipStates(t, b); got != nil {
 		t.Errorf("BETA's memberships after leaving: %v", got)
 	}
-	// DELTA, on the network's own node, leaves too.
+	// EPSILON, on the network's own node, leaves too.
 	var mine networkMembers
-	delta.api(t, "GET", "/memberships", nil, &mine)
-	if status := delta.api(t, "DELETE", "/memberships/"+strconv.FormatInt(mine.Items[0].ID, 10), nil, nil); status != http.StatusNoContent {
-		t.Fatalf("DELTA leaves = %d", status)
+	epsilon.api(t, "GET", "/memberships", nil, &mine)
+	if status := epsilon.api(t, "DELETE", "/memberships/"+strconv.FormatInt(mine.Items[0].ID, 10), nil, nil); status != http.StatusNoContent {
+		t.Fatalf("EPSILON leaves = %d", status)
 	}
-	if got := memberNames(t, a, "badge-finland"); got != nil {
-		t.Errorf("members after everyone left: %v", got)
+	if got := memberNames(t, a, "badge-finland"); !slices.Equal(got, []string{"DELTA NO"}) {
+		t.Errorf("members after BETA and EPSILON left: %v", got)
 	}
 }
