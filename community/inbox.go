@@ -23,6 +23,7 @@ func (c *Communities) Register() {
 	c.fed.Handle("Add", c.receiveAdd)
 	c.fed.Handle("Create", c.receivePost)
 	c.fed.Handle("Announce", c.receiveRelay)
+	c.fed.Handle("Invite", c.receiveInvite)
 	c.fed.Handle("Remove", c.receiveRemoval)
 }
 

@@ -12,8 +12,8 @@ import (
 	"github.com/laurelnet/laurel/problem"
 )
 
-// Membership states, on the member's side: Pending, Accepted, Declined,
-// and Removed.
+// Membership states, on the member's side: Invited, Pending, Accepted,
+// Declined, and Removed.
 const Removed = "removed" // the network took the organisation out
 
 // Membership is one of this node's organisations' membership of a

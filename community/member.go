@@ -128,9 +128,18 @@ func apply(ctx context.Context, tx pgx.Tx, n Network, who applicant, followID st
 	return m, nil
 }
 
-// Applications lists the applications waiting for the moderators.
-func (c *Communities) Applications(ctx context.Context, n Network, limit, offset int) ([]Member, error) {
-	return Members(ctx, c.db, n.ID, Pending, limit, offset)
+// Applications lists the applications waiting for the moderators
+// (Pending), or the invitations not yet taken up (Invited), or those
+// declined.
+func (c *Communities) Applications(ctx context.Context, n Network, state string, limit, offset int) ([]Member, error) {
+	switch state {
+	case "":
+		state = Pending
+	case Pending, Invited, Declined:
+	default:
+		return nil, problem.Invalidf("state", "must be pending, invited or declined")
+	}
+	return Members(ctx, c.db, n.ID, state, limit, offset)
 }
 
 // Answer accepts or declines a pending application, telling the

@@ -58,7 +58,7 @@ CREATE TABLE community_membership (
     network         text NOT NULL,
     handle          text NOT NULL DEFAULT '',
     name            text NOT NULL DEFAULT '',
-    state           text NOT NULL CHECK (state IN ('pending', 'accepted', 'declined', 'removed')),
+    state           text NOT NULL CHECK (state IN ('invited', 'pending', 'accepted', 'declined', 'removed')),
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (organisation_id, network)

@@ -434,3 +434,73 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		t.Errorf("members after BETA and EPSILON left: %v", got)
 	}
 }
+
+// TestNetworkInvitations: a network open by invitation only declines
+// those not invited; an organisation the moderators invite by handle
+// learns of it on its node and is a member as soon as it asks.
+func TestNetworkInvitations(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "caen", "FR")
+	b := startPeer(t, "127.0.0.3", "rouen", "FR")
+	c := startPeer(t, "127.0.0.4", "havre", "FR")
+	for _, p := range []*peer{a, b, c} {
+		makeAdmin(t, p)
+	}
+	handleBN := "badgeons-normandie@" + a.node.BaseURL().Host
+	if status := a.api(t, "POST", "/networks", map[string]any{"slug": "badgeons-normandie", "name": "Badgeons la Normandie",
+		"countries": []string{"FR"}, "policy": "invitation"}, nil); status != http.StatusCreated {
+		t.Fatalf("found the network = %d", status)
+	}
+	invite := func(target string) int {
+		return a.call(t, "POST", "/api/v1/networks/badgeons-normandie/invitations", map[string]string{"handle": target}, nil)
+	}
+
+	// Not invited: declined at once.
+	if status := b.api(t, "POST", "/memberships", map[string]string{"network": handleBN}, nil); status != http.StatusCreated {
+		t.Fatalf("rouen applies = %d", status)
+	}
+	eventually(t, "rouen is declined", func() bool {
+		return slices.Equal(membershipStates(t, b), []string{handleBN + " declined"})
+	})
+
+	// Invited by handle: told on its node, a member when it asks.
+	if status := invite(handle(c)); status != http.StatusCreated {
+		t.Fatalf("invite havre = %d", status)
+	}
+	eventually(t, "havre's node shows the invitation", func() bool {
+		return slices.Equal(membershipStates(t, c), []string{handleBN + " invited"})
+	})
+	var invited networkMembers
+	a.call(t, "GET", "/api/v1/networks/badgeons-normandie/applications?state=invited", nil, &invited)
+	if len(invited.Items) != 1 || invited.Items[0].Name != "HAVRE" {
+		t.Errorf("invitations listed: %+v", invited)
+	}
+	if status := c.api(t, "POST", "/memberships", map[string]string{"network": handleBN}, nil); status != http.StatusCreated {
+		t.Fatalf("havre joins = %d", status)
+	}
+	eventually(t, "havre is a member", func() bool {
+		return slices.Equal(membershipStates(t, c), []string{handleBN + " accepted"})
+	})
+
+	// Rouen, declined before, is invited and joins; inviting a member, a
+	// network or nobody is refused.
+	if status := invite(handle(b)); status != http.StatusCreated {
+		t.Fatalf("invite rouen = %d", status)
+	}
+	eventually(t, "rouen's node shows the invitation", func() bool {
+		return slices.Equal(membershipStates(t, b), []string{handleBN + " invited"})
+	})
+	if status := b.api(t, "POST", "/memberships", map[string]string{"network": handleBN}, nil); status != http.StatusCreated {
+		t.Fatalf("rouen joins = %d", status)
+	}
+	eventually(t, "rouen is a member", func() bool {
+		return slices.Equal(memberNames(t, a, "badgeons-normandie"), []string{"HAVRE FR", "ROUEN FR"})
+	})
+	for target, want := range map[string]int{handle(c): http.StatusConflict, handleBN: http.StatusBadRequest, "nobody@" + c.node.BaseURL().Host: http.StatusBadRequest} {
+		if status := invite(target); status != want {
+			t.Errorf("invite %s = %d, want %d", target, status, want)
+		}
+	}
+	if status := b.call(t, "POST", "/api/v1/networks/badgeons-normandie/invitations", map[string]string{"handle": handle(c)}, nil); status != http.StatusNotFound {
+		t.Errorf("an invitation asked of another node = %d, want 404", status)
+	}
+}

@@ -43,6 +43,7 @@ func (s *Server) communityModeratorRoutes(r chi.Router) {
 	r.Post("/applications/{id}/accept", s.withNetwork(s.apiAnswerApplication(true)))
 	r.Post("/applications/{id}/decline", s.withNetwork(s.apiAnswerApplication(false)))
 	r.Delete("/members/{id}", s.withNetwork(s.apiRemoveMember))
+	r.Post("/invitations", s.withNetwork(s.apiInvite))
 	r.Post("/recognitions", s.withNetwork(s.apiRecognise))
 	r.Delete("/recognitions/{id}", s.withNetwork(s.apiWithdrawRecognition))
 }
@@ -197,7 +198,7 @@ func (s *Server) apiApplications(w http.ResponseWriter, r *http.Request, n commu
 		s.fail(w, r, err)
 		return
 	}
-	ms, err := s.deps.Communities.Applications(r.Context(), n, limit, offset)
+	ms, err := s.deps.Communities.Applications(r.Context(), n, r.URL.Query().Get("state"), limit, offset)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -416,4 +417,24 @@ func (s *Server) apiWithdrawRecognition(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request, n community.Network) {
+	var in struct {
+		Handle string `json:"handle"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.Handle == "" {
+		s.fail(w, r, problem.Invalidf("handle", "is required: the organisation's handle, acct:name@host"))
+		return
+	}
+	m, err := s.deps.Communities.Invite(r.Context(), n, in.Handle)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, m)
 }
