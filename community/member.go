@@ -265,18 +265,7 @@ func memberInboxes(ctx context.Context, tx pgx.Tx, networkID int64) ([]federatio
 	if err != nil {
 		return nil, fmt.Errorf("members of network %d: %w", networkID, err)
 	}
-	var out []federation.InboxTarget
-	for _, a := range actors {
-		ra, err := federation.CachedRemoteActor(ctx, tx, a)
-		if problem.Is(err, problem.NotFound) {
-			continue // a member on this node
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, federation.InboxTarget{Inbox: ra.Inbox, SharedInbox: ra.SharedInbox})
-	}
-	return out, nil
+	return federation.CachedInboxes(ctx, tx, actors)
 }
 
 // localApplicant is an organisation of this node as an applicant.
