@@ -503,4 +503,55 @@ func TestNetworkInvitations(t *testing.T) {
 	if status := b.call(t, "POST", "/api/v1/networks/badgeons-normandie/invitations", map[string]string{"handle": handle(c)}, nil); status != http.StatusNotFound {
 		t.Errorf("an invitation asked of another node = %d, want 404", status)
 	}
+
+	// An organisation on the network's node, invited by slug, joins and is
+	// made a moderator; its admin moderates, the founder steps down, and the
+	// last moderator cannot.
+	cherbourg := secondOrg(t, a, "cherbourg", "FR")
+	if status := invite("cherbourg"); status != http.StatusCreated {
+		t.Fatalf("invite cherbourg = %d", status)
+	}
+	if got := membershipStates(t, cherbourg); !slices.Equal(got, []string{handleBN + " invited"}) {
+		t.Errorf("cherbourg's memberships: %v", got)
+	}
+	if status := cherbourg.api(t, "POST", "/memberships", map[string]string{"network": handleBN}, nil); status != http.StatusCreated {
+		t.Fatalf("cherbourg joins = %d", status)
+	}
+	if status := a.call(t, "POST", "/api/v1/networks/badgeons-normandie/moderators", map[string]string{"organisation": "rouen"}, nil); status != http.StatusBadRequest {
+		t.Errorf("appoint an organisation of another node = %d, want 400", status)
+	}
+	var net struct{ Moderators []string }
+	if status := a.call(t, "POST", "/api/v1/networks/badgeons-normandie/moderators", map[string]string{"organisation": "cherbourg"}, &net); status != http.StatusCreated ||
+		!slices.Equal(net.Moderators, []string{"caen", "cherbourg"}) {
+		t.Fatalf("appoint cherbourg = %d %+v", status, net)
+	}
+	if status := cherbourg.call(t, "DELETE", "/api/v1/networks/badgeons-normandie/moderators/caen", nil, nil); status != http.StatusOK {
+		t.Fatalf("cherbourg dismisses caen = %d", status)
+	}
+	if status := a.call(t, "GET", "/api/v1/networks/badgeons-normandie/applications", nil, nil); status != http.StatusForbidden {
+		t.Errorf("caen, no longer a moderator, lists applications = %d, want 403", status)
+	}
+	if status := cherbourg.call(t, "DELETE", "/api/v1/networks/badgeons-normandie/moderators/cherbourg", nil, nil); status != http.StatusConflict {
+		t.Errorf("dismissing the last moderator = %d, want 409", status)
+	}
+
+	// The moderators change the network's rules; bad ones are refused.
+	var changed struct {
+		Policy    string
+		Countries []string
+		Charter   string
+	}
+	if status := cherbourg.call(t, "PATCH", "/api/v1/networks/badgeons-normandie", map[string]any{"policy": "open", "countries": []string{"FR", "GG"},
+		"charter": "Open to every badge issuer of Normandy."}, &changed); status != http.StatusOK || changed.Policy != "open" ||
+		!slices.Equal(changed.Countries, []string{"FR", "GG"}) || changed.Charter == "" {
+		t.Fatalf("change the rules = %d %+v", status, changed)
+	}
+	for _, bad := range []map[string]any{{"policy": "closed"}, {"countries": []string{}}, {"website": "ftp://x"}, {"name": ""}} {
+		if status := cherbourg.call(t, "PATCH", "/api/v1/networks/badgeons-normandie", bad, nil); status != http.StatusBadRequest {
+			t.Errorf("PATCH %v = %d, want 400", bad, status)
+		}
+	}
+	if status := b.call(t, "PATCH", "/api/v1/networks/badgeons-normandie", map[string]any{"policy": "open"}, nil); status != http.StatusNotFound {
+		t.Errorf("PATCH on another node = %d, want 404", status)
+	}
 }

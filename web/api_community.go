@@ -43,6 +43,9 @@ func (s *Server) communityModeratorRoutes(r chi.Router) {
 	r.Post("/applications/{id}/accept", s.withNetwork(s.apiAnswerApplication(true)))
 	r.Post("/applications/{id}/decline", s.withNetwork(s.apiAnswerApplication(false)))
 	r.Delete("/members/{id}", s.withNetwork(s.apiRemoveMember))
+	r.Patch("/", s.withNetwork(s.apiUpdateNetwork))
+	r.Post("/moderators", s.withNetwork(s.apiAppointModerator))
+	r.Delete("/moderators/{slug}", s.withNetwork(s.apiDismissModerator))
 	r.Post("/invitations", s.withNetwork(s.apiInvite))
 	r.Post("/recognitions", s.withNetwork(s.apiRecognise))
 	r.Delete("/recognitions/{id}", s.withNetwork(s.apiWithdrawRecognition))
@@ -437,4 +440,51 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request, n community.N
 		return
 	}
 	writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) apiUpdateNetwork(w http.ResponseWriter, r *http.Request, n community.Network) {
+	var in community.NetworkUpdate
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n, err := s.deps.Communities.Update(r.Context(), n, in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiNetworkAfterChange(w, r, n, http.StatusOK)
+}
+
+func (s *Server) apiAppointModerator(w http.ResponseWriter, r *http.Request, n community.Network) {
+	var in struct {
+		Organisation string `json:"organisation"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.deps.Communities.Appoint(r.Context(), n, in.Organisation); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiNetworkAfterChange(w, r, n, http.StatusCreated)
+}
+
+func (s *Server) apiDismissModerator(w http.ResponseWriter, r *http.Request, n community.Network) {
+	if err := s.deps.Communities.Dismiss(r.Context(), n, chi.URLParam(r, "slug")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiNetworkAfterChange(w, r, n, http.StatusOK)
+}
+
+// apiNetworkAfterChange answers with the network as it is now.
+func (s *Server) apiNetworkAfterChange(w http.ResponseWriter, r *http.Request, n community.Network, status int) {
+	out, err := s.networkJSON(r, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
 }
