@@ -554,4 +554,36 @@ func TestNetworkInvitations(t *testing.T) {
 	if status := b.call(t, "PATCH", "/api/v1/networks/badgeons-normandie", map[string]any{"policy": "open"}, nil); status != http.StatusNotFound {
 		t.Errorf("PATCH on another node = %d, want 404", status)
 	}
+
+	// A common language: the moderators recommend alignments, which every
+	// member's badge editor is offered, wherever the member is.
+	for _, al := range []map[string]string{
+		{"targetName": "use digital tools for collaboration", "targetUrl": "http://data.europa.eu/esco/skill/0a9cd9a5-0ab1-4a59-a6c0-2f1d5b5dd5b6",
+			"targetFramework": "ESCO", "targetCode": "0a9cd9a5-0ab1-4a59-a6c0-2f1d5b5dd5b6"},
+		{"targetName": "Normandy maker skills, level 2", "targetUrl": "https://makers.normandie.example/framework/level-2"},
+	} {
+		if status := cherbourg.call(t, "POST", "/api/v1/networks/badgeons-normandie/alignments", al, nil); status != http.StatusCreated {
+			t.Fatalf("recommend %s = %d", al["targetName"], status)
+		}
+	}
+	if status := b.call(t, "POST", "/api/v1/networks/badgeons-normandie/alignments", map[string]string{"targetName": "x", "targetUrl": "https://x.example"}, nil); status != http.StatusNotFound {
+		t.Errorf("recommend on another node = %d, want 404", status)
+	}
+	for _, p := range []*peer{b, c, cherbourg} {
+		var rec struct {
+			Items []struct {
+				NetworkName string `json:"network_name"`
+				TargetName  string `json:"targetName"`
+			}
+			Unreachable []string
+		}
+		if status := p.api(t, "GET", "/recommended-alignments", nil, &rec); status != http.StatusOK || len(rec.Items) != 2 || len(rec.Unreachable) != 0 ||
+			rec.Items[0].NetworkName != "Badgeons la Normandie" {
+			t.Errorf("%s is recommended %d %+v", p.org, status, rec)
+		}
+	}
+	var none struct{ Items []any }
+	if a.api(t, "GET", "/recommended-alignments", nil, &none); len(none.Items) != 0 {
+		t.Errorf("caen, in no network, is recommended %v", none.Items)
+	}
 }

@@ -26,6 +26,7 @@ func (s *Server) communityOrgRoutes(r chi.Router) {
 	r.Delete("/memberships/{id}", s.apiLeaveNetwork)
 	r.Post("/network-posts", s.apiShareWithNetwork)
 	r.Get("/network-feed", s.withOrg(s.apiNetworkFeed))
+	r.Get("/recommended-alignments", s.withOrg(s.apiRecommendedAlignments))
 }
 
 // communityPublicRoutes are a network's public routes, under
@@ -34,6 +35,7 @@ func (s *Server) communityPublicRoutes(r chi.Router) {
 	r.Get("/", s.apiNetwork)
 	r.Get("/members", s.apiNetworkMembers)
 	r.Get("/recognitions", s.apiRecognitions)
+	r.Get("/alignments", s.apiNetworkAlignments)
 }
 
 // communityModeratorRoutes are a network's moderation routes, under
@@ -47,6 +49,12 @@ func (s *Server) communityModeratorRoutes(r chi.Router) {
 	r.Post("/moderators", s.withNetwork(s.apiAppointModerator))
 	r.Delete("/moderators/{slug}", s.withNetwork(s.apiDismissModerator))
 	r.Post("/invitations", s.withNetwork(s.apiInvite))
+	r.Post("/alignments", s.withNetwork(func(w http.ResponseWriter, r *http.Request, n community.Network) {
+		s.apiSaveAlignment(w, r, n.Organisation)
+	}))
+	r.Delete("/alignments/{id}", s.withNetwork(func(w http.ResponseWriter, r *http.Request, n community.Network) {
+		s.apiDeleteAlignment(w, r, n.Organisation)
+	}))
 	r.Post("/recognitions", s.withNetwork(s.apiRecognise))
 	r.Delete("/recognitions/{id}", s.withNetwork(s.apiWithdrawRecognition))
 }
@@ -487,4 +495,30 @@ func (s *Server) apiNetworkAfterChange(w http.ResponseWriter, r *http.Request, n
 		return
 	}
 	writeJSON(w, status, out)
+}
+
+// apiNetworkAlignments lists the alignments a network recommends (public:
+// its members' nodes read them).
+func (s *Server) apiNetworkAlignments(w http.ResponseWriter, r *http.Request) {
+	n, err := s.deps.Communities.ByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiAlignments(w, r, n.Organisation)
+}
+
+func (s *Server) apiRecommendedAlignments(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	list, unreachable, err := s.deps.Communities.Recommended(r.Context(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []community.Recommendation{}
+	}
+	if unreachable == nil {
+		unreachable = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "unreachable": unreachable})
 }
