@@ -273,3 +273,20 @@ func (c *Communities) localApplicant(o issuer.Organisation) applicant {
 	return applicant{Actor: c.urls.Actor(o.Slug), Name: o.Name, Country: o.Country, Handle: c.urls.Handle(o.Slug),
 		Profile: issuer.URLs{Base: c.urls.Base}.Profile(o.Slug)}
 }
+
+// CountryCount is how many members a network has in one country.
+type CountryCount struct {
+	Country string
+	Count   int
+}
+
+// CountMembersByCountry counts a network's members per country, most
+// first.
+func CountMembersByCountry(ctx context.Context, db DB, networkID int64) ([]CountryCount, error) {
+	rows, err := db.Query(ctx, `SELECT country, count(*) FROM community_member WHERE community_id = $1 AND state = 'accepted'
+		GROUP BY country ORDER BY count(*) DESC, country`, networkID)
+	if err != nil {
+		return nil, fmt.Errorf("members of network %d by country: %w", networkID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[CountryCount])
+}

@@ -115,8 +115,8 @@ func (in *NewNetwork) validate() error {
 	return nil
 }
 
-// Found creates a network with founder as its first moderator: its issuer
-// record and Group actor, in one transaction.
+// Found creates a network with founder as its first member and moderator:
+// its issuer record and Group actor, in one transaction.
 func (c *Communities) Found(ctx context.Context, founder issuer.Organisation, in NewNetwork) (Network, error) {
 	if founder.Network {
 		return Network{}, problem.Invalidf("", "a network cannot found a network")
@@ -139,7 +139,14 @@ func (c *Communities) Found(ctx context.Context, founder issuer.Organisation, in
 		if _, err := tx.Exec(ctx, `INSERT INTO community_moderator (community_id, organisation_id) VALUES ($1, $2)`, o.ID, founder.ID); err != nil {
 			return fmt.Errorf("make %s a moderator of %s: %w", founder.Slug, in.Slug, err)
 		}
-		return nil
+		// The founder is the first member too.
+		if _, err := tx.Exec(ctx, `INSERT INTO community_member (community_id, actor, name, country, handle, ob_profile, state, decided_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'accepted', now())`, o.ID, c.urls.Actor(founder.Slug), founder.Name, founder.Country,
+			c.urls.Handle(founder.Slug), issuer.URLs{Base: c.urls.Base}.Profile(founder.Slug)); err != nil {
+			return fmt.Errorf("make %s a member of %s: %w", founder.Slug, in.Slug, err)
+		}
+		_, err = upsertMembership(ctx, tx, founder.ID, c.urls.Actor(o.Slug), c.urls.Handle(o.Slug), o.Name, Accepted)
+		return err
 	})
 	if err != nil {
 		return Network{}, err

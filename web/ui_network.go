@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
@@ -34,6 +35,9 @@ const (
 	tabShared = "shared"
 	// tabSharedWithUs lists the badges partners shared with us.
 	tabSharedWithUs = "shared-with-us"
+	// tabNetworks is the regional networks the organisation belongs to
+	// (package community), with their feed.
+	tabNetworks = "networks"
 )
 
 // tabPaths are where the tabs live; the organisation rides along as ?org=.
@@ -45,13 +49,14 @@ var tabPaths = map[string]string{
 	tabTemplates:    "/network/templates",
 	tabShared:       "/network/shared",
 	tabSharedWithUs: "/network/shared-with-us",
+	tabNetworks:     "/network/networks",
 }
 
 // tabQueries are the tabs that /network?tab= names, as notifications
 // link to them: the tabs' own names and a few others.
 var tabQueries = map[string]string{
 	tabPartners: tabPartners, tabRequests: tabRequests, tabExternal: tabExternal, tabGiven: tabGiven,
-	tabTemplates: tabTemplates, tabShared: tabShared, tabSharedWithUs: tabSharedWithUs,
+	tabTemplates: tabTemplates, tabShared: tabShared, tabSharedWithUs: tabSharedWithUs, tabNetworks: tabNetworks,
 	"shared-with-partners": tabShared,
 	"received":             tabExternal,
 }
@@ -91,6 +96,7 @@ func (s *Server) networkUIRoutes(r chi.Router) {
 		r.Post("/shares/{uuid}/decline", s.withOrg(s.networkAnswerShare(false)))
 		r.Post("/invitations", s.withOrg(s.networkInvite))
 		r.Post("/notifications/read", s.withOrg(s.networkMarkRead))
+		s.communityTabRoutes(r)
 	})
 }
 
@@ -147,6 +153,11 @@ type networkPage struct {
 
 	// The share tabs: the badges we shared, or that were shared with us.
 	Shares []network.Share
+
+	// The regional networks tab: memberships, and what the networks
+	// relayed.
+	Memberships []community.Membership
+	Feed        []feedRow
 }
 
 // InvitationDays is how many days an invitation's link works.
@@ -253,7 +264,9 @@ type networkForm struct {
 	TText    string // a template's text
 	Mode     string // a share's: link or copy
 	Email    string // an invitation's address
-	Invalid  string // the control a problem is about: target, badge, comment, template, message, name, text, mode or email
+	// A network founded: its slug, name, countries (as typed) and policy.
+	NetSlug, NetName, NetCountries, NetPolicy string
+	Invalid                                   string // the control a problem is about: target, badge, comment, template, message, name, text, mode, email, network, slug, countries, policy or content
 }
 
 // Is reports whether f is the form name about key.
@@ -317,6 +330,9 @@ func (f *networkForm) blame(field string) string {
 		return "Country"
 	case "filter":
 		return "Filter"
+	case "network", "slug", "countries", "policy", "content":
+		f.Invalid = field
+		return map[string]string{"network": "Network", "slug": "Handle", "countries": "Countries", "policy": "Who may join", "content": "Post"}[field]
 	}
 	return ""
 }
@@ -468,6 +484,8 @@ func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error)
 		return "", s.loadBadgeChoices(r, p)
 	case tabSharedWithUs:
 		p.Shares = received
+	case tabNetworks:
+		return "", s.loadNetworksTab(r, p)
 	}
 	return "", err
 }

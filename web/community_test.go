@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/testkit/browser"
+)
+
+// TestNetworkPagesInBrowser: Tampere's admin founds a regional network on
+// the Regional networks tab; Lund University applies; Tampere's admin
+// accepts it on the network's page (on a phone); Lund shares a post,
+// which the network relays into Tampere's feed.
+func TestNetworkPagesInBrowser(t *testing.T) {
+	f := startNode(t)
+	ctx := context.Background()
+	if err := account.SetMembership(ctx, f.pool, f.staff.ID, f.org.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	lund := f.secondOrganisation(t)
+	lena, err := account.UserByEmail(ctx, f.pool, "lena@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, f.pool, lena.ID, lund.org.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := url.Parse(f.base)
+	handle := "badge-finland@" + host.Host
+
+	bctx := browser.New(t)
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.base+"/login?next="+url.QueryEscape("/network/networks?org=tampere-uni")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#memberships-title")),
+		chromedp.Click(chromedp.CSS("details.partner-form summary")),
+		chromedp.SendKeys(chromedp.CSS("#found-name"), "Badge Finland"),
+		chromedp.SendKeys(chromedp.CSS("#found-slug"), "badge-finland"),
+		chromedp.SendKeys(chromedp.CSS("#found-countries"), "FI, AX"),
+		chromedp.SendKeys(chromedp.CSS("#found-description"), "Open badges in **Finland**."),
+		chromedp.Click(chromedp.CSS(`form[action$="/networks"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#memberships")),
+	)
+	if got := browser.Text(t, bctx, "p.notice"); !strings.Contains(got, "Badge Finland is founded") || !strings.Contains(got, handle) {
+		t.Fatalf("notice after founding: %q", got)
+	}
+	if got := browser.Text(t, bctx, "#memberships"); !strings.Contains(got, "Badge Finland") || !strings.Contains(got, "accepted") {
+		t.Errorf("Tampere's memberships: %q", got)
+	}
+	browser.Screenshot(t, bctx, "networks-tab-desktop")
+
+	// Lund applies with the tab's form; a bad handle names the field.
+	if status, body, _ := f.post(t, lund.client, "/network/orgs/lund-uni/memberships", url.Values{"network": {"nobody"}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "Network:") {
+		t.Errorf("joining a bad handle = %d", status)
+	}
+	f.postOK(t, lund.client, "/network/orgs/lund-uni/memberships", url.Values{"network": {handle}}, "/network/networks?org=lund-uni")
+	contains(t, "Lund's tab", f.page(t, lund.client, "/network/networks?org=lund-uni"), "pending")
+
+	// Tampere's admin accepts Lund on the network's page, on a phone.
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.base+"/networks/badge-finland"),
+		chromedp.WaitVisible(chromedp.CSS("#applications")),
+	)
+	if got := browser.Text(t, bctx, "#applications"); !strings.Contains(got, "Lund University") {
+		t.Fatalf("applications: %q", got)
+	}
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "network-moderation-phone")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS(`#applications form[action$="/accept"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if got := browser.Text(t, bctx, "#members"); !strings.Contains(got, "Lund University") || !strings.Contains(got, "Tampere University") {
+		t.Errorf("members after accepting: %q", got)
+	}
+	// The page is public: a visitor sees the members, not the moderation.
+	anon := f.page(t, noRedirects(nil), "/networks/badge-finland")
+	contains(t, "the public page", anon, "Lund University", "Open badges in <strong>Finland</strong>", "Members (2)")
+	if strings.Contains(anon, "Moderation") {
+		t.Error("a visitor sees the moderation")
+	}
+
+	// Lund shares a post; it reaches Tampere's feed.
+	f.postOK(t, lund.client, "/network/orgs/lund-uni/network-posts", url.Values{"network": {f.base + "/actors/badge-finland"},
+		"content": {"Lund joins **Badge Finland**!"}}, "/network/networks?org=lund-uni")
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.base+"/network/networks?org=tampere-uni"),
+		chromedp.WaitVisible(chromedp.CSS("#network-feed")),
+	)
+	if got := browser.Text(t, bctx, "#network-feed"); !strings.Contains(got, "Lund joins Badge Finland!") || !strings.Contains(got, "Lund University") {
+		t.Errorf("Tampere's feed: %q", got)
+	}
+}
