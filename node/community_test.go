@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -13,6 +14,21 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 )
+
+// getWithToken GETs a page of the peer's as its staff member, with the
+// API token, and returns the status and the body.
+func getWithToken(t *testing.T, p *peer, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", p.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
 
 // makeAdmin makes the peer's staff member an admin of its organisation.
 func makeAdmin(t *testing.T, p *peer) {
@@ -267,6 +283,14 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	eventually(t, "every directory lists the members", func() bool {
 		return everyDirectory(t, handleBF, []string{"ALPHA FI", "BETA DE", "DELTA NO", "EPSILON EE"}, a, b, c, d)
 	})
+	// The Partners tab's directory of B finds DELTA, which B's node knows
+	// only as a fellow member, and names the network it searches in.
+	for _, query := range []string{"", "&dnetwork=" + url.QueryEscape(handleBF)} {
+		status, page := getWithToken(t, b, "/network?org=beta&dq=del"+query)
+		if status != http.StatusOK || !strings.Contains(page, "DELTA") || !strings.Contains(page, d.base+"/actors/delta") {
+			t.Errorf("B's directory page (%q) = %d, lacks DELTA", query, status)
+		}
+	}
 	if got := directoryNames(t, b, handleBF, "&country=EE"); !slices.Equal(got, []string{"EPSILON EE"}) {
 		t.Errorf("B's directory of the network in EE: %v", got)
 	}

@@ -358,3 +358,48 @@ func (s *Server) moderateWithdraw(w http.ResponseWriter, r *http.Request, n comm
 	_, err := s.deps.Communities.Withdraw(r.Context(), n, chi.URLParam(r, "id"))
 	s.moderated(w, r, n, "The recognition is withdrawn.", err)
 }
+
+// directory searches the partner directory for organisation o: the
+// members of the network named, or this node's directory and the members
+// of every network o belongs to, each organisation once.
+func (s *Server) directory(r *http.Request, o issuer.Organisation, q directorySearch) ([]network.Listing, error) {
+	ctx := r.Context()
+	if q.Network != "" {
+		return s.deps.Communities.Directory(ctx, q.Network, q.Text, q.Country, directoryLimit)
+	}
+	list, err := s.deps.Network.Directory(ctx, q.Text, q.Country, directoryLimit)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := community.Memberships(ctx, s.deps.Pool, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, l := range list {
+		seen[l.Actor] = true
+	}
+	for _, m := range ms {
+		if m.State != community.Accepted {
+			continue
+		}
+		members, err := s.deps.Communities.Directory(ctx, m.Network, q.Text, q.Country, directoryLimit)
+		if _, ok := problem.As(err); ok {
+			continue // a network out of reach: the others still answer
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range members {
+			if !seen[l.Actor] {
+				seen[l.Actor] = true
+				list = append(list, l)
+			}
+		}
+	}
+	slices.SortFunc(list, func(a, b network.Listing) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	if len(list) > directoryLimit {
+		list = list[:directoryLimit]
+	}
+	return list, nil
+}

@@ -228,6 +228,7 @@ func (networkPage) RelationFilters() []struct{ Value, Label string } { return re
 // directorySearch is the directory search of the partners tab.
 type directorySearch struct {
 	Text, Country string
+	Network       string // a network's handle: its members only
 	Done          bool // a search was made, so an empty list means no match
 	Results       []listingRow
 }
@@ -544,9 +545,13 @@ func (s *Server) loadPartners(r *http.Request, p *networkPage) (string, error) {
 		p.Partners = append(p.Partners, s.partnerRow(x))
 	}
 
-	p.Search = directorySearch{Text: strings.TrimSpace(q.Get("dq")), Country: strings.ToUpper(strings.TrimSpace(q.Get("dcountry")))}
-	if q.Has("dq") || q.Has("dcountry") {
-		list, err := s.deps.Network.Directory(ctx, p.Search.Text, p.Search.Country, directoryLimit)
+	p.Search = directorySearch{Text: strings.TrimSpace(q.Get("dq")), Country: strings.ToUpper(strings.TrimSpace(q.Get("dcountry"))),
+		Network: strings.TrimSpace(q.Get("dnetwork"))}
+	if q.Has("dq") || q.Has("dcountry") || q.Has("dnetwork") {
+		list, err := s.directory(r, p.Org, p.Search)
+		if pr, ok := problem.As(err); ok && filterProblem == "" {
+			filterProblem, err = "In a network: "+pr.Message, nil
+		}
 		if err != nil {
 			return "", err
 		}
