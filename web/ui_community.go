@@ -397,7 +397,9 @@ func (s *Server) directory(r *http.Request, o issuer.Organisation, q directorySe
 			}
 		}
 	}
-	slices.SortFunc(list, func(a, b network.Listing) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	slices.SortFunc(list, func(a, b network.Listing) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
 	if len(list) > directoryLimit {
 		list = list[:directoryLimit]
 	}

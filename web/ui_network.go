@@ -229,7 +229,7 @@ func (networkPage) RelationFilters() []struct{ Value, Label string } { return re
 type directorySearch struct {
 	Text, Country string
 	Network       string // a network's handle: its members only
-	Done          bool // a search was made, so an empty list means no match
+	Done          bool   // a search was made, so an empty list means no match
 	Results       []listingRow
 }
 
