@@ -77,3 +77,21 @@ func (c *Communities) Recognitions(ctx context.Context, n Network) ([]network.En
 func (c *Communities) Withdraw(ctx context.Context, n Network, id string) (network.Endorsement, error) {
 	return c.endorsements.Withdraw(ctx, n.Organisation, id)
 }
+
+// Proposals lists the recognitions members proposed that wait for the
+// moderators: endorsement requests to the network's issuer Profile, which
+// is how a member proposes (package network carries them between nodes).
+func (c *Communities) Proposals(ctx context.Context, n Network) ([]network.Request, error) {
+	return c.endorsements.Requests(ctx, n.Organisation, "incoming", network.Pending)
+}
+
+// AcceptProposal recognises what a proposal asks, with the moderators'
+// comment, answering the member.
+func (c *Communities) AcceptProposal(ctx context.Context, n Network, id, comment string) (network.Request, error) {
+	return c.endorsements.Accept(ctx, n.Organisation, id, comment)
+}
+
+// DeclineProposal declines a proposal, answering the member.
+func (c *Communities) DeclineProposal(ctx context.Context, n Network, id string) (network.Request, error) {
+	return c.endorsements.Decline(ctx, n.Organisation, id)
+}

@@ -406,6 +406,38 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		return !slices.Contains(endorsementIDs(doc), recognition.ID)
 	})
 
+	// Proposals: DELTA proposes that the network recognise it (an
+	// endorsement request to the network's handle); the moderators accept
+	// it, and DELTA's node shows the recognition.
+	if status := d.api(t, "POST", "/endorsement-requests", map[string]string{"target": "acct:" + handleBF,
+		"message": "We run the region's maker badges: would Badge Finland recognise us?"}, nil); status != http.StatusCreated {
+		t.Fatalf("DELTA proposes = %d", status)
+	}
+	var proposals struct {
+		Items []struct{ UUID, Requester, Subject, Message string }
+	}
+	eventually(t, "the moderators see DELTA's proposal", func() bool {
+		a.call(t, "GET", "/api/v1/networks/badge-finland/proposals", nil, &proposals)
+		return len(proposals.Items) == 1
+	})
+	if p := proposals.Items[0]; p.Requester != d.base+"/actors/delta" || p.Subject != d.base+"/ob/issuers/delta" {
+		t.Errorf("the proposal: %+v", p)
+	}
+	if status := epsilon.call(t, "GET", "/api/v1/networks/badge-finland/proposals", nil, nil); status != http.StatusForbidden {
+		t.Errorf("proposals listed by a non-moderator = %d, want 403", status)
+	}
+	if status := a.call(t, "POST", "/api/v1/networks/badge-finland/proposals/"+proposals.Items[0].UUID+"/accept",
+		map[string]string{"comment": "Recognised by Badge Finland for its maker badges."}, nil); status != http.StatusOK {
+		t.Fatalf("accept the proposal = %d", status)
+	}
+	eventually(t, "DELTA's node shows the recognition and the answer", func() bool {
+		var got struct {
+			Items []struct{ Endorser, Comment string }
+		}
+		d.api(t, "GET", "/endorsements?direction=received", nil, &got)
+		return len(got.Items) == 1 && got.Items[0].Endorser == founded.Actor && slices.Equal(requestStates(t, d, "outgoing"), []string{"accepted"})
+	})
+
 	// Removal by the moderators reaches the member's node.
 	if status := a.call(t, "DELETE", "/api/v1/networks/badge-finland/members/"+strconv.FormatInt(ids["BETA"], 10), nil, nil); status != http.StatusNoContent {
 		t.Fatalf("remove BETA = %d", status)

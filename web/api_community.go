@@ -10,6 +10,7 @@ import (
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -56,6 +57,9 @@ func (s *Server) communityModeratorRoutes(r chi.Router) {
 		s.apiDeleteAlignment(w, r, n.Organisation)
 	}))
 	r.Post("/recognitions", s.withNetwork(s.apiRecognise))
+	r.Get("/proposals", s.withNetwork(s.apiProposals))
+	r.Post("/proposals/{id}/accept", s.withNetwork(s.apiAnswerProposal(true)))
+	r.Post("/proposals/{id}/decline", s.withNetwork(s.apiAnswerProposal(false)))
 	r.Delete("/recognitions/{id}", s.withNetwork(s.apiWithdrawRecognition))
 }
 
@@ -521,4 +525,39 @@ func (s *Server) apiRecommendedAlignments(w http.ResponseWriter, r *http.Request
 		unreachable = []string{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": list, "unreachable": unreachable})
+}
+
+func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request, n community.Network) {
+	list, err := s.deps.Communities.Proposals(r.Context(), n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
+}
+
+func (s *Server) apiAnswerProposal(accept bool) func(http.ResponseWriter, *http.Request, community.Network) {
+	return func(w http.ResponseWriter, r *http.Request, n community.Network) {
+		var in struct {
+			Comment string `json:"comment"`
+		}
+		if accept {
+			if err := decodeJSON(r, &in); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		var q network.Request
+		var err error
+		if accept {
+			q, err = s.deps.Communities.AcceptProposal(r.Context(), n, chi.URLParam(r, "id"), in.Comment)
+		} else {
+			q, err = s.deps.Communities.DeclineProposal(r.Context(), n, chi.URLParam(r, "id"))
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, q)
+	}
 }

@@ -87,6 +87,19 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 		t.Error("a visitor sees the moderation")
 	}
 
+	// Lund proposes that the network recognise it; the moderator does.
+	f.postOK(t, lund.client, "/network/orgs/lund-uni/requests", url.Values{"target": {f.base + "/actors/badge-finland"},
+		"message": {"Recognise us, please."}}, "/network/requests?org=lund-uni")
+	browser.Do(t, bctx, chromedp.Navigate(f.base+"/networks/badge-finland"),
+		chromedp.WaitVisible(chromedp.CSS("#proposals")),
+		chromedp.SendKeys(chromedp.CSS("#proposal-comment-0"), "Recognised for its open badge pilots."),
+		chromedp.Click(chromedp.CSS(`#proposals form[action$="/accept"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#recognitions")),
+	)
+	if got := browser.Text(t, bctx, "#recognitions"); !strings.Contains(got, "Lund University") || !strings.Contains(got, "open badge pilots") {
+		t.Errorf("recognitions: %q", got)
+	}
+
 	// Lund shares a post; it reaches Tampere's feed.
 	f.postOK(t, lund.client, "/network/orgs/lund-uni/network-posts", url.Values{"network": {f.base + "/actors/badge-finland"},
 		"content": {"Lund joins **Badge Finland**!"}}, "/network/networks?org=lund-uni")

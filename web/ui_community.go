@@ -44,6 +44,9 @@ func (s *Server) loadNetworksTab(r *http.Request, p *networkPage) error {
 	if p.Memberships, err = community.Memberships(r.Context(), s.deps.Pool, p.Org.ID); err != nil {
 		return err
 	}
+	if err := s.loadBadgeChoices(r, p); err != nil {
+		return err
+	}
 	feed, err := community.Feed(r.Context(), s.deps.Pool, p.Org.ID, 50, 0)
 	if err != nil {
 		return err
@@ -199,6 +202,7 @@ type communityPage struct {
 	Moderator    bool
 	Applications []community.Member
 	Invited      []community.Member
+	Proposals    []network.Request
 	Alignments   []issuer.SavedAlignment
 	Notice       notice
 }
@@ -212,6 +216,7 @@ func (s *Server) communityModerationRoutes(r chi.Router) {
 		r.Post("/members/{id}/remove", s.withModeratedNetwork(s.moderateRemove))
 		r.Post("/recognitions", s.withModeratedNetwork(s.moderateRecognise))
 		r.Post("/recognitions/{id}/withdraw", s.withModeratedNetwork(s.moderateWithdraw))
+		r.Post("/proposals/{id}/{answer:accept|decline}", s.withModeratedNetwork(s.moderateProposal))
 	})
 }
 
@@ -267,6 +272,10 @@ func (s *Server) renderCommunity(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 		if p.Invited, err = s.deps.Communities.Applications(ctx, n, community.Invited, 200, 0); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if p.Proposals, err = s.deps.Communities.Proposals(ctx, n); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -404,4 +413,15 @@ func (s *Server) directory(r *http.Request, o issuer.Organisation, q directorySe
 		list = list[:directoryLimit]
 	}
 	return list, nil
+}
+
+func (s *Server) moderateProposal(w http.ResponseWriter, r *http.Request, n community.Network) {
+	id := chi.URLParam(r, "id")
+	if chi.URLParam(r, "answer") == "accept" {
+		q, err := s.deps.Communities.AcceptProposal(r.Context(), n, id, r.PostForm.Get("comment"))
+		s.moderated(w, r, n, n.Name+" recognises "+q.SubjectName+".", err)
+		return
+	}
+	_, err := s.deps.Communities.DeclineProposal(r.Context(), n, id)
+	s.moderated(w, r, n, "The proposal is declined.", err)
 }
