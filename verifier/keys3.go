@@ -237,9 +237,6 @@ func (f *fetcher) controllerKeys(ctx context.Context, u, controller, issuerID st
 			continue
 		}
 		k, err := methodPublicKey(m, controller, created)
-		if err != nil {
-			err = fmt.Errorf("the key %s: %w", id, err)
-		}
 		out = append(out, methodKey{id: id, key: k, err: err})
 	}
 	return out, nil

@@ -319,7 +319,11 @@ func (r *run) bitstringStatus(doc, st map[string]any) {
 	case set:
 		r.fail(CheckRevocation, "the credential's %s status is set (bit %d of %s)", purpose, index, listURL)
 	default:
-		r.pass(CheckRevocation, "not %s: bit %d of %s is clear", strings.TrimSuffix(purpose, "ion")+"ed", index, listURL)
+		state := map[string]string{"revocation": "revoked", "suspension": "suspended"}[purpose]
+		if state == "" {
+			state = "set for " + purpose
+		}
+		r.pass(CheckRevocation, "not %s: bit %d of %s is clear", state, index, listURL)
 	}
 }
 
