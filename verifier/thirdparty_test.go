@@ -69,13 +69,13 @@ func (l fileLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 }
 
 var contextFiles = fileLoader{
-	"https://www.w3.org/ns/credentials/v2":                        "../vocab/contexts/credentials-v2.jsonld",
-	"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json":  "../vocab/contexts/openbadges-v3p0-3.0.3.json",
-	"https://purl.imsglobal.org/spec/ob/v3p0/extensions.json":     "contexts/ob-v3p0-extensions.json",
-	"https://w3id.org/security/suites/ed25519-2020/v1":            "../dataintegrity/contexts/ed25519-signature-2020-v1.jsonld",
-	"https://w3id.org/security/data-integrity/v1":                 "../vocab/contexts/data-integrity-v1.jsonld",
-	"https://w3id.org/security/multikey/v1":                       "../vocab/contexts/multikey-v1.jsonld",
-	"https://www.w3.org/ns/credentials/examples/v2":               "../dataintegrity/testdata/w3c-eddsa-rdfc-2022/credentials-examples-v2.jsonld",
+	"https://www.w3.org/ns/credentials/v2":                       "../vocab/contexts/credentials-v2.jsonld",
+	"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "../vocab/contexts/openbadges-v3p0-3.0.3.json",
+	"https://purl.imsglobal.org/spec/ob/v3p0/extensions.json":    "contexts/ob-v3p0-extensions.json",
+	"https://w3id.org/security/suites/ed25519-2020/v1":           "../dataintegrity/contexts/ed25519-signature-2020-v1.jsonld",
+	"https://w3id.org/security/data-integrity/v1":                "../vocab/contexts/data-integrity-v1.jsonld",
+	"https://w3id.org/security/multikey/v1":                      "../vocab/contexts/multikey-v1.jsonld",
+	"https://www.w3.org/ns/credentials/examples/v2":              "../dataintegrity/testdata/w3c-eddsa-rdfc-2022/credentials-examples-v2.jsonld",
 }
 
 // urdna2015 is the RDF Dataset Canonicalization of doc, by json-gold.
@@ -112,7 +112,7 @@ func roundTrip(t *testing.T, v map[string]any) map[string]any {
 // the configuration's hash first; Ed25519 over the 64 bytes; multibase
 // base58btc. suite is "eddsa-rdfc-2022" (a DataIntegrityProof) or
 // "Ed25519Signature2020".
-func signProof(t *testing.T, doc map[string]any, key ed25519.PrivateKey, vm, suite string) map[string]any {
+func signProof(t *testing.T, doc map[string]any, key ed25519.PrivateKey, vm, suite string, after ...func(map[string]any)) map[string]any {
 	t.Helper()
 	config := map[string]any{
 		"@context":           doc["@context"],
@@ -133,6 +133,9 @@ func signProof(t *testing.T, doc map[string]any, key ed25519.PrivateKey, vm, sui
 	delete(config, "@context")
 	config["proofValue"] = "z" + base58.Encode(sig)
 	out["proof"] = config
+	for _, a := range after {
+		a(out)
+	}
 	return out
 }
 
@@ -450,6 +453,7 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 		verification string
 		errs         []string // the failing checks, in order
 		warns        []string // the warnings, in order
+		passes       []string // the endorsement checks passed, when not nil
 		revoked      bool
 		reason       string
 	}{
@@ -490,6 +494,22 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 			in: asJSON(t, signProof(t, tp.badge(t, tp.didKeyID, id("10"), achievementEndorsed(tp.endorsement(t, achievementID, nil))),
 				tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022")),
 			verification: di},
+
+		// endorsementJwt has no term in the Open Badges 3.0 context, so
+		// a Data Integrity proof cannot cover it (canonicalization in safe
+		// mode refuses it); a VC-JWT's signature covers its payload whole.
+		{name: "VC-JWT with endorsements in the issuer Profile (a VC-JWT) and at the top level",
+			in: asText(signJWT(t, jose.EdDSA, tp.didKey, tp.didKeyVM, "JWT", jwtClaims(tp.badge(t, tp.didKeyID, id("27"), func(d map[string]any) {
+				d["issuer"].(map[string]any)["endorsementJwt"] = []any{signJWT(t, jose.EdDSA, tp.endorserKey, tp.endorserVM, "JWT",
+					jwtClaims(tp.endorsement(t, tp.didKeyID, func(e map[string]any) { delete(e, "proof") }), false))}
+				d["endorsement"] = []any{tp.endorsement(t, id("27"), nil)}
+			}), false))),
+			verification: vcjwt, passes: []string{verifier.CheckEndorsement, verifier.CheckEndorsement}},
+		{name: "endorsementJwt under a Data Integrity proof",
+			in: asJSON(t, signProof(t, tp.badge(t, tp.didKeyID, id("31")), tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022", func(d map[string]any) {
+				d["endorsementJwt"] = []any{"e30.e30.e30"}
+			})),
+			verification: di, errs: []string{verifier.CheckSignature}, warns: []string{verifier.CheckEndorsement}},
 
 		// Invalid.
 		{name: "tampered, did:web",
@@ -534,6 +554,14 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 				e["credentialSubject"].(map[string]any)["endorsementComment"] = "Forged praise"
 			}))), tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022")),
 			verification: di, warns: []string{verifier.CheckEndorsement}},
+		{name: "expired endorsement and one that is no EndorsementCredential: reported, the badge stays valid",
+			in: asJSON(t, signProof(t, tp.badge(t, tp.didKeyID, id("28"), func(d map[string]any) {
+				expired := tp.template(t, "endorsementcredential.json", tp.endorserID, id("29"))
+				expired["validUntil"] = "2026-02-01T00:00:00Z"
+				badge := signProof(t, tp.badge(t, tp.endorserID, id("30")), tp.endorserKey, tp.endorserVM, "eddsa-rdfc-2022")
+				d["endorsement"] = []any{signProof(t, expired, tp.endorserKey, tp.endorserVM, "eddsa-rdfc-2022"), badge}
+			}), tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022")),
+			verification: di, passes: []string{}, warns: []string{verifier.CheckEndorsement, verifier.CheckEndorsement}},
 		{name: "VC-JWT tampered payload",
 			in:           asText(swapPayload(esJWT, esJWTOther)),
 			verification: vcjwt, errs: []string{verifier.CheckSignature}},
@@ -581,6 +609,20 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 			}
 			if got := names(rep.Warnings); !slices.Equal(got, tc.warns) {
 				t.Errorf("warnings %v, want %v%s", got, tc.warns, dump())
+			}
+			if tc.passes != nil {
+				var got []string
+				for _, c := range rep.Checks {
+					if c.OK && c.Name == verifier.CheckEndorsement {
+						got = append(got, c.Name)
+					}
+				}
+				if len(got) != len(tc.passes) {
+					t.Errorf("%d endorsement checks passed, want %d%s", len(got), len(tc.passes), dump())
+				}
+				if n := len(rep.Endorsements); n != len(tc.passes)+len(tc.warns) {
+					t.Errorf("%d endorsements reported, want %d", n, len(tc.passes)+len(tc.warns))
+				}
 			}
 			if rep.Valid != (len(tc.errs) == 0) {
 				t.Errorf("Valid = %v", rep.Valid)
