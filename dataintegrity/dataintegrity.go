@@ -343,7 +343,13 @@ func DecodePublicMultikey(s string) (crypto.PublicKey, error) {
 		if x == nil {
 			return nil, errors.New("publicKeyMultibase: not a point of P-256")
 		}
-		return &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, nil
+		uncompressed := append([]byte{4}, x.FillBytes(make([]byte, 32))...)
+		uncompressed = append(uncompressed, y.FillBytes(make([]byte, 32))...)
+		k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), uncompressed)
+		if err != nil {
+			return nil, fmt.Errorf("publicKeyMultibase: %w", err)
+		}
+		return k, nil
 	}
 	return nil, errors.New("publicKeyMultibase: neither an Ed25519 (0xed01) nor a P-256 (0x8024) public key")
 }

@@ -174,9 +174,16 @@ func multikey(pub crypto.PublicKey) string {
 	case ed25519.PublicKey:
 		return "z" + base58.Encode(append([]byte{0xed, 0x01}, k...))
 	case *ecdsa.PublicKey:
-		return "z" + base58.Encode(append([]byte{0x80, 0x24}, elliptic.MarshalCompressed(elliptic.P256(), k.X, k.Y)...))
+		return "z" + base58.Encode(append([]byte{0x80, 0x24}, compressP256(k)...))
 	}
 	panic("key kind")
+}
+
+// compressP256 is the compressed form of a P-256 public key (SEC 1: 0x02
+// or 0x03 for the parity of y, then x).
+func compressP256(k *ecdsa.PublicKey) []byte {
+	b, _ := k.Bytes() // 0x04, x, y
+	return append([]byte{2 | b[64]&1}, b[1:33]...)
 }
 
 // publicJWK is the JWK of a public key, as JSON.

@@ -110,10 +110,12 @@ func TestVCJWTAlgorithms(t *testing.T) {
 	if err != nil || h.KeyID != "" || !ec.PublicKey.Equal(h.Key) {
 		t.Errorf("jwk header: %+v %v", h, err)
 	}
+	pb, _ := ec.PublicKey.Bytes()
+	db, _ := ec.Bytes()
 	priv := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"` +
-		base64.RawURLEncoding.EncodeToString(ec.X.FillBytes(make([]byte, 32))) + `","y":"` +
-		base64.RawURLEncoding.EncodeToString(ec.Y.FillBytes(make([]byte, 32))) + `","d":"` +
-		base64.RawURLEncoding.EncodeToString(ec.D.FillBytes(make([]byte, 32))) + `"}}`))
+		base64.RawURLEncoding.EncodeToString(pb[1:33]) + `","y":"` +
+		base64.RawURLEncoding.EncodeToString(pb[33:]) + `","d":"` +
+		base64.RawURLEncoding.EncodeToString(db) + `"}}`))
 	if _, _, err := vocab.ParseVCJWT(priv + ".e30.AAAA"); err == nil || !strings.Contains(err.Error(), "private") {
 		t.Errorf("a private jwk: %v", err)
 	}
