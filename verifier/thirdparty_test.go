@@ -643,3 +643,26 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 		})
 	}
 }
+
+func TestVerifyChecksAtMostMaxEndorsements(t *testing.T) {
+	tp := newThirdParty(t)
+	e := tp.endorsement(t, "https://example.org/achievements/teamwork", nil)
+	var many []any
+	for range verifier.MaxEndorsements + 2 {
+		many = append(many, e)
+	}
+	doc := signProof(t, tp.badge(t, tp.didKeyID, "urn:uuid:00000000-0000-4000-8000-000000000100", func(d map[string]any) {
+		d["endorsement"] = many
+	}), tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022")
+	rep := tp.v.Verify(context.Background(), asJSON(t, doc))
+	passed := 0
+	for _, c := range rep.Checks {
+		if c.Name == verifier.CheckEndorsement && c.OK {
+			passed++
+		}
+	}
+	if !rep.Valid || passed != verifier.MaxEndorsements || len(rep.Endorsements) != verifier.MaxEndorsements ||
+		len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Message, "2 more endorsements were not checked") {
+		t.Fatalf("valid %v, %d endorsement checks passed, %d reported, warnings %+v", rep.Valid, passed, len(rep.Endorsements), rep.Warnings)
+	}
+}
