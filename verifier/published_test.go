@@ -48,6 +48,11 @@ func TestVerifyPublishedCredentials(t *testing.T) {
 		{"v2WithValidStatus.json", nil, false},
 		{"v2Revoked.json", []string{verifier.CheckRevocation}, true},
 		{"v2Expired.json", []string{verifier.CheckExpiry}, false},
+		// VC Data Model 1.1 (issuanceDate, expirationDate) and the Open
+		// Badges 3.0.1 context.
+		{"v1WithValidStatus.json", nil, false},
+		{"v1Revoked.json", []string{verifier.CheckRevocation}, true},
+		{"v1ExpiredWithValidStatus.json", []string{verifier.CheckExpiry}, false},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata", "dcc", tc.file))
