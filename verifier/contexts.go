@@ -29,7 +29,7 @@ var credentialContexts = map[string]string{
 	"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "contexts/ob-v3p0-context-3.0.1.json",
 	"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "contexts/ob-v3p0-context-3.0.2.json",
 	// The VC Data Model 1.1 context, and the Bitstring Status List's.
-	"https://www.w3.org/2018/credentials/v1":     "contexts/credentials-v1.jsonld",
+	"https://www.w3.org/2018/credentials/v1":      "contexts/credentials-v1.jsonld",
 	"https://www.w3.org/ns/credentials/status/v1": "contexts/credentials-status-v1.jsonld",
 }
 
