@@ -90,6 +90,9 @@ func (v *Verifier) publicKey(ctx context.Context, f *fetcher, issuerID, vm strin
 		}
 		return dataintegrity.DIDKeyPublic(vm)
 	}
+	if k, ok, err := f.bareJWK(ctx, u, vm, issuerID); ok {
+		return k, err
+	}
 	keys, err := f.controllerKeys(ctx, u, controller, issuerID, created)
 	if err != nil {
 		return nil, err
@@ -100,6 +103,50 @@ func (v *Verifier) publicKey(ctx context.Context, f *fetcher, issuerID, vm strin
 		}
 	}
 	return nil, fmt.Errorf("%s lists no verification method %s under assertionMethod", u, vm)
+}
+
+// bareJWK reads the key at an https kid that dereferences to a JWK, or to a
+// JWK Set holding the kid's key (its "kid" the URL or its fragment), as
+// Open Badges 3.0 §8.2 allows a VC-JWT's kid to. ok is false when the
+// document at u is neither (a controller document, then). Such a key
+// names no controller, so it counts as the issuer's only when it is
+// published on the issuer's own origin (the issuer being an https URL).
+func (f *fetcher) bareJWK(ctx context.Context, u, vm, issuerID string) (crypto.PublicKey, bool, error) {
+	if !hasHTTPScheme(u) || checkFetchURL(u) != nil {
+		return nil, false, nil
+	}
+	res, err := f.get(ctx, u)
+	if err != nil || res.status != http.StatusOK {
+		return nil, false, nil // controllerKeys reports it
+	}
+	doc, err := decodeObject(res.body)
+	if err != nil {
+		return nil, false, nil
+	}
+	var jwk any
+	switch {
+	case doc["kty"] != nil:
+		jwk = doc
+	case doc["keys"] != nil:
+		_, fragment, _ := strings.Cut(vm, "#")
+		for _, k := range asList(doc["keys"]) {
+			if m, ok := k.(map[string]any); ok && (str(m["kid"]) == vm || fragment != "" && str(m["kid"]) == fragment) {
+				jwk = m
+			}
+		}
+		if jwk == nil {
+			return nil, true, fmt.Errorf("the JWK Set at %s has no key %s", u, vm)
+		}
+	default:
+		return nil, false, nil
+	}
+	ku, err1 := url.Parse(u)
+	iu, err2 := url.Parse(issuerID)
+	if err1 != nil || err2 != nil || !hasHTTPScheme(issuerID) || !strings.EqualFold(ku.Scheme+"://"+ku.Host, iu.Scheme+"://"+iu.Host) {
+		return nil, true, fmt.Errorf("the JWK at %s names no controller and is not on the issuer %s's origin", u, issuerID)
+	}
+	k, err := decodeJWK(jwk)
+	return k, true, err
 }
 
 // issuerListsKey checks that the issuer lists pub (a VC-JWT's jwk header)

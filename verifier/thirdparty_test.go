@@ -313,6 +313,12 @@ func newThirdParty(t *testing.T) *thirdParty {
 		},
 		"assertionMethod": []any{tp.profileID + "#key-1", tp.profileID + "#rsa"},
 	})
+	// A bare JWK and a JWK Set on the Profile's origin (as Open Badges
+	// 3.0 §8.2 lets a kid dereference to a JWK), and one elsewhere.
+	site.put(t, "/keys/rsa.json", publicJWK(t, &tp.rsaKey.PublicKey))
+	set := publicJWK(t, &tp.ecKey.PublicKey)
+	set["kid"] = "es-1"
+	site.put(t, "/keys/set.json", map[string]any{"keys": []any{set}})
 	// The did:web issuer's status list: entries 7 and 9 revoked.
 	list := tp.template(t, "statuslist.json", tp.webDID, tp.statusURL)
 	list["credentialSubject"].(map[string]any)["encodedList"] = encodedList(7, 9)
@@ -497,6 +503,12 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 		{name: "VC-JWT RS256, key in the jwk header, listed by the Profile",
 			in:           asText(signJWT(t, jose.RS256, tp.rsaKey, "", "JWT", jwtClaims(tp.badge(t, tp.profileID, id("09")), false))),
 			verification: vcjwt},
+		{name: "VC-JWT RS256, kid a bare JWK on the issuer's origin",
+			in:           asText(signJWT(t, jose.RS256, tp.rsaKey, tp.site.URL+"/keys/rsa.json", "JWT", tp.badge(t, tp.profileID, id("32")))),
+			verification: vcjwt},
+		{name: "VC-JWT ES256, kid in a JWK Set on the issuer's origin",
+			in:           asText(signJWT(t, jose.ES256, tp.ecKey, tp.site.URL+"/keys/set.json#es-1", "JWT", tp.badge(t, tp.profileID, id("33")))),
+			verification: vcjwt},
 		{name: "valid endorsement embedded in the achievement",
 			in: asJSON(t, signProof(t, tp.badge(t, tp.didKeyID, id("10"), achievementEndorsed(tp.endorsement(t, achievementID, nil))),
 				tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022")),
@@ -582,6 +594,12 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 		{name: "VC-JWT RS256 naming an EC key",
 			in:           asText(signJWT(t, jose.RS256, tp.rsaKey, tp.webDID+"#p256", "JWT", tp.badge(t, tp.webDID, id("24")))),
 			verification: vcjwt, errs: []string{verifier.CheckSignature}},
+		{name: "VC-JWT whose bare JWK is not on the issuer's origin",
+			in:           asText(signJWT(t, jose.RS256, tp.rsaKey, tp.site.URL+"/keys/rsa.json", "JWT", tp.badge(t, "https://elsewhere.example/issuer", id("34")))),
+			verification: vcjwt, errs: []string{verifier.CheckKeyOwner}},
+		{name: "VC-JWT whose kid is not in the JWK Set",
+			in:           asText(signJWT(t, jose.ES256, tp.ecKey, tp.site.URL+"/keys/set.json#es-2", "JWT", tp.badge(t, tp.profileID, id("35")))),
+			verification: vcjwt, errs: []string{verifier.CheckKeyOwner}},
 		{name: "VC-JWT with a jwk the issuer does not list",
 			in:           asText(signJWT(t, jose.ES256, tp.ecDIDKey, "", "JWT", tp.badge(t, tp.profileID, id("25")))),
 			verification: vcjwt, errs: []string{verifier.CheckKeyOwner}},
