@@ -37,7 +37,8 @@ import (
 // made. Its key is read from publicKeyMultibase (Multikey: Ed25519 or
 // P-256; Ed25519VerificationKey2020: Ed25519) or publicKeyJwk (JsonWebKey,
 // JsonWebKey2020: OKP Ed25519, EC P-256 or RSA). A did:key may be Ed25519
-// or P-256.
+// or P-256. An https method may also be a bare JWK or a JWK Set (bareJWK),
+// the issuer's when on the issuer's origin.
 
 // CredentialKeyResolver returns the resolver that dataintegrity.Verify needs
 // for a credential of issuerID, fetching through the Verifier's client (at

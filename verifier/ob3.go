@@ -112,10 +112,10 @@ func (r *run) verifyCredentialJWT(text string, in Input) {
 		// and the JWT claims may stand for its properties.
 		doc = vc
 	}
+	// The claims first: they may stand for the credential's issuer, id
+	// and dates, which the key's check needs.
+	r.jwtClaims(claims, doc)
 	issuer := issuerOf(doc)
-	if issuer == "" {
-		issuer = str(claims["iss"])
-	}
 	created, _ := vocab.ParseDateTime(str(doc["validFrom"]))
 	var pub crypto.PublicKey
 	switch {
@@ -145,7 +145,6 @@ func (r *run) verifyCredentialJWT(text string, in Input) {
 			r.pass(CheckSignature, "the VC-JWT's %s signature verifies", h.Alg)
 		}
 	}
-	r.jwtClaims(claims, doc)
 	r.credentialChecks(doc, in)
 }
 

@@ -509,6 +509,15 @@ func TestVerifyThirdPartyCredentials(t *testing.T) {
 		{name: "VC-JWT ES256, kid in a JWK Set on the issuer's origin",
 			in:           asText(signJWT(t, jose.ES256, tp.ecKey, tp.site.URL+"/keys/set.json#es-1", "JWT", tp.badge(t, tp.profileID, id("33")))),
 			verification: vcjwt},
+		{name: "VC-JWT vc claim leaving validFrom and id to nbf and jti",
+			in: asText(signJWT(t, jose.ES256, tp.ecKey, tp.webDID+"#p256", "JWT", func() map[string]any {
+				c := jwtClaims(tp.badge(t, tp.webDID, id("36")), true)
+				vc := c["vc"].(map[string]any)
+				delete(vc, "validFrom")
+				delete(vc, "id")
+				return c
+			}())),
+			verification: vcjwt},
 		{name: "valid endorsement embedded in the achievement",
 			in: asJSON(t, signProof(t, tp.badge(t, tp.didKeyID, id("10"), achievementEndorsed(tp.endorsement(t, achievementID, nil))),
 				tp.didKey, tp.didKeyVM, "eddsa-rdfc-2022")),
