@@ -218,6 +218,13 @@ type tpSite struct {
 	*httptest.Server
 	mu   sync.Mutex
 	docs map[string][]byte
+	hits map[string]int
+}
+
+func (s *tpSite) hitsOf(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
 }
 
 func (s *tpSite) put(t *testing.T, path string, doc any) {
@@ -251,9 +258,10 @@ func seedKey(b byte) ed25519.PrivateKey { return ed25519.NewKeyFromSeed(bytes.Re
 
 func newThirdParty(t *testing.T) *thirdParty {
 	t.Helper()
-	site := &tpSite{docs: map[string][]byte{}}
+	site := &tpSite{docs: map[string][]byte{}, hits: map[string]int{}}
 	site.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		site.mu.Lock()
+		site.hits[r.URL.Path]++
 		b, ok := site.docs[r.URL.Path]
 		site.mu.Unlock()
 		if !ok {
@@ -691,5 +699,22 @@ func TestVerifyChecksAtMostMaxEndorsements(t *testing.T) {
 	if !rep.Valid || passed != verifier.MaxEndorsements || len(rep.Endorsements) != verifier.MaxEndorsements ||
 		len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Message, "2 more endorsements were not checked") {
 		t.Fatalf("valid %v, %d endorsement checks passed, %d reported, warnings %+v", rep.Valid, passed, len(rep.Endorsements), rep.Warnings)
+	}
+}
+
+func TestVerifyFetchesEachDocumentOnce(t *testing.T) {
+	// The did:web document serves the credential's proof and its status
+	// list's: one fetch.
+	tp := newThirdParty(t)
+	doc := signProof(t, tp.badge(t, tp.webDID, "urn:uuid:00000000-0000-4000-8000-000000000200", func(d map[string]any) {
+		d["credentialStatus"] = map[string]any{"id": tp.statusURL + "#3", "type": "BitstringStatusListEntry",
+			"statusPurpose": "revocation", "statusListIndex": "3", "statusListCredential": tp.statusURL}
+	}), tp.webKey, tp.webDID+"#key-1", "eddsa-rdfc-2022")
+	rep := tp.v.Verify(context.Background(), asJSON(t, doc))
+	if !rep.Valid {
+		t.Fatalf("not valid: %+v", rep.Errors)
+	}
+	if n, m := tp.site.hitsOf("/issuers/web/did.json"), tp.site.hitsOf("/status/web"); n != 1 || m != 1 {
+		t.Errorf("did.json fetched %d times, the status list %d; want once each", n, m)
 	}
 }
