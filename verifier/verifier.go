@@ -416,7 +416,13 @@ func describe(s source) string {
 	case kindURL:
 		return "a hosted assertion URL, " + s.text
 	case kindJWS:
+		if isVCJWT(s.text) {
+			return "an Open Badges 3.0 credential (VC-JWT)"
+		}
 		return "a signed assertion (JWS)"
+	}
+	if doc, err := decodeObject([]byte(s.text)); err == nil && isCredential(doc) {
+		return "an Open Badges 3.0 credential (JSON)"
 	}
 	return "an assertion (JSON)"
 }
