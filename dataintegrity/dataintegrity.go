@@ -4,14 +4,25 @@
 // document and of the proof options, SHA-256 of each, and an Ed25519
 // signature of the two hashes, encoded as multibase base58btc.
 //
+// It also verifies (but does not make) proofs of the earlier
+// Ed25519Signature2020 suite, which many Open Badges 3.0 issuers used: the
+// same algorithm (the same specification's appendix), with proof type
+// Ed25519Signature2020, no cryptosuite, and its terms defined by the
+// https://w3id.org/security/suites/ed25519-2020/v1 context, embedded here.
+//
 // The same code signs Laurel's credentials and verifies anyone's, so a
 // credential that Laurel's verifier accepts is one Laurel could have made.
 package dataintegrity
 
 import (
+	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/sha256"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,13 +38,52 @@ const (
 	Cryptosuite = "eddsa-rdfc-2022"
 	// AssertionMethod is the proof purpose of a credential's proof.
 	AssertionMethod = "assertionMethod"
+	// Ed25519Signature2020 is the type of the earlier suite's proofs.
+	Ed25519Signature2020 = "Ed25519Signature2020"
+	// Ed25519Signature2020Context is the context that defines its terms.
+	Ed25519Signature2020Context = "https://w3id.org/security/suites/ed25519-2020/v1"
 )
+
+// ed25519Signature2020Context is the context document published at
+// Ed25519Signature2020Context (from github.com/digitalbazaar/
+// ed25519-signature-2020-context), embedded so that verifying needs no
+// network. Read-only.
+//
+//go:embed contexts/ed25519-signature-2020-v1.jsonld
+var ed25519Signature2020Context []byte
+
+// suiteLoader answers the Ed25519Signature2020 context from the embedded
+// copy and passes any other URL on.
+type suiteLoader struct{ next ld.DocumentLoader }
+
+// LoadDocument implements ld.DocumentLoader.
+func (l suiteLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
+	if u != Ed25519Signature2020Context {
+		return l.next.LoadDocument(u)
+	}
+	doc, err := ld.DocumentFromReader(bytes.NewReader(ed25519Signature2020Context))
+	if err != nil {
+		return nil, ld.NewJsonLdError(ld.LoadingDocumentFailed, err)
+	}
+	return &ld.RemoteDocument{DocumentURL: u, Document: doc}, nil
+}
+
+// WithSuiteContexts returns loader answering, beside what it does, the
+// contexts of the suites this package verifies that no other Laurel
+// document uses (Ed25519Signature2020's), from embedded copies.
+func WithSuiteContexts(loader ld.DocumentLoader) ld.DocumentLoader {
+	if _, ok := loader.(suiteLoader); ok {
+		return loader
+	}
+	return suiteLoader{next: loader}
+}
 
 // ErrInvalid is wrapped by every error of Verify that says the proof does
 // not hold (as opposed to a key that could not be found).
 var ErrInvalid = errors.New("invalid data integrity proof")
 
-// Proof is a DataIntegrityProof.
+// Proof is a DataIntegrityProof (eddsa-rdfc-2022) or an
+// Ed25519Signature2020 proof (Type says which; it has no Cryptosuite).
 type Proof struct {
 	Type               string `json:"type"`
 	Cryptosuite        string `json:"cryptosuite"`
@@ -46,9 +96,11 @@ type Proof struct {
 func (p Proof) options() map[string]any {
 	m := map[string]any{
 		"type":               p.Type,
-		"cryptosuite":        p.Cryptosuite,
 		"verificationMethod": p.VerificationMethod,
 		"proofPurpose":       p.ProofPurpose,
+	}
+	if p.Cryptosuite != "" {
+		m["cryptosuite"] = p.Cryptosuite
 	}
 	if p.Created != "" {
 		m["created"] = p.Created
@@ -144,8 +196,9 @@ func Sign(doc map[string]any, key ed25519.PrivateKey, verificationMethod string,
 // the document's issuer, at created (the proof's time).
 type KeyResolver func(ctx context.Context, verificationMethod string, created time.Time) (ed25519.PublicKey, error)
 
-// Verify checks the eddsa-rdfc-2022 proof of doc, with the key resolve
-// finds for its verification method, and returns the proof. An error
+// Verify checks the eddsa-rdfc-2022 or Ed25519Signature2020 proof of doc,
+// with the key resolve finds for its verification method, and returns the
+// proof. An error
 // that wraps ErrInvalid means the proof does not hold; other errors (from
 // resolve, say) mean it could not be checked.
 func Verify(ctx context.Context, doc map[string]any, resolve KeyResolver, loader ld.DocumentLoader) (Proof, error) {
@@ -171,6 +224,12 @@ func Verify(ctx context.Context, doc map[string]any, resolve KeyResolver, loader
 			unsecured[k] = v
 		}
 	}
+	if p.Type == Ed25519Signature2020 {
+		// Both suites hash and sign alike (proof options, then the
+		// document); only the terms of the proof options differ, and the
+		// document's own @context must define them.
+		loader = WithSuiteContexts(loader)
+	}
 	data, err := hashData(unsecured, p, loader)
 	if err != nil {
 		return p, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -181,8 +240,8 @@ func Verify(ctx context.Context, doc map[string]any, resolve KeyResolver, loader
 	return p, nil
 }
 
-// ParseProof returns the one eddsa-rdfc-2022 proof of doc, checking its
-// type, cryptosuite and purpose.
+// ParseProof returns the one eddsa-rdfc-2022 or Ed25519Signature2020 proof
+// of doc, checking its type, cryptosuite and purpose.
 func ParseProof(doc map[string]any) (Proof, error) {
 	raw, ok := doc["proof"]
 	if !ok {
@@ -212,9 +271,11 @@ func ParseProof(doc map[string]any) (Proof, error) {
 		}
 	}
 	switch {
-	case p.Type != ProofType:
-		return p, fmt.Errorf("%w: proof type %q, want %s", ErrInvalid, p.Type, ProofType)
-	case p.Cryptosuite != Cryptosuite:
+	case p.Type == Ed25519Signature2020 && p.Cryptosuite != "":
+		return p, fmt.Errorf("%w: an %s proof names no cryptosuite (it has %q)", ErrInvalid, Ed25519Signature2020, p.Cryptosuite)
+	case p.Type != Ed25519Signature2020 && p.Type != ProofType:
+		return p, fmt.Errorf("%w: proof type %q, want %s or %s", ErrInvalid, p.Type, ProofType, Ed25519Signature2020)
+	case p.Type == ProofType && p.Cryptosuite != Cryptosuite:
 		return p, fmt.Errorf("%w: cryptosuite %q, want %s", ErrInvalid, p.Cryptosuite, Cryptosuite)
 	case p.ProofPurpose != AssertionMethod:
 		return p, fmt.Errorf("%w: proofPurpose %q, want %s", ErrInvalid, p.ProofPurpose, AssertionMethod)
@@ -259,6 +320,52 @@ func DIDKey(verificationMethod string) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("%s: the fragment must be the key itself", verificationMethod)
 	}
 	return DecodeMultikey(id)
+}
+
+// p256Multicodec is the multicodec prefix of a compressed P-256 public key
+// (p256-pub, 0x1200 as an unsigned varint).
+var p256Multicodec = [2]byte{0x80, 0x24}
+
+// DecodePublicMultikey returns the public key of a publicKeyMultibase
+// (or a did:key's method-specific id): Ed25519 (0xed01) or P-256
+// (0x8024, a compressed point), as an ed25519.PublicKey or an
+// *ecdsa.PublicKey.
+func DecodePublicMultikey(s string) (crypto.PublicKey, error) {
+	b, err := decodeMultibase(s)
+	if err != nil {
+		return nil, fmt.Errorf("publicKeyMultibase: %w", err)
+	}
+	switch {
+	case len(b) == 2+ed25519.PublicKeySize && b[0] == ed25519Multicodec[0] && b[1] == ed25519Multicodec[1]:
+		return ed25519.PublicKey(b[2:]), nil
+	case len(b) == 2+33 && b[0] == p256Multicodec[0] && b[1] == p256Multicodec[1]:
+		x, y := elliptic.UnmarshalCompressed(elliptic.P256(), b[2:])
+		if x == nil {
+			return nil, errors.New("publicKeyMultibase: not a point of P-256")
+		}
+		uncompressed := append([]byte{4}, x.FillBytes(make([]byte, 32))...)
+		uncompressed = append(uncompressed, y.FillBytes(make([]byte, 32))...)
+		k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), uncompressed)
+		if err != nil {
+			return nil, fmt.Errorf("publicKeyMultibase: %w", err)
+		}
+		return k, nil
+	}
+	return nil, errors.New("publicKeyMultibase: neither an Ed25519 (0xed01) nor a P-256 (0x8024) public key")
+}
+
+// DIDKeyPublic is DIDKey for Ed25519 and P-256 keys (see
+// DecodePublicMultikey).
+func DIDKeyPublic(verificationMethod string) (crypto.PublicKey, error) {
+	did, fragment, _ := strings.Cut(verificationMethod, "#")
+	id, ok := strings.CutPrefix(did, "did:key:")
+	if !ok {
+		return nil, fmt.Errorf("%s is not a did:key", verificationMethod)
+	}
+	if fragment != "" && fragment != id {
+		return nil, fmt.Errorf("%s: the fragment must be the key itself", verificationMethod)
+	}
+	return DecodePublicMultikey(id)
 }
 
 func decodeMultibase(s string) ([]byte, error) {

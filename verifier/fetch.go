@@ -21,10 +21,18 @@ const accept = "application/ld+json, application/json;q=0.9"
 const maxDocument = 2 << 20
 
 // fetcher fetches the documents of one verification, at most MaxFetches.
-// A verification runs in one goroutine, so it needs no lock.
+// It keeps what it fetched, so that documents several checks need (an
+// issuer's key document, for its credential, its status list and its
+// endorsements) are fetched once. A verification runs in one goroutine,
+// so it needs no lock.
 type fetcher struct {
 	client *http.Client
 	n      int
+	seen   map[string]*response
+}
+
+func newFetcher(client *http.Client) *fetcher {
+	return &fetcher{client: client, seen: map[string]*response{}}
 }
 
 // response is a fetched document.
@@ -37,6 +45,9 @@ type response struct {
 // get fetches u. A non-2xx status is not an error (410 Gone means
 // revoked); failing to get any answer is, and names u and the cause.
 func (f *fetcher) get(ctx context.Context, u string) (*response, error) {
+	if res, ok := f.seen[u]; ok {
+		return res, nil
+	}
 	if f.n >= MaxFetches {
 		return nil, fmt.Errorf("%s not fetched: one verification fetches at most %d documents", u, MaxFetches)
 	}
@@ -62,7 +73,11 @@ func (f *fetcher) get(ctx context.Context, u string) (*response, error) {
 	if len(body) > maxDocument {
 		return nil, fmt.Errorf("fetch %s: the document is larger than %d bytes", u, maxDocument)
 	}
-	return &response{status: resp.StatusCode, statusText: resp.Status, body: body}, nil
+	res := &response{status: resp.StatusCode, statusText: resp.Status, body: body}
+	if f.seen != nil {
+		f.seen[u] = res
+	}
+	return res, nil
 }
 
 // fetchContext fetches a JSON-LD context for the document loader, through

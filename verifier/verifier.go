@@ -64,10 +64,13 @@ const (
 // Limits on what one verification takes in and fetches.
 const (
 	// MaxFetches is how many documents one verification may fetch, JSON-LD
-	// contexts included. A hosted badge needs three (assertion, BadgeClass,
-	// issuer), a signed one three or four (BadgeClass, issuer, key) and
-	// either one more for a revocation list.
-	MaxFetches = 10
+	// contexts included; a document is fetched once however many checks
+	// need it. A hosted badge needs three (assertion, BadgeClass, issuer),
+	// a signed one three or four (BadgeClass, issuer, key) and either one
+	// more for a revocation list; a 3.0 credential one or two (key
+	// document, status list), and as many for each embedded endorsement
+	// by another issuer (at most MaxEndorsements).
+	MaxFetches = 24
 	// MaxJSON is the largest Input.JSON accepted.
 	MaxJSON = 1 << 20
 	// MaxImage is the largest Input.Image accepted.
@@ -129,8 +132,9 @@ type Report struct {
 	// recipient was given, awarded to that recipient.
 	Valid bool `json:"valid"`
 	// Verification is how the assertion was verified: "hosted" or
-	// "signed", or for an Open Badges 3.0 credential "eddsa-rdfc-2022" or
-	// "vc-jwt" ("" when it got no far enough to tell).
+	// "signed", or for an Open Badges 3.0 credential "eddsa-rdfc-2022",
+	// "Ed25519Signature2020" or "vc-jwt" ("" when it got no far enough to
+	// tell).
 	Verification string `json:"verification,omitempty"`
 	// Assertion, BadgeClass and Issuer are the documents as found and
 	// normalised to the Open Badges 2.0 context, when they could be had.
@@ -157,6 +161,30 @@ type Report struct {
 	// RecipientMatched tells, when a recipient was given, whether the
 	// assertion was awarded to it; nil when none was given.
 	RecipientMatched *bool `json:"recipient_matched,omitempty"`
+	// Endorsements are the EndorsementCredentials embedded in an Open
+	// Badges 3.0 credential, each verified on its own, in the order of
+	// their endorsement checks. A failed one does not make the badge
+	// invalid: its endorsement check is a warning.
+	Endorsements []EndorsementReport `json:"endorsements,omitempty"`
+}
+
+// EndorsementReport is the outcome of verifying one embedded
+// EndorsementCredential.
+type EndorsementReport struct {
+	// Where is what it endorses: "the credential", "the issuer" or "the
+	// achievement" (where it was embedded).
+	Where string `json:"where"`
+	// ID is the endorsement credential's id, and Endorser its issuer
+	// (name and id).
+	ID       string `json:"id,omitempty"`
+	Endorser string `json:"endorser"`
+	// Valid is true when none of its checks failed.
+	Valid bool `json:"valid"`
+	// Verification is how it was signed, as Report.Verification.
+	Verification string `json:"verification,omitempty"`
+	// Checks and Errors are its own checks, as in a Report.
+	Checks []Check `json:"checks"`
+	Errors []Check `json:"errors"`
 }
 
 func (r *Report) pass(name, format string, args ...any) {
@@ -198,7 +226,7 @@ func (v *Verifier) Verify(ctx context.Context, in Input) (rep Report) {
 	if v.Now != nil {
 		now = v.Now
 	}
-	r := &run{ctx: ctx, now: now(), rep: &rep, f: &fetcher{client: client}, v: v}
+	r := &run{ctx: ctx, now: now(), rep: &rep, f: newFetcher(client), v: v}
 	r.loader = vocab.DocumentLoader(r.fetchContext)
 	r.verify(in)
 	return rep
@@ -214,6 +242,9 @@ type run struct {
 	v      *Verifier
 	// credential is an Open Badges 3.0 credential found at the URL given.
 	credential map[string]any
+	// nested is true for the run of an embedded endorsement, which does
+	// not look for endorsements in turn.
+	nested bool
 }
 
 func (r *run) pass(name, format string, args ...any) { r.rep.pass(name, format, args...) }
@@ -385,7 +416,13 @@ func describe(s source) string {
 	case kindURL:
 		return "a hosted assertion URL, " + s.text
 	case kindJWS:
+		if isVCJWT(s.text) {
+			return "an Open Badges 3.0 credential (VC-JWT)"
+		}
 		return "a signed assertion (JWS)"
+	}
+	if doc, err := decodeObject([]byte(s.text)); err == nil && isCredential(doc) {
+		return "an Open Badges 3.0 credential (JSON)"
 	}
 	return "an assertion (JSON)"
 }

@@ -527,7 +527,7 @@ func TestVerifyEgress(t *testing.T) {
 func TestVerifyFetchLimit(t *testing.T) {
 	f := newFixture(t)
 	ctxs := []any{vocab.Context}
-	for i := range 12 {
+	for i := range verifier.MaxFetches + 2 {
 		p := fmt.Sprintf("/contexts/%d.json", i)
 		f.a.put(t, p, 200, map[string]any{"@context": map[string]any{fmt.Sprintf("x%d", i): fmt.Sprintf("http://example.org/x%d", i)}})
 		ctxs = append(ctxs, f.a.URL+p)

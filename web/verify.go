@@ -155,6 +155,39 @@ type verifyPage struct {
 	URL    string
 	Email  string
 	Report *verifier.Report
+	// Credential is what the page says of an Open Badges 3.0 credential:
+	// its name, achievement and issuer, when the report has one.
+	Credential *credentialSummary
+}
+
+// credentialSummary names an Open Badges 3.0 credential for the page.
+type credentialSummary struct {
+	Name, Achievement, Description, Issuer string
+}
+
+// summarize reads the names of a reported 3.0 credential, whatever shape
+// its issuer and subject have; nil without one.
+func summarize(doc map[string]any) *credentialSummary {
+	if doc == nil {
+		return nil
+	}
+	str := func(v any) string { s, _ := v.(string); return s }
+	c := &credentialSummary{Name: str(doc["name"])}
+	switch is := doc["issuer"].(type) {
+	case map[string]any:
+		c.Issuer = str(is["name"])
+		if c.Issuer == "" {
+			c.Issuer = str(is["id"])
+		}
+	case string:
+		c.Issuer = is
+	}
+	if subject, ok := doc["credentialSubject"].(map[string]any); ok {
+		if a, ok := subject["achievement"].(map[string]any); ok {
+			c.Achievement, c.Description = str(a["name"]), str(a["description"])
+		}
+	}
+	return c
 }
 
 func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) {
@@ -177,7 +210,7 @@ func (s *Server) verifySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	report := s.deps.Verifier.Verify(r.Context(), in)
 	s.render(w, r, http.StatusOK, "verify", pageData{Title: "Check a badge",
-		Data: verifyPage{URL: in.URL, Email: in.RecipientEmail, Report: &report}})
+		Data: verifyPage{URL: in.URL, Email: in.RecipientEmail, Report: &report, Credential: summarize(report.Credential)}})
 }
 
 // verifyRateLimit bounds verifications per client address: each one makes

@@ -2,11 +2,17 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/laurelnet/laurel/dataintegrity"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // TestCheckThisBadgePage: anyone, logged in or not, checks a badge on the
@@ -57,5 +63,65 @@ func TestCheckThisBadgePage(t *testing.T) {
 	status, page = submit(map[string]string{}, nil)
 	if status != http.StatusBadRequest || !strings.Contains(page, "give the badge to check") {
 		t.Fatalf("check of nothing = %d:\n%s", status, page)
+	}
+}
+
+// TestCheckThisBadgePageOB3Endorsements: the page names a third party's
+// 3.0 credential and lists its endorsements, one that verifies and one that
+// does not, and the badge stays valid.
+func TestCheckThisBadgePageOB3Endorsements(t *testing.T) {
+	f := startNode(t)
+	issuerKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	endorserKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, 32))
+	did := func(k ed25519.PrivateKey) (string, string) {
+		mk := dataintegrity.EncodeMultikey(k.Public().(ed25519.PublicKey))
+		return "did:key:" + mk, "did:key:" + mk + "#" + mk
+	}
+	issuer, issuerVM := did(issuerKey)
+	endorser, endorserVM := did(endorserKey)
+	sign := func(doc map[string]any, key ed25519.PrivateKey, vm string) map[string]any {
+		s, err := dataintegrity.Sign(doc, key, vm, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), vocab.DocumentLoader(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	endorsement := func(comment string) map[string]any {
+		return map[string]any{
+			"@context": []any{vocab.CredentialsContext, vocab.OB3Context}, "id": "urn:uuid:0e0e0e0e-0000-4000-8000-000000000001",
+			"type":   []any{"VerifiableCredential", "EndorsementCredential"},
+			"issuer": map[string]any{"id": endorser, "type": []any{"Profile"}, "name": "Guild of Makers"}, "validFrom": "2026-01-01T00:00:00Z",
+			"name": "Endorsement", "credentialSubject": map[string]any{"id": "https://example.org/achievements/welding",
+				"type": []any{"EndorsementSubject"}, "endorsementComment": comment},
+		}
+	}
+	good := sign(endorsement("Well assessed."), endorserKey, endorserVM)
+	forged := sign(endorsement("Well assessed."), endorserKey, endorserVM)
+	forged["credentialSubject"].(map[string]any)["endorsementComment"] = "The best in the world."
+	cred := sign(map[string]any{
+		"@context": []any{vocab.CredentialsContext, vocab.OB3Context}, "id": "urn:uuid:0e0e0e0e-0000-4000-8000-000000000002",
+		"type":   []any{"VerifiableCredential", "OpenBadgeCredential"},
+		"issuer": map[string]any{"id": issuer, "type": []any{"Profile"}, "name": "Welding School"}, "validFrom": "2026-01-01T00:00:00Z",
+		"name": "Welding", "credentialSubject": map[string]any{"id": "did:example:earner", "type": []any{"AchievementSubject"},
+			"achievement": map[string]any{"id": "https://example.org/achievements/welding", "type": []any{"Achievement"},
+				"name": "Welding basics", "description": "Joins steel safely.", "criteria": map[string]any{"narrative": "A test weld."},
+				"endorsement": []any{good, forged}}},
+	}, issuerKey, issuerVM)
+	text, _ := json.Marshal(cred)
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("assertion", string(text))
+	_ = mw.Close()
+	status, page, _ := f.do(t, f.client, "POST", "/verify", &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
+	if status != 200 {
+		t.Fatalf("check = %d:\n%s", status, page)
+	}
+	for _, want := range []string{`id="verdict">Valid`, "Welding basics", "Issued by Welding School",
+		"<h2>Endorsements</h2>", "✓ verified: an endorsement of the achievement by Guild of Makers",
+		"✗ does not verify: an endorsement of the achievement by Guild of Makers"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q:\n%s", want, page)
+		}
 	}
 }
