@@ -430,7 +430,7 @@ func TestReceivedCredentialsVerified(t *testing.T) {
 		reason        string
 	}{
 		{"tampered", "Outstanding.", tampered, "signature"},
-		{"mallory", "Mine.", other.credential(t, credID("mallory"), subject3, "Mine.", mallory, other.profile()+"#mallory", 10), "does not list"},
+		{"mallory", "Mine.", other.credential(t, credID("mallory"), subject3, "Mine.", mallory, other.profile()+"#mallory", 10), "lists no verification method"},
 		{"forged", "Forged.", other.credential(t, credID("forged"), subject3, "Forged.", mallory, other.vm(), 11), "signature"},
 		{"revoked", "Was good.", revoked, "revoked"},
 	} {
