@@ -100,6 +100,25 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 		t.Errorf("recognitions: %q", got)
 	}
 
+	// Lund, a member on this server, is made a moderator; Tampere steps
+	// down, and Lund's admin now sees the moderation.
+	browser.Do(t, bctx,
+		chromedp.SetValue(chromedp.CSS("#appoint-organisation"), "lund-uni"),
+		chromedp.Click(chromedp.CSS(`form[action$="/moderate/moderators"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if got := browser.Text(t, bctx, "#moderators"); !strings.Contains(got, "lund-uni") {
+		t.Fatalf("moderators after appointing: %q", got)
+	}
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS(`form[action$="/moderators/tampere-uni/dismiss"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if strings.Contains(f.page(t, f.login(t, "staff@example.org"), "/networks/badge-finland"), `id="moderation-title"`) {
+		t.Error("Tampere still sees the moderation after stepping down")
+	}
+	contains(t, "Lund's view of the network", f.page(t, lund.client, "/networks/badge-finland"), `id="moderation-title"`, "Applications (0)")
+
 	// Lund shares a post; it reaches Tampere's feed.
 	f.postOK(t, lund.client, "/network/orgs/lund-uni/network-posts", url.Values{"network": {f.base + "/actors/badge-finland"},
 		"content": {"Lund joins **Badge Finland**!"}}, "/network/networks?org=lund-uni")

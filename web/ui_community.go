@@ -205,6 +205,7 @@ type communityPage struct {
 	Proposals    []network.Request
 	Alignments   []issuer.SavedAlignment
 	Notice       notice
+	actorPrefix  string // of this node's actors
 }
 
 // communityModerationRoutes are the moderation forms of a network's page,
@@ -217,6 +218,8 @@ func (s *Server) communityModerationRoutes(r chi.Router) {
 		r.Post("/recognitions", s.withModeratedNetwork(s.moderateRecognise))
 		r.Post("/recognitions/{id}/withdraw", s.withModeratedNetwork(s.moderateWithdraw))
 		r.Post("/proposals/{id}/{answer:accept|decline}", s.withModeratedNetwork(s.moderateProposal))
+		r.Post("/moderators", s.withModeratedNetwork(s.moderateAppoint))
+		r.Post("/moderators/{slug}/dismiss", s.withModeratedNetwork(s.moderateDismiss))
 	})
 }
 
@@ -233,7 +236,8 @@ func (s *Server) communityPageHandler(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderCommunity(w http.ResponseWriter, r *http.Request, status int, message string, n community.Network) {
 	ctx := r.Context()
 	p := communityPage{Network: n, Description: s.markdown.HTML(n.Description), Charter: s.markdown.HTML(n.Charter),
-		Country: strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("country"))), Notice: s.popNotice(r)}
+		Country: strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("country"))), Notice: s.popNotice(r),
+		actorPrefix: s.deps.Federation.URLs().Actor("")}
 	var err error
 	if p.Moderators, err = community.Moderators(ctx, s.deps.Pool, n.ID); err != nil {
 		s.fail(w, r, err)
@@ -425,3 +429,29 @@ func (s *Server) moderateProposal(w http.ResponseWriter, r *http.Request, n comm
 	_, err := s.deps.Communities.DeclineProposal(r.Context(), n, id)
 	s.moderated(w, r, n, "The proposal is declined.", err)
 }
+
+func (s *Server) moderateAppoint(w http.ResponseWriter, r *http.Request, n community.Network) {
+	slug := strings.TrimSpace(r.PostForm.Get("organisation"))
+	s.moderated(w, r, n, slug+" moderates "+n.Name+" too.", s.deps.Communities.Appoint(r.Context(), n, slug))
+}
+
+func (s *Server) moderateDismiss(w http.ResponseWriter, r *http.Request, n community.Network) {
+	slug := chi.URLParam(r, "slug")
+	s.moderated(w, r, n, slug+" no longer moderates "+n.Name+".", s.deps.Communities.Dismiss(r.Context(), n, slug))
+}
+
+// LocalMembers are the members on this node that are not moderators:
+// those the moderators may appoint.
+func (p communityPage) LocalMembers() []community.Member {
+	var out []community.Member
+	for _, m := range p.Members {
+		slug := strings.TrimPrefix(m.Actor, p.actorPrefix)
+		if p.actorPrefix != "" && slug != m.Actor && !slices.Contains(p.Moderators, slug) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Slug is the slug of a member on this node.
+func (p communityPage) Slug(m community.Member) string { return strings.TrimPrefix(m.Actor, p.actorPrefix) }
