@@ -454,4 +454,6 @@ func (p communityPage) LocalMembers() []community.Member {
 }
 
 // Slug is the slug of a member on this node.
-func (p communityPage) Slug(m community.Member) string { return strings.TrimPrefix(m.Actor, p.actorPrefix) }
+func (p communityPage) Slug(m community.Member) string {
+	return strings.TrimPrefix(m.Actor, p.actorPrefix)
+}
