@@ -105,14 +105,14 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	browser.Do(t, bctx,
 		chromedp.SetValue(chromedp.CSS("#appoint-organisation"), "lund-uni"),
 		chromedp.Click(chromedp.CSS(`form[action$="/moderate/moderators"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/moderators/lund-uni/dismiss"]`)),
 	)
 	if got := browser.Text(t, bctx, "#moderators"); !strings.Contains(got, "lund-uni") {
 		t.Fatalf("moderators after appointing: %q", got)
 	}
 	browser.Do(t, bctx,
 		chromedp.Click(chromedp.CSS(`form[action$="/moderators/tampere-uni/dismiss"] button`)),
-		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+		chromedp.WaitNotPresent(chromedp.CSS(`form[action$="/moderators/tampere-uni/dismiss"]`)),
 	)
 	if strings.Contains(f.page(t, f.login(t, "staff@example.org"), "/networks/badge-finland"), `id="moderation-title"`) {
 		t.Error("Tampere still sees the moderation after stepping down")
