@@ -29,13 +29,21 @@ type FeedItem struct {
 	AuthorName string    `json:"author_name"`
 	Content    string    `json:"content"` // sanitised HTML
 	URL        string    `json:"url,omitempty"`
-	Published  time.Time `json:"published"`
+	// Badge, BadgeName and Image: a badge class the member published to
+	// the network with the post.
+	Badge     string    `json:"badge,omitempty"`
+	BadgeName string    `json:"badge_name,omitempty"`
+	Image     string    `json:"image,omitempty"`
+	Published time.Time `json:"published"`
 }
 
 // Share posts text (Markdown) as o's public post, shared with the
-// network named by target, which o must be a member of. The network
-// relays it: on another node when the post arrives there, here at once.
-func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, text string) (string, error) {
+// network named by target, which o must be a member of; with badge (the
+// uuid of one of o's badge classes) it publishes that badge class to the
+// network: the post carries its image and BadgeClass, as badge Notes do.
+// The network relays it: on another node when the post arrives there,
+// here at once.
+func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, text, badge string) (string, error) {
 	id, err := c.fed.ResolveActor(ctx, target)
 	if err != nil {
 		return "", asNetworkField(err)
@@ -49,7 +57,17 @@ func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, 
 	if !member {
 		return "", problem.Invalidf("network", "%s is not a member of %s", o.Slug, id)
 	}
-	noteID, err := c.fed.PostMessage(ctx, o.Slug, federation.Message{Text: text, Audience: []string{id}})
+	m := federation.Message{Text: text, Audience: []string{id}}
+	if badge != "" {
+		b, err := issuer.BadgeClassByUUID(ctx, c.db, badge)
+		if err != nil || b.OrganisationID != o.ID {
+			return "", problem.Invalidf("badge", "%s has no badge %q", o.Name, badge)
+		}
+		u := issuer.URLs{Base: c.urls.Base}
+		m.Image = &federation.Image{URL: u.BadgeImage(b.UUID), MediaType: b.ImageType, Name: b.Name}
+		m.Links = []federation.Link{{Href: u.BadgeClass(b.UUID), MediaType: "application/ld+json", Name: b.Name}}
+	}
+	noteID, err := c.fed.PostMessage(ctx, o.Slug, m)
 	if err != nil {
 		return "", err
 	}
@@ -62,6 +80,10 @@ func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, 
 	note, err := c.localNote(ctx, o.Slug, noteID)
 	if err != nil {
 		return "", err
+	}
+	if m.Image != nil {
+		note["attachment"] = []any{map[string]any{"type": "Image", "url": m.Image.URL, "name": m.Image.Name}}
+		note["tag"] = []any{map[string]any{"type": "Link", "href": m.Links[0].Href, "mediaType": m.Links[0].MediaType, "name": m.Links[0].Name}}
 	}
 	return noteID, pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
 		n, err := c.byName(ctx, tx, name)
@@ -130,13 +152,41 @@ func (c *Communities) keep(ctx context.Context, tx pgx.Tx, network string, note 
 	if vocab.HostOf(url) == "" {
 		url = ""
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO community_feed (network, object_id, author, author_name, content, url, published)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (network, object_id) DO NOTHING`,
-		network, str(note["id"]), str(note["attributedTo"]), authorName, c.fed.Markdown().Sanitize(str(note["content"])), url, published)
+	badge, badgeName, image := publishedBadge(note)
+	tag, err := tx.Exec(ctx, `INSERT INTO community_feed (network, object_id, author, author_name, content, url, badge, badge_name, image, published)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (network, object_id) DO NOTHING`,
+		network, str(note["id"]), str(note["attributedTo"]), authorName, c.fed.Markdown().Sanitize(str(note["content"])), url,
+		badge, badgeName, image, published)
 	if err != nil {
 		return false, fmt.Errorf("keep post %s of %s: %w", str(note["id"]), network, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// publishedBadge reads the badge class a post publishes: a Link tag to
+// a BadgeClass on the author's server (as Laurel's badge Notes carry) and
+// its Image attachment; "" when there is none.
+func publishedBadge(note map[string]any) (badge, name, image string) {
+	host := vocab.HostOf(str(note["attributedTo"]))
+	for _, t := range vocab.Objects(note["tag"]) {
+		if str(t["type"]) == "Link" && strings.Contains(str(t["mediaType"]), "json") && vocab.HostOf(str(t["href"])) == host {
+			badge, name = str(t["href"]), str(t["name"])
+			break
+		}
+	}
+	if badge == "" {
+		return "", "", ""
+	}
+	for _, a := range vocab.Objects(note["attachment"]) {
+		if u := str(a["url"]); str(a["type"]) == "Image" && vocab.HostOf(u) == host {
+			image = u
+			break
+		}
+	}
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[:200])
+	}
+	return badge, name, image
 }
 
 // receivePost relays a post a member shared with a network hosted here:
@@ -208,7 +258,7 @@ func (c *Communities) receiveRelay(ctx context.Context, tx pgx.Tx, in federation
 
 // Feed lists what the networks o belongs to relayed, newest first.
 func Feed(ctx context.Context, db DB, orgID int64, limit, offset int) ([]FeedItem, error) {
-	rows, err := db.Query(ctx, `SELECT f.network, f.object_id, f.author, f.author_name, f.content, f.url, f.published
+	rows, err := db.Query(ctx, `SELECT f.network, f.object_id, f.author, f.author_name, f.content, f.url, f.badge, f.badge_name, f.image, f.published
 		FROM community_feed f JOIN community_membership m ON m.network = f.network AND m.state = 'accepted'
 		WHERE m.organisation_id = $1 ORDER BY f.published DESC, f.id DESC LIMIT $2 OFFSET $3`, orgID, limit, offset)
 	if err != nil {

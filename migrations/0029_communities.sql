@@ -93,6 +93,10 @@ CREATE TABLE community_feed (
     author_name text NOT NULL DEFAULT '',
     content     text NOT NULL DEFAULT '', -- sanitised HTML
     url         text NOT NULL DEFAULT '',
+    -- A badge class published to the network: its BadgeClass and image.
+    badge       text NOT NULL DEFAULT '',
+    badge_name  text NOT NULL DEFAULT '',
+    image       text NOT NULL DEFAULT '',
     published   timestamptz NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (network, object_id)

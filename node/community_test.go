@@ -326,8 +326,16 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	}); status != http.StatusAccepted {
 		t.Fatalf("Kim's post to the network = %d %s", status, body)
 	}
+	maker := b.createBadge(t, map[string]any{"name": "Maker", "description": "Makes things.", "criteria": map[string]string{"narrative": "Make one."}})
+	if status := epsilon.api(t, "POST", "/network-posts", map[string]string{"network": handleBF, "content": "x", "badge": maker.UUID}, nil); status != http.StatusBadRequest {
+		t.Errorf("publishing another organisation's badge = %d, want 400", status)
+	}
 	for _, p := range []*peer{b, epsilon} {
-		if status := p.api(t, "POST", "/network-posts", map[string]string{"network": handleBF, "content": p.org + " says hello to Badge Finland"}, nil); status != http.StatusCreated {
+		post := map[string]string{"network": handleBF, "content": p.org + " says hello to Badge Finland"}
+		if p == b {
+			post["badge"] = maker.UUID // BETA publishes its badge class to the network
+		}
+		if status := p.api(t, "POST", "/network-posts", post, nil); status != http.StatusCreated {
 			t.Fatalf("%s shares a post = %d", p.org, status)
 		}
 	}
@@ -339,6 +347,25 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 	eventually(t, "both posts in every member's feed", func() bool { return wantFeed(b) && wantFeed(d) && wantFeed(epsilon) })
 	if got := feedAuthors(t, c); got != nil {
 		t.Errorf("GAMMA, declined, has a network feed: %v", got)
+	}
+	var dFeed struct {
+		Items []struct {
+			Author, Badge, Image string
+			BadgeName            string `json:"badge_name"`
+		}
+	}
+	d.api(t, "GET", "/network-feed", nil, &dFeed)
+	published := 0
+	for _, it := range dFeed.Items {
+		if it.Badge != "" {
+			published++
+			if it.Badge != maker.ID || it.BadgeName != "Maker" || !strings.HasPrefix(it.Image, b.base) || it.Author != b.base+"/actors/beta" {
+				t.Errorf("the published badge in DELTA's feed: %+v", it)
+			}
+		}
+	}
+	if published != 1 {
+		t.Errorf("DELTA's feed has %d published badges, want BETA's", published)
 	}
 	eventually(t, "Kim's server got each relay once", func() bool {
 		relays := map[string]int{}

@@ -363,6 +363,7 @@ func (s *Server) apiShareWithNetwork(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Network string `json:"network"`
 		Content string `json:"content"`
+		Badge   string `json:"badge"` // the uuid of a badge class to publish to the network
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
@@ -372,7 +373,7 @@ func (s *Server) apiShareWithNetwork(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, problem.Invalidf("network", "is required: the network's handle, acct:name@host"))
 		return
 	}
-	id, err := s.deps.Communities.Share(r.Context(), o, in.Network, in.Content)
+	id, err := s.deps.Communities.Share(r.Context(), o, in.Network, in.Content, in.Badge)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -177,8 +177,8 @@ func (s *Server) networksShare(w http.ResponseWriter, r *http.Request, o issuer.
 		s.fail(w, r, err)
 		return
 	}
-	f := networkForm{Name: "share-post", Target: r.PostForm.Get("network"), Comment: r.PostForm.Get("content")}
-	if _, err := s.deps.Communities.Share(r.Context(), o, f.Target, f.Comment); err != nil {
+	f := networkForm{Name: "share-post", Target: r.PostForm.Get("network"), Comment: r.PostForm.Get("content"), Badge: r.PostForm.Get("badge")}
+	if _, err := s.deps.Communities.Share(r.Context(), o, f.Target, f.Comment, f.Badge); err != nil {
 		s.networkProblem(w, r, o, tabNetworks, f, err)
 		return
 	}
