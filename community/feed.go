@@ -23,12 +23,12 @@ import (
 
 // FeedItem is a post a network relayed.
 type FeedItem struct {
-	Network    string    `json:"network"` // the Group actor
-	ID         string    `json:"id"`      // the post (Note)
-	Author     string    `json:"author"`
-	AuthorName string    `json:"author_name"`
-	Content    string    `json:"content"` // sanitised HTML
-	URL        string    `json:"url,omitempty"`
+	Network    string `json:"network"` // the Group actor
+	ID         string `json:"id"`      // the post (Note)
+	Author     string `json:"author"`
+	AuthorName string `json:"author_name"`
+	Content    string `json:"content"` // sanitised HTML
+	URL        string `json:"url,omitempty"`
 	// Badge, BadgeName and Image: a badge class the member published to
 	// the network with the post.
 	Badge     string    `json:"badge,omitempty"`
