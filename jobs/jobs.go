@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
@@ -79,6 +80,9 @@ type Config struct {
 	// hourly passport_digest (stream digests by email); and hands the
 	// client to it for the verifications and emails it queues.
 	Passport *passport.Passport
+	// Communities, when set, registers community_relations, which reads
+	// daily who endorses whom among every network's members.
+	Communities *community.Communities
 	// ESCO asks ESCO's API for the ESCO jobs: esco_fetch (queued by
 	// issuer.AlignBadge after a pick) and the daily esco_refresh, which
 	// flags badges whose ESCO alignments changed. Both workers are always
@@ -140,6 +144,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	if cfg.Network != nil {
 		river.AddWorker(workers, &network.DigestWorker{Network: cfg.Network})
 		river.AddWorker(workers, &network.VerifyWorker{Network: cfg.Network})
+	}
+	if cfg.Communities != nil {
+		river.AddWorker(workers, &community.RelationsWorker{Communities: cfg.Communities})
 	}
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
@@ -211,6 +218,11 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return passport.DigestArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "passport_digest"}))
+		}
+		if cfg.Communities != nil {
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return community.RelationsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "community_relations"}))
 		}
 		if cfg.ESCO != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(dailyAt(escoRefreshAt),

@@ -102,3 +102,14 @@ CREATE TABLE community_feed (
     UNIQUE (network, object_id)
 );
 CREATE INDEX community_feed_network_idx ON community_feed (network, published DESC);
+
+-- Who among a network's members endorses whom, as the network last read
+-- it (its members' Open Badges 3.0 Profiles list the endorsements they
+-- received): the picture on the network's page.
+CREATE TABLE community_relation (
+    community_id bigint NOT NULL REFERENCES community (organisation_id) ON DELETE CASCADE,
+    endorser     text NOT NULL,
+    endorsed     text NOT NULL,
+    PRIMARY KEY (community_id, endorser, endorsed)
+);
+ALTER TABLE community ADD COLUMN relations_read_at timestamptz;

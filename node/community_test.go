@@ -30,6 +30,11 @@ func getWithToken(t *testing.T, p *peer, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// noFollow is a client that does not follow redirects.
+func noFollow() *http.Client {
+	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
 // makeAdmin makes the peer's staff member an admin of its organisation.
 func makeAdmin(t *testing.T, p *peer) {
 	t.Helper()
@@ -464,6 +469,46 @@ func TestNetworkMembershipAcrossNodes(t *testing.T) {
 		d.api(t, "GET", "/endorsements?direction=received", nil, &got)
 		return len(got.Items) == 1 && got.Items[0].Endorser == founded.Actor && slices.Equal(requestStates(t, d, "outgoing"), []string{"accepted"})
 	})
+
+	// Who endorses whom: BETA and DELTA endorse each other, EPSILON
+	// endorses ALPHA (both on the network's node); the moderators read the
+	// members' endorsements, and the page's picture shows them.
+	for _, e := range []struct {
+		from   *peer
+		target string
+	}{{b, handle(d)}, {d, handle(b)}, {epsilon, "alpha"}} {
+		if status := e.from.api(t, "POST", "/endorsements", map[string]string{"target": e.target, "comment": "A fellow member we trust."}, nil); status != http.StatusCreated {
+			t.Fatalf("%s endorses %s = %d", e.from.org, e.target, status)
+		}
+	}
+	relations := func() string {
+		if status, page := getWithToken(t, a, "/networks/badge-finland"); status != http.StatusOK {
+			t.Fatalf("the network's page = %d", status)
+		} else if !strings.Contains(page, `id="relations"`) {
+			return ""
+		}
+		status, svg := get(t, a.base+"/networks/badge-finland/relations.svg")
+		if status != http.StatusOK {
+			t.Fatalf("relations.svg = %d", status)
+		}
+		return svg
+	}
+	eventually(t, "the picture shows the three endorsements", func() bool {
+		if status, _ := getWithToken(t, a, "/networks/badge-finland"); status != http.StatusOK {
+			return false
+		}
+		req, _ := http.NewRequest("POST", a.base+"/networks/badge-finland/moderate/relations/refresh", nil)
+		req.Header.Set("Authorization", "Bearer "+a.token)
+		req.Header.Set("Origin", a.base)
+		if resp, err := noFollow().Do(req); err == nil {
+			resp.Body.Close()
+		}
+		svg := relations()
+		return strings.Count(svg, `class="mutual"`) == 1 && strings.Count(svg, `class="endorses"`) == 1
+	})
+	if svg := relations(); !strings.Contains(svg, ">BETA<") || !strings.Contains(svg, ">EPSILON<") || strings.Contains(svg, ">GAMMA<") {
+		t.Errorf("the picture's names: %s", svg)
+	}
 
 	// Removal by the moderators reaches the member's node.
 	if status := a.call(t, "DELETE", "/api/v1/networks/badge-finland/members/"+strconv.FormatInt(ids["BETA"], 10), nil, nil); status != http.StatusNoContent {

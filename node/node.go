@@ -243,7 +243,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	networks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
-		Passport: backpacks, MailLinks: map[string]mail.LinkMaker{
+		Passport: backpacks, Communities: networks, MailLinks: map[string]mail.LinkMaker{
 			account.LinkVerification:  account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
 			account.LinkPasswordReset: account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
 			issuer.LinkClaim:          issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -205,7 +206,11 @@ type communityPage struct {
 	Proposals    []network.Request
 	Alignments   []issuer.SavedAlignment
 	Notice       notice
-	actorPrefix  string // of this node's actors
+	// Relations: how many endorsement relations the picture shows, and
+	// when they were read (zero: never).
+	Relations   int
+	RelationsAt time.Time
+	actorPrefix string // of this node's actors
 }
 
 // communityModerationRoutes are the moderation forms of a network's page,
@@ -219,6 +224,7 @@ func (s *Server) communityModerationRoutes(r chi.Router) {
 		r.Post("/recognitions/{id}/withdraw", s.withModeratedNetwork(s.moderateWithdraw))
 		r.Post("/proposals/{id}/{answer:accept|decline}", s.withModeratedNetwork(s.moderateProposal))
 		r.Post("/moderators", s.withModeratedNetwork(s.moderateAppoint))
+		r.Post("/relations/refresh", s.withModeratedNetwork(s.moderateRefreshRelations))
 		r.Post("/moderators/{slug}/dismiss", s.withModeratedNetwork(s.moderateDismiss))
 	})
 }
@@ -258,6 +264,12 @@ func (s *Server) renderCommunity(w http.ResponseWriter, r *http.Request, status 
 			p.Members = append(p.Members, m)
 		}
 	}
+	rels, at, err := community.Relations(ctx, s.deps.Pool, n.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Relations, p.RelationsAt = len(rels), at
 	if p.Recognitions, err = s.deps.Communities.Recognitions(ctx, n); err != nil {
 		s.fail(w, r, err)
 		return
@@ -456,4 +468,8 @@ func (p communityPage) LocalMembers() []community.Member {
 // Slug is the slug of a member on this node.
 func (p communityPage) Slug(m community.Member) string {
 	return strings.TrimPrefix(m.Actor, p.actorPrefix)
+}
+
+func (s *Server) moderateRefreshRelations(w http.ResponseWriter, r *http.Request, n community.Network) {
+	s.moderated(w, r, n, "The picture of who endorses whom is up to date.", s.deps.Communities.RefreshRelations(r.Context(), n))
 }
