@@ -15,9 +15,9 @@ import (
 func TestRelationsSVG(t *testing.T) {
 	m := func(id, name string) community.Member { return community.Member{Actor: id, Name: name, Country: "FI"} }
 	for _, tc := range []struct {
-		name              string
-		members           []community.Member
-		rels              []community.Relation
+		name             string
+		members          []community.Member
+		rels             []community.Relation
 		mutual, endorses int
 	}{
 		{"none", nil, nil, 0, 0},
