@@ -274,18 +274,12 @@ func (s *Server) apiJoinNetwork(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var in struct {
-		Network string `json:"network"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
+	target, err := decodeOne(r, "network", "the network's handle, acct:name@host")
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if in.Network == "" {
-		s.fail(w, r, problem.Invalidf("network", "is required: the network's handle, acct:name@host"))
-		return
-	}
-	m, err := s.deps.Communities.Join(r.Context(), o, in.Network)
+	m, err := s.deps.Communities.Join(r.Context(), o, target)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -436,18 +430,12 @@ func (s *Server) apiWithdrawRecognition(w http.ResponseWriter, r *http.Request, 
 }
 
 func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request, n community.Network) {
-	var in struct {
-		Handle string `json:"handle"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
+	target, err := decodeOne(r, "handle", "the organisation's handle, acct:name@host")
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if in.Handle == "" {
-		s.fail(w, r, problem.Invalidf("handle", "is required: the organisation's handle, acct:name@host"))
-		return
-	}
-	m, err := s.deps.Communities.Invite(r.Context(), n, in.Handle)
+	m, err := s.deps.Communities.Invite(r.Context(), n, target)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -470,14 +458,12 @@ func (s *Server) apiUpdateNetwork(w http.ResponseWriter, r *http.Request, n comm
 }
 
 func (s *Server) apiAppointModerator(w http.ResponseWriter, r *http.Request, n community.Network) {
-	var in struct {
-		Organisation string `json:"organisation"`
-	}
-	if err := decodeJSON(r, &in); err != nil {
+	slug, err := decodeOne(r, "organisation", "the slug of a member organisation of this node")
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.deps.Communities.Appoint(r.Context(), n, in.Organisation); err != nil {
+	if err := s.deps.Communities.Appoint(r.Context(), n, slug); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -130,18 +130,12 @@ func (s *Server) apiFollow(actorOf actorResolver) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		var in struct {
-			Target string `json:"target"`
-		}
-		if err := decodeJSON(r, &in); err != nil {
+		target, err := decodeOne(r, "target", "acct:name@host or an actor URL")
+		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if in.Target == "" {
-			s.fail(w, r, problem.Invalidf("target", "is required: acct:name@host or an actor URL"))
-			return
-		}
-		f, err := s.deps.Federation.FollowRemote(r.Context(), username, in.Target)
+		f, err := s.deps.Federation.FollowRemote(r.Context(), username, target)
 		if err != nil {
 			s.fail(w, r, err)
 			return

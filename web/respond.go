@@ -155,3 +155,22 @@ func decodeJSON(r *http.Request, dst any) error {
 		return problem.Invalidf("", "invalid JSON: %v", err)
 	}
 }
+
+// decodeOne reads a JSON body of one string property, field, which must
+// be set; hint says what it takes, for the error. Other properties are
+// refused, as decodeJSON refuses them.
+func decodeOne(r *http.Request, field, hint string) (string, error) {
+	var in map[string]string
+	if err := decodeJSON(r, &in); err != nil {
+		return "", err
+	}
+	for k := range in {
+		if k != field {
+			return "", problem.Invalidf(k, "is not a property of this request")
+		}
+	}
+	if strings.TrimSpace(in[field]) == "" {
+		return "", problem.Invalidf(field, "is required: %s", hint)
+	}
+	return in[field], nil
+}
