@@ -85,12 +85,14 @@ func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, 
 		note["attachment"] = []any{map[string]any{"type": "Image", "url": m.Image.URL, "name": m.Image.Name}}
 		note["tag"] = []any{map[string]any{"type": "Link", "href": m.Links[0].Href, "mediaType": m.Links[0].MediaType, "name": m.Links[0].Name}}
 	}
+	create := map[string]any{"id": strings.TrimSuffix(noteID, "/note"), "type": "Create", "actor": c.urls.Actor(o.Slug),
+		"to": note["to"], "cc": []string{c.urls.Followers(o.Slug), id}, "object": note}
 	return noteID, pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
 		n, err := c.byName(ctx, tx, name)
 		if err != nil {
 			return err
 		}
-		return c.relay(ctx, tx, n, note)
+		return c.relay(ctx, tx, n, create)
 	})
 }
 
@@ -110,28 +112,38 @@ func (c *Communities) localNote(ctx context.Context, username, noteID string) (m
 	return nil, fmt.Errorf("find post %s of %s", noteID, username)
 }
 
-// relay announces note, a member's post, to the network's members and
-// followers, each server once, and keeps it in the network's feed here,
-// inside tx.
-func (c *Communities) relay(ctx context.Context, tx pgx.Tx, n Network, note map[string]any) error {
+// relay announces create, a member's Create{Note}, to the network's
+// members and followers, each server once, and keeps the post in the
+// network's feed here, inside tx. Members (Laurel nodes, which know
+// groups) get the activity wrapped as received, as FEP-1b12 asks, so that
+// its proof still verifies; followers get the Note itself, which
+// Mastodon and GoToSocial show as a boost.
+func (c *Communities) relay(ctx context.Context, tx pgx.Tx, n Network, create map[string]any) error {
+	note, _ := create["object"].(map[string]any)
 	stored, err := c.keep(ctx, tx, n.Actor, note, c.memberName(ctx, tx, n, str(note["attributedTo"])))
 	if err != nil || !stored {
 		return err // relayed already: once is enough
+	}
+	announce := func(object any) map[string]any {
+		return map[string]any{
+			"@context": "https://www.w3.org/ns/activitystreams",
+			"id":       c.urls.NewActivityID(n.Slug),
+			"type":     "Announce",
+			"actor":    n.Actor,
+			"object":   object,
+			"to":       []string{"https://www.w3.org/ns/activitystreams#Public"},
+			"cc":       []string{c.urls.Followers(n.Slug), str(note["attributedTo"])},
+		}
+	}
+	if err := c.fed.AnnounceToFollowers(ctx, tx, n.Slug, announce(note)); err != nil {
+		return err
 	}
 	targets, err := memberInboxes(ctx, tx, n.ID)
 	if err != nil {
 		return err
 	}
-	announce := map[string]any{
-		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       c.urls.NewActivityID(n.Slug),
-		"type":     "Announce",
-		"actor":    n.Actor,
-		"object":   note,
-		"to":       []string{"https://www.w3.org/ns/activitystreams#Public"},
-		"cc":       []string{c.urls.Followers(n.Slug), str(note["attributedTo"])},
-	}
-	return c.fed.AnnounceToFollowers(ctx, tx, n.Slug, announce, targets...)
+	_, err = c.fed.Publish(ctx, tx, n.Slug, announce(create), true, federation.CollapseInboxes(targets))
+	return err
 }
 
 // memberName is the name the network knows its member by.
@@ -213,7 +225,11 @@ func (c *Communities) receivePost(ctx context.Context, tx pgx.Tx, in federation.
 		if !member || note == nil || str(note["attributedTo"]) != in.Actor {
 			return "ignored: not a member's own post for " + n.Slug, true, nil
 		}
-		if err := c.relay(ctx, tx, n, note); err != nil {
+		create := in.Raw
+		if create["object"] == nil {
+			create["object"] = note
+		}
+		if err := c.relay(ctx, tx, n, create); err != nil {
 			return "", true, err
 		}
 		return "relayed by " + n.Slug, true, nil
@@ -234,6 +250,13 @@ func (c *Communities) receiveRelay(ctx context.Context, tx pgx.Tx, in federation
 		return "", false, nil
 	}
 	note, _ := in.Raw["object"].(map[string]any)
+	if str(note["type"]) == "Create" { // FEP-1b12: the member's activity, wrapped
+		actor := str(note["actor"])
+		note, _ = note["object"].(map[string]any)
+		if str(note["attributedTo"]) != actor {
+			return "ignored: a relayed Create of another's post", true, nil
+		}
+	}
 	author := str(note["attributedTo"])
 	// The network vouches for its members' posts; at least the post must
 	// be its author's, on its author's server.

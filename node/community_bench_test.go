@@ -108,7 +108,8 @@ func BenchmarkNetworkRelay(b *testing.B) {
 		call("/api/v1/orgs/alpha/network-posts", map[string]string{"network": handleBF, "content": fmt.Sprintf("Relay benchmark post %d", i)})
 		var announce string
 		if err := a.pool.QueryRow(ctx, `SELECT o.activity_id FROM outbox_activity o JOIN actor x ON x.id = o.actor_id
-			WHERE x.username = 'badge-finland' AND o.type = 'Announce' ORDER BY o.id DESC LIMIT 1`).Scan(&announce); err != nil {
+			WHERE x.username = 'badge-finland' AND o.type = 'Announce' AND o.document->'object'->>'type' = 'Create'
+			ORDER BY o.id DESC LIMIT 1`).Scan(&announce); err != nil {
 			b.Fatal(err)
 		}
 		waitDelivered(b, a.pool, announce, hosts)
