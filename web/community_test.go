@@ -10,7 +10,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/browser"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // TestNetworkPagesInBrowser: Tampere's admin founds a regional network on
@@ -118,6 +120,30 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 		t.Error("Tampere still sees the moderation after stepping down")
 	}
 	contains(t, "Lund's view of the network", f.page(t, lund.client, "/networks/badge-finland"), `id="moderation-title"`, "Applications (0)")
+
+	// The network recommends an alignment; Tampere's badge editor offers it
+	// and a pick adds it to the badge.
+	network, err := issuer.OrganisationBySlug(ctx, f.pool, "badge-finland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := issuer.SaveAlignment(ctx, f.pool, network.ID, vocab.AlignmentObject{TargetName: "Finnish maker skills",
+		TargetURL: "https://makers.example/fi/level-1", TargetFramework: "Maker skills"}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.createBadge(t, "Robot builder", issuer.Expiry{})
+	tampere := f.login(t, "staff@example.org")
+	pick := "/creator/tampere-uni/badges/" + b.UUID + "/alignments"
+	contains(t, "the alignment picker", f.page(t, tampere, pick), "Recommended by Badge Finland", "Finnish maker skills")
+	if status, _, _ := f.post(t, tampere, pick+"/recommended", url.Values{"network": {f.base + "/actors/badge-finland"}, "url": {"https://evil.example/not-recommended"}}); status != http.StatusNotFound {
+		t.Errorf("picking what no network recommends = %d, want 404", status)
+	}
+	if status, _, _ := f.post(t, tampere, pick+"/recommended", url.Values{"network": {f.base + "/actors/badge-finland"}, "url": {"https://makers.example/fi/level-1"}}); status != http.StatusSeeOther {
+		t.Fatalf("pick the recommended alignment = %d", status)
+	}
+	if aligned, err := issuer.BadgeClassByUUID(ctx, f.pool, b.UUID); err != nil || len(aligned.Alignments) != 1 || aligned.Alignments[0].TargetName != "Finnish maker skills" {
+		t.Errorf("the badge's alignments: %+v %v", aligned.Alignments, err)
+	}
 
 	// Lund shares a post; it reaches Tampere's feed.
 	f.postOK(t, lund.client, "/network/orgs/lund-uni/network-posts", url.Values{"network": {f.base + "/actors/badge-finland"},

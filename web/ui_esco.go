@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -29,6 +30,7 @@ func (s *Server) escoUIRoutes(r chi.Router) {
 	r.Post("/creator/{slug}/badges/{uuid}/esco", s.withOrg(s.escoPick))
 	r.Get("/creator/{slug}/badges/{uuid}/alignments", s.withOrg(s.savedPickPage))
 	r.Post("/creator/{slug}/badges/{uuid}/alignments", s.withOrg(s.savedPick))
+	r.Post("/creator/{slug}/badges/{uuid}/alignments/recommended", s.withOrg(s.recommendedPick))
 	r.Post("/creator/{slug}/alignments/{id}/delete", s.withOrg(s.deleteSavedAlignment))
 	r.Post("/creator/{slug}/reviews/{id}/resolve", s.withOrg(s.resolveReview))
 }
@@ -157,6 +159,10 @@ type escoPickData struct {
 	// Saved: the "Pick saved alignment" page, listing Alignments.
 	Saved      bool
 	Alignments []issuer.SavedAlignment
+	// Recommended: what the organisation's networks recommend, on the same
+	// page, and the networks that could not be asked.
+	Recommended []community.Recommendation
+	Unreachable []string
 
 	// The search, as asked, and its answer when Searched.
 	Text     string
@@ -312,6 +318,10 @@ func (s *Server) savedPickPage(w http.ResponseWriter, r *http.Request, o issuer.
 		s.fail(w, r, err)
 		return
 	}
+	if p.Recommended, p.Unreachable, err = s.deps.Communities.Recommended(r.Context(), o); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "esco_pick", pageData{Title: "Pick a saved alignment for " + p.Badge.Name, Data: p})
 }
 
@@ -337,6 +347,33 @@ func (s *Server) savedPick(w http.ResponseWriter, r *http.Request, o issuer.Orga
 		return
 	}
 	s.alignAndReturn(w, r, o, b, saved.AlignmentObject)
+}
+
+// recommendedPick adds to the badge an alignment one of the
+// organisation's networks recommends, as the network says it (asked
+// again, not taken from the form).
+func (s *Server) recommendedPick(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, problem.Invalidf("", "cannot read the form: %v", err))
+		return
+	}
+	b, err := s.orgBadge(r, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, _, err := s.deps.Communities.Recommended(r.Context(), o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, rec := range list {
+		if rec.Network == r.PostForm.Get("network") && rec.TargetURL == r.PostForm.Get("url") {
+			s.alignAndReturn(w, r, o, b, rec.AlignmentObject)
+			return
+		}
+	}
+	s.fail(w, r, problem.NotFoundf("no network of %s recommends %q", o.Name, r.PostForm.Get("url")))
 }
 
 func (s *Server) deleteSavedAlignment(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
