@@ -65,6 +65,9 @@ func (c *Communities) receiveApplication(ctx context.Context, tx pgx.Tx, in fede
 	if m.State == Pending {
 		return "application to " + n.Slug + " pending", true, nil
 	}
+	if err := logDecision(ctx, tx, n, "", m.State, m.Name); err != nil {
+		return "", true, err
+	}
 	if err := c.tell(ctx, tx, n, m, true); err != nil {
 		return "", true, err
 	}

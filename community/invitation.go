@@ -17,7 +17,7 @@ import (
 // it as Invite. An invited organisation that then asks to join is a
 // member at once, whatever the policy; one that had applied already is
 // accepted now.
-func (c *Communities) Invite(ctx context.Context, n Network, target string) (Member, error) {
+func (c *Communities) Invite(ctx context.Context, n Network, by, target string) (Member, error) {
 	who, inbox, err := c.invitee(ctx, target)
 	if err != nil {
 		return Member{}, err
@@ -37,6 +37,9 @@ func (c *Communities) Invite(ctx context.Context, n Network, target string) (Mem
 		}
 		if err != nil {
 			return fmt.Errorf("invite %s to %s: %w", who.Actor, n.Slug, err)
+		}
+		if err := logDecision(ctx, tx, n, by, "invited", m.Name); err != nil {
+			return err
 		}
 		if m.State == Accepted { // it had applied: this is the answer
 			return c.tell(ctx, tx, n, m, true)

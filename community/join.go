@@ -137,6 +137,11 @@ func (c *Communities) joinLocal(ctx context.Context, o issuer.Organisation, name
 		if out, err = upsertMembership(ctx, tx, o.ID, n.Actor, n.Handle, n.Name, m.State); err != nil {
 			return err
 		}
+		if m.State != Pending {
+			if err := logDecision(ctx, tx, n, "", m.State, m.Name); err != nil {
+				return err
+			}
+		}
 		return c.tell(ctx, tx, n, m, false)
 	})
 	return out, err

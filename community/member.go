@@ -145,7 +145,7 @@ func (c *Communities) Applications(ctx context.Context, n Network, state string,
 // Answer accepts or declines a pending application, telling the
 // applicant (Accept or Reject of its Follow) and, for a new member, every
 // member (Add), in one transaction.
-func (c *Communities) Answer(ctx context.Context, n Network, memberID int64, accept bool) (Member, error) {
+func (c *Communities) Answer(ctx context.Context, n Network, by string, memberID int64, accept bool) (Member, error) {
 	state := Declined
 	if accept {
 		state = Accepted
@@ -160,6 +160,9 @@ func (c *Communities) Answer(ctx context.Context, n Network, memberID int64, acc
 		}
 		if err != nil {
 			return fmt.Errorf("answer application %d to %s: %w", memberID, n.Slug, err)
+		}
+		if err := logDecision(ctx, tx, n, by, m.State, m.Name); err != nil {
+			return err
 		}
 		return c.tell(ctx, tx, n, m, true)
 	})
@@ -198,7 +201,7 @@ func (c *Communities) tell(ctx context.Context, tx pgx.Tx, n Network, m Member, 
 // Remove takes a member out of the network (moderators): its node is
 // sent Reject of its Follow, which ends the membership there, and every
 // member is sent Remove, in one transaction.
-func (c *Communities) Remove(ctx context.Context, n Network, memberID int64) error {
+func (c *Communities) Remove(ctx context.Context, n Network, by string, memberID int64) error {
 	return pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
 		var followID string
 		m, err := scanMember(tx.QueryRow(ctx, `SELECT `+memberColumns+` FROM community_member
@@ -211,6 +214,9 @@ func (c *Communities) Remove(ctx context.Context, n Network, memberID int64) err
 		}
 		if err := tx.QueryRow(ctx, `DELETE FROM community_member WHERE id = $1 RETURNING coalesce(follow_id, '')`, m.ID).Scan(&followID); err != nil {
 			return fmt.Errorf("remove member %d of %s: %w", memberID, n.Slug, err)
+		}
+		if err := logDecision(ctx, tx, n, by, "removed", m.Name); err != nil {
+			return err
 		}
 		if slug := c.urls.UsernameOf(m.Actor); slug != "" {
 			if _, err := setMembership(ctx, tx, n.Actor, slug, Removed); err != nil {

@@ -18,7 +18,7 @@ import (
 
 // Recognise makes the network recognise subject (a member's issuer
 // Profile, or a BadgeClass of a member) with comment.
-func (c *Communities) Recognise(ctx context.Context, n Network, subject, comment string) (network.Endorsement, error) {
+func (c *Communities) Recognise(ctx context.Context, n Network, by, subject, comment string) (network.Endorsement, error) {
 	if c.endorsements == nil {
 		return network.Endorsement{}, fmt.Errorf("recognise: no endorsement network wired")
 	}
@@ -55,6 +55,10 @@ func (c *Communities) Recognise(ctx context.Context, n Network, subject, comment
 			badge = ""
 		}
 		e, err := c.endorsements.Endorse(ctx, n.Organisation, m.actor, badge, comment)
+		if err == nil {
+			// Logged after: the endorsement is package network's transaction.
+			err = logDecision(ctx, c.db, n, by, "recognised", e.SubjectName)
+		}
 		if p, ok := problem.As(err); ok && p.Field == "subject" {
 			continue // another member's badge, perhaps
 		}
@@ -74,8 +78,12 @@ func (c *Communities) Recognitions(ctx context.Context, n Network) ([]network.En
 
 // Withdraw takes back one of the network's recognitions: its endorsement
 // is withdrawn and its credential revoked.
-func (c *Communities) Withdraw(ctx context.Context, n Network, id string) (network.Endorsement, error) {
-	return c.endorsements.Withdraw(ctx, n.Organisation, id)
+func (c *Communities) Withdraw(ctx context.Context, n Network, by, id string) (network.Endorsement, error) {
+	e, err := c.endorsements.Withdraw(ctx, n.Organisation, id)
+	if err != nil {
+		return e, err
+	}
+	return e, logDecision(ctx, c.db, n, by, "withdrew the recognition of", e.SubjectName)
 }
 
 // Proposals lists the recognitions members proposed that wait for the
@@ -87,11 +95,19 @@ func (c *Communities) Proposals(ctx context.Context, n Network) ([]network.Reque
 
 // AcceptProposal recognises what a proposal asks, with the moderators'
 // comment, answering the member.
-func (c *Communities) AcceptProposal(ctx context.Context, n Network, id, comment string) (network.Request, error) {
-	return c.endorsements.Accept(ctx, n.Organisation, id, comment)
+func (c *Communities) AcceptProposal(ctx context.Context, n Network, by, id, comment string) (network.Request, error) {
+	q, err := c.endorsements.Accept(ctx, n.Organisation, id, comment)
+	if err != nil {
+		return q, err
+	}
+	return q, logDecision(ctx, c.db, n, by, "recognised", q.SubjectName)
 }
 
 // DeclineProposal declines a proposal, answering the member.
-func (c *Communities) DeclineProposal(ctx context.Context, n Network, id string) (network.Request, error) {
-	return c.endorsements.Decline(ctx, n.Organisation, id)
+func (c *Communities) DeclineProposal(ctx context.Context, n Network, by, id string) (network.Request, error) {
+	q, err := c.endorsements.Decline(ctx, n.Organisation, id)
+	if err != nil {
+		return q, err
+	}
+	return q, logDecision(ctx, c.db, n, by, "declined the proposal of", q.SubjectName)
 }

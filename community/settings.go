@@ -26,7 +26,7 @@ type NetworkUpdate struct {
 
 // Update applies in to the network, checked by the rules of Found, in
 // one transaction.
-func (c *Communities) Update(ctx context.Context, n Network, in NetworkUpdate) (Network, error) {
+func (c *Communities) Update(ctx context.Context, n Network, by string, in NetworkUpdate) (Network, error) {
 	next := NewNetwork{Slug: n.Slug, Name: n.Name, Description: n.Description, Countries: n.Countries, Policy: n.Policy,
 		Website: n.URL, Charter: n.Charter}
 	if in.Countries != nil {
@@ -46,9 +46,11 @@ func (c *Communities) Update(ctx context.Context, n Network, in NetworkUpdate) (
 			URL: in.Website, ImageURL: in.Image, Country: &next.Countries[0]}); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE community SET countries = $2, policy = $3, charter = $4 WHERE organisation_id = $1`,
-			n.ID, next.Countries, next.Policy, next.Charter)
-		return err
+		if _, err := tx.Exec(ctx, `UPDATE community SET countries = $2, policy = $3, charter = $4 WHERE organisation_id = $1`,
+			n.ID, next.Countries, next.Policy, next.Charter); err != nil {
+			return fmt.Errorf("update network %s: %w", n.Slug, err)
+		}
+		return logDecision(ctx, tx, n, by, "changed the profile", "")
 	})
 	if err != nil {
 		if p, ok := problem.As(err); ok && p.Field == "url" {
@@ -61,7 +63,7 @@ func (c *Communities) Update(ctx context.Context, n Network, in NetworkUpdate) (
 
 // Appoint makes the organisation slug, a member on this node, a moderator
 // of the network: its admins moderate from now on.
-func (c *Communities) Appoint(ctx context.Context, n Network, slug string) error {
+func (c *Communities) Appoint(ctx context.Context, n Network, by, slug string) error {
 	o, err := issuer.OrganisationBySlug(ctx, c.db, slug)
 	if err != nil {
 		return problem.Invalidf("organisation", "no organisation %q on this node", slug)
@@ -74,7 +76,12 @@ func (c *Communities) Appoint(ctx context.Context, n Network, slug string) error
 	if !member && n.FoundedBy != slug {
 		return problem.Invalidf("organisation", "%s is not a member of %s", o.Name, n.Name)
 	}
-	_, err = c.db.Exec(ctx, `INSERT INTO community_moderator (community_id, organisation_id) VALUES ($1, $2)`, n.ID, o.ID)
+	err = pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO community_moderator (community_id, organisation_id) VALUES ($1, $2)`, n.ID, o.ID); err != nil {
+			return err
+		}
+		return logDecision(ctx, tx, n, by, "appointed", o.Name)
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return problem.Conflictf("organisation", "%s moderates %s already", o.Name, n.Name)
@@ -87,7 +94,7 @@ func (c *Communities) Appoint(ctx context.Context, n Network, slug string) error
 
 // Dismiss ends the organisation slug's moderation of the network; the
 // last moderator stays.
-func (c *Communities) Dismiss(ctx context.Context, n Network, slug string) error {
+func (c *Communities) Dismiss(ctx context.Context, n Network, by, slug string) error {
 	return pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
 		var count int
 		// Locking the network's moderators serialises two dismissals.
@@ -106,6 +113,6 @@ func (c *Communities) Dismiss(ctx context.Context, n Network, slug string) error
 		if count == 1 {
 			return problem.Conflictf("organisation", "%s is the last moderator of %s: appoint another first", slug, n.Name)
 		}
-		return nil
+		return logDecision(ctx, tx, n, by, "dismissed", slug)
 	})
 }

@@ -113,3 +113,15 @@ CREATE TABLE community_relation (
     PRIMARY KEY (community_id, endorser, endorsed)
 );
 ALTER TABLE community ADD COLUMN relations_read_at timestamptz;
+
+-- What the moderators decided, and what the policy decided for them
+-- (by ''), newest last: the moderation page's log.
+CREATE TABLE community_log (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    community_id bigint NOT NULL REFERENCES community (organisation_id) ON DELETE CASCADE,
+    at           timestamptz NOT NULL DEFAULT now(),
+    by_name      text NOT NULL DEFAULT '',
+    action       text NOT NULL,
+    subject      text NOT NULL DEFAULT ''
+);
+CREATE INDEX community_log_idx ON community_log (community_id, id DESC);

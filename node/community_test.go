@@ -679,6 +679,20 @@ func TestNetworkInvitations(t *testing.T) {
 			t.Errorf("PATCH %v = %d, want 400", bad, status)
 		}
 	}
+	// The log says who decided what, the policy included.
+	var log struct {
+		Items []struct{ By, Action, Subject string }
+	}
+	cherbourg.call(t, "GET", "/api/v1/networks/badgeons-normandie/decisions", nil, &log)
+	var said []string
+	for _, d := range log.Items {
+		said = append(said, d.By+"|"+d.Action+"|"+d.Subject)
+	}
+	for _, want := range []string{"|declined|ROUEN", "|accepted|HAVRE", "cherbourg-admin|changed the profile|", "cherbourg-admin|dismissed|caen", "staff|appointed|CHERBOURG", "staff|invited|HAVRE"} {
+		if !slices.Contains(said, want) {
+			t.Errorf("the decisions lack %q: %v", want, said)
+		}
+	}
 	if status := b.call(t, "PATCH", "/api/v1/networks/badgeons-normandie", map[string]any{"policy": "open"}, nil); status != http.StatusNotFound {
 		t.Errorf("PATCH on another node = %d, want 404", status)
 	}

@@ -58,6 +58,7 @@ func (s *Server) communityModeratorRoutes(r chi.Router) {
 	}))
 	r.Post("/recognitions", s.withNetwork(s.apiRecognise))
 	r.Get("/proposals", s.withNetwork(s.apiProposals))
+	r.Get("/decisions", s.withNetwork(s.apiDecisions))
 	r.Post("/proposals/{id}/accept", s.withNetwork(s.apiAnswerProposal(true)))
 	r.Post("/proposals/{id}/decline", s.withNetwork(s.apiAnswerProposal(false)))
 	r.Delete("/recognitions/{id}", s.withNetwork(s.apiWithdrawRecognition))
@@ -237,7 +238,7 @@ func (s *Server) apiAnswerApplication(accept bool) func(http.ResponseWriter, *ht
 			s.fail(w, r, err)
 			return
 		}
-		m, err := s.deps.Communities.Answer(r.Context(), n, id, accept)
+		m, err := s.deps.Communities.Answer(r.Context(), n, moderatorName(r), id, accept)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -252,7 +253,7 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request, n commu
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.deps.Communities.Remove(r.Context(), n, id); err != nil {
+	if err := s.deps.Communities.Remove(r.Context(), n, moderatorName(r), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -412,7 +413,7 @@ func (s *Server) apiRecognise(w http.ResponseWriter, r *http.Request, n communit
 		s.fail(w, r, err)
 		return
 	}
-	e, err := s.deps.Communities.Recognise(r.Context(), n, in.Subject, in.Comment)
+	e, err := s.deps.Communities.Recognise(r.Context(), n, moderatorName(r), in.Subject, in.Comment)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -421,7 +422,7 @@ func (s *Server) apiRecognise(w http.ResponseWriter, r *http.Request, n communit
 }
 
 func (s *Server) apiWithdrawRecognition(w http.ResponseWriter, r *http.Request, n community.Network) {
-	e, err := s.deps.Communities.Withdraw(r.Context(), n, chi.URLParam(r, "id"))
+	e, err := s.deps.Communities.Withdraw(r.Context(), n, moderatorName(r), chi.URLParam(r, "id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -435,7 +436,7 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request, n community.N
 		s.fail(w, r, err)
 		return
 	}
-	m, err := s.deps.Communities.Invite(r.Context(), n, target)
+	m, err := s.deps.Communities.Invite(r.Context(), n, moderatorName(r), target)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -449,7 +450,7 @@ func (s *Server) apiUpdateNetwork(w http.ResponseWriter, r *http.Request, n comm
 		s.fail(w, r, err)
 		return
 	}
-	n, err := s.deps.Communities.Update(r.Context(), n, in)
+	n, err := s.deps.Communities.Update(r.Context(), n, moderatorName(r), in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -463,7 +464,7 @@ func (s *Server) apiAppointModerator(w http.ResponseWriter, r *http.Request, n c
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.deps.Communities.Appoint(r.Context(), n, slug); err != nil {
+	if err := s.deps.Communities.Appoint(r.Context(), n, moderatorName(r), slug); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -471,7 +472,7 @@ func (s *Server) apiAppointModerator(w http.ResponseWriter, r *http.Request, n c
 }
 
 func (s *Server) apiDismissModerator(w http.ResponseWriter, r *http.Request, n community.Network) {
-	if err := s.deps.Communities.Dismiss(r.Context(), n, chi.URLParam(r, "slug")); err != nil {
+	if err := s.deps.Communities.Dismiss(r.Context(), n, moderatorName(r), chi.URLParam(r, "slug")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -537,9 +538,9 @@ func (s *Server) apiAnswerProposal(accept bool) func(http.ResponseWriter, *http.
 		var q network.Request
 		var err error
 		if accept {
-			q, err = s.deps.Communities.AcceptProposal(r.Context(), n, chi.URLParam(r, "id"), in.Comment)
+			q, err = s.deps.Communities.AcceptProposal(r.Context(), n, moderatorName(r), chi.URLParam(r, "id"), in.Comment)
 		} else {
-			q, err = s.deps.Communities.DeclineProposal(r.Context(), n, chi.URLParam(r, "id"))
+			q, err = s.deps.Communities.DeclineProposal(r.Context(), n, moderatorName(r), chi.URLParam(r, "id"))
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -547,4 +548,22 @@ func (s *Server) apiAnswerProposal(accept bool) func(http.ResponseWriter, *http.
 		}
 		writeJSON(w, http.StatusOK, q)
 	}
+}
+
+// moderatorName names the moderator acting, for the network's log.
+func moderatorName(r *http.Request) string {
+	u, _ := currentUser(r)
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Username
+}
+
+func (s *Server) apiDecisions(w http.ResponseWriter, r *http.Request, n community.Network) {
+	list, err := community.Decisions(r.Context(), s.deps.Pool, n.ID, 200)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items(list))
 }

@@ -204,6 +204,7 @@ type communityPage struct {
 	Applications []community.Member
 	Invited      []community.Member
 	Proposals    []network.Request
+	Decisions    []community.Decision
 	Alignments   []issuer.SavedAlignment
 	Notice       notice
 	// Relations: how many endorsement relations the picture shows, and
@@ -291,6 +292,10 @@ func (s *Server) renderCommunity(w http.ResponseWriter, r *http.Request, status 
 			s.fail(w, r, err)
 			return
 		}
+		if p.Decisions, err = community.Decisions(ctx, s.deps.Pool, n.ID, 50); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if p.Proposals, err = s.deps.Communities.Proposals(ctx, n); err != nil {
 			s.fail(w, r, err)
 			return
@@ -352,7 +357,7 @@ func (s *Server) moderateAnswer(w http.ResponseWriter, r *http.Request, n commun
 		return
 	}
 	accept := chi.URLParam(r, "answer") == "accept"
-	m, err := s.deps.Communities.Answer(r.Context(), n, id, accept)
+	m, err := s.deps.Communities.Answer(r.Context(), n, moderatorName(r), id, accept)
 	verb := "declined"
 	if accept {
 		verb = "is a member now"
@@ -361,7 +366,7 @@ func (s *Server) moderateAnswer(w http.ResponseWriter, r *http.Request, n commun
 }
 
 func (s *Server) moderateInvite(w http.ResponseWriter, r *http.Request, n community.Network) {
-	m, err := s.deps.Communities.Invite(r.Context(), n, strings.TrimSpace(r.PostForm.Get("handle")))
+	m, err := s.deps.Communities.Invite(r.Context(), n, moderatorName(r), strings.TrimSpace(r.PostForm.Get("handle")))
 	s.moderated(w, r, n, m.Name+" is invited: it is a member as soon as it asks to join.", err)
 }
 
@@ -371,16 +376,16 @@ func (s *Server) moderateRemove(w http.ResponseWriter, r *http.Request, n commun
 		s.fail(w, r, err)
 		return
 	}
-	s.moderated(w, r, n, "The member is removed.", s.deps.Communities.Remove(r.Context(), n, id))
+	s.moderated(w, r, n, "The member is removed.", s.deps.Communities.Remove(r.Context(), n, moderatorName(r), id))
 }
 
 func (s *Server) moderateRecognise(w http.ResponseWriter, r *http.Request, n community.Network) {
-	e, err := s.deps.Communities.Recognise(r.Context(), n, strings.TrimSpace(r.PostForm.Get("subject")), r.PostForm.Get("comment"))
+	e, err := s.deps.Communities.Recognise(r.Context(), n, moderatorName(r), strings.TrimSpace(r.PostForm.Get("subject")), r.PostForm.Get("comment"))
 	s.moderated(w, r, n, n.Name+" recognises "+e.SubjectName+".", err)
 }
 
 func (s *Server) moderateWithdraw(w http.ResponseWriter, r *http.Request, n community.Network) {
-	_, err := s.deps.Communities.Withdraw(r.Context(), n, chi.URLParam(r, "id"))
+	_, err := s.deps.Communities.Withdraw(r.Context(), n, moderatorName(r), chi.URLParam(r, "id"))
 	s.moderated(w, r, n, "The recognition is withdrawn.", err)
 }
 
@@ -434,22 +439,22 @@ func (s *Server) directory(r *http.Request, o issuer.Organisation, q directorySe
 func (s *Server) moderateProposal(w http.ResponseWriter, r *http.Request, n community.Network) {
 	id := chi.URLParam(r, "id")
 	if chi.URLParam(r, "answer") == "accept" {
-		q, err := s.deps.Communities.AcceptProposal(r.Context(), n, id, r.PostForm.Get("comment"))
+		q, err := s.deps.Communities.AcceptProposal(r.Context(), n, moderatorName(r), id, r.PostForm.Get("comment"))
 		s.moderated(w, r, n, n.Name+" recognises "+q.SubjectName+".", err)
 		return
 	}
-	_, err := s.deps.Communities.DeclineProposal(r.Context(), n, id)
+	_, err := s.deps.Communities.DeclineProposal(r.Context(), n, moderatorName(r), id)
 	s.moderated(w, r, n, "The proposal is declined.", err)
 }
 
 func (s *Server) moderateAppoint(w http.ResponseWriter, r *http.Request, n community.Network) {
 	slug := strings.TrimSpace(r.PostForm.Get("organisation"))
-	s.moderated(w, r, n, slug+" moderates "+n.Name+" too.", s.deps.Communities.Appoint(r.Context(), n, slug))
+	s.moderated(w, r, n, slug+" moderates "+n.Name+" too.", s.deps.Communities.Appoint(r.Context(), n, moderatorName(r), slug))
 }
 
 func (s *Server) moderateDismiss(w http.ResponseWriter, r *http.Request, n community.Network) {
 	slug := chi.URLParam(r, "slug")
-	s.moderated(w, r, n, slug+" no longer moderates "+n.Name+".", s.deps.Communities.Dismiss(r.Context(), n, slug))
+	s.moderated(w, r, n, slug+" no longer moderates "+n.Name+".", s.deps.Communities.Dismiss(r.Context(), n, moderatorName(r), slug))
 }
 
 // LocalMembers are the members on this node that are not moderators:
