@@ -98,18 +98,14 @@ func currentCredentialKey(ctx context.Context, tx pgx.Tx, orgID int64) (Credenti
 	}
 	err := read()
 	if errors.Is(err, pgx.ErrNoRows) {
-		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		privPEM, multibase, err := NewCredentialKey()
 		if err != nil {
-			return k, nil, fmt.Errorf("create credential key: %w", err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(priv)
-		if err != nil {
-			return k, nil, fmt.Errorf("create credential key: %w", err)
+			return k, nil, err
 		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO credential_key (organisation_id, private_key_pem, public_key_multibase) VALUES ($1, $2, $3)
 			ON CONFLICT (organisation_id) WHERE revoked_at IS NULL DO NOTHING`,
-			orgID, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), dataintegrity.EncodeMultikey(pub)); err != nil {
+			orgID, privPEM, multibase); err != nil {
 			return k, nil, fmt.Errorf("store credential key: %w", err)
 		}
 		err = read()
@@ -119,24 +115,46 @@ func currentCredentialKey(ctx context.Context, tx pgx.Tx, orgID int64) (Credenti
 	} else if err != nil {
 		return k, nil, fmt.Errorf("read credential key: %w", err)
 	}
+	priv, err := ParseCredentialKey(privPEM)
+	return k, priv, err
+}
+
+// NewCredentialKey makes an Ed25519 credential key: its private half as
+// PKCS #8 PEM, to store, and its public half as a Multikey's
+// publicKeyMultibase. Organisations' and people's keys are made alike.
+func NewCredentialKey() (privPEM, multibase string, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", "", fmt.Errorf("create credential key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", "", fmt.Errorf("create credential key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), dataintegrity.EncodeMultikey(pub), nil
+}
+
+// ParseCredentialKey reads the private key NewCredentialKey made.
+func ParseCredentialKey(privPEM string) (ed25519.PrivateKey, error) {
 	block, _ := pem.Decode([]byte(privPEM))
 	if block == nil {
-		return k, nil, errors.New("read credential key: no PEM block")
+		return nil, errors.New("read credential key: no PEM block")
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return k, nil, fmt.Errorf("read credential key: %w", err)
+		return nil, fmt.Errorf("read credential key: %w", err)
 	}
 	priv, ok := parsed.(ed25519.PrivateKey)
 	if !ok {
-		return k, nil, fmt.Errorf("read credential key: a %T, not Ed25519", parsed)
+		return nil, fmt.Errorf("read credential key: a %T, not Ed25519", parsed)
 	}
-	return k, priv, nil
+	return priv, nil
 }
 
-// multikeys publishes keys as Multikeys controlled by controller, with ids
-// made by id.
-func multikeys(keys []CredentialKey, controller string, id func(multibase string) string) ([]vocab.Multikey, []string) {
+// Multikeys publishes keys as Multikeys controlled by controller, with ids
+// made by id: the verificationMethod and assertionMethod of a Profile or
+// DID document.
+func Multikeys(keys []CredentialKey, controller string, id func(multibase string) string) ([]vocab.Multikey, []string) {
 	methods := make([]vocab.Multikey, 0, len(keys))
 	ids := make([]string, 0, len(keys))
 	for _, k := range keys {
@@ -177,7 +195,7 @@ func ProfileV3Document(ctx context.Context, db DB, u URLs, o Organisation) (voca
 	if o.ImageURL != "" {
 		p.Image = &vocab.Image{ID: o.ImageURL, Type: "Image"}
 	}
-	p.VerificationMethod, p.AssertionMethod = multikeys(keys, p.ID, func(mb string) string { return u.CredentialKey(o.Slug, mb) })
+	p.VerificationMethod, p.AssertionMethod = Multikeys(keys, p.ID, func(mb string) string { return u.CredentialKey(o.Slug, mb) })
 	return p, nil
 }
 
@@ -190,7 +208,7 @@ func DIDDocument(ctx context.Context, db DB, u URLs, o Organisation) (vocab.DIDD
 	}
 	did := u.DID(o.Slug)
 	d := vocab.DIDDocument{Context: []string{vocab.DIDContext, vocab.MultikeyContext}, ID: did, AlsoKnownAs: []string{u.ProfileV3(o.Slug)}}
-	d.VerificationMethod, d.AssertionMethod = multikeys(keys, did, func(mb string) string { return did + "#" + mb })
+	d.VerificationMethod, d.AssertionMethod = Multikeys(keys, did, func(mb string) string { return did + "#" + mb })
 	return d, nil
 }
 
@@ -288,15 +306,11 @@ func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b B
 	}
 	c := a.credentialDocument(u, o, b)
 	for attempt := 0; ; attempt++ {
-		index, err := freeStatusIndex(ctx, tx, o.ID, attempt)
+		index, err := FreeStatusIndex(ctx, tx, "credential", "organisation_id", o.ID, attempt)
 		if err != nil {
 			return err
 		}
-		list := u.StatusList(o.Slug)
-		c.CredentialStatus = &vocab.StatusEntry{
-			ID: fmt.Sprintf("%s#%d", list, index), Type: "BitstringStatusListEntry", StatusPurpose: statusPurpose,
-			StatusListIndex: strconv.Itoa(index), StatusListCredential: list,
-		}
+		c.CredentialStatus = StatusEntry(u.StatusList(o.Slug), index)
 		vm := u.CredentialKey(o.Slug, k.Multibase)
 		doc, err := SignCredential(c, priv, vm, time.Now())
 		if err != nil {
@@ -323,16 +337,27 @@ func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b B
 	}
 }
 
-// freeStatusIndex picks an unused index of the organisation's status
-// list: at random for the first tries (so that an index tells nothing of
-// when a credential was issued), then the lowest free one, which also
-// finds the last free places of a nearly full list.
-func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (int, error) {
+// StatusEntry is the BitstringStatusListEntry of bit index in the
+// revocation status list list.
+func StatusEntry(list string, index int) *vocab.StatusEntry {
+	return &vocab.StatusEntry{
+		ID: fmt.Sprintf("%s#%d", list, index), Type: "BitstringStatusListEntry", StatusPurpose: statusPurpose,
+		StatusListIndex: strconv.Itoa(index), StatusListCredential: list,
+	}
+}
+
+// FreeStatusIndex picks an unused index of a status list, whose taken
+// indexes are the status_index column of table's rows whose column owner
+// is ownerID (table and owner are constants of the caller, never input):
+// at random for the first tries (so that an index tells nothing of when a
+// credential was issued), then the lowest free one, which also finds the
+// last free places of a nearly full list.
+func FreeStatusIndex(ctx context.Context, tx pgx.Tx, table, owner string, ownerID int64, attempt int) (int, error) {
 	if attempt < 8 {
 		index := int(randomUint32() % statusListSize)
 		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = $2)`,
-			orgID, index).Scan(&taken); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE `+owner+` = $1 AND status_index = $2)`,
+			ownerID, index).Scan(&taken); err != nil {
 			return 0, fmt.Errorf("pick status index: %w", err)
 		}
 		if !taken {
@@ -342,12 +367,12 @@ func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (
 	var index *int
 	err := tx.QueryRow(ctx, `
 		SELECT min(s) FROM generate_series(0, $2::int - 1) s
-		WHERE NOT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = s)`, orgID, statusListSize).Scan(&index)
+		WHERE NOT EXISTS (SELECT 1 FROM `+table+` WHERE `+owner+` = $1 AND status_index = s)`, ownerID, statusListSize).Scan(&index)
 	if err != nil {
 		return 0, fmt.Errorf("pick status index: %w", err)
 	}
 	if index == nil || attempt > 100 {
-		return 0, problem.Conflictf("", "the organisation's status list is full (%d credentials)", statusListSize)
+		return 0, problem.Conflictf("", "the status list is full (%d credentials)", statusListSize)
 	}
 	return *index, nil
 }
@@ -372,6 +397,22 @@ func StatusListJSON(ctx context.Context, db DB, u URLs, o Organisation) ([]byte,
 	if err != nil {
 		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
 	}
+	var k CredentialKey
+	var priv ed25519.PrivateKey
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		k, priv, err = currentCredentialKey(ctx, tx, o.ID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
+	}
+	return SignStatusList(revoked, u.StatusList(o.Slug), u.ProfileV3(o.Slug), priv, u.CredentialKey(o.Slug, k.Multibase), time.Now())
+}
+
+// SignStatusList makes the revocation BitstringStatusListCredential id of
+// issuerID, with the bits of revoked set, signed now with key naming
+// verificationMethod: the list of an organisation or of a person.
+func SignStatusList(revoked []int, id, issuerID string, key ed25519.PrivateKey, verificationMethod string, now time.Time) ([]byte, error) {
 	bits := statuslist.New(statusListSize)
 	for _, i := range revoked {
 		if err := bits.Set(i); err != nil {
@@ -382,28 +423,17 @@ func StatusListJSON(ctx context.Context, db DB, u URLs, o Organisation) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	var k CredentialKey
-	var priv ed25519.PrivateKey
-	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		k, priv, err = currentCredentialKey(ctx, tx, o.ID)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("status list of %s: %w", o.Slug, err)
-	}
-	now := time.Now()
-	id := u.StatusList(o.Slug)
 	doc := vocab.StatusListCredential{
 		Context:   []string{vocab.CredentialsContext},
 		ID:        id,
 		Type:      []string{"VerifiableCredential", "BitstringStatusListCredential"},
-		Issuer:    u.ProfileV3(o.Slug),
+		Issuer:    issuerID,
 		ValidFrom: now.UTC().Format(time.RFC3339),
 		CredentialSubject: vocab.StatusListSubject{
 			ID: id + "#list", Type: "BitstringStatusList", StatusPurpose: statusPurpose, EncodedList: encoded,
 		},
 	}
-	return SignCredential(doc, priv, u.CredentialKey(o.Slug, k.Multibase), now)
+	return SignCredential(doc, key, verificationMethod, now)
 }
 
 // CredentialJSON returns the signed OpenBadgeCredential of the assertion

@@ -22,6 +22,7 @@ func (s *Server) ob3Routes(r chi.Router) {
 	r.Get("/issuers/{slug}/status/revocation", orgDocument(s, false, issuer.StatusListJSON, writeCredential))
 	r.Get("/credentials/{uuid}", s.hostedCredential)
 	r.Get("/credentials/{uuid}/image", s.credentialImage)
+	s.personOB3Routes(r)
 }
 
 // writeCredential answers with a signed credential, exactly as signed:
