@@ -322,7 +322,7 @@ func IssueOrgCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, 
 	}
 	vm := u.CredentialKey(o.Slug, k.Multibase)
 	for attempt := 0; ; attempt++ {
-		index, err := freeStatusIndex(ctx, tx, o.ID, attempt)
+		index, err := FreeStatusIndex(ctx, tx, "credential", "organisation_id", o.ID, attempt)
 		if err != nil {
 			return nil, "", err
 		}
@@ -396,16 +396,18 @@ func issueCredential(ctx context.Context, tx pgx.Tx, u URLs, o Organisation, b B
 	return err
 }
 
-// freeStatusIndex picks an unused index of the organisation's status
-// list: at random for the first tries (so that an index tells nothing of
-// when a credential was issued), then the lowest free one, which also
-// finds the last free places of a nearly full list.
-func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (int, error) {
+// FreeStatusIndex picks an unused index of a status list, whose taken
+// indexes are the status_index column of table's rows whose column owner
+// is ownerID (table and owner are constants of the caller, never input):
+// at random for the first tries (so that an index tells nothing of when a
+// credential was issued), then the lowest free one, which also finds the
+// last free places of a nearly full list.
+func FreeStatusIndex(ctx context.Context, tx pgx.Tx, table, owner string, ownerID int64, attempt int) (int, error) {
 	if attempt < 8 {
 		index := RandomStatusIndex()
 		var taken bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = $2)`,
-			orgID, index).Scan(&taken); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE `+owner+` = $1 AND status_index = $2)`,
+			ownerID, index).Scan(&taken); err != nil {
 			return 0, fmt.Errorf("pick status index: %w", err)
 		}
 		if !taken {
@@ -415,12 +417,12 @@ func freeStatusIndex(ctx context.Context, tx pgx.Tx, orgID int64, attempt int) (
 	var index *int
 	err := tx.QueryRow(ctx, `
 		SELECT min(s) FROM generate_series(0, $2::int - 1) s
-		WHERE NOT EXISTS (SELECT 1 FROM credential WHERE organisation_id = $1 AND status_index = s)`, orgID, statusListSize).Scan(&index)
+		WHERE NOT EXISTS (SELECT 1 FROM `+table+` WHERE `+owner+` = $1 AND status_index = s)`, ownerID, statusListSize).Scan(&index)
 	if err != nil {
 		return 0, fmt.Errorf("pick status index: %w", err)
 	}
 	if index == nil || attempt > 100 {
-		return 0, problem.Conflictf("", "the organisation's status list is full (%d credentials)", statusListSize)
+		return 0, problem.Conflictf("", "the status list is full (%d credentials)", statusListSize)
 	}
 	return *index, nil
 }

@@ -31,6 +31,7 @@ const (
 // hosted by the endorser's node. The earner accepts or declines it; only
 // accepted ones are shown with the badge.
 type Endorsement struct {
+	rowID           int64      // the row's id, for its credentials
 	UUID            string     `json:"id"`             // names it in this node's API
 	ID              string     `json:"endorsement_id"` // the hosted Open Badges Endorsement
 	Endorser        string     `json:"endorser"`       // actor id
@@ -49,6 +50,10 @@ type Endorsement struct {
 	UpdatedAt       time.Time  `json:"updated_at"`
 	AnsweredAt      *time.Time `json:"answered_at,omitempty"`
 	DeletedAt       *time.Time `json:"deleted_at,omitempty"`
+	// Credential is the id of its Open Badges 3.0 EndorsementCredential,
+	// "" when the endorser's node sent none.
+	Credential      string `json:"credential"`
+	CredentialState string `json:"-"` // one of the Credential* states
 }
 
 // Document is the endorsement as an Open Badges 2.0 Endorsement.
@@ -66,13 +71,13 @@ func (e Endorsement) Document() vocab.Endorsement {
 
 const endorsementColumns = `e.uuid::text, e.endorsement_id, e.endorser_actor, e.endorser_name, e.endorser_profile,
 	e.endorser_user, e.assertion_id, e.badge_page, e.badge_name, e.earner_actor, e.earner_name, e.item_id, e.comment,
-	e.state, e.issued_on, e.updated_at, e.answered_at, e.deleted_at`
+	e.state, e.issued_on, e.updated_at, e.answered_at, e.deleted_at, e.id, e.credential, e.credential_state`
 
 func scanEndorsement(r pgx.Row) (Endorsement, error) {
 	var e Endorsement
 	err := r.Scan(&e.UUID, &e.ID, &e.Endorser, &e.EndorserName, &e.EndorserProfile, &e.EndorserUserID, &e.Assertion,
 		&e.BadgePage, &e.BadgeName, &e.Earner, &e.EarnerName, &e.ItemID, &e.Comment, &e.State, &e.IssuedOn,
-		&e.UpdatedAt, &e.AnsweredAt, &e.DeletedAt)
+		&e.UpdatedAt, &e.AnsweredAt, &e.DeletedAt, &e.rowID, &e.Credential, &e.CredentialState)
 	return e, err
 }
 
@@ -170,21 +175,30 @@ func (p *Passport) Endorse(ctx context.Context, u account.User, page, comment st
 		if err := requestsEndorsed(ctx, tx, u, b.Page); err != nil {
 			return err
 		}
+		var credential map[string]any
+		if e, credential, err = p.issueCredential(ctx, tx, u, e); err != nil {
+			return err
+		}
 		if b.Local() {
 			return nil // the earner is here: it waits in their backpack
 		}
-		return p.sendEndorsement(ctx, tx, u.Username, "Create", b.Earner, b.Inbox, e)
+		return p.sendEndorsement(ctx, tx, u.Username, "Create", b.Earner, b.Inbox, e, credential)
 	})
 	return e, err
 }
 
 // sendEndorsement sends Create or Update of an endorsement to its earner:
-// the Open Badges document, with the comment's HTML as content and its
-// Markdown as source, for fediverse software.
-func (p *Passport) sendEndorsement(ctx context.Context, tx pgx.Tx, username, typ, to, inbox string, e Endorsement) error {
+// the Open Badges 2.0 document, with the comment's HTML as content and its
+// Markdown as source, for fediverse software, and its signed Open Badges
+// 3.0 EndorsementCredential as "credential", which the earner's node
+// verifies before showing the endorsement.
+func (p *Passport) sendEndorsement(ctx context.Context, tx pgx.Tx, username, typ, to, inbox string, e Endorsement, credential map[string]any) error {
 	obj, err := e.Document().ActivityObject(p.fed.Markdown().HTML(e.Comment, nil))
 	if err != nil {
 		return err
+	}
+	if credential != nil {
+		obj["credential"] = credential
 	}
 	return p.send(ctx, tx, username, typ, to, inbox, obj)
 }
@@ -231,10 +245,16 @@ func (p *Passport) EditEndorsement(ctx context.Context, u account.User, id, comm
 		if err != nil {
 			return fmt.Errorf("edit endorsement %s: %w", id, err)
 		}
+		// The signed credential says the old comment: a new one replaces
+		// it, and the old one is revoked.
+		var credential map[string]any
+		if e, credential, err = p.issueCredential(ctx, tx, u, e); err != nil {
+			return err
+		}
 		if inbox == "" {
 			return nil
 		}
-		return p.sendEndorsement(ctx, tx, u.Username, "Update", e.Earner, inbox, e)
+		return p.sendEndorsement(ctx, tx, u.Username, "Update", e.Earner, inbox, e, credential)
 	})
 	return e, err
 }
@@ -262,6 +282,9 @@ func (p *Passport) DeleteEndorsement(ctx context.Context, u account.User, id str
 		if tag.RowsAffected() == 0 {
 			return problem.NotFoundf("no endorsement %q of yours", id)
 		}
+		if err := revokeCredentials(ctx, tx, e.rowID); err != nil {
+			return err
+		}
 		if inbox == "" {
 			return nil
 		}
@@ -277,7 +300,7 @@ func receivedEndorsement(ctx context.Context, db DB, userID int64, id string) (E
 	}
 	e, err := scanEndorsement(db.QueryRow(ctx, `SELECT `+endorsementColumns+` FROM person_endorsement e
 		JOIN backpack_item i ON i.id = e.item_id
-		WHERE e.uuid = $1 AND i.user_id = $2 AND e.deleted_at IS NULL`, id, userID))
+		WHERE e.uuid = $1 AND i.user_id = $2 AND e.deleted_at IS NULL AND `+shownCredential, id, userID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Endorsement{}, problem.NotFoundf("no endorsement %q of your badges", id)
 	}
@@ -342,7 +365,7 @@ func EndorsementsReceived(ctx context.Context, db DB, userID int64, state string
 	}
 	return collectEndorsements(db.Query(ctx, `SELECT `+endorsementColumns+` FROM person_endorsement e
 		JOIN backpack_item i ON i.id = e.item_id
-		WHERE i.user_id = $1 AND e.deleted_at IS NULL AND ($2 = '' OR e.state = $2)
+		WHERE i.user_id = $1 AND e.deleted_at IS NULL AND ($2 = '' OR e.state = $2) AND `+shownCredential+`
 		ORDER BY e.created_at DESC, e.id DESC`, userID, state))
 }
 
@@ -354,7 +377,7 @@ func EndorsementsOf(ctx context.Context, db DB, itemID int64, state string) ([]E
 		return nil, err
 	}
 	return collectEndorsements(db.Query(ctx, `SELECT `+endorsementColumns+` FROM person_endorsement e
-		WHERE e.item_id = $1 AND e.deleted_at IS NULL AND ($2 = '' OR e.state = $2)
+		WHERE e.item_id = $1 AND e.deleted_at IS NULL AND ($2 = '' OR e.state = $2) AND `+shownCredential+`
 		ORDER BY e.issued_on, e.id`, itemID, state))
 }
 

@@ -96,7 +96,7 @@ func (p *Passport) ownStream(ctx context.Context, db DB, u account.User, since t
 		SELECT 'endorsement', coalesce(nullif(e.endorser_name, ''), e.endorser_actor), e.comment, i.badge_name,
 			$3 || '/passport/badges/' || i.uuid::text, e.created_at
 		FROM person_endorsement e JOIN backpack_item i ON i.id = e.item_id
-		WHERE i.user_id = $1 AND e.deleted_at IS NULL AND e.state <> 'declined' AND e.created_at > $2
+		WHERE i.user_id = $1 AND e.deleted_at IS NULL AND e.state <> 'declined' AND e.credential_state IN ('none', 'verified') AND e.created_at > $2
 		UNION ALL
 		SELECT 'congratulation', coalesce(nullif(l.actor_name, ''), l.actor), '', i.badge_name, l.badge_page, l.created_at
 		FROM passport_like l JOIN backpack_item i ON i.id = l.item_id

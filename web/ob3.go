@@ -23,6 +23,7 @@ func (s *Server) ob3Routes(r chi.Router) {
 	r.Get("/credentials/{uuid}", s.hostedCredential)
 	r.Get("/credentials/{uuid}/image", s.credentialImage)
 	s.ob3EndorsementRoutes(r)
+	s.personOB3Routes(r)
 }
 
 // writeCredential answers with a signed credential, exactly as signed:

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
+)
+
+// personOB3Routes serves, below /ob/v3, the Open Badges 3.0 documents of
+// people who endorse: their Profile listing their credential keys, their
+// revocation status list (signed on each request, so that a withdrawal
+// shows at once) and their EndorsementCredentials.
+func (s *Server) personOB3Routes(r chi.Router) {
+	r.Get("/people/{username}", s.personProfileV3)
+	r.Get("/people/{username}/status/revocation", s.personStatusList)
+	r.Get("/person-endorsements/{uuid}", s.personEndorsementCredential)
+}
+
+func (s *Server) personProfileV3(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Passport == nil {
+		s.fail(w, r, problem.NotFoundf("no passport on this node"))
+		return
+	}
+	doc, err := s.deps.Passport.ProfileV3Document(r.Context(), chi.URLParam(r, "username"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeLD(w, http.StatusOK, doc)
+}
+
+func (s *Server) personStatusList(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Passport == nil {
+		s.fail(w, r, problem.NotFoundf("no passport on this node"))
+		return
+	}
+	doc, err := s.deps.Passport.StatusListJSON(r.Context(), chi.URLParam(r, "username"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeCredential(w, r, doc)
+}
+
+// personEndorsementCredential serves an EndorsementCredential exactly as
+// signed (JSON-LD, or a VC-JWT to those who ask only for that), revoked
+// or not.
+func (s *Server) personEndorsementCredential(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "uuid")
+	if accepts(r, vocab.VCJWTContentType) && !accepts(r, vocab.CredentialContentType) && !accepts(r, vocab.ContentType) {
+		jwt, err := passport.HostedCredential(r.Context(), s.deps.Pool, id, true)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", vocab.VCJWTContentType)
+		w.Header().Set("Vary", "Accept")
+		_, _ = w.Write(jwt) // the client went away; nothing to do
+		return
+	}
+	doc, err := passport.HostedCredential(r.Context(), s.deps.Pool, id, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeCredential(w, r, doc)
+}
