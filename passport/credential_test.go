@@ -43,12 +43,12 @@ func didKeyCredential(t *testing.T, subject string, change func(map[string]any))
 		cs["id"] = subject
 	}
 	doc := map[string]any{
-		"@context":  []any{vocab.CredentialsContext, vocab.OB3Context},
-		"id":        "urn:uuid:" + randomUUID(t),
-		"type":      []any{"VerifiableCredential", "OpenBadgeCredential"},
-		"issuer":    map[string]any{"id": did, "type": []any{"Profile"}, "name": "A small issuer"},
-		"validFrom": "2026-01-01T00:00:00Z",
-		"name":      "Teamwork",
+		"@context":          []any{vocab.CredentialsContext, vocab.OB3Context},
+		"id":                "urn:uuid:" + randomUUID(t),
+		"type":              []any{"VerifiableCredential", "OpenBadgeCredential"},
+		"issuer":            map[string]any{"id": did, "type": []any{"Profile"}, "name": "A small issuer"},
+		"validFrom":         "2026-01-01T00:00:00Z",
+		"name":              "Teamwork",
 		"credentialSubject": cs,
 	}
 	signed, err := dataintegrity.Sign(doc, key, did+"#"+strings.TrimPrefix(did, "did:key:"), time.Now(), vocab.DocumentLoader(nil))

@@ -184,6 +184,20 @@ func (p *Passport) bakedFile(ctx context.Context, it Item) (data []byte, ext, no
 	return data, formatExt(data), ""
 }
 
+// CredentialFile is an item's Open Badges 3.0 credential to download:
+// baked into the badge image (PNG or SVG) as the export has it, or the
+// signed credential itself when the image cannot be had; its media type
+// and a file name. ok is false when the item has no credential.
+func (p *Passport) CredentialFile(ctx context.Context, it Item) (data []byte, mediaType, name string, ok bool) {
+	if len(it.Credential) == 0 {
+		return nil, "", "", false
+	}
+	data, ext, _ := p.bakedCredential(ctx, it)
+	mediaType = map[string]string{"png": "image/png", "svg": "image/svg+xml", "json": "application/vc+ld+json",
+		"jwt": "application/vc+jwt"}[ext]
+	return data, mediaType, fileSlug(it.BadgeName) + "." + ext, true
+}
+
 // bakedCredential is the file of an item with an Open Badges 3.0
 // credential: its image with the signed credential baked in (PNG iTXt
 // openbadgecredential or SVG openbadges:credential), and "png" or "svg";

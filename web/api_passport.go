@@ -56,6 +56,13 @@ type backpackItemJSON struct {
 	Assertion        map[string]any `json:"assertion"`
 	Badge            map[string]any `json:"badge"`
 	Issuer           map[string]any `json:"issuer"`
+	// Standards are the Open Badges versions the badge is held in: "ob3"
+	// (a 3.0 credential) and/or "ob2" (a 2.0 assertion).
+	Standards []string `json:"standards"`
+	// Credential is the Open Badges 3.0 credential as verified, and
+	// CredentialJWT its VC-JWT when kept; absent for a 2.0-only badge.
+	Credential    map[string]any `json:"credential,omitempty"`
+	CredentialJWT string         `json:"credential_jwt,omitempty"`
 }
 
 func (s *Server) backpackItemJSON(u account.User, it passport.Item) backpackItemJSON {
@@ -66,6 +73,13 @@ func (s *Server) backpackItemJSON(u account.User, it passport.Item) backpackItem
 		Expired: it.Expired(time.Now()), Revoked: it.Revoked, RevocationReason: it.RevocationReason,
 		Problem: it.Problem, LastCheckedAt: it.LastCheckedAt, AddedAt: it.AddedAt,
 		Page: s.absoluteURL("/passport/badges/" + it.UUID), Assertion: it.Assertion, Badge: it.Badge, Issuer: it.Issuer,
+		Standards: it.Standards(), CredentialJWT: it.CredentialJWT,
+	}
+	if out.Standards == nil {
+		out.Standards = []string{}
+	}
+	if len(it.Credential) > 0 {
+		out.Credential = it.Credential
 	}
 	if it.IsPublic() {
 		out.PublicPage = s.absoluteURL(publicBadgePath(u.Username, it.UUID))
