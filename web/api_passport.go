@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/problem"
 )
 
 // The backpack API, under /api/v1/me: the caller's own earned badges.
@@ -133,6 +137,12 @@ func (s *Server) apiBackpackItem(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, error) {
 	// The same forms as "Check this badge"; the recipient checked is the
 	// earner, whatever the request says.
+	// A problem with what was given as "credential" names that field,
+	// which the verifier's input does not keep apart from "assertion".
+	var body bytes.Buffer
+	if r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		r.Body = io.NopCloser(io.TeeReader(r.Body, &body))
+	}
 	in, err := readVerifyInput(r)
 	if err == nil {
 		err = s.checkVerifyURL(r, in)
@@ -147,6 +157,16 @@ func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, 
 	// outcome should be the same whoever waits for it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
 	defer cancel()
+	var given struct {
+		Credential json.RawMessage `json:"credential"`
+	}
+	if body.Len() > 0 && json.Unmarshal(body.Bytes(), &given) == nil && len(given.Credential) > 0 {
+		it, err := s.deps.Passport.Add(ctx, u, in)
+		if p, ok := problem.As(err); ok && (p.Field == "assertion" || p.Field == "url") {
+			p.Field = "credential"
+		}
+		return it, err
+	}
 	return s.deps.Passport.Add(ctx, u, in)
 }
 
