@@ -88,7 +88,31 @@ func (p *Passport) Add(ctx context.Context, u account.User, in verifier.Input) (
 	if err != nil {
 		return Item{}, fmt.Errorf("add badge %s: %w", id, err)
 	}
+	if len(in.Image) > 0 && rep.Credential == nil {
+		return p.addBakedCredential(ctx, it, in)
+	}
 	return it, nil
+}
+
+// addBakedCredential keeps beside item it, added from a baked 2.0 image,
+// the 3.0 credential baked into the same image (as exports of badges of
+// both standards have it), when it verifies for the same earner.
+func (p *Passport) addBakedCredential(ctx context.Context, it Item, in verifier.Input) (Item, error) {
+	c, err := bake.ExtractCredential(in.Image)
+	if err != nil {
+		return it, nil // a 2.0 badge alone
+	}
+	rep := p.verifier.Verify(ctx, verifier.Input{JSON: []byte(c), RecipientEmail: in.RecipientEmail, RecipientURL: in.RecipientURL})
+	if !acceptable(rep) || !isBadgeCredential(rep.Credential) {
+		return it, nil
+	}
+	s := credentialSnapshot(rep, c)
+	out, err := scanItem(p.pool.QueryRow(ctx, `UPDATE backpack_item i SET credential = $2, credential_json = $3, credential_jwt = $4
+		WHERE i.id = $1 RETURNING `+itemColumns, it.ID, s.Credential, s.CredentialJSON, s.CredentialJWT))
+	if err != nil {
+		return Item{}, fmt.Errorf("keep the credential of badge %s: %w", it.UUID, err)
+	}
+	return out, nil
 }
 
 // has reports whether user userID keeps the badge with this assertion or

@@ -81,9 +81,17 @@ func (p *Passport) Export(ctx context.Context, u account.User, w io.Writer) erro
 		e.Standards, e.CredentialID = it.Standards(), it.CredentialID()
 		var data []byte
 		var ext, note string
-		if len(it.Credential) > 0 {
+		switch {
+		case len(it.Credential) > 0 && len(it.Assertion) == 0:
 			data, ext, note = p.bakedCredential(ctx, it)
-		} else {
+		case len(it.Credential) > 0:
+			// Both standards: the 2.0 assertion and the 3.0 credential
+			// baked into the one image, each under its own keyword.
+			data, ext, note = p.bakedFile(ctx, it)
+			if note == "" {
+				data = bakeCredentialToo(data, it)
+			}
+		default:
 			data, ext, note = p.bakedFile(ctx, it)
 		}
 		e.Baked, e.Note = note == "", note
@@ -94,6 +102,7 @@ func (p *Passport) Export(ctx context.Context, u account.User, w io.Writer) erro
 			data []byte
 		}{{e.File, data}}
 		if len(it.Credential) > 0 && e.Baked {
+			base := CredentialsDir + base
 			if it.CredentialJSON != "" {
 				e.CredentialFile = base + ".credential.json"
 				files = append(files, struct {
@@ -182,6 +191,31 @@ func (p *Passport) bakedFile(ctx context.Context, it Item) (data []byte, ext, no
 		return fallback(fmt.Sprintf("the badge image could not be baked (%v); the file is the assertion", err))
 	}
 	return data, formatExt(data), ""
+}
+
+// CredentialsDir is the folder of an export that holds the signed JSON
+// and VC-JWT of each baked 3.0 credential, for wallets that take those;
+// Import skips it, the credentials being in the images.
+const CredentialsDir = "credentials/"
+
+// bakeCredentialToo adds an item's 3.0 credential to an image with its
+// 2.0 assertion baked in; the image as it was if that cannot be done.
+func bakeCredentialToo(img []byte, it Item) []byte {
+	signed := it.CredentialJSON
+	if signed == "" {
+		signed = it.CredentialJWT
+	}
+	var out []byte
+	var err error
+	if bake.Format(img) == bake.FormatPNG {
+		out, err = bake.PNGCredential(img, signed)
+	} else {
+		out, err = bake.SVGCredential(img, it.CredentialJSON, it.CredentialJWT)
+	}
+	if err != nil {
+		return img
+	}
+	return out
 }
 
 // CredentialFile is an item's Open Badges 3.0 credential to download:
