@@ -226,7 +226,9 @@ func TestPassportPortability(t *testing.T) {
 		t.Fatalf("export = %d %s", status, archive)
 	}
 	index, files := readExport(t, archive)
-	if len(index.Badges) != 3 || len(files) != 4 {
+	// Three baked images (2.0 and 3.0 in each), the index, and each
+	// credential's signed JSON and VC-JWT in credentials/.
+	if len(index.Badges) != 3 || len(files) != 10 {
 		t.Fatalf("the export has %d badges in %d files: %+v", len(index.Badges), len(files), index)
 	}
 	for _, e := range index.Badges {
@@ -364,8 +366,10 @@ func TestPassportPortability(t *testing.T) {
 						!strings.HasPrefix(obj.Attachment[0].Href, a.base+"/ob/badges/") {
 						t.Errorf("the announcement's attachment: %+v", obj.Attachment)
 					}
-					if len(obj.Tag) != 1 || obj.Tag[0].Type != "Link" || obj.Tag[0].Href != ids[1] ||
-						obj.Tag[0].MediaType != "application/ld+json" {
+					// Imported with both standards, it links its 3.0 credential too.
+					if len(obj.Tag) != 2 || obj.Tag[0].Type != "Link" || obj.Tag[0].Href != ids[1] ||
+						obj.Tag[0].MediaType != "application/ld+json" || obj.Tag[1].MediaType != "application/vc+ld+json" ||
+						obj.Tag[1].Href != strings.Replace(ids[1], "/ob/assertions/", "/ob/v3/credentials/", 1) {
 						t.Errorf("the announcement's tag: %+v", obj.Tag)
 					}
 				}

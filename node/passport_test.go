@@ -19,6 +19,8 @@ type backpack struct {
 
 type backpackItem struct {
 	ID          string
+	Standards   []string
+	Credential  map[string]any
 	AssertionID string `json:"assertion_id"`
 	State       string
 	Visibility  string
@@ -53,7 +55,7 @@ func TestPassportAcrossNodes(t *testing.T) {
 	a.makeIssuer(t)
 	badge := a.createBadge(t, map[string]any{"name": "Federated robotics", "description": "Robots across servers.",
 		"criteria": map[string]string{"narrative": "Build one."}})
-	var issued struct{ ID string }
+	var issued struct{ ID, Credential string }
 	if status := a.api(t, "POST", "/badges/"+badge.UUID+"/assertions", map[string]any{
 		"recipient": map[string]string{"type": "actor", "identity": "acct:staff@" + b.node.BaseURL().Host},
 	}, &issued); status != http.StatusCreated {
@@ -93,8 +95,11 @@ func TestPassportAcrossNodes(t *testing.T) {
 	} else if status, _ := get(t, note.Attachment[0].Href); status != http.StatusOK {
 		t.Errorf("the attached image %s = %d", note.Attachment[0].Href, status)
 	}
-	if len(note.Tag) != 2 || note.Tag[0].Type != "Mention" || note.Tag[1].Type != "Link" || note.Tag[1].Href != issued.ID ||
-		note.Tag[1].MediaType != "application/ld+json" {
+	// The organisation issues 2.0 and 3.0 (the default): the credential
+	// is a second Link.
+	if len(note.Tag) != 3 || note.Tag[0].Type != "Mention" || note.Tag[1].Type != "Link" || note.Tag[1].Href != issued.ID ||
+		note.Tag[1].MediaType != "application/ld+json" || note.Tag[2].MediaType != "application/vc+ld+json" ||
+		note.Tag[2].Href != issued.Credential {
 		t.Errorf("the mention's tag: %+v", note.Tag)
 	}
 	// Nothing reached a backpack on the issuing node.

@@ -111,7 +111,7 @@ func (p *Passport) Announce(ctx context.Context, u account.User, it Item) (strin
 			markdown.Escape(it.BadgeName), markdown.Escape(it.IssuerName)),
 		Link:  BadgePage(p.urls, u.Username, it.UUID),
 		Image: p.badgeImage(ctx, it),
-		Links: []federation.Link{AssertionLink(it.AssertionID)},
+		Links: itemLinks(it),
 	})
 	if err != nil {
 		// Not announced after all: let the next change try again.
@@ -139,4 +139,17 @@ func (p *Passport) badgeImage(ctx context.Context, it Item) *federation.Image {
 		}
 	}
 	return img
+}
+
+// itemLinks are the Links of an item's announcement: its 2.0 assertion
+// and its 3.0 credential, as it holds them.
+func itemLinks(it Item) []federation.Link {
+	var links []federation.Link
+	if len(it.Assertion) > 0 || len(it.Credential) == 0 {
+		links = append(links, AssertionLink(it.AssertionID))
+	}
+	if id := it.CredentialID(); id != "" && hostOf(id) != "" {
+		links = append(links, CredentialLink(id))
+	}
+	return links
 }

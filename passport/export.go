@@ -41,6 +41,14 @@ type ExportEntry struct {
 	Baked bool   `json:"baked"`
 	// Note says why the file is not a baked image.
 	Note string `json:"note,omitempty"`
+	// Standards are the Open Badges versions of the badge ("ob3",
+	// "ob2"). A badge with a 3.0 credential has it baked in File, and
+	// its signed JSON and VC-JWT (when kept) beside it, for wallets that
+	// take those: CredentialFile and CredentialJWTFile.
+	Standards         []string `json:"standards"`
+	CredentialID      string   `json:"credential_id,omitempty"`
+	CredentialFile    string   `json:"credential_file,omitempty"`
+	CredentialJWTFile string   `json:"credential_jwt_file,omitempty"`
 }
 
 // ExportIndex is index.json of an export: what it holds, for people and
@@ -70,15 +78,54 @@ func (p *Passport) Export(ctx context.Context, u account.User, w io.Writer) erro
 	for n, it := range list {
 		e := ExportEntry{AssertionID: it.AssertionID, BadgeName: it.BadgeName, Issuer: it.IssuerName, IssuerID: text(it.Issuer["id"]),
 			IssuedOn: it.IssuedOn, Expires: it.Expires, Visibility: it.Visibility}
-		data, ext, note := p.bakedFile(ctx, it)
-		e.Baked, e.Note = note == "", note
-		e.File = fmt.Sprintf("%03d-%s.%s", n+1, fileSlug(it.BadgeName), ext)
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: e.File, Method: zip.Deflate, Modified: index.ExportedAt})
-		if err != nil {
-			return fmt.Errorf("export %s: %w", e.File, err)
+		e.Standards, e.CredentialID = it.Standards(), it.CredentialID()
+		var data []byte
+		var ext, note string
+		switch {
+		case len(it.Credential) > 0 && len(it.Assertion) == 0:
+			data, ext, note = p.bakedCredential(ctx, it)
+		case len(it.Credential) > 0:
+			// Both standards: the 2.0 assertion and the 3.0 credential
+			// baked into the one image, each under its own keyword.
+			data, ext, note = p.bakedFile(ctx, it)
+			if note == "" {
+				data = bakeCredentialToo(data, it)
+			}
+		default:
+			data, ext, note = p.bakedFile(ctx, it)
 		}
-		if _, err := f.Write(data); err != nil {
-			return fmt.Errorf("export %s: %w", e.File, err)
+		e.Baked, e.Note = note == "", note
+		base := fmt.Sprintf("%03d-%s", n+1, fileSlug(it.BadgeName))
+		e.File = base + "." + ext
+		files := []struct {
+			name string
+			data []byte
+		}{{e.File, data}}
+		if len(it.Credential) > 0 && e.Baked {
+			base := CredentialsDir + base
+			if it.CredentialJSON != "" {
+				e.CredentialFile = base + ".credential.json"
+				files = append(files, struct {
+					name string
+					data []byte
+				}{e.CredentialFile, []byte(it.CredentialJSON)})
+			}
+			if it.CredentialJWT != "" {
+				e.CredentialJWTFile = base + ".credential.jwt"
+				files = append(files, struct {
+					name string
+					data []byte
+				}{e.CredentialJWTFile, []byte(it.CredentialJWT)})
+			}
+		}
+		for _, file := range files {
+			f, err := zw.CreateHeader(&zip.FileHeader{Name: file.name, Method: zip.Deflate, Modified: index.ExportedAt})
+			if err != nil {
+				return fmt.Errorf("export %s: %w", file.name, err)
+			}
+			if _, err := f.Write(file.data); err != nil {
+				return fmt.Errorf("export %s: %w", file.name, err)
+			}
 		}
 		index.Badges = append(index.Badges, e)
 	}
@@ -142,6 +189,78 @@ func (p *Passport) bakedFile(ctx context.Context, it Item) (data []byte, ext, no
 	}
 	if err != nil {
 		return fallback(fmt.Sprintf("the badge image could not be baked (%v); the file is the assertion", err))
+	}
+	return data, formatExt(data), ""
+}
+
+// CredentialsDir is the folder of an export that holds the signed JSON
+// and VC-JWT of each baked 3.0 credential, for wallets that take those;
+// Import skips it, the credentials being in the images.
+const CredentialsDir = "credentials/"
+
+// bakeCredentialToo adds an item's 3.0 credential to an image with its
+// 2.0 assertion baked in; the image as it was if that cannot be done.
+func bakeCredentialToo(img []byte, it Item) []byte {
+	signed := it.CredentialJSON
+	if signed == "" {
+		signed = it.CredentialJWT
+	}
+	var out []byte
+	var err error
+	if bake.Format(img) == bake.FormatPNG {
+		out, err = bake.PNGCredential(img, signed)
+	} else {
+		out, err = bake.SVGCredential(img, it.CredentialJSON, it.CredentialJWT)
+	}
+	if err != nil {
+		return img
+	}
+	return out
+}
+
+// CredentialFile is an item's Open Badges 3.0 credential to download:
+// baked into the badge image (PNG or SVG) as the export has it, or the
+// signed credential itself when the image cannot be had; its media type
+// and a file name. ok is false when the item has no credential.
+func (p *Passport) CredentialFile(ctx context.Context, it Item) (data []byte, mediaType, name string, ok bool) {
+	if len(it.Credential) == 0 {
+		return nil, "", "", false
+	}
+	data, ext, _ := p.bakedCredential(ctx, it)
+	mediaType = map[string]string{"png": "image/png", "svg": "image/svg+xml", "json": "application/vc+ld+json",
+		"jwt": "application/vc+jwt"}[ext]
+	return data, mediaType, fileSlug(it.BadgeName) + "." + ext, true
+}
+
+// bakedCredential is the file of an item with an Open Badges 3.0
+// credential: its image with the signed credential baked in (PNG iTXt
+// openbadgecredential or SVG openbadges:credential), and "png" or "svg";
+// or, with a note saying why, the signed credential itself ("json", or
+// "jwt" when it came as a VC-JWT only).
+func (p *Passport) bakedCredential(ctx context.Context, it Item) (data []byte, ext, note string) {
+	signed, signedExt := it.CredentialJSON, "json"
+	if signed == "" {
+		signed, signedExt = it.CredentialJWT, "jwt"
+	}
+	if uuid, ok := p.localUUID(it); ok {
+		if img, _, err := issuer.CredentialImage(ctx, p.pool, uuid); err == nil {
+			return img.Data, formatExt(img.Data), ""
+		}
+	}
+	img, err := p.fetchImage(ctx, it.BadgeImage)
+	if err != nil {
+		return []byte(signed), signedExt, fmt.Sprintf("the badge image could not be fetched (%v); the file is the credential", err)
+	}
+	switch bake.Format(img) {
+	case bake.FormatPNG:
+		data, err = bake.PNGCredential(img, signed)
+	case bake.FormatSVG:
+		data, err = bake.SVGCredential(img, signed, "")
+	default:
+		return []byte(signed), signedExt, "the badge image is neither PNG nor SVG; the file is the credential"
+	}
+	if err != nil {
+		return []byte(signed), signedExt, fmt.Sprintf("the badge image could not be baked (%v); the file is the credential", err)
 	}
 	return data, formatExt(data), ""
 }

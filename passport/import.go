@@ -84,6 +84,9 @@ func readImport(archive io.ReaderAt, size int64, add func(name string, data []by
 			}
 			continue
 		}
+		if strings.HasPrefix(zf.Name, CredentialsDir) {
+			continue // copies of credentials baked in the images
+		}
 		badges++
 		if err := add(zf.Name, data); err != nil {
 			return index, err

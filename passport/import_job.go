@@ -279,10 +279,10 @@ func (p *Passport) importFile(ctx context.Context, u account.User, importID int6
 	switch strings.ToLower(path.Ext(name)) {
 	case ".png", ".svg":
 		in.Image = data
-	case ".json", ".jws":
+	case ".json", ".jws", ".jwt":
 		in.JSON = bytes.TrimSpace(data)
 	default:
-		reason = "not a badge: a baked PNG or SVG, or an assertion (.json, .jws)"
+		reason = "not a badge: a baked PNG or SVG, an assertion (.json, .jws) or a credential (.json, .jwt)"
 	}
 	if reason == "" {
 		it, err := p.Add(ctx, u, in)

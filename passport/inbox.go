@@ -24,6 +24,18 @@ func AssertionLink(assertionID string) federation.Link {
 	return federation.Link{Href: assertionID, MediaType: vocab.ContentType, Name: assertionLinkName}
 }
 
+// credentialLinkName names the Link that carries a badge's Open Badges
+// 3.0 credential.
+const credentialLinkName = "Open Badges 3.0 credential"
+
+// CredentialLink is the Link in the tag of the mention that carries the
+// badge's Open Badges 3.0 credential (media type application/vc+ld+json),
+// beside or instead of its AssertionLink: the receiving passport fetches
+// and verifies it, and keeps it with the assertion in one item.
+func CredentialLink(credentialID string) federation.Link {
+	return federation.Link{Href: credentialID, MediaType: vocab.CredentialContentType, Name: credentialLinkName}
+}
+
 // Register hands the passport its activities when they reach the node's
 // inbox: a Create{Note} that mentions local people and carries an Open
 // Badges assertion as an attachment (AssertionLink); and the social
@@ -58,9 +70,15 @@ func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 	if note.Type != "Note" {
 		return "", false, nil
 	}
-	id := attachedAssertion(note)
+	id, cred := attachedAssertion(note), attachedCredential(note)
+	if id == "" {
+		id = cred // a badge issued as a 3.0 credential only
+	}
 	if id == "" {
 		return "", false, nil
+	}
+	if cred != "" && hostOf(cred) != hostOf(in.Actor) {
+		return "ignored: the badge's credential is not hosted on the sender's server", true, nil
 	}
 	people, err := p.mentionedPeople(ctx, tx, note)
 	if err != nil || len(people) == 0 {
@@ -74,9 +92,9 @@ func (p *Passport) receiveBadge(ctx context.Context, tx pgx.Tx, in federation.In
 	var params []river.InsertManyParams
 	for _, u := range people {
 		var itemID int64
-		err := tx.QueryRow(ctx, `INSERT INTO backpack_item (user_id, assertion_id, source, sender)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, assertion_id) DO NOTHING RETURNING id`,
-			u.ID, id, SourceFediverse, in.Actor).Scan(&itemID)
+		err := tx.QueryRow(ctx, `INSERT INTO backpack_item (user_id, assertion_id, source, sender, credential_url)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, assertion_id) DO NOTHING RETURNING id`,
+			u.ID, id, SourceFediverse, in.Actor, cred).Scan(&itemID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // in the backpack already
 		}
@@ -135,6 +153,19 @@ func attachedAssertion(note vocab.Object) string {
 		}
 		mt, _, _ := strings.Cut(l.MediaType, ";")
 		if strings.TrimSpace(mt) == vocab.ContentType && hostOf(l.Href) != "" {
+			return l.Href
+		}
+	}
+	return ""
+}
+
+// attachedCredential is the Open Badges 3.0 credential id a Note carries
+// as a Link of media type application/vc+ld+json in its tags or
+// attachments (CredentialLink), or "".
+func attachedCredential(note vocab.Object) string {
+	for _, l := range append(append([]vocab.Link{}, note.Tags...), note.Attachment...) {
+		mt, _, _ := strings.Cut(l.MediaType, ";")
+		if l.Type == "Link" && strings.TrimSpace(mt) == vocab.CredentialContentType && hostOf(l.Href) != "" {
 			return l.Href
 		}
 	}

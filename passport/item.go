@@ -68,6 +68,14 @@ type Item struct {
 	Expires          *time.Time
 	Revoked          bool
 	RevocationReason string
+	// Credential is the Open Badges 3.0 credential as verified, empty
+	// for a 2.0-only badge; CredentialJSON and CredentialJWT are it as
+	// received, signed. CredentialURL is where an arrival's credential is
+	// fetched from.
+	Credential     map[string]any
+	CredentialJSON string
+	CredentialJWT  string
+	CredentialURL  string
 	// Problem says why the item was refused, or why the last check of it
 	// failed.
 	Problem       string
@@ -79,26 +87,70 @@ type Item struct {
 // Expired reports whether the badge has expired at now.
 func (it Item) Expired(now time.Time) bool { return it.Expires != nil && !now.Before(*it.Expires) }
 
+// Standards of an item, as Standards lists them.
+const (
+	OB3 = "ob3"
+	OB2 = "ob2"
+)
+
+// Standards lists the Open Badges versions the item holds the badge in:
+// "ob3" for a 3.0 credential, "ob2" for a 2.0 assertion; both for a badge
+// issued in both. An arrival not yet verified lists what its Note
+// announced.
+func (it Item) Standards() []string {
+	var out []string
+	if len(it.Credential) > 0 || (!it.Verified && it.CredentialURL != "") {
+		out = append(out, OB3)
+	}
+	if len(it.Assertion) > 0 || (!it.Verified && it.CredentialURL != it.AssertionID) {
+		out = append(out, OB2)
+	}
+	return out
+}
+
+// StandardNames are the item's standards as people read them, such as
+// "Open Badges 3.0".
+func (it Item) StandardNames() []string {
+	var out []string
+	for _, s := range it.Standards() {
+		out = append(out, StandardName(s))
+	}
+	return out
+}
+
+// StandardName is a standard's name as people read it.
+func StandardName(standard string) string {
+	if standard == OB3 {
+		return "Open Badges 3.0"
+	}
+	return "Open Badges 2.0"
+}
+
+// CredentialID is the id of the item's 3.0 credential, or "".
+func (it Item) CredentialID() string { return text(it.Credential["id"]) }
+
 // IsPublic reports whether anyone may see the item.
 func (it Item) IsPublic() bool { return it.State == Accepted && it.Visibility == Public }
 
 const itemColumns = `i.id, i.uuid::text, i.user_id, i.assertion_id, i.state, i.visibility, i.source, i.sender,
 	i.verified, i.verification, i.jws, i.assertion, i.badge, i.issuer, i.badge_name, i.badge_image, i.issuer_name,
-	i.issued_on, i.expires, i.revoked, i.revocation_reason, i.problem, i.last_checked_at, i.added_at, i.answered_at`
+	i.issued_on, i.expires, i.revoked, i.revocation_reason, i.problem, i.last_checked_at, i.added_at, i.answered_at,
+	i.credential, i.credential_json, i.credential_jwt, i.credential_url`
 
 func scanItem(row pgx.Row) (Item, error) {
 	var it Item
-	var assertion, badge, iss []byte
+	var assertion, badge, iss, cred []byte
 	err := row.Scan(&it.ID, &it.UUID, &it.UserID, &it.AssertionID, &it.State, &it.Visibility, &it.Source, &it.Sender,
 		&it.Verified, &it.Verification, &it.JWS, &assertion, &badge, &iss, &it.BadgeName, &it.BadgeImage, &it.IssuerName,
-		&it.IssuedOn, &it.Expires, &it.Revoked, &it.RevocationReason, &it.Problem, &it.LastCheckedAt, &it.AddedAt, &it.AnsweredAt)
+		&it.IssuedOn, &it.Expires, &it.Revoked, &it.RevocationReason, &it.Problem, &it.LastCheckedAt, &it.AddedAt, &it.AnsweredAt,
+		&cred, &it.CredentialJSON, &it.CredentialJWT, &it.CredentialURL)
 	if err != nil {
 		return it, err
 	}
 	for _, d := range []struct {
 		raw []byte
 		dst *map[string]any
-	}{{assertion, &it.Assertion}, {badge, &it.Badge}, {iss, &it.Issuer}} {
+	}{{assertion, &it.Assertion}, {badge, &it.Badge}, {iss, &it.Issuer}, {cred, &it.Credential}} {
 		if err := json.Unmarshal(d.raw, d.dst); err != nil {
 			return it, fmt.Errorf("decode item %s: %w", it.UUID, err)
 		}

@@ -52,7 +52,7 @@ func (p *Passport) Fresh(ctx context.Context, it Item) (Item, error) {
 		return it, nil
 	}
 	now := time.Now()
-	if uuid, ok := strings.CutPrefix(it.AssertionID, p.urls.Assertion("")); ok {
+	if uuid, ok := p.localUUID(it); ok {
 		if it.LastCheckedAt != nil && now.Sub(*it.LastCheckedAt) < time.Minute {
 			return it, nil
 		}
@@ -135,12 +135,30 @@ func (w *RecheckOneWorker) Work(ctx context.Context, job *river.Job[RecheckOneAr
 // cannot be reached, or the badge no longer verifies for another reason
 // than revocation, the item keeps its snapshot and notes the problem.
 func (p *Passport) Recheck(ctx context.Context, it Item) (Item, error) {
-	if uuid, ok := strings.CutPrefix(it.AssertionID, p.urls.Assertion("")); ok {
+	if uuid, ok := p.localUUID(it); ok {
 		return p.recheckLocal(ctx, it, uuid)
 	}
 	u, err := account.UserByID(ctx, p.pool, it.UserID)
 	if err != nil {
 		return Item{}, err
+	}
+	var cred *snapshot
+	credProblem := ""
+	if len(it.Credential) > 0 {
+		rep := p.verifier.Verify(ctx, credentialInput(it, u, p.ActorID(u.Username)))
+		if acceptable(rep) || rep.Revoked && rep.Credential != nil {
+			s := credentialSnapshot(rep, it.CredentialJSON+it.CredentialJWT)
+			s.CredentialJSON, s.CredentialJWT = it.CredentialJSON, it.CredentialJWT
+			cred = &s
+		} else {
+			credProblem = "the last check of its Open Badges 3.0 credential failed: " + refusal(rep)
+		}
+		if len(it.Assertion) == 0 { // a 3.0 credential only
+			if cred == nil {
+				return p.update(ctx, it, `problem = $2, last_checked_at = now()`, credProblem)
+			}
+			return p.store(ctx, it, *cred)
+		}
 	}
 	in := verifier.Input{URL: it.AssertionID, RecipientEmail: u.ConfirmedEmail(), RecipientURL: p.ActorID(u.Username)}
 	if it.JWS != "" {
@@ -149,12 +167,47 @@ func (p *Passport) Recheck(ctx context.Context, it Item) (Item, error) {
 	rep := p.verifier.Verify(ctx, in)
 	switch {
 	case acceptable(rep) || rep.Revoked && rep.Assertion != nil && rep.BadgeClass != nil && rep.Issuer != nil:
-		return p.store(ctx, it, reportSnapshot(rep, it.JWS))
+		s := reportSnapshot(rep, it.JWS)
+		if cred != nil {
+			s = withCredential(s, *cred)
+		} else {
+			// The credential as last verified stays beside the assertion.
+			s.Credential, s.CredentialJSON, s.CredentialJWT = it.Credential, it.CredentialJSON, it.CredentialJWT
+		}
+		out, err := p.store(ctx, it, s)
+		if err != nil || credProblem == "" {
+			return out, err
+		}
+		return p.update(ctx, out, `problem = $2`, credProblem)
 	case rep.Revoked:
 		// A hosted assertion revoked by 410 Gone: nothing else to read.
 		return p.update(ctx, it, `revoked = true, revocation_reason = $2, problem = '', last_checked_at = now()`, rep.RevocationReason)
 	}
 	return p.update(ctx, it, `problem = $2, last_checked_at = now()`, "the last check failed: "+refusal(rep))
+}
+
+// credentialInput is the verification of an item's 3.0 credential again:
+// as signed JSON or VC-JWT when kept, else at its id.
+func credentialInput(it Item, u account.User, actor string) verifier.Input {
+	in := verifier.Input{RecipientEmail: u.ConfirmedEmail(), RecipientURL: actor}
+	switch {
+	case it.CredentialJSON != "":
+		in.JSON = []byte(it.CredentialJSON)
+	case it.CredentialJWT != "":
+		in.JSON = []byte(it.CredentialJWT)
+	default:
+		in.URL = it.CredentialID()
+	}
+	return in
+}
+
+// localUUID is the uuid of the assertion of a badge issued on this node,
+// known by its 2.0 assertion's or its 3.0 credential's URL.
+func (p *Passport) localUUID(it Item) (string, bool) {
+	if uuid, ok := strings.CutPrefix(it.AssertionID, p.urls.Assertion("")); ok {
+		return uuid, true
+	}
+	return strings.CutPrefix(it.AssertionID, p.urls.Credential(""))
 }
 
 // recheckLocal checks again a badge issued on this node.

@@ -63,9 +63,32 @@ func (p *Passport) verifyArrival(ctx context.Context, id int64, last bool) error
 	if err != nil {
 		return fmt.Errorf("verify backpack item %d: %w", id, err)
 	}
-	rep := p.verifier.Verify(ctx, verifier.Input{URL: it.AssertionID, RecipientEmail: u.ConfirmedEmail(), RecipientURL: p.ActorID(u.Username)})
+	recipient := func(in verifier.Input) verifier.Input {
+		in.RecipientEmail, in.RecipientURL = u.ConfirmedEmail(), p.ActorID(u.Username)
+		return in
+	}
+	var s snapshot
+	var rep verifier.Report
+	if it.CredentialURL != "" {
+		// The 3.0 credential the Note linked, verified first: the badge
+		// of an organisation that issues 3.0 only has nothing else.
+		rep = p.verifier.Verify(ctx, recipient(verifier.Input{URL: it.CredentialURL}))
+		if acceptable(rep) && !isBadgeCredential(rep.Credential) {
+			rep.Errors = append(rep.Errors, verifier.Check{Name: verifier.CheckCredentialValid, Message: "the credential is not an OpenBadgeCredential"})
+		}
+		if acceptable(rep) {
+			s = credentialSnapshot(rep, receivedCredential(rep, verifier.Input{}))
+		}
+	}
+	if it.CredentialURL != it.AssertionID && (it.CredentialURL == "" || acceptable(rep)) {
+		cred := s
+		rep = p.verifier.Verify(ctx, recipient(verifier.Input{URL: it.AssertionID}))
+		s = reportSnapshot(rep, "")
+		if it.CredentialURL != "" {
+			s = withCredential(s, cred)
+		}
+	}
 	if acceptable(rep) {
-		s := reportSnapshot(rep, "")
 		_, err := p.pool.Exec(ctx, `UPDATE backpack_item SET `+snapshotSet+` WHERE id = $1 AND NOT verified`,
 			append([]any{id}, s.values()...)...)
 		if err != nil {

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/problem"
 )
 
 // The backpack API, under /api/v1/me: the caller's own earned badges.
@@ -56,6 +60,13 @@ type backpackItemJSON struct {
 	Assertion        map[string]any `json:"assertion"`
 	Badge            map[string]any `json:"badge"`
 	Issuer           map[string]any `json:"issuer"`
+	// Standards are the Open Badges versions the badge is held in: "ob3"
+	// (a 3.0 credential) and/or "ob2" (a 2.0 assertion).
+	Standards []string `json:"standards"`
+	// Credential is the Open Badges 3.0 credential as verified, and
+	// CredentialJWT its VC-JWT when kept; absent for a 2.0-only badge.
+	Credential    map[string]any `json:"credential,omitempty"`
+	CredentialJWT string         `json:"credential_jwt,omitempty"`
 }
 
 func (s *Server) backpackItemJSON(u account.User, it passport.Item) backpackItemJSON {
@@ -66,6 +77,13 @@ func (s *Server) backpackItemJSON(u account.User, it passport.Item) backpackItem
 		Expired: it.Expired(time.Now()), Revoked: it.Revoked, RevocationReason: it.RevocationReason,
 		Problem: it.Problem, LastCheckedAt: it.LastCheckedAt, AddedAt: it.AddedAt,
 		Page: s.absoluteURL("/passport/badges/" + it.UUID), Assertion: it.Assertion, Badge: it.Badge, Issuer: it.Issuer,
+		Standards: it.Standards(), CredentialJWT: it.CredentialJWT,
+	}
+	if out.Standards == nil {
+		out.Standards = []string{}
+	}
+	if len(it.Credential) > 0 {
+		out.Credential = it.Credential
 	}
 	if it.IsPublic() {
 		out.PublicPage = s.absoluteURL(publicBadgePath(u.Username, it.UUID))
@@ -119,6 +137,12 @@ func (s *Server) apiBackpackItem(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, error) {
 	// The same forms as "Check this badge"; the recipient checked is the
 	// earner, whatever the request says.
+	// A problem with what was given as "credential" names that field,
+	// which the verifier's input does not keep apart from "assertion".
+	var body bytes.Buffer
+	if r.Body != nil && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		r.Body = io.NopCloser(io.TeeReader(r.Body, &body))
+	}
 	in, err := readVerifyInput(r)
 	if err == nil {
 		err = s.checkVerifyURL(r, in)
@@ -133,6 +157,16 @@ func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, 
 	// outcome should be the same whoever waits for it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
 	defer cancel()
+	var given struct {
+		Credential json.RawMessage `json:"credential"`
+	}
+	if body.Len() > 0 && json.Unmarshal(body.Bytes(), &given) == nil && len(given.Credential) > 0 {
+		it, err := s.deps.Passport.Add(ctx, u, in)
+		if p, ok := problem.As(err); ok && (p.Field == "assertion" || p.Field == "url") {
+			p.Field = "credential"
+		}
+		return it, err
+	}
 	return s.deps.Passport.Add(ctx, u, in)
 }
 

@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -285,9 +287,15 @@ type backpackBadgeView struct {
 	// links its document lists.
 	OrgEndorsements []orgEndorsementView
 	// BadgeID is the badge class's id, which people can follow.
-	BadgeID      string
-	Visibilities []visibilityChoice
-	Notice       notice
+	BadgeID string
+	// Standards name the Open Badges versions the badge is held in
+	// ("Open Badges 3.0", "Open Badges 2.0").
+	Standards []string
+	// CredentialDownload is where the 3.0 credential is downloaded,
+	// baked into the badge image, when the badge has one.
+	CredentialDownload string
+	Visibilities       []visibilityChoice
+	Notice             notice
 	// Social is what people did with the badge: congratulations,
 	// endorsements, comments.
 	Social *badgeSocialView
@@ -331,13 +339,27 @@ type backpackAlignment struct {
 }
 
 func (s *Server) backpackBadgeViewOf(ctx context.Context, u account.User, it passport.Item) backpackBadgeView {
+	badge, iss := it.Badge, it.Issuer
+	if len(badge) == 0 && len(it.Credential) > 0 {
+		// A 3.0 credential only: its Achievement and issuer Profile have
+		// the properties the page shows, by the same names.
+		badge = docFirst(docFirst(it.Credential["credentialSubject"])["achievement"])
+		iss, _ = it.Credential["issuer"].(map[string]any)
+	}
 	v := backpackBadgeView{Item: backpackItemViewOf(u, it, time.Now()), Earner: u.Name, EarnerPage: "/people/" + u.Username,
-		Description: docString(it.Badge["description"]), IssuerURL: linkURL(docString(it.Issuer["url"])), Visibilities: visibilityChoices,
-		OrgEndorsements: s.orgEndorsements(ctx, it.Badge), BadgeID: linkURL(docString(it.Badge["id"]))}
+		Description: docString(badge["description"]), IssuerURL: linkURL(docString(iss["url"])), Visibilities: visibilityChoices,
+		OrgEndorsements: s.orgEndorsements(ctx, badge), BadgeID: linkURL(docString(badge["id"])),
+		Standards: it.StandardNames()}
+	if len(it.Credential) > 0 {
+		v.CredentialDownload = publicBadgePath(u.Username, it.UUID) + "/credential"
+		if id := linkURL(it.CredentialID()); id != "" && len(it.Assertion) == 0 {
+			v.Verify = "/verify?" + url.Values{"url": {id}}.Encode()
+		}
+	}
 	if v.Earner == "" {
 		v.Earner = u.Username
 	}
-	switch c := it.Badge["criteria"].(type) {
+	switch c := badge["criteria"].(type) {
 	case string:
 		v.CriteriaURL = linkURL(c)
 	case map[string]any:
@@ -346,7 +368,7 @@ func (s *Server) backpackBadgeViewOf(ctx context.Context, u account.User, it pas
 			v.Criteria = s.markdown.HTML(n)
 		}
 	}
-	for _, a := range docList(it.Badge["alignment"]) {
+	for _, a := range docList(badge["alignment"]) {
 		m, ok := a.(map[string]any)
 		if !ok {
 			continue
@@ -354,10 +376,21 @@ func (s *Server) backpackBadgeViewOf(ctx context.Context, u account.User, it pas
 		v.Alignments = append(v.Alignments, backpackAlignment{Name: docString(m["targetName"]), URL: linkURL(docString(m["targetUrl"])),
 			Framework: docString(m["targetFramework"]), Code: docString(m["targetCode"])})
 	}
-	if it.Verification == "hosted" && linkURL(it.AssertionID) != "" {
+	if it.Verification == "hosted" && linkURL(it.AssertionID) != "" && len(it.Assertion) > 0 {
 		v.Verify = "/verify?" + url.Values{"url": {it.AssertionID}}.Encode()
 	}
 	return v
+}
+
+// docFirst is the first object of a property that may be one object or
+// an array of them, or an empty one.
+func docFirst(v any) map[string]any {
+	for _, e := range docList(v) {
+		if m, ok := e.(map[string]any); ok {
+			return m
+		}
+	}
+	return map[string]any{}
 }
 
 // docString is a string value of a document, or "".
@@ -409,4 +442,35 @@ func (s *Server) publicPassportBadge(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.showPublicBadge(w, r, http.StatusOK, "", socialForm{})
+}
+
+// passportCredential downloads the Open Badges 3.0 credential of an
+// earned badge, baked into its image: for anyone when the badge is
+// public, for those who may see it when it is for followers (as its
+// page), else not found.
+func (s *Server) passportCredential(w http.ResponseWriter, r *http.Request) {
+	username, id := chi.URLParam(r, "username"), chi.URLParam(r, "id")
+	it, err := passport.PublicItem(r.Context(), s.deps.Pool, username, id)
+	if viewer, ok := currentUser(r); err != nil && ok && s.deps.Passport != nil {
+		it, err = s.deps.Passport.ViewableItem(r.Context(), username, id, viewer)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.deps.Passport == nil {
+		s.fail(w, r, errors.New("the node has no passport"))
+		return
+	}
+	data, mediaType, name, ok := s.deps.Passport.CredentialFile(r.Context(), it)
+	if !ok {
+		s.fail(w, r, problem.NotFoundf("badge %q has no Open Badges 3.0 credential", id))
+		return
+	}
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	if !it.IsPublic() {
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
+	_, _ = w.Write(data)
 }

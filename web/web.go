@@ -247,6 +247,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Get("/badges/{uuid}", s.badgePage)
 		r.Get("/u/{username}/badges/{id}", s.publicPassportBadge)
 		r.Get("/u/{username}/badges/{id}.json", s.publicBadgeDocument)
+		r.Get("/u/{username}/badges/{id}/credential", s.passportCredential)
 		r.Get("/claim/{token}", s.claimPage)
 		r.Get("/claim-to-passport", s.claimToPassport)
 		s.externalEndorserRoutes(r)
