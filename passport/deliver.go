@@ -50,7 +50,9 @@ func DeliverIssued(ctx context.Context, tx pgx.Tx, u issuer.URLs, o issuer.Organ
 	if err != nil {
 		return err
 	}
-	_, err = insertVerified(ctx, tx, user.ID, u.Assertion(a.UUID), Pending, SourceIssued, s)
+	// The item is known by the badge's public id: its 2.0 Assertion, or its
+	// credential when it was issued as Open Badges 3.0 alone.
+	_, err = insertVerified(ctx, tx, user.ID, a.PublicID(u), Pending, SourceIssued, s)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("deliver assertion %s to %s: %w", a.UUID, user.Username, err)
 	}

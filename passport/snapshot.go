@@ -161,7 +161,7 @@ func localSnapshot(ctx context.Context, db DB, u issuer.URLs, o issuer.Organisat
 	if err := localCredential(ctx, db, a, &s); err != nil {
 		return snapshot{}, err
 	}
-	if !o.CredentialFormats.OB2 && s.Credential != nil {
+	if !a.OB2 && s.Credential != nil {
 		// Issued as a 3.0 credential only: no 2.0 documents to keep.
 		return s, nil
 	}

@@ -575,7 +575,7 @@ func (s *Server) issueHooks() issuer.Hooks {
 				Text:  laurelmd.Escape(o.Name) + " has awarded you the badge **" + laurelmd.Escape(b.Name) + "**:",
 				Link:  s.urls().BadgePage(a.UUID),
 				Image: &federation.Image{URL: s.urls().BadgeImage(b.UUID), MediaType: b.ImageType, Name: b.Name},
-				Links: badgeLinks(s.urls(), o, a),
+				Links: badgeLinks(s.urls(), a),
 			})
 		}
 	}
@@ -584,9 +584,9 @@ func (s *Server) issueHooks() issuer.Hooks {
 
 // badgeLinks are the Links of a badge's mention to its earner: its 2.0
 // assertion, and its 3.0 credential when it was issued with one.
-func badgeLinks(u issuer.URLs, o issuer.Organisation, a issuer.Assertion) []federation.Link {
+func badgeLinks(u issuer.URLs, a issuer.Assertion) []federation.Link {
 	var links []federation.Link
-	if o.CredentialFormats.OB2 || !a.HasCredential {
+	if a.OB2 || !a.HasCredential {
 		links = append(links, passport.AssertionLink(u.Assertion(a.UUID)))
 	}
 	if a.HasCredential {
