@@ -150,6 +150,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
+		river.AddWorker(workers, &passport.VerifyEndorsementWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.RecheckOneWorker{Passport: cfg.Passport})
 		river.AddWorker(workers, &passport.ImportWorker{Passport: cfg.Passport})

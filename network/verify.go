@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -130,13 +129,13 @@ func (n *Network) VerifyCredential(ctx context.Context, id int64, last bool) err
 		return errors.New("network: no verifier to verify credentials with")
 	}
 	rep := n.verifier.Verify(ctx, verifier.Input{JSON: []byte(credential)})
-	if !rep.Valid && transient(rep) && !last {
-		return fmt.Errorf("verify the credential of endorsement %s: %s", endorsementID, refusal(rep))
+	if !rep.Valid && rep.Transient() && !last {
+		return fmt.Errorf("verify the credential of endorsement %s: %s", endorsementID, rep.Refusal())
 	}
 	return pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
 		if !rep.Valid {
 			_, err := tx.Exec(ctx, `UPDATE endorsement SET credential_state = 'rejected', credential_problem = $2
-				WHERE id = $1 AND credential_state = 'unverified'`, id, refusal(rep))
+				WHERE id = $1 AND credential_state = 'unverified'`, id, rep.Refusal())
 			if err != nil {
 				return fmt.Errorf("reject the credential of endorsement %s: %w", endorsementID, err)
 			}
@@ -158,39 +157,6 @@ func (n *Network) VerifyCredential(ctx context.Context, id int64, last bool) err
 		}
 		return notify(ctx, tx, n.mail, *orgID, KindEndorsement, endorsedText(endorser, subject{Kind: kind, Name: name}), "/network?tab=received")
 	})
-}
-
-// transient reports whether a verification failed only for want of a
-// document that could not be fetched, which a later try may get.
-func transient(rep verifier.Report) bool {
-	if rep.Revoked {
-		return false
-	}
-	for _, c := range rep.Errors {
-		fetch := strings.Contains(c.Message, "fetch ") || strings.Contains(c.Message, " answered ")
-		if !slices.Contains([]string{verifier.CheckKeyOwner, verifier.CheckRevocation, verifier.CheckInternal}, c.Name) || !fetch {
-			return false
-		}
-	}
-	return len(rep.Errors) > 0
-}
-
-// refusal says why a verification does not let a credential be shown.
-func refusal(rep verifier.Report) string {
-	if rep.Revoked {
-		return "is revoked by its issuer"
-	}
-	var parts []string
-	for _, c := range rep.Errors {
-		parts = append(parts, c.Name+": "+c.Message)
-		if len(parts) == 3 {
-			break
-		}
-	}
-	if len(parts) == 0 {
-		return "could not be verified"
-	}
-	return "failed verification (" + strings.Join(parts, "; ") + ")"
 }
 
 // CredentialProblem is the state of the credential of the endorsement

@@ -19,6 +19,7 @@ import (
 
 // personEndorsement is an individual endorsement as the API shows it.
 type personEndorsement struct {
+	Credential    string `json:"credential"`
 	ID            string `json:"id"`
 	EndorsementID string `json:"endorsement_id"`
 	Endorser      string `json:"endorser"`
@@ -314,6 +315,25 @@ func TestPassportSocialAcrossThreeNodes(t *testing.T) {
 		}
 	}
 
+	// Each endorsement is also an EndorsementCredential signed by its
+	// endorser's own key on C, which B verified before showing it, and
+	// which verifies on every node.
+	for _, e := range []personEndorsement{carlaE, cleoE} {
+		if !strings.HasPrefix(e.Credential, c.base+"/ob/v3/person-endorsements/") {
+			t.Fatalf("endorsement %s carries credential %q", e.EndorsementID, e.Credential)
+		}
+		var state string
+		if err := b.pool.QueryRow(ctx, `SELECT credential_state FROM person_endorsement WHERE endorsement_id = $1`, e.EndorsementID).Scan(&state); err != nil || state != "verified" {
+			t.Errorf("on B the credential of %s is %q (%v), want verified", e.EndorsementID, state, err)
+		}
+		for _, p := range []*peer{a, b, c} {
+			if rep := verifyURL(t, p, e.Credential); !rep.Valid {
+				t.Errorf("%s's credential on %s: %+v", e.EndorserName, p.org, rep)
+			}
+		}
+	}
+	cleoCredential := cleoE.Credential
+
 	// Carla edits (Bea's answer stays), Cleo deletes (410 at its id).
 	if status := carla.call(t, "PUT", "/api/v1/me/endorsements/"+carlaE.ID, map[string]string{"comment": "Bea built **four** robots in our lab."}, nil); status != http.StatusOK {
 		t.Fatalf("edit = %d", status)
@@ -328,6 +348,15 @@ func TestPassportSocialAcrossThreeNodes(t *testing.T) {
 	})
 	if status, _ := getAs(t, cleoE.EndorsementID, vocab.ContentType); status != http.StatusGone {
 		t.Fatalf("the deleted endorsement = %d, want 410", status)
+	}
+	// Deleting revoked Cleo's credential; Carla's edit is a new credential,
+	// which B verified again, and the old one is revoked.
+	if rep := verifyURL(t, b, cleoCredential); rep.Valid {
+		t.Errorf("Cleo's deleted endorsement's credential still verifies: %+v", rep)
+	}
+	edited := given(carla)
+	if edited.Credential == carlaE.Credential || !verifyURL(t, a, edited.Credential).Valid || verifyURL(t, a, carlaE.Credential).Valid {
+		t.Errorf("after the edit: credential %s (was %s)", edited.Credential, carlaE.Credential)
 	}
 	if got := listed(); !slices.Equal(got, []any{carlaE.EndorsementID}) {
 		t.Fatalf("after the edit, the badge's JSON-LD lists %v", got)

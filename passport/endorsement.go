@@ -471,6 +471,15 @@ func (p *Passport) receiveEndorsement(update bool) federation.Handler {
 			if tag.RowsAffected() == 0 {
 				return "ignored: an older update", true, nil
 			}
+			if raw, ok := doc["credential"]; ok { // the edit's new credential, verified again
+				var assertion string
+				if err := tx.QueryRow(ctx, `SELECT assertion_id FROM person_endorsement WHERE endorsement_id = $1`, id).Scan(&assertion); err != nil {
+					return "", true, fmt.Errorf("find endorsement %s: %w", id, err)
+				}
+				if err := p.queueCredentialCheck(ctx, tx, id, raw, in.Actor, assertion, comment); err != nil {
+					return "", true, err
+				}
+			}
 			return "individual endorsement updated", true, nil
 		case !errors.Is(err, pgx.ErrNoRows):
 			return "", true, fmt.Errorf("find endorsement %s: %w", id, err)
@@ -499,6 +508,12 @@ func (p *Passport) receiveEndorsement(update bool) federation.Handler {
 		if _, err := tx.Exec(ctx, `UPDATE person_endorsement_request SET state = 'endorsed', updated_at = now()
 			WHERE item_id = $1 AND target = $2 AND state = 'pending'`, b.Item.ID, in.Actor); err != nil {
 			return "", true, fmt.Errorf("note the request endorsed: %w", err)
+		}
+		if raw, ok := doc["credential"]; ok {
+			if err := p.queueCredentialCheck(ctx, tx, id, raw, in.Actor, b.Assertion, comment); err != nil {
+				return "", true, err
+			}
+			return "individual endorsement pending its credential's verification", true, nil
 		}
 		return "individual endorsement pending the earner's answer", true, nil
 	}
