@@ -66,12 +66,17 @@ func getAs(t *testing.T, u, accept string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// TestPassportSocialAcrossThreeNodes: ALPHA on node A issues a badge to
-// Bea on node B, who keeps it public. Carla and Cleo on node C endorse it,
-// having been asked to; Bea accepts Carla's endorsement and declines
-// Cleo's. Carla congratulates, Cleo comments and follows ALPHA. Then B's
-// page of the badge lists exactly Carla's endorsement, C hosts both as
-// valid Open Badges 2.0 Endorsements, and A's followers include Cleo.
+// TestPassportSocialAcrossThreeNodes: ALPHA on node A issues a badge (Open
+// Badges 2.0 and 3.0) to Bea on node B, who keeps it public. Carla and
+// Cleo on node C endorse it, having been asked to; Bea accepts Carla's
+// endorsement and declines Cleo's. Carla congratulates, Cleo comments and
+// follows ALPHA. Then B's page of the badge lists exactly Carla's
+// endorsement, C hosts both as valid Open Badges 2.0 Endorsements and as
+// EndorsementCredentials that B verified before showing them and that
+// every node verifies; GAMMA, C's organisation, endorses the badge class,
+// which A verifies; withdrawing or deleting revokes each credential, an
+// edit issues a new one; A's followers include Cleo. (Issue 13's
+// three-node test.)
 func TestPassportSocialAcrossThreeNodes(t *testing.T) {
 	ctx := context.Background()
 	a := startPeer(t, "127.0.0.2", "alpha", "FI")
@@ -333,6 +338,40 @@ func TestPassportSocialAcrossThreeNodes(t *testing.T) {
 		}
 	}
 	cleoCredential := cleoE.Credential
+
+	// The badge on B is an Open Badges 3.0 credential of A's too; GAMMA,
+	// the organisation on C, endorses the badge class: A verifies that
+	// EndorsementCredential before showing it, and every node verifies it.
+	if !slices.Contains(item.Standards, "ob3") || item.Credential == nil {
+		t.Errorf("Bea's badge on B: standards %v, credential %v", item.Standards, item.Credential != nil)
+	}
+	_, rawAssertion := getAs(t, assertion, vocab.ContentType)
+	var hostedAssertion struct{ Badge string }
+	if err := json.Unmarshal(rawAssertion, &hostedAssertion); err != nil || hostedAssertion.Badge == "" {
+		t.Fatalf("the assertion on A: %s", rawAssertion)
+	}
+	var ofClass credentialEndorsement
+	if status := c.api(t, "POST", "/endorsements", map[string]string{"target": handle(a), "subject": hostedAssertion.Badge,
+		"comment": "GAMMA recognises this robotics badge."}, &ofClass); status != http.StatusCreated || ofClass.Credential == "" {
+		t.Fatalf("GAMMA endorses the badge class = %d %+v", status, ofClass)
+	}
+	eventually(t, "A verified GAMMA's EndorsementCredential", func() bool {
+		state, _ := credentialState(t, a, ofClass.ID)
+		return state == "verified"
+	})
+	for _, p := range []*peer{a, b, c} {
+		if rep := verifyURL(t, p, ofClass.Credential); !rep.Valid {
+			t.Errorf("GAMMA's credential on %s: %+v", p.org, rep)
+		}
+	}
+	if status := c.api(t, "DELETE", "/endorsements/"+ofClass.UUID, nil, nil); status != http.StatusOK {
+		t.Fatalf("GAMMA withdraws = %d", status)
+	}
+	for _, p := range []*peer{a, b, c} {
+		if rep := verifyURL(t, p, ofClass.Credential); rep.Valid {
+			t.Errorf("GAMMA's withdrawn credential still verifies on %s", p.org)
+		}
+	}
 
 	// Carla edits (Bea's answer stays), Cleo deletes (410 at its id).
 	if status := carla.call(t, "PUT", "/api/v1/me/endorsements/"+carlaE.ID, map[string]string{"comment": "Bea built **four** robots in our lab."}, nil); status != http.StatusOK {
