@@ -129,9 +129,15 @@ func (s *Server) writeCredentialKeys(w http.ResponseWriter, r *http.Request, o i
 		s.fail(w, r, err)
 		return
 	}
+	writeKeys(w, keys, func(multibase string) string { return s.urls().CredentialKey(o.Slug, multibase) })
+}
+
+// writeKeys answers with credential keys (an organisation's or a
+// person's), each named by id.
+func writeKeys(w http.ResponseWriter, keys []issuer.CredentialKey, id func(multibase string) string) {
 	out := make([]credentialKeyJSON, len(keys))
 	for i, k := range keys {
-		out[i] = credentialKeyJSON{ID: s.urls().CredentialKey(o.Slug, k.Multibase), PublicKeyMultibase: k.Multibase,
+		out[i] = credentialKeyJSON{ID: id(k.Multibase), PublicKeyMultibase: k.Multibase,
 			CreatedAt: k.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")}
 		if k.RevokedAt != nil {
 			t := k.RevokedAt.UTC().Format("2006-01-02T15:04:05Z")

@@ -69,3 +69,31 @@ func (s *Server) personEndorsementCredential(w http.ResponseWriter, r *http.Requ
 	}
 	writeCredential(w, r, doc)
 }
+
+// personKeyRoutes are the caller's own credential keys, under /api/v1/me:
+// the keys their EndorsementCredentials are signed with.
+func (s *Server) personKeyRoutes(r chi.Router) {
+	r.Get("/credential-keys", s.apiPersonCredentialKeys)
+	r.Post("/credential-keys/rotate", s.apiRotatePersonCredentialKey)
+}
+
+func (s *Server) apiPersonCredentialKeys(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	keys, err := passport.PersonCredentialKeys(r.Context(), s.deps.Pool, u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeKeys(w, keys, func(multibase string) string { return passport.PersonCredentialKey(s.urls(), u.Username, multibase) })
+}
+
+// apiRotatePersonCredentialKey revokes the caller's credential key (kept
+// published, so that what it signed still verifies) and makes a new one.
+func (s *Server) apiRotatePersonCredentialKey(w http.ResponseWriter, r *http.Request) {
+	u, _ := currentUser(r)
+	if _, err := passport.RotatePersonCredentialKey(r.Context(), s.deps.Pool, u.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiPersonCredentialKeys(w, r)
+}

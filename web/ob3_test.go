@@ -401,3 +401,38 @@ func TestVerifyOpenBadges3Credentials(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonCredentialKeys: a person lists and rotates the keys their
+// EndorsementCredentials are signed with; the revoked one stays on their
+// 3.0 Profile with its date.
+func TestPersonCredentialKeys(t *testing.T) {
+	f := startNode(t)
+	api := f.userAPI(t, f.staff)
+	if status, out := api("GET", "/api/v1/me/credential-keys", nil); status != 200 || len(out["items"].([]any)) != 0 {
+		t.Fatalf("keys before any endorsement = %d %v, want none", status, out)
+	}
+	for want := 1; want <= 2; want++ {
+		status, out := api("POST", "/api/v1/me/credential-keys/rotate", nil)
+		if items, _ := out["items"].([]any); status != 200 || len(items) != want {
+			t.Fatalf("rotation %d = %d %v", want, status, out)
+		}
+	}
+	_, out := api("GET", "/api/v1/me/credential-keys", nil)
+	revoked := 0
+	for _, k := range out["items"].([]any) {
+		key := k.(map[string]any)
+		if key["revoked_at"] != nil {
+			revoked++
+		}
+		if !strings.HasPrefix(key["id"].(string), f.base+"/ob/v3/people/"+f.staff.Username+"#") {
+			t.Errorf("key id %v", key["id"])
+		}
+	}
+	if revoked != 1 {
+		t.Errorf("%d revoked keys after two rotations, want 1", revoked)
+	}
+	_, profile, _ := f.do(t, f.client, "GET", "/ob/v3/people/"+f.staff.Username, nil, map[string]string{"Accept": "application/ld+json"})
+	if strings.Count(profile, `"Multikey"`) != 2 || !strings.Contains(profile, `"revoked"`) {
+		t.Errorf("the person's Profile after rotation:\n%s", profile)
+	}
+}

@@ -205,6 +205,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.passportStreamAPIRoutes(r)
 				s.badgeFollowAPIRoutes(r)
 				s.profileAPIRoutes(r)
+				s.personKeyRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.requireNodeAdminAPI)
