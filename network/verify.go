@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -128,14 +127,14 @@ func (n *Network) VerifyCredential(ctx context.Context, id int64, last bool) err
 	if n.verifier == nil {
 		return errors.New("network: no verifier to verify credentials with")
 	}
-	rep := n.verifier.Verify(ctx, verifier.Input{JSON: []byte(credential)})
-	if !rep.Valid && rep.Transient() && !last {
-		return fmt.Errorf("verify the credential of endorsement %s: %s", endorsementID, rep.Refusal())
+	valid, reason, err := n.verifier.VerifyReceived(ctx, []byte(credential), last)
+	if err != nil {
+		return fmt.Errorf("verify the credential of endorsement %s: %w", endorsementID, err)
 	}
 	return pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
-		if !rep.Valid {
+		if !valid {
 			_, err := tx.Exec(ctx, `UPDATE endorsement SET credential_state = 'rejected', credential_problem = $2
-				WHERE id = $1 AND credential_state = 'unverified'`, id, rep.Refusal())
+				WHERE id = $1 AND credential_state = 'unverified'`, id, reason)
 			if err != nil {
 				return fmt.Errorf("reject the credential of endorsement %s: %w", endorsementID, err)
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/vocab"
 )
 
@@ -140,13 +139,13 @@ func (p *Passport) verifyEndorsementCredential(ctx context.Context, id int64, la
 	if p.verifier == nil {
 		return errors.New("passport: no verifier to verify credentials with")
 	}
-	rep := p.verifier.Verify(ctx, verifier.Input{JSON: []byte(doc)})
-	if !rep.Valid && rep.Transient() && !last {
-		return fmt.Errorf("verify the credential of endorsement %d: %s", id, rep.Refusal())
+	valid, reason, err := p.verifier.VerifyReceived(ctx, []byte(doc), last)
+	if err != nil {
+		return fmt.Errorf("verify the credential of endorsement %d: %w", id, err)
 	}
-	state, reason := CredentialVerified, ""
-	if !rep.Valid {
-		state, reason = CredentialRejected, rep.Refusal()
+	state := CredentialVerified
+	if !valid {
+		state = CredentialRejected
 	}
 	if _, err := p.pool.Exec(ctx, `UPDATE person_endorsement SET credential_state = $2, credential_problem = $3
 		WHERE id = $1 AND credential_state = 'unverified'`, id, state, reason); err != nil {

@@ -1,6 +1,9 @@
 package verifier
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -38,4 +41,24 @@ func (r Report) Refusal() string {
 		return "could not be verified"
 	}
 	return "failed verification (" + strings.Join(parts, "; ") + ")"
+}
+
+// ErrTryAgain is wrapped by the error of VerifyReceived when a document
+// could not be fetched and another try may get it.
+var ErrTryAgain = errors.New("verifier: a document could not be fetched; try again")
+
+// VerifyReceived verifies doc, a credential another node sent, for a job
+// that shows it only once verified: it reports whether it is valid and,
+// when not, why (Refusal); a failure that a later try may mend (Transient)
+// is an error wrapping ErrTryAgain instead, unless last says this was the
+// last try.
+func (v *Verifier) VerifyReceived(ctx context.Context, doc []byte, last bool) (valid bool, reason string, err error) {
+	rep := v.Verify(ctx, Input{JSON: doc})
+	if !rep.Valid && rep.Transient() && !last {
+		return false, "", fmt.Errorf("%w: %s", ErrTryAgain, rep.Refusal())
+	}
+	if !rep.Valid {
+		return false, rep.Refusal(), nil
+	}
+	return true, "", nil
 }
