@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/testkit/browser"
 )
 
@@ -13,6 +16,9 @@ import (
 // on a desktop and on a phone, sees the product's menu, and logs out.
 func TestBrowserLoginMenuLogout(t *testing.T) {
 	f := startNode(t)
+	if _, err := account.CreateUser(context.Background(), f.pool, account.NewUser{Email: "earner@example.org", Password: password}); err != nil {
+		t.Fatal(err)
+	}
 	for _, device := range []struct {
 		name    string
 		emulate chromedp.Action[chromedp.Void]
@@ -55,6 +61,26 @@ func TestBrowserLoginMenuLogout(t *testing.T) {
 			if h := browser.Text(t, ctx, "h1"); h != "Log in" {
 				t.Fatalf("after logout the page is %q, want the login page", h)
 			}
+
+			// A public page offers to log in; an earner, in no
+			// organisation, sees only what is theirs.
+			browser.Do(t, ctx, chromedp.Navigate(f.base+"/help"), chromedp.WaitVisible(chromedp.CSS("a.login-link")))
+			browser.Do(t, ctx, chromedp.Click(chromedp.CSS("a.login-link")), chromedp.WaitVisible(chromedp.CSS("#password")),
+				chromedp.SendKeys(chromedp.CSS("#email"), "earner@example.org"),
+				chromedp.SendKeys(chromedp.CSS("#password"), password),
+				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
+			)
+			var items []string
+			for _, l := range strings.Split(browser.Text(t, ctx, "nav.menu"), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					items = append(items, l)
+				}
+			}
+			if want := []string{"Dashboard", "Passport", "Profile", "Help"}; !slices.Equal(items, want) {
+				t.Errorf("an earner's menu is %q, want %q", items, want)
+			}
+			browser.Do(t, ctx, chromedp.Click(chromedp.CSS("form.logout button")), chromedp.WaitVisible(chromedp.CSS("#password")))
 		})
 	}
 }

@@ -36,18 +36,22 @@ func parsePages() (*pages, error) {
 type navItem struct {
 	Name, Path string
 	AdminOnly  bool
-	Current    bool // the page shown is this entry or below it
+	// Member: only for people who act for an organisation (and node
+	// admins); an earner's menu is Dashboard, Passport, Profile and Help.
+	Member  bool
+	Current bool // the page shown is this entry or below it
 }
 
 // menu is the product's main menu, in order.
 var menu = []navItem{
 	{Name: "Dashboard", Path: "/"},
 	{Name: "Passport", Path: "/passport"},
-	{Name: "Issuer tools", Path: "/issuer"},
-	{Name: "Creator tools", Path: "/creator"},
-	{Name: "Network", Path: "/network"},
+	{Name: "Issuer tools", Path: "/issuer", Member: true},
+	{Name: "Creator tools", Path: "/creator", Member: true},
+	{Name: "Network", Path: "/network", Member: true},
 	{Name: "Admin tools", Path: "/admin", AdminOnly: true},
-	{Name: "Reports", Path: "/reports"},
+	{Name: "Reports", Path: "/reports", Member: true},
+	{Name: "Profile", Path: "/me/profile"},
 	{Name: "Help", Path: "/help"},
 }
 
@@ -75,8 +79,13 @@ type pageData struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	if u, ok := currentUser(r); ok {
 		data.User = &u
+		member := u.NodeAdmin
+		if !member {
+			ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
+			member = err == nil && len(ms) > 0
+		}
 		for _, item := range menu {
-			if !item.AdminOnly || u.NodeAdmin {
+			if (!item.AdminOnly || u.NodeAdmin) && (!item.Member || member) {
 				item.Current = r.URL.Path == item.Path || item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path+"/")
 				data.Menu = append(data.Menu, item)
 			}
