@@ -3,11 +3,15 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
 )
 
 // TestAdminDomainPolicyAPI manages blocks and the allowlist through the
@@ -108,5 +112,46 @@ func TestAdminDomainPolicyAPI(t *testing.T) {
 		if status, body := call(adminToken, "GET", path, ""); status != http.StatusOK || !strings.Contains(body, `"items": []`) {
 			t.Errorf("GET %s after deleting = %d %s, want an empty list", path, status, body)
 		}
+	}
+}
+
+// TestAdminCreatesOrganisation: a node admin creates an organisation on
+// /admin with an existing account as its first admin; bad input names
+// its field and creates nothing; others may not.
+func TestAdminCreatesOrganisation(t *testing.T) {
+	f := startNode(t)
+	root := f.login(t, "root@example.org")
+	form := func(slug, name, country, admin string) url.Values {
+		return url.Values{"slug": {slug}, "name": {name}, "country": {country}, "admin": {admin}}
+	}
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{form("oulu", "Oulu", "XX", "staff@example.org"), "Country:"},
+		{form("tampere-uni", "Again", "FI", "staff@example.org"), "Slug:"},
+		{form("oulu", "Oulu", "FI", "nobody@example.org"), "First admin: no account has the address"},
+		{form("oulu", "Oulu", "FI", ""), "First admin: is required"},
+	} {
+		status, body, _ := f.post(t, root, "/admin/organisations", tc.form)
+		if status < 400 || status >= 500 || !strings.Contains(html.UnescapeString(body), tc.want) {
+			t.Errorf("create %v = %d, want a problem with %q", tc.form, status, tc.want)
+		}
+	}
+	if _, err := issuer.OrganisationBySlug(context.Background(), f.pool, "oulu"); err == nil {
+		t.Fatal("a failed form created the organisation")
+	}
+	f.postOK(t, root, "/admin/organisations", form("oulu", "University of Oulu", "fi", "staff@example.org"), "/admin")
+	contains(t, "the admin page", f.page(t, root, "/admin"), "University of Oulu is created; staff@example.org is its admin.", "<td>oulu</td>")
+	o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "oulu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := account.Memberships(context.Background(), f.pool, f.staff.ID)
+	if !slices.ContainsFunc(ms, func(m account.Membership) bool { return m.OrganisationID == o.ID && m.Role == account.RoleAdmin }) {
+		t.Errorf("staff's memberships %+v lack admin of oulu", ms)
+	}
+	if status, _, _ := f.post(t, f.login(t, "staff@example.org"), "/admin/organisations", form("x", "X", "FI", "staff@example.org")); status != http.StatusForbidden && status != http.StatusNotFound {
+		t.Errorf("a non-admin creating an organisation = %d", status)
 	}
 }

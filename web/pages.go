@@ -202,6 +202,11 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	s.renderAdmin(w, r, http.StatusOK, "")
+}
+
+// renderAdmin shows the admin page, with message (a form's problem) over it.
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int, message string) {
 	orgs, err := issuer.Organisations(r.Context(), s.deps.Pool)
 	if err != nil {
 		s.fail(w, r, err)
@@ -217,8 +222,8 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "admin", pageData{Title: "Admin tools",
-		Data: map[string]any{"Organisations": orgs, "Counts": c, "Signup": signup}})
+	s.render(w, r, status, "admin", pageData{Title: "Admin tools", Message: message,
+		Data: map[string]any{"Organisations": orgs, "Counts": c, "Signup": signup, "Notice": s.popNotice(r), "Form": r.PostForm}})
 }
 
 func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {

@@ -272,6 +272,7 @@ func (s *Server) routes(ctx context.Context) error {
 				r.Use(s.requireNodeAdmin)
 				r.Get("/admin", s.adminPage)
 				s.signupAdminRoutes(r)
+				s.adminOrgRoutes(r)
 				r.Get("/admin/deliveries", s.deliveriesPage)
 				r.Post("/admin/deliveries/retry", s.retryDelivery)
 				r.With(riverUIHeaders).Mount("/admin/jobs", ui)
