@@ -262,7 +262,7 @@ func TestExternalEndorsementCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if issuerID(decode(t, list)) != profile.ID || statusBit(t, c, list) {
+	if verifier.IssuerOf(decode(t, list)) != profile.ID || statusBit(t, c, list) {
 		t.Fatalf("status list %s", list)
 	}
 	if _, err := n.Remove(ctx, o, e.ID); err != nil {

@@ -2,16 +2,14 @@ package network
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/vocab"
+	"github.com/laurelnet/laurel/verifier"
 )
 
 // An endorsement received with an EndorsementCredential is shown only
@@ -22,9 +20,6 @@ import (
 // its issuer's Profile lists, status), outside any transaction, and marks
 // it verified (shown) or rejected (never shown, with the reason).
 
-// maxCredential bounds the size of a received EndorsementCredential.
-const maxCredential = 64 << 10
-
 // checkReceivedCredential checks that raw, the credential sent with an
 // endorsement by endorser p of s with comment, is that endorsement's
 // EndorsementCredential: hosted on the endorser's server, issued by its
@@ -32,49 +27,13 @@ const maxCredential = 64 << 10
 // comment. It returns the credential as JSON and its state: unverified,
 // or rejected with the reason.
 func checkReceivedCredential(raw any, p party, s subject, comment string) (state, text, reason string) {
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return CredentialRejected, "null", "cannot be read"
-	}
-	text = string(b)
-	c, ok := raw.(map[string]any)
-	reject := func(why string) (string, string, string) { return CredentialRejected, text, why }
-	switch {
-	case !ok:
-		return reject("is not a JSON object")
-	case len(b) > maxCredential:
-		return reject(fmt.Sprintf("is larger than %d bytes", maxCredential))
-	case !vocab.IsEndorsementCredential(c):
-		return reject("is not an EndorsementCredential")
-	}
-	id, _ := c["id"].(string)
-	if hostOf(id) != hostOf(p.Actor) {
-		return reject("is not hosted on the endorser's server")
-	}
-	if iss := issuerID(c); iss == "" || iss != p.Profile && iss != issuer.ProfileV3Of(p.Profile) {
-		return reject(fmt.Sprintf("is issued by %q, not by the endorser's Profile", iss))
-	}
-	subjects := vocab.Objects(c["credentialSubject"])
-	if len(subjects) != 1 {
-		return reject("has no single EndorsementSubject")
-	}
-	if sid, _ := subjects[0]["id"].(string); sid != s.ID && sid != credentialSubjectID(s.Kind, s.ID) {
-		return reject(fmt.Sprintf("endorses %q, not %s", sid, s.ID))
-	}
-	if text, _ := subjects[0]["endorsementComment"].(string); strings.TrimSpace(text) != comment {
-		return reject("says something else than the endorsement's comment")
+	text, reason = verifier.CheckReceivedEndorsement(raw, verifier.Endorsed{Host: hostOf(p.Actor),
+		Issuers: []string{p.Profile, issuer.ProfileV3Of(p.Profile)}, Subjects: []string{s.ID, credentialSubjectID(s.Kind, s.ID)},
+		Comment: comment})
+	if reason != "" {
+		return CredentialRejected, text, reason
 	}
 	return CredentialUnverified, text, ""
-}
-
-// issuerID is the id of a credential's issuer, an object or a URL.
-func issuerID(c map[string]any) string {
-	if m, ok := c["issuer"].(map[string]any); ok {
-		s, _ := m["id"].(string)
-		return s
-	}
-	s, _ := c["issuer"].(string)
-	return s
 }
 
 // verifyMaxAttempts bounds the tries of a verification whose documents

@@ -2,15 +2,13 @@ package passport
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/laurelnet/laurel/verifier"
 	"github.com/riverqueue/river"
-
-	"github.com/laurelnet/laurel/vocab"
 )
 
 // An individual endorsement that arrives with its EndorsementCredential
@@ -23,45 +21,17 @@ import (
 // An endorsement from an older peer, without a credential, shows as
 // before.
 
-// maxEndorsementCredential bounds a received EndorsementCredential.
-const maxEndorsementCredential = 64 << 10
-
-// checkEndorsementCredential checks that raw, the credential sent with endorsement
-// id by endorser (an actor) of the badge assertion with comment, is that
-// endorsement's: an EndorsementCredential hosted on the endorser's server,
-// issued there, about the badge (its 2.0 assertion or the 3.0 credential
-// of it), saying comment. It returns the credential as JSON and its state,
-// with the reason when it is rejected.
+// checkEndorsementCredential checks that raw, the credential sent with an
+// endorsement by endorser (an actor) of the badge assertion with comment,
+// is that endorsement's: an EndorsementCredential hosted on the endorser's
+// server, issued there, about the badge (its 2.0 assertion or the 3.0
+// credential of it), saying comment. It returns the credential as JSON and
+// its state, with the reason when it is rejected.
 func checkEndorsementCredential(raw any, endorser, assertion, comment string) (state, text, reason string) {
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return CredentialRejected, "null", "cannot be read"
-	}
-	text = string(b)
-	reject := func(why string) (string, string, string) { return CredentialRejected, text, why }
-	c, ok := raw.(map[string]any)
-	switch {
-	case !ok:
-		return reject("is not a JSON object")
-	case len(b) > maxEndorsementCredential:
-		return reject(fmt.Sprintf("is larger than %d bytes", maxEndorsementCredential))
-	case !vocab.IsEndorsementCredential(c):
-		return reject("is not an EndorsementCredential")
-	}
-	host := hostOf(endorser)
-	if hostOf(idOf(c["id"])) != host || hostOf(idOf(c["issuer"])) != host {
-		return reject("is not hosted and issued on the endorser's server")
-	}
-	subjects := vocab.Objects(c["credentialSubject"])
-	if len(subjects) != 1 {
-		return reject("has no single EndorsementSubject")
-	}
-	sid := idOf(subjects[0]["id"])
-	if sid != assertion && sid != strings.Replace(assertion, "/ob/assertions/", "/ob/v3/credentials/", 1) {
-		return reject(fmt.Sprintf("endorses %q, not the badge %s", sid, assertion))
-	}
-	if said, _ := subjects[0]["endorsementComment"].(string); strings.TrimSpace(said) != strings.TrimSpace(comment) {
-		return reject("says something else than the endorsement's comment")
+	text, reason = verifier.CheckReceivedEndorsement(raw, verifier.Endorsed{Host: hostOf(endorser),
+		Subjects: []string{assertion, strings.Replace(assertion, "/ob/assertions/", "/ob/v3/credentials/", 1)}, Comment: comment})
+	if reason != "" {
+		return CredentialRejected, text, reason
 	}
 	return CredentialUnverified, text, ""
 }

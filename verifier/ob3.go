@@ -69,8 +69,8 @@ func isVCJWT(text string) bool {
 	return isCredential(claims)
 }
 
-// issuerOf is the id of a credential's issuer (an object or a URL).
-func issuerOf(doc map[string]any) string {
+// IssuerOf is the id of a credential's issuer (an object or a URL).
+func IssuerOf(doc map[string]any) string {
 	if m, ok := doc["issuer"].(map[string]any); ok {
 		return str(m["id"])
 	}
@@ -115,7 +115,7 @@ func (r *run) verifyCredentialJWT(text string, in Input) {
 	// The claims first: they may stand for the credential's issuer, id
 	// and dates, which the key's check needs.
 	r.jwtClaims(claims, doc)
-	issuer := issuerOf(doc)
+	issuer := IssuerOf(doc)
 	created, _ := vocab.ParseDateTime(str(doc["validFrom"]))
 	var pub crypto.PublicKey
 	switch {
@@ -167,7 +167,7 @@ func (r *run) jwtClaims(claims, doc map[string]any) {
 			bad = append(bad, fmt.Sprintf("%s %q is not the credential's %s %q", claim, got, prop, want))
 		}
 	}
-	same("iss", "issuer.id", issuerOf(doc))
+	same("iss", "issuer.id", IssuerOf(doc))
 	same("jti", "id", str(doc["id"]))
 	var subject string
 	if s := objects(doc["credentialSubject"]); len(s) > 0 {
@@ -208,7 +208,7 @@ func (r *run) jwtClaims(claims, doc map[string]any) {
 func (r *run) verifyCredential(doc map[string]any, in Input) {
 	r.rep.Verification = DataIntegrity
 	doc = plain(doc)
-	p, err := dataintegrity.Verify(r.ctx, doc, r.keyResolver(issuerOf(doc)), r.credLoader())
+	p, err := dataintegrity.Verify(r.ctx, doc, r.keyResolver(IssuerOf(doc)), r.credLoader())
 	suite := DataIntegrity
 	if p.Type == dataintegrity.Ed25519Signature2020 {
 		suite = Ed25519Signature2020
@@ -312,7 +312,7 @@ func (r *run) bitstringStatus(doc, st map[string]any) {
 		r.fail(CheckRevocation, "statusListIndex %s is not a number", describeValue(st["statusListIndex"]))
 		return
 	}
-	set, err := r.statusBit(listURL, issuerOf(doc), index)
+	set, err := r.statusBit(listURL, IssuerOf(doc), index)
 	switch {
 	case err != nil:
 		r.fail(CheckRevocation, "the status list could not be checked: %v", err)
@@ -359,7 +359,7 @@ func (r *run) revocationList(doc map[string]any, u string) {
 		r.fail(CheckRevocation, "the revocation list could not be checked: %s: %v", u, err)
 		return
 	}
-	if got := issuerOf(list); got != issuerOf(doc) {
+	if got := IssuerOf(list); got != IssuerOf(doc) {
 		r.fail(CheckRevocation, "the revocation list %s is issued by %s, not by the credential's issuer", u, describeValue(got))
 		return
 	}
@@ -394,7 +394,7 @@ func (r *run) statusBit(u, issuerID string, index int) (bool, error) {
 		return false, fmt.Errorf("%s: %v", u, err)
 	}
 	list = plain(list)
-	if got := issuerOf(list); got != issuerID {
+	if got := IssuerOf(list); got != issuerID {
 		return false, fmt.Errorf("the status list %s is issued by %s, not by the credential's issuer", u, describeValue(got))
 	}
 	if _, err := dataintegrity.Verify(r.ctx, list, r.keyResolver(issuerID), r.credLoader()); err != nil {
@@ -472,9 +472,9 @@ func (r *run) endorsement(n int, e embedded) {
 	}
 	endorser := "an unknown endorser"
 	if doc != nil {
-		endorser = issuerOf(doc)
+		endorser = IssuerOf(doc)
 		if is, ok := doc["issuer"].(map[string]any); ok && str(is["name"]) != "" {
-			endorser = fmt.Sprintf("%s (%s)", str(is["name"]), issuerOf(doc))
+			endorser = fmt.Sprintf("%s (%s)", str(is["name"]), IssuerOf(doc))
 		}
 	}
 	what := fmt.Sprintf("endorsement %d, of %s by %s", n, e.where, endorser)
