@@ -24,7 +24,7 @@ const maxMemberPages = 50
 func (c *Communities) Directory(ctx context.Context, target, text, country string, limit int) ([]network.Listing, error) {
 	id, err := c.fed.ResolveActor(ctx, target)
 	if err != nil {
-		return nil, asNetworkField(err)
+		return nil, problem.Rename(err, "network", "target")
 	}
 	text, country = strings.TrimSpace(text), strings.ToUpper(strings.TrimSpace(country))
 	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"

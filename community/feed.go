@@ -46,7 +46,7 @@ type FeedItem struct {
 func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, text, badge string) (string, error) {
 	id, err := c.fed.ResolveActor(ctx, target)
 	if err != nil {
-		return "", asNetworkField(err)
+		return "", problem.Rename(err, "network", "target")
 	}
 	var member bool
 	err = c.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_membership

@@ -75,12 +75,7 @@ func (c *Communities) invitee(ctx context.Context, target string) (applicant, st
 	}
 	id, err := c.fed.ResolveActor(ctx, target)
 	if err != nil {
-		if p, ok := problem.As(err); ok && p.Field == "target" {
-			q := *p
-			q.Field = "handle"
-			return applicant{}, "", &q
-		}
-		return applicant{}, "", err
+		return applicant{}, "", problem.Rename(err, "handle", "target")
 	}
 	if slug := c.urls.UsernameOf(id); slug != "" {
 		o, err := issuer.OrganisationBySlug(ctx, c.db, slug)

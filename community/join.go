@@ -87,7 +87,7 @@ func (c *Communities) Join(ctx context.Context, o issuer.Organisation, target st
 	}
 	id, err := c.fed.ResolveActor(ctx, target)
 	if err != nil {
-		return Membership{}, asNetworkField(err)
+		return Membership{}, problem.Rename(err, "network", "target")
 	}
 	if name := c.urls.UsernameOf(id); name != "" {
 		return c.joinLocal(ctx, o, name)
@@ -113,7 +113,7 @@ func (c *Communities) Join(ctx context.Context, o issuer.Organisation, target st
 		return m, nil
 	}
 	if _, err := c.fed.FollowRemote(ctx, o.Slug, ra.ID); err != nil {
-		return Membership{}, asNetworkField(err)
+		return Membership{}, problem.Rename(err, "network", "target")
 	}
 	return m, nil
 }
@@ -196,15 +196,4 @@ func (c *Communities) memberLeft(ctx context.Context, tx pgx.Tx, n Network, acto
 		return nil
 	}
 	return c.announce(ctx, tx, n, "Remove", m)
-}
-
-// asNetworkField reports a target problem of federation's on the field
-// the API calls network.
-func asNetworkField(err error) error {
-	if p, ok := problem.As(err); ok && p.Field == "target" {
-		q := *p
-		q.Field = "network"
-		return &q
-	}
-	return err
 }

@@ -62,11 +62,7 @@ func (c *Communities) Recognise(ctx context.Context, n Network, by, subject, com
 		if p, ok := problem.As(err); ok && p.Field == "subject" {
 			continue // another member's badge, perhaps
 		}
-		if p, ok := problem.As(err); ok && p.Field == "target" {
-			p.Field = "subject"
-			return network.Endorsement{}, p
-		}
-		return e, err
+		return e, problem.Rename(err, "subject", "target")
 	}
 	return network.Endorsement{}, last
 }

@@ -53,10 +53,7 @@ func (c *Communities) Update(ctx context.Context, n Network, by string, in Netwo
 		return logDecision(ctx, tx, n, by, "changed the profile", "")
 	})
 	if err != nil {
-		if p, ok := problem.As(err); ok && p.Field == "url" {
-			p.Field = "website"
-		}
-		return Network{}, err
+		return Network{}, problem.Rename(err, "website", "url")
 	}
 	return c.byID(ctx, c.db, n.ID)
 }

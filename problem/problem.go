@@ -6,6 +6,7 @@ package problem
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Kind is the class of a client-side problem.
@@ -59,6 +60,20 @@ func As(err error) (*Error, bool) {
 	var p *Error
 	ok := errors.As(err, &p)
 	return p, ok
+}
+
+// Rename reports a problem of err about one of the fields from on field
+// to instead, as a caller that names its input otherwise calls it (a
+// network's "network", where federation says "target"); any other error
+// is returned as it is. The problem inside err is not changed.
+func Rename(err error, to string, from ...string) error {
+	p, ok := As(err)
+	if !ok || !slices.Contains(from, p.Field) {
+		return err
+	}
+	q := *p
+	q.Field = to
+	return &q
 }
 
 // Is reports whether err is a problem of kind k.

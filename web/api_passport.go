@@ -162,10 +162,7 @@ func (s *Server) addToBackpack(r *http.Request, u account.User) (passport.Item, 
 	}
 	if body.Len() > 0 && json.Unmarshal(body.Bytes(), &given) == nil && len(given.Credential) > 0 {
 		it, err := s.deps.Passport.Add(ctx, u, in)
-		if p, ok := problem.As(err); ok && (p.Field == "assertion" || p.Field == "url") {
-			p.Field = "credential"
-		}
-		return it, err
+		return it, problem.Rename(err, "credential", "assertion", "url")
 	}
 	return s.deps.Passport.Add(ctx, u, in)
 }
