@@ -12,6 +12,7 @@ import (
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -33,8 +34,13 @@ type FeedItem struct {
 	// the network with the post.
 	Badge     string    `json:"badge,omitempty"`
 	BadgeName string    `json:"badge_name,omitempty"`
-	Image     string    `json:"image,omitempty"`
-	Published time.Time `json:"published"`
+	Image string `json:"image,omitempty"`
+	// Endorsement and EndorsedName: an endorsement the author made and
+	// shared with the network ("X endorsed Y"), and the name of what it
+	// endorses.
+	Endorsement  string    `json:"endorsement,omitempty"`
+	EndorsedName string    `json:"endorsed_name,omitempty"`
+	Published    time.Time `json:"published"`
 }
 
 // Share posts text (Markdown) as o's public post, shared with the
@@ -44,20 +50,7 @@ type FeedItem struct {
 // The network relays it: on another node when the post arrives there,
 // here at once.
 func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, text, badge string) (string, error) {
-	id, err := c.fed.ResolveActor(ctx, target)
-	if err != nil {
-		return "", problem.Rename(err, "network", "target")
-	}
-	var member bool
-	err = c.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_membership
-		WHERE organisation_id = $1 AND network = $2 AND state = 'accepted')`, o.ID, id).Scan(&member)
-	if err != nil {
-		return "", fmt.Errorf("check membership of %s in %s: %w", o.Slug, id, err)
-	}
-	if !member {
-		return "", problem.Invalidf("network", "%s is not a member of %s", o.Slug, id)
-	}
-	m := federation.Message{Text: text, Audience: []string{id}}
+	m := federation.Message{Text: text}
 	if badge != "" {
 		b, err := issuer.BadgeClassByUUID(ctx, c.db, badge)
 		if err != nil || b.OrganisationID != o.ID {
@@ -67,6 +60,49 @@ func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, 
 		m.Image = &federation.Image{URL: u.BadgeImage(b.UUID), MediaType: b.ImageType, Name: b.Name}
 		m.Links = []federation.Link{{Href: u.BadgeClass(b.UUID), MediaType: "application/ld+json", Name: b.Name}}
 	}
+	return c.shareMessage(ctx, o, target, m)
+}
+
+// EndorsementRel is the link relation of the Link, in a post shared with
+// a network, to an endorsement its author made: the feed shows the post
+// as "X endorsed Y".
+const EndorsementRel = federation.LaurelNamespace + "endorsement"
+
+// ShareEndorsement shares e, an endorsement o made, with the network
+// named by target, which o must be a member of: a public post saying so,
+// with the comment and a link to the hosted endorsement, which the
+// network relays as any post.
+func (c *Communities) ShareEndorsement(ctx context.Context, o issuer.Organisation, target string, e network.Endorsement) (string, error) {
+	m := federation.Message{Text: fmt.Sprintf("Endorsed [%s](%s): %s", markdownText(e.SubjectName), e.ID, e.Comment),
+		Links: []federation.Link{{Href: e.ID, MediaType: "application/ld+json", Name: e.SubjectName, Rel: EndorsementRel}}}
+	return c.shareMessage(ctx, o, target, m)
+}
+
+// markdownText escapes the characters that would make s Markdown rather
+// than text inside a link's brackets.
+func markdownText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "`", "\\`").Replace(s)
+}
+
+// CheckMember checks that o is a member of each network of targets,
+// before anything is shared with them.
+func (c *Communities) CheckMember(ctx context.Context, o issuer.Organisation, targets []string) error {
+	for _, t := range targets {
+		if _, err := c.memberOf(ctx, o, t); err != nil {
+			return problem.Rename(err, "networks", "network")
+		}
+	}
+	return nil
+}
+
+// shareMessage posts m as o's public post, shared with the network named
+// by target, and relays it at once when the network is here.
+func (c *Communities) shareMessage(ctx context.Context, o issuer.Organisation, target string, m federation.Message) (string, error) {
+	id, err := c.memberOf(ctx, o, target)
+	if err != nil {
+		return "", err
+	}
+	m.Audience = []string{id}
 	noteID, err := c.fed.PostMessage(ctx, o.Slug, m)
 	if err != nil {
 		return "", err
@@ -83,7 +119,17 @@ func (c *Communities) Share(ctx context.Context, o issuer.Organisation, target, 
 	}
 	if m.Image != nil {
 		note["attachment"] = []any{map[string]any{"type": "Image", "url": m.Image.URL, "name": m.Image.Name}}
-		note["tag"] = []any{map[string]any{"type": "Link", "href": m.Links[0].Href, "mediaType": m.Links[0].MediaType, "name": m.Links[0].Name}}
+	}
+	var tags []any
+	for _, l := range m.Links {
+		t := map[string]any{"type": "Link", "href": l.Href, "mediaType": l.MediaType, "name": l.Name}
+		if l.Rel != "" {
+			t["rel"] = l.Rel
+		}
+		tags = append(tags, t)
+	}
+	if tags != nil {
+		note["tag"] = tags
 	}
 	create := map[string]any{"id": strings.TrimSuffix(noteID, "/note"), "type": "Create", "actor": c.urls.Actor(o.Slug),
 		"to": note["to"], "cc": []string{c.urls.Followers(o.Slug), id}, "object": note}
@@ -165,10 +211,12 @@ func (c *Communities) keep(ctx context.Context, tx pgx.Tx, network string, note 
 		url = ""
 	}
 	badge, badgeName, image := publishedBadge(note)
-	tag, err := tx.Exec(ctx, `INSERT INTO community_feed (network, object_id, author, author_name, content, url, badge, badge_name, image, published)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (network, object_id) DO NOTHING`,
+	endorsement, endorsed := sharedEndorsement(note)
+	tag, err := tx.Exec(ctx, `INSERT INTO community_feed (network, object_id, author, author_name, content, url, badge, badge_name, image,
+			endorsement, endorsed_name, published)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (network, object_id) DO NOTHING`,
 		network, str(note["id"]), str(note["attributedTo"]), authorName, c.fed.Markdown().Sanitize(str(note["content"])), url,
-		badge, badgeName, image, published)
+		badge, badgeName, image, endorsement, endorsed, published)
 	if err != nil {
 		return false, fmt.Errorf("keep post %s of %s: %w", str(note["id"]), network, err)
 	}
@@ -181,7 +229,7 @@ func (c *Communities) keep(ctx context.Context, tx pgx.Tx, network string, note 
 func publishedBadge(note map[string]any) (badge, name, image string) {
 	host := vocab.HostOf(str(note["attributedTo"]))
 	for _, t := range vocab.Objects(note["tag"]) {
-		if str(t["type"]) == "Link" && strings.Contains(str(t["mediaType"]), "json") && vocab.HostOf(str(t["href"])) == host {
+		if str(t["type"]) == "Link" && str(t["rel"]) == "" && strings.Contains(str(t["mediaType"]), "json") && vocab.HostOf(str(t["href"])) == host {
 			badge, name = str(t["href"]), str(t["name"])
 			break
 		}
@@ -199,6 +247,23 @@ func publishedBadge(note map[string]any) (badge, name, image string) {
 		name = string(r[:200])
 	}
 	return badge, name, image
+}
+
+// sharedEndorsement reads the endorsement a post shares: a Link tag
+// with rel EndorsementRel to an endorsement on the author's server, and
+// the name of what it endorses; "" when there is none.
+func sharedEndorsement(note map[string]any) (endorsement, name string) {
+	host := vocab.HostOf(str(note["attributedTo"]))
+	for _, t := range vocab.Objects(note["tag"]) {
+		if str(t["type"]) == "Link" && str(t["rel"]) == EndorsementRel && vocab.HostOf(str(t["href"])) == host {
+			name = strings.TrimSpace(str(t["name"]))
+			if r := []rune(name); len(r) > 200 {
+				name = string(r[:200])
+			}
+			return str(t["href"]), name
+		}
+	}
+	return "", ""
 }
 
 // receivePost relays a post a member shared with a network hosted here:
@@ -250,6 +315,9 @@ func (c *Communities) receiveRelay(ctx context.Context, tx pgx.Tx, in federation
 		return "", false, nil
 	}
 	note, _ := in.Raw["object"].(map[string]any)
+	if str(note["type"]) == "Offer" { // a badge shared with the network
+		return c.receiveRelayedOffer(ctx, tx, in, note)
+	}
 	if str(note["type"]) == "Create" { // FEP-1b12: the member's activity, wrapped
 		actor := str(note["actor"])
 		note, _ = note["object"].(map[string]any)
@@ -281,7 +349,8 @@ func (c *Communities) receiveRelay(ctx context.Context, tx pgx.Tx, in federation
 
 // Feed lists what the networks o belongs to relayed, newest first.
 func Feed(ctx context.Context, db DB, orgID int64, limit, offset int) ([]FeedItem, error) {
-	rows, err := db.Query(ctx, `SELECT f.network, f.object_id, f.author, f.author_name, f.content, f.url, f.badge, f.badge_name, f.image, f.published
+	rows, err := db.Query(ctx, `SELECT f.network, f.object_id, f.author, f.author_name, f.content, f.url, f.badge, f.badge_name, f.image,
+			f.endorsement, f.endorsed_name, f.published
 		FROM community_feed f JOIN community_membership m ON m.network = f.network AND m.state = 'accepted'
 		WHERE m.organisation_id = $1 ORDER BY f.published DESC, f.id DESC LIMIT $2 OFFSET $3`, orgID, limit, offset)
 	if err != nil {

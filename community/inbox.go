@@ -13,7 +13,8 @@ import (
 // Register makes federation hand the package its activities: on the
 // network's side, organisations' Follows (applications) and Undos
 // (leaving), and posts members share; on the member's side, the
-// network's answers, Add and Remove of members, and the posts it relays.
+// network's answers, Add and Remove of members, the posts and badge
+// offers it relays, and its profile's Update.
 // Everything else passes on to the next handler.
 func (c *Communities) Register() {
 	c.fed.Handle("Follow", c.receiveApplication)
@@ -25,6 +26,8 @@ func (c *Communities) Register() {
 	c.fed.Handle("Announce", c.receiveRelay)
 	c.fed.Handle("Invite", c.receiveInvite)
 	c.fed.Handle("Remove", c.receiveRemoval)
+	c.fed.Handle("Offer", c.receiveOffer)
+	c.fed.Handle("Update", c.receiveNetworkUpdate)
 }
 
 // localNetwork finds the network hosted here whose actor is id; ok false

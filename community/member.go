@@ -37,16 +37,31 @@ type Member struct {
 }
 
 // object is the member as a network describes it to others, in Add,
-// Remove and its members collection: enough for a directory entry.
+// Remove and its members collection: enough for a directory entry, with
+// its Open Badges Profile and the date it joined.
 func (m Member) object() map[string]any {
 	obj := map[string]any{"id": m.Actor, "type": "Organization", "name": m.Name}
 	if m.Country != "" {
 		obj["country"] = m.Country
 	}
+	if m.Profile != "" {
+		obj["openBadgesProfile"] = m.Profile
+	}
+	if m.State == Accepted && m.DecidedAt != nil {
+		obj["joined"] = m.DecidedAt.UTC().Format(time.RFC3339)
+	}
 	if name, _, ok := strings.Cut(m.Handle, "@"); ok && name != "" {
 		obj["preferredUsername"] = name
 	}
 	return obj
+}
+
+// MembersContext is the JSON-LD context of the activities and
+// collections that describe members: ActivityStreams and Laurel's terms.
+func MembersContext() []any {
+	return []any{"https://www.w3.org/ns/activitystreams", map[string]any{"laurel": federation.LaurelNamespace,
+		"country": "laurel:country", "openBadgesProfile": map[string]any{"@id": "laurel:openBadgesProfile", "@type": "@id"},
+		"joined": map[string]any{"@id": "laurel:joined", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"}}}
 }
 
 // MemberObjects are members as the network's members collection lists
@@ -248,7 +263,7 @@ func (c *Communities) announce(ctx context.Context, tx pgx.Tx, n Network, typ st
 		}
 	}
 	activity := map[string]any{
-		"@context": []any{"https://www.w3.org/ns/activitystreams", map[string]any{"laurel": federation.LaurelNamespace, "country": "laurel:country"}},
+		"@context": MembersContext(),
 		"id":       c.urls.NewActivityID(n.Slug),
 		"type":     typ,
 		"actor":    n.Actor,

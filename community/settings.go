@@ -22,11 +22,32 @@ type NetworkUpdate struct {
 	Website     *string   `json:"website"`
 	Charter     *string   `json:"charter"`
 	Image       *string   `json:"image"`
+	// LogoData is a logo to upload, as a data: URL (the API's way);
+	// Logo is one as the bytes of a file (the page's form). Either is
+	// checked as badge images are, and served from this node.
+	LogoData *string `json:"logo"`
+	Logo     []byte  `json:"-"`
 }
 
-// Update applies in to the network, checked by the rules of Found, in
-// one transaction.
+// Update applies in to the network, checked by the rules of Found, and
+// announces the new profile to its followers and members (Update{Group}),
+// in one transaction.
 func (c *Communities) Update(ctx context.Context, n Network, by string, in NetworkUpdate) (Network, error) {
+	if in.LogoData != nil && in.Logo == nil {
+		data, err := issuer.DecodeDataURL("logo", *in.LogoData)
+		if err != nil {
+			return Network{}, err
+		}
+		in.Logo = data
+	}
+	var logo *issuer.Image
+	if in.Logo != nil {
+		img, err := issuer.CheckImage("logo", in.Logo)
+		if err != nil {
+			return Network{}, err
+		}
+		logo = &img
+	}
 	next := NewNetwork{Slug: n.Slug, Name: n.Name, Description: n.Description, Countries: n.Countries, Policy: n.Policy,
 		Website: n.URL, Charter: n.Charter}
 	if in.Countries != nil {
@@ -42,6 +63,13 @@ func (c *Communities) Update(ctx context.Context, n Network, by string, in Netwo
 		return Network{}, err
 	}
 	err := pgx.BeginFunc(ctx, c.db, func(tx pgx.Tx) error {
+		if logo != nil {
+			u, err := c.storeLogo(ctx, tx, n, *logo)
+			if err != nil {
+				return err
+			}
+			in.Image = &u
+		}
 		if _, err := issuer.UpdateOrganisation(ctx, tx, n.ID, issuer.OrganisationUpdate{Name: in.Name, Description: in.Description,
 			URL: in.Website, ImageURL: in.Image, Country: &next.Countries[0]}); err != nil {
 			return err
@@ -50,7 +78,10 @@ func (c *Communities) Update(ctx context.Context, n Network, by string, in Netwo
 			n.ID, next.Countries, next.Policy, next.Charter); err != nil {
 			return fmt.Errorf("update network %s: %w", n.Slug, err)
 		}
-		return logDecision(ctx, tx, n, by, "changed the profile", "")
+		if err := logDecision(ctx, tx, n, by, "changed the profile", ""); err != nil {
+			return err
+		}
+		return c.announceProfile(ctx, tx, n)
 	})
 	if err != nil {
 		return Network{}, problem.Rename(err, "website", "url")

@@ -21,6 +21,7 @@ type Link struct {
 	Href      string
 	MediaType string
 	Name      string
+	Rel       string // its link relation, "" for none: what a Laurel reader makes of it
 }
 
 // Image is an image a Note carries as its attachment, which Mastodon and
@@ -48,6 +49,9 @@ func linkTags(links []Link) []map[string]any {
 	out := make([]map[string]any, len(links))
 	for i, l := range links {
 		out[i] = map[string]any{"type": "Link", "href": l.Href, "mediaType": l.MediaType, "name": l.Name}
+		if l.Rel != "" {
+			out[i]["rel"] = l.Rel
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -39,4 +40,33 @@ func (f *Federation) updateActor(ctx context.Context, tx pgx.Tx, in Incoming) (s
 		return "", err
 	}
 	return "actor updated", nil
+}
+
+// PublishActorUpdate sends Update{actor} of the local actor username, as
+// p describes it now, to its followers and to also (each server once),
+// inside tx, with the change it announces: how Mastodon, GoToSocial and
+// other Laurel nodes learn of a changed profile (name, summary, icon).
+// p is the caller's, read in tx: federation's own profile lookup reads
+// through the pool, which would not see the change yet.
+func (f *Federation) PublishActorUpdate(ctx context.Context, tx pgx.Tx, username string, p Profile, also ...InboxTarget) error {
+	a, err := ActorByUsername(ctx, tx, username)
+	if err != nil {
+		return err
+	}
+	doc, err := actorDocument(f.urls, f.md, a, p)
+	if err != nil {
+		return err
+	}
+	update := map[string]any{
+		"@context":  doc["@context"],
+		"id":        f.urls.NewActivityID(username),
+		"type":      "Update",
+		"actor":     f.urls.Actor(username),
+		"published": time.Now().UTC().Format(time.RFC3339),
+		"to":        []string{asPublic},
+		"cc":        []string{f.urls.Followers(username)},
+		"object":    doc,
+	}
+	delete(doc, "@context")
+	return f.AnnounceToFollowers(ctx, tx, username, update, also...)
 }

@@ -38,19 +38,22 @@ type Share struct {
 	Mode         string    `json:"mode"`
 	State        string    `json:"state"`          // pending, accepted or declined
 	Copy         string    `json:"copy,omitempty"` // the receiver's own copy, once accepted as one
+	// Network is the Group actor of the regional network the badge was
+	// offered to as a whole ("" for a share with one partner).
+	Network   string    `json:"network,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 const shareColumns = `s.uuid::text, s.offer_id, s.sharer_actor, s.sharer_name, s.receiver_actor, s.receiver_name,
-	s.badge_id, s.badge_name, s.badge_image, s.mode, s.state, coalesce(c.uuid::text, ''), s.created_at, s.updated_at`
+	s.badge_id, s.badge_name, s.badge_image, s.mode, s.state, coalesce(c.uuid::text, ''), s.network, s.created_at, s.updated_at`
 
 const shareFrom = ` FROM badge_share s LEFT JOIN badge_class c ON c.id = s.copy_badge_id `
 
 func scanShare(r pgx.Row) (Share, error) {
 	var s Share
 	err := r.Scan(&s.UUID, &s.Offer, &s.Sharer, &s.SharerName, &s.Receiver, &s.ReceiverName, &s.Badge, &s.BadgeName,
-		&s.BadgeImage, &s.Mode, &s.State, &s.Copy, &s.CreatedAt, &s.UpdatedAt)
+		&s.BadgeImage, &s.Mode, &s.State, &s.Copy, &s.Network, &s.CreatedAt, &s.UpdatedAt)
 	return s, err
 }
 
@@ -182,6 +185,12 @@ func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id str
 	if accept {
 		state, answer = Accepted, "Accept"
 	}
+	// The sharer is looked up before the transaction: a badge relayed by
+	// a network may come from an organisation this node never met.
+	p, err := n.partyByActor(ctx, n.pool, "sharer", s.Sharer, true)
+	if err != nil {
+		return Share{}, err
+	}
 	err = pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
 		var copyID *int64
 		if copyInput != nil {
@@ -196,10 +205,6 @@ func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id str
 			return fmt.Errorf("answer share %s: %w", id, err)
 		}
 		s, err = scanShare(tx.QueryRow(ctx, `SELECT `+shareColumns+shareFrom+`WHERE s.uuid = $1`, id))
-		if err != nil {
-			return err
-		}
-		p, err := n.partyByActor(ctx, tx, "sharer", s.Sharer, false)
 		if err != nil {
 			return err
 		}
@@ -261,6 +266,9 @@ func (n *Network) receiveShare(ctx context.Context, tx pgx.Tx, in federation.Inc
 	receiver, err := n.addressee(ctx, tx, in)
 	if err != nil {
 		return "ignored: shared with nobody of ours", true, nil
+	}
+	if receiver.Network {
+		return "", false, nil // offered to a whole network: package community relays it
 	}
 	mode, _ := in.Raw["laurel:shareMode"].(string)
 	if mode != ShareCopy {
@@ -331,6 +339,9 @@ func (n *Network) receiveShareAnswer(state string) federation.Handler {
 			}
 			if !known {
 				return "", false, nil
+			}
+			if outcome, ok, err := n.recordNetworkAnswer(ctx, tx, in.Object.ID, in.Actor, state, published); ok || err != nil {
+				return outcome, true, err
 			}
 			return "ignored: an older answer", true, nil
 		}

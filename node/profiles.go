@@ -22,8 +22,12 @@ func profiles(pool *pgxpool.Pool, base *url.URL) federation.ProfileLookup {
 			if err != nil {
 				return federation.Profile{}, err
 			}
+			page := base.JoinPath("orgs", o.Slug).String()
+			if kind == federation.Group {
+				page = base.JoinPath("networks", o.Slug).String() // a network's page (package community)
+			}
 			return federation.Profile{Name: o.Name, Summary: o.Description,
-				URL: base.JoinPath("orgs", o.Slug).String(), IconURL: o.ImageURL, Country: o.Country,
+				URL: page, IconURL: o.ImageURL, Country: o.Country,
 				OpenBadgesProfile: issuer.URLs{Base: base}.Profile(o.Slug), Discoverable: o.Listed}, nil
 		case federation.Person:
 			u, err := account.UserByUsername(ctx, pool, username)

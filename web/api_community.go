@@ -338,8 +338,7 @@ func (s *Server) membersCollection(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		doc["type"], doc["id"], doc["partOf"], doc["orderedItems"] = "OrderedCollectionPage", id+"?page="+p, id, community.MemberObjects(ms)
-		doc["@context"] = []any{"https://www.w3.org/ns/activitystreams",
-			map[string]any{"laurel": federation.LaurelNamespace, "country": "laurel:country"}}
+		doc["@context"] = community.MembersContext()
 		if num*perPage < total {
 			doc["next"] = id + "?page=" + strconv.Itoa(num+1)
 		}

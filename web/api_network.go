@@ -122,17 +122,26 @@ func (s *Server) apiEndorse(w http.ResponseWriter, r *http.Request, o issuer.Org
 		Subject  string `json:"subject"` // a badge class id; empty endorses the organisation
 		Comment  string `json:"comment"`
 		Template int64  `json:"template"`
+		// Networks are regional networks (handles) to share the
+		// endorsement with, in their feeds.
+		Networks []string `json:"networks"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	comment, err := s.commentOrTemplate(r, o, in.Comment, in.Template)
+	if err == nil {
+		err = s.checkEndorsementNetworks(r, o, in.Networks)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	e, err := s.deps.Network.Endorse(r.Context(), o, in.Target, in.Subject, comment)
+	if err == nil {
+		err = s.shareEndorsement(r, o, in.Networks, e)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -24,9 +24,14 @@ func (s *Server) apiShareBadge(w http.ResponseWriter, r *http.Request, o issuer.
 	var in struct {
 		Targets []string `json:"targets"`
 		Mode    string   `json:"mode"`
+		Network string   `json:"network"` // a regional network's handle: offered to all its members
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if in.Network != "" {
+		s.apiShareBadgeWithNetwork(w, r, o, in.Network, in.Targets, in.Mode)
 		return
 	}
 	results, err := s.deps.Network.ShareBadge(r.Context(), o, chi.URLParam(r, "uuid"), in.Targets, in.Mode)

@@ -227,6 +227,7 @@ func (s *Server) communityModerationRoutes(r chi.Router) {
 		r.Post("/moderators", s.withModeratedNetwork(s.moderateAppoint))
 		r.Post("/relations/refresh", s.withModeratedNetwork(s.moderateRefreshRelations))
 		r.Post("/moderators/{slug}/dismiss", s.withModeratedNetwork(s.moderateDismiss))
+		r.Post("/profile", s.withNetwork(s.moderateProfile))
 	})
 }
 

@@ -445,6 +445,9 @@ func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error)
 		if err := s.loadBadgeChoices(r, p); err != nil {
 			return "", err
 		}
+		if p.Memberships, err = community.Memberships(ctx, s.deps.Pool, o.ID); err != nil { // to share endorsements with
+			return "", err
+		}
 		return s.loadPartners(r, p)
 	case tabRequests:
 		p.Incoming = pending
@@ -682,7 +685,13 @@ func (s *Server) networkEndorse(w http.ResponseWriter, r *http.Request, o issuer
 		comment, err = s.commentOrTemplate(r, o, strings.TrimSpace(f.Comment), tid)
 	}
 	if err == nil {
+		err = s.checkEndorsementNetworks(r, o, v["networks"])
+	}
+	if err == nil {
 		e, err = s.deps.Network.Endorse(r.Context(), o, f.Target, f.Badge, comment)
+	}
+	if err == nil {
+		err = s.shareEndorsement(r, o, v["networks"], e)
 	}
 	if err != nil {
 		s.networkProblem(w, r, o, tabPartners, f, err)

@@ -244,6 +244,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/networks/{name}", s.communityPageHandler)
 		r.Get("/networks/{name}/relations.svg", s.communityRelationsSVG)
+		r.Get("/networks/{name}/logo", s.communityLogo)
 		r.Get("/people/{username}", s.personPage)
 		r.Get("/badges/{uuid}", s.badgePage)
 		r.Get("/u/{username}/badges/{id}", s.publicPassportBadge)

@@ -1,0 +1,51 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/problem"
+)
+
+// Sharing with a whole regional network (package community): a badge
+// class offered to every member, and endorsements shared with the
+// network's feed.
+
+// apiShareBadgeWithNetwork offers the badge of the path to the network
+// named (the share API's "network", beside its "targets"): 200 with the
+// one result, as a share with partners answers; a problem (not a member)
+// is the answer's status.
+func (s *Server) apiShareBadgeWithNetwork(w http.ResponseWriter, r *http.Request, o issuer.Organisation, target string, targets []string, mode string) {
+	if len(targets) > 0 {
+		s.fail(w, r, problem.Invalidf("network", "share with partners (targets) or with a network, not both at once"))
+		return
+	}
+	sh, err := s.deps.Communities.ShareBadge(r.Context(), o, chi.URLParam(r, "uuid"), target, mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, items([]network.ShareResult{{Target: target, Share: &sh}}))
+}
+
+// checkEndorsementNetworks checks, before an endorsement is made, that o
+// belongs to every network it is to be shared with.
+func (s *Server) checkEndorsementNetworks(r *http.Request, o issuer.Organisation, networks []string) error {
+	if len(networks) > 20 {
+		return problem.Invalidf("networks", "name at most 20 networks")
+	}
+	return s.deps.Communities.CheckMember(r.Context(), o, networks)
+}
+
+// shareEndorsement shares e, just made by o, with each of networks.
+func (s *Server) shareEndorsement(r *http.Request, o issuer.Organisation, networks []string, e network.Endorsement) error {
+	for _, n := range networks {
+		if _, err := s.deps.Communities.ShareEndorsement(r.Context(), o, n, e); err != nil {
+			return problem.Rename(err, "networks", "network")
+		}
+	}
+	return nil
+}
