@@ -32,9 +32,9 @@ type FeedItem struct {
 	URL        string `json:"url,omitempty"`
 	// Badge, BadgeName and Image: a badge class the member published to
 	// the network with the post.
-	Badge     string    `json:"badge,omitempty"`
-	BadgeName string    `json:"badge_name,omitempty"`
-	Image string `json:"image,omitempty"`
+	Badge     string `json:"badge,omitempty"`
+	BadgeName string `json:"badge_name,omitempty"`
+	Image     string `json:"image,omitempty"`
 	// Endorsement and EndorsedName: an endorsement the author made and
 	// shared with the network ("X endorsed Y"), and the name of what it
 	// endorses.

@@ -26,23 +26,23 @@ const (
 
 // Share is a badge class one organisation shared with another.
 type Share struct {
-	UUID         string    `json:"uuid"`
-	Offer        string    `json:"offer"`
-	Sharer       string    `json:"sharer"`
-	SharerName   string    `json:"sharer_name"`
-	Receiver     string    `json:"receiver"`
-	ReceiverName string    `json:"receiver_name"`
-	Badge        string    `json:"badge"` // the shared BadgeClass id
-	BadgeName    string    `json:"badge_name"`
-	BadgeImage   string    `json:"badge_image"`
-	Mode         string    `json:"mode"`
-	State        string    `json:"state"`          // pending, accepted or declined
-	Copy         string    `json:"copy,omitempty"` // the receiver's own copy, once accepted as one
+	UUID         string `json:"uuid"`
+	Offer        string `json:"offer"`
+	Sharer       string `json:"sharer"`
+	SharerName   string `json:"sharer_name"`
+	Receiver     string `json:"receiver"`
+	ReceiverName string `json:"receiver_name"`
+	Badge        string `json:"badge"` // the shared BadgeClass id
+	BadgeName    string `json:"badge_name"`
+	BadgeImage   string `json:"badge_image"`
+	Mode         string `json:"mode"`
+	State        string `json:"state"`          // pending, accepted or declined
+	Copy         string `json:"copy,omitempty"` // the receiver's own copy, once accepted as one
 	// Network is the Group actor of the regional network the badge was
 	// offered to as a whole ("" for a share with one partner).
 	Network   string    `json:"network,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 const shareColumns = `s.uuid::text, s.offer_id, s.sharer_actor, s.sharer_name, s.receiver_actor, s.receiver_name,
