@@ -2,14 +2,18 @@ package node_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
@@ -730,3 +734,268 @@ func TestNetworkInvitations(t *testing.T) {
 		t.Errorf("evreux, in no network, is recommended %v", none.Items)
 	}
 }
+
+// sharesOf lists the peer organisation's shared badges in one direction
+// (given or received) as "receiver-or-sharer state network".
+func sharesOf(t *testing.T, p *peer, direction string) []string {
+	t.Helper()
+	var list struct {
+		Items []struct{ UUID, Sharer, Receiver, State, Network, Badge string }
+	}
+	if status := p.api(t, "GET", "/shares?direction="+direction, nil, &list); status != http.StatusOK {
+		t.Fatalf("%s shares of %s = %d", direction, p.org, status)
+	}
+	var out []string
+	for _, s := range list.Items {
+		who := s.Receiver
+		if direction == "received" {
+			who = s.Sharer
+		}
+		out = append(out, who+" "+s.State+" "+s.Network)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// receivedShare is the uuid of the one badge shared with the peer
+// organisation.
+func receivedShare(t *testing.T, p *peer) string {
+	t.Helper()
+	var list struct{ Items []struct{ UUID string } }
+	p.api(t, "GET", "/shares?direction=received", nil, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("%s has %d shared badges, want 1", p.org, len(list.Items))
+	}
+	return list.Items[0].UUID
+}
+
+// countRelays counts what the peer's node delivered of the network's
+// activities of type typ whose object is of type objectType ("" for
+// any): how many inboxes it sent them to.
+func countRelays(t *testing.T, p *peer, actor, typ, objectType string) int {
+	t.Helper()
+	var n int
+	if err := p.pool.QueryRow(context.Background(), `SELECT count(*) FROM delivery d JOIN outbox_activity o ON o.id = d.outbox_id
+		WHERE o.type = $1 AND o.document->>'actor' = $2 AND ($3 = '' OR o.document->'object'->>'type' = $3)`,
+		typ, actor, objectType).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestNetworkSharesEndorsementsAndProfile: Badge Finland, open, on node
+// A, has members BETA (node B), DELTA and ZETA (node D) and EPSILON (A).
+// BETA offers a badge to the whole network: the network relays it once
+// to each member server, every member but BETA has it to answer, DELTA
+// accepts and EPSILON declines, and BETA's node keeps each answer. DELTA
+// endorses BETA and shares it with the network: every member's feed
+// shows it once, and so does a fediverse follower's server. The
+// moderators rename the network and upload a logo: the Group's Update
+// reaches the member nodes, which rename their memberships, and the
+// follower's server. The members collection carries each member's Open
+// Badges Profile and join date.
+func TestNetworkSharesEndorsementsAndProfile(t *testing.T) {
+	a := startPeer(t, "127.0.0.2", "alpha", "FI")
+	b := startPeer(t, "127.0.0.3", "beta", "DE")
+	d := startPeer(t, "127.0.0.4", "delta", "NO")
+	for _, p := range []*peer{a, b, d} {
+		makeAdmin(t, p)
+	}
+	epsilon := secondOrg(t, a, "epsilon", "EE")
+	zeta := secondOrg(t, d, "zeta", "DK")
+	outsider := secondOrg(t, b, "outsider", "DE")
+	handleBF := "badge-finland@" + a.node.BaseURL().Host
+	var founded struct{ Actor string }
+	if status := a.api(t, "POST", "/networks", map[string]any{"slug": "badge-finland", "name": "Badge Finland",
+		"countries": []string{"FI"}, "policy": "open"}, &founded); status != http.StatusCreated {
+		t.Fatalf("found Badge Finland = %d", status)
+	}
+	fedi := startFakeServer(t, "127.0.0.6", "mastodon")
+	fedi.addUser("kim", "Kim")
+	if status, body := fedi.send("kim", a.base+"/inbox", map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams", "id": fedi.actor("kim") + "#follows/1",
+		"type": "Follow", "actor": fedi.actor("kim"), "object": founded.Actor,
+	}); status != http.StatusAccepted {
+		t.Fatalf("Kim follows the network = %d %s", status, body)
+	}
+	for _, p := range []*peer{b, d, zeta, epsilon} {
+		if status := p.api(t, "POST", "/memberships", map[string]string{"network": handleBF}, nil); status != http.StatusCreated {
+			t.Fatalf("%s joins = %d", p.org, status)
+		}
+	}
+	eventually(t, "every member is accepted", func() bool {
+		for _, p := range []*peer{b, d, zeta, epsilon} {
+			if !slices.Equal(membershipStates(t, p), []string{handleBF + " accepted"}) {
+				return false
+			}
+		}
+		return true
+	})
+
+	// A badge offered to the whole network.
+	maker := b.createBadge(t, map[string]any{"name": "Maker", "description": "Makes things.", "criteria": map[string]string{"narrative": "Make one."}})
+	theirs := outsider.createBadge(t, map[string]any{"name": "Outside", "description": "Not ours.", "criteria": map[string]string{"narrative": "x"}})
+	if status := outsider.api(t, "POST", "/badges/"+theirs.UUID+"/shares", map[string]any{"network": handleBF, "mode": "link"}, nil); status != http.StatusBadRequest {
+		t.Errorf("a non-member offers a badge to the network = %d, want 400", status)
+	}
+	if status := b.api(t, "POST", "/badges/"+maker.UUID+"/shares", map[string]any{"network": handleBF, "targets": []string{handle(d)}}, nil); status != http.StatusBadRequest {
+		t.Errorf("a share with partners and a network at once = %d, want 400", status)
+	}
+	var offered struct {
+		Items []struct {
+			Share struct{ State, Network, Receiver string }
+		}
+	}
+	if status := b.api(t, "POST", "/badges/"+maker.UUID+"/shares", map[string]any{"network": "acct:" + handleBF, "mode": "link"}, &offered); status != http.StatusOK ||
+		len(offered.Items) != 1 || offered.Items[0].Share.State != "offered" || offered.Items[0].Share.Network != founded.Actor {
+		t.Fatalf("BETA offers its badge to the network = %d %+v", status, offered)
+	}
+	sharer := b.base + "/actors/beta"
+	eventually(t, "every member but BETA has the badge to answer", func() bool {
+		for _, p := range []*peer{a, d, zeta, epsilon} {
+			if !slices.Equal(sharesOf(t, p, "received"), []string{sharer + " pending " + founded.Actor}) {
+				return false
+			}
+		}
+		return true
+	})
+	if got := sharesOf(t, b, "received"); got != nil {
+		t.Errorf("BETA received its own badge: %v", got)
+	}
+	// Once per member server: B's and D's shared inboxes (A's members are
+	// here); the fediverse follower is no member.
+	if got := countRelays(t, a, founded.Actor, "Announce", "Offer"); got != 2 {
+		t.Errorf("the network relayed the offer to %d inboxes, want 2", got)
+	}
+	if status := d.api(t, "POST", "/shares/"+receivedShare(t, d)+"/accept", nil, nil); status != http.StatusOK {
+		t.Fatalf("DELTA accepts = %d", status)
+	}
+	if status := epsilon.api(t, "POST", "/shares/"+receivedShare(t, epsilon)+"/decline", nil, nil); status != http.StatusOK {
+		t.Fatalf("EPSILON declines = %d", status)
+	}
+	eventually(t, "BETA's node keeps each member's answer", func() bool {
+		return slices.Equal(sharesOf(t, b, "given"), []string{
+			founded.Actor + " offered " + founded.Actor,
+			a.base + "/actors/epsilon declined " + founded.Actor,
+			d.base + "/actors/delta accepted " + founded.Actor,
+		})
+	})
+	if got := sharesOf(t, zeta, "received"); !slices.Equal(got, []string{sharer + " pending " + founded.Actor}) {
+		t.Errorf("ZETA's share after DELTA answered: %v", got)
+	}
+
+	// An endorsement shared with the network's feed.
+	if status := outsider.api(t, "POST", "/endorsements", map[string]any{"target": handle(d), "comment": "Fine.",
+		"networks": []string{handleBF}}, nil); status != http.StatusBadRequest {
+		t.Errorf("an endorsement shared with a network by a non-member = %d, want 400", status)
+	}
+	var endorsement struct{ ID string }
+	if status := d.api(t, "POST", "/endorsements", map[string]any{"target": handle(b), "comment": "BETA runs the best maker badges.",
+		"networks": []string{"acct:" + handleBF}}, &endorsement); status != http.StatusCreated {
+		t.Fatalf("DELTA endorses BETA, shared with the network = %d", status)
+	}
+	endorsed := func(p *peer) []string {
+		var feed struct {
+			Items []struct {
+				Endorsement, Content string
+				AuthorName           string `json:"author_name"`
+				EndorsedName         string `json:"endorsed_name"`
+			}
+		}
+		p.api(t, "GET", "/network-feed", nil, &feed)
+		var out []string
+		for _, it := range feed.Items {
+			if it.Endorsement != "" {
+				out = append(out, it.AuthorName+" endorsed "+it.EndorsedName+" "+it.Endorsement+" "+
+					strconv.FormatBool(strings.Contains(it.Content, "BETA runs the best maker badges.")))
+			}
+		}
+		return out
+	}
+	want := []string{"DELTA endorsed BETA " + endorsement.ID + " true"}
+	eventually(t, "the endorsement in every member's feed, once", func() bool {
+		return slices.Equal(endorsed(b), want) && slices.Equal(endorsed(zeta), want) && slices.Equal(endorsed(epsilon), want)
+	})
+	eventually(t, "Kim's server got the endorsement once", func() bool {
+		n := 0
+		for _, del := range fedi.deliveries() {
+			if obj, _ := del["object"].(map[string]any); del["type"] == "Announce" && obj != nil && strings.Contains(str(obj["content"]), "BETA runs the best") {
+				n++
+			}
+		}
+		return n == 1
+	})
+	if status, page := getWithToken(t, b, "/network?org=beta&tab=networks"); status != http.StatusOK || !strings.Contains(page, "DELTA endorsed BETA") {
+		t.Errorf("BETA's networks tab = %d, lacks DELTA endorsed BETA", status)
+	}
+
+	// The profile: renamed, with a logo; bad logos are refused naming the
+	// field.
+	for _, bad := range []string{"data:image/png;base64,bm90IGEgcG5n", "not a data url"} {
+		if status := a.call(t, "PATCH", "/api/v1/networks/badge-finland", map[string]any{"logo": bad}, nil); status != http.StatusBadRequest {
+			t.Errorf("logo %q = %d, want 400", bad, status)
+		}
+	}
+	logo, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status := epsilon.call(t, "PATCH", "/api/v1/networks/badge-finland", map[string]any{"name": "X"}, nil); status != http.StatusForbidden {
+		t.Errorf("a profile change by a non-moderator = %d, want 403", status)
+	}
+	if status := a.call(t, "PATCH", "/api/v1/networks/badge-finland", map[string]any{"name": "Badge Suomi",
+		"description": "Avoimet osaamismerkit.", "logo": "data:image/png;base64," + base64.StdEncoding.EncodeToString(logo)}, nil); status != http.StatusOK {
+		t.Fatalf("rename the network with a logo = %d", status)
+	}
+	_, actor := getActivityJSON(t, founded.Actor)
+	icon, _ := actor["icon"].(map[string]any)
+	iconURL := str(icon["url"])
+	if actor["name"] != "Badge Suomi" || !strings.HasPrefix(iconURL, a.base+"/networks/badge-finland/logo") {
+		t.Fatalf("the Group after the change: name %v icon %v", actor["name"], actor["icon"])
+	}
+	if status, body := get(t, iconURL); status != http.StatusOK || body != string(logo) {
+		t.Errorf("the logo = %d (%d bytes, want %d)", status, len(body), len(logo))
+	}
+	memberships := func(p *peer) []string {
+		var list struct{ Items []struct{ Name string } }
+		p.api(t, "GET", "/memberships", nil, &list)
+		var out []string
+		for _, m := range list.Items {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	eventually(t, "the member nodes renamed their memberships", func() bool {
+		return slices.Equal(memberships(b), []string{"Badge Suomi"}) && slices.Equal(memberships(zeta), []string{"Badge Suomi"}) &&
+			slices.Equal(memberships(d), []string{"Badge Suomi"})
+	})
+	eventually(t, "Kim's server got the Update", func() bool {
+		for _, del := range fedi.deliveries() {
+			if obj, _ := del["object"].(map[string]any); del["type"] == "Update" && obj != nil && obj["id"] == founded.Actor && obj["name"] == "Badge Suomi" {
+				icon, _ := obj["icon"].(map[string]any)
+				return str(icon["url"]) == iconURL
+			}
+		}
+		return false
+	})
+	if got := countRelays(t, a, founded.Actor, "Update", "Group"); got != 3 {
+		t.Errorf("the Update went to %d inboxes, want 3 (B, D and Kim's server, once each)", got)
+	}
+
+	// The members collection: each member's Open Badges Profile and the
+	// date it joined.
+	_, page := getActivityJSON(t, founded.Actor+"/members?page=1")
+	items, _ := page["orderedItems"].([]any)
+	if len(items) != 5 {
+		t.Fatalf("members collection: %d items, want 5", len(items))
+	}
+	for _, it := range items {
+		m := it.(map[string]any)
+		joined, err := time.Parse(time.RFC3339, str(m["joined"]))
+		if err != nil || time.Since(joined) > time.Hour || !strings.HasSuffix(str(m["openBadgesProfile"]), "/ob/issuers/"+path.Base(str(m["id"]))) {
+			t.Errorf("member %v: want its join date and Open Badges Profile", m)
+		}
+	}
+}
+
+func str(v any) string { s, _ := v.(string); return s }
