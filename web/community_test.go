@@ -2,8 +2,12 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -153,5 +157,100 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	)
 	if got := browser.Text(t, bctx, "#network-feed"); !strings.Contains(got, "Lund joins Badge Finland!") || !strings.Contains(got, "Lund University") {
 		t.Errorf("Tampere's feed: %q", got)
+	}
+}
+
+// TestNetworkProfileInBrowser: Tampere's admin, the moderator of Badge
+// Finland, edits its profile on the network's page: a file that is no
+// image is refused naming the logo; a PNG logo, a new name, Markdown
+// description, countries and website are saved, and the page, the logo
+// served from the node and the Group actor show them.
+func TestNetworkProfileInBrowser(t *testing.T) {
+	f := startNode(t)
+	ctx := context.Background()
+	if err := account.SetMembership(ctx, f.pool, f.staff.ID, f.org.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	tampere := f.login(t, "staff@example.org")
+	f.postOK(t, tampere, "/network/orgs/tampere-uni/networks", url.Values{"slug": {"badge-finland"}, "name": {"Badge Finland"},
+		"countries": {"FI"}, "policy": {"approval"}}, "/network/networks?org=tampere-uni")
+	logo, err := filepath.Abs(badgePNG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notImage := filepath.Join(t.TempDir(), "logo.png")
+	if err := os.WriteFile(notImage, []byte("not an image at all"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	bctx := browser.New(t)
+	open := func() {
+		browser.Do(t, bctx, chromedp.WaitVisible(chromedp.CSS("#moderation-title")),
+			chromedp.Click(chromedp.CSS("#edit-profile summary")),
+			chromedp.WaitVisible(chromedp.CSS("#profile-name")))
+	}
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.base+"/login?next="+url.QueryEscape("/networks/badge-finland")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")))
+	open()
+	browser.Do(t, bctx, chromedp.SetUploadFiles(chromedp.CSS("#profile-logo"), []string{notImage}),
+		chromedp.Click(chromedp.CSS(`form[action$="/moderate/profile"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.message")),
+	)
+	if got := browser.Text(t, bctx, "p.message"); !strings.Contains(got, "logo:") {
+		t.Fatalf("a logo that is no image: %q", got)
+	}
+	browser.Do(t, bctx, chromedp.Navigate(f.base+"/networks/badge-finland"))
+	open()
+	browser.Do(t, bctx, chromedp.SetValue(chromedp.CSS("#profile-name"), "Badge Suomi"),
+		chromedp.SetValue(chromedp.CSS("#profile-description"), "Avoimet *osaamismerkit* Suomessa."),
+		chromedp.SetValue(chromedp.CSS("#profile-countries"), "FI, AX"),
+		chromedp.SetValue(chromedp.CSS("#profile-website"), "https://badgefinland.example/"),
+		chromedp.SetValue(chromedp.CSS("#profile-policy"), "open"),
+		chromedp.SetUploadFiles(chromedp.CSS("#profile-logo"), []string{logo}),
+		chromedp.Click(chromedp.CSS(`form[action$="/moderate/profile"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+		chromedp.WaitVisible(chromedp.CSS("#network-logo")),
+	)
+	browser.Screenshot(t, bctx, "network-profile-desktop")
+	if got := browser.Text(t, bctx, ".network-profile"); !strings.Contains(got, "FI, AX") || !strings.Contains(got, "open to any organisation") ||
+		!strings.Contains(got, "https://badgefinland.example/") {
+		t.Errorf("the profile after saving: %q", got)
+	}
+	page := f.page(t, noRedirects(nil), "/networks/badge-finland")
+	contains(t, "the public page", page, "Badge Suomi", "Avoimet <em>osaamismerkit</em> Suomessa.", `id="network-logo"`)
+
+	n, err := issuer.OrganisationBySlug(ctx, f.pool, "badge-finland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(n.ImageURL, f.base+"/networks/badge-finland/logo?v=") {
+		t.Fatalf("the network's image: %q", n.ImageURL)
+	}
+	want, _ := os.ReadFile(badgePNG)
+	resp, err := http.Get(n.ImageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || string(body) != string(want) {
+		t.Errorf("the logo = %d %s, %d bytes (want %d)", resp.StatusCode, resp.Header.Get("Content-Type"), len(body), len(want))
+	}
+	req, _ := http.NewRequest("GET", f.base+"/actors/badge-finland", nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actor struct {
+		Name string
+		Icon struct{ URL string }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&actor)
+	resp.Body.Close()
+	if err != nil || actor.Name != "Badge Suomi" || actor.Icon.URL != n.ImageURL {
+		t.Errorf("the Group actor: %+v %v", actor, err)
 	}
 }
