@@ -53,7 +53,13 @@ func (n *Network) OfferToNetwork(ctx context.Context, o issuer.Organisation, bad
 	if err != nil {
 		return Share{}, err
 	}
-	offer := n.activity(o, "Offer", party{Actor: to.Actor}, doc)
+	// The BadgeClass as a JSON object: what the network's relay reads, on
+	// this node as on another.
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return Share{}, err
+	}
+	offer := n.activity(o, "Offer", party{Actor: to.Actor}, obj)
 	offer["laurel:shareMode"] = mode
 	var s Share
 	err = pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -48,4 +49,20 @@ func (s *Server) shareEndorsement(r *http.Request, o issuer.Organisation, networ
 		}
 	}
 	return nil
+}
+
+// networkShareWithNetwork answers the Shared tab's form when it offers
+// the badge to a network of ours rather than to partners.
+func (s *Server) networkShareWithNetwork(w http.ResponseWriter, r *http.Request, o issuer.Organisation, f networkForm, target string, targets []string) {
+	if len(targets) > 0 {
+		s.networkProblem(w, r, o, tabShared, f, problem.Invalidf("network", "offer the badge to partners or to a network, not both at once"))
+		return
+	}
+	sh, err := s.deps.Communities.ShareBadge(r.Context(), o, f.Badge, target, f.Mode)
+	if err != nil {
+		s.networkProblem(w, r, o, tabShared, f, err)
+		return
+	}
+	s.doneNetwork(w, r, o, tabShared, notice{Text: fmt.Sprintf("Badge “%s” offered %s to every member of %s: each may accept or decline it.",
+		sh.BadgeName, modeText(f.Mode), sh.ReceiverName)})
 }

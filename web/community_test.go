@@ -158,6 +158,27 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	if got := browser.Text(t, bctx, "#network-feed"); !strings.Contains(got, "Lund joins Badge Finland!") || !strings.Contains(got, "Lund University") {
 		t.Errorf("Tampere's feed: %q", got)
 	}
+
+	// Tampere offers its badge to the whole network from the Shared tab:
+	// Lund, a member, has it to answer. Lund endorses Tampere and ticks
+	// the network on the endorse form: the feed shows it.
+	contains(t, "the Shared tab", f.page(t, tampere, "/network/shared?org=tampere-uni"), `id="share-network"`, "Badge Finland")
+	if status, body, _ := f.post(t, tampere, "/network/orgs/tampere-uni/shares", url.Values{"badge": {b.UUID}, "mode": {"link"},
+		"network": {f.base + "/actors/badge-finland"}, "targets": {f.base + "/actors/lund-uni"}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "not both") {
+		t.Errorf("offering to partners and a network at once = %d", status)
+	}
+	f.postOK(t, tampere, "/network/orgs/tampere-uni/shares", url.Values{"badge": {b.UUID}, "mode": {"link"},
+		"network": {f.base + "/actors/badge-finland"}}, "/network/shared?org=tampere-uni")
+	contains(t, "Tampere's shared badges", f.page(t, tampere, "/network/shared?org=tampere-uni"), "Robot builder", "offered to every member")
+	contains(t, "Lund's shared badges", f.page(t, lund.client, "/network/shared-with-us?org=lund-uni"), "Robot builder",
+		"offered to the members of a network of ours")
+	f.postOK(t, lund.client, "/network/orgs/lund-uni/partners", url.Values{"target": {"tampere-uni"}}, "/network?org=lund-uni")
+	contains(t, "Lund's endorse form", f.page(t, lund.client, "/network?org=lund-uni"), `name="networks"`)
+	f.postOK(t, lund.client, "/network/orgs/lund-uni/endorsements", url.Values{"target": {"tampere-uni"},
+		"comment": {"Tampere pioneers open badges."}, "networks": {f.base + "/actors/badge-finland"}}, "/network?org=lund-uni")
+	contains(t, "Tampere's feed", f.page(t, tampere, "/network/networks?org=tampere-uni"), "Lund University endorsed Tampere University",
+		"Tampere pioneers open badges.")
 }
 
 // TestNetworkProfileInBrowser: Tampere's admin, the moderator of Badge

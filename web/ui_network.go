@@ -482,6 +482,9 @@ func (s *Server) loadNetworkTab(r *http.Request, p *networkPage) (string, error)
 		if p.Shares, err = s.deps.Network.Shares(ctx, o, network.Given); err != nil {
 			return "", err
 		}
+		if p.Memberships, err = community.Memberships(ctx, s.deps.Pool, o.ID); err != nil { // to offer badges to
+			return "", err
+		}
 		if p.Choices, err = s.deps.Network.Partners(ctx, o, network.Filter{}); err != nil {
 			return "", err
 		}
@@ -955,6 +958,10 @@ func (s *Server) networkShare(w http.ResponseWriter, r *http.Request, o issuer.O
 	}
 	if f.Badge == "" {
 		s.networkProblem(w, r, o, tabShared, f, problem.Invalidf("badge", "choose one of our badges to share"))
+		return
+	}
+	if nw := v.Get("network"); nw != "" {
+		s.networkShareWithNetwork(w, r, o, f, nw, targets)
 		return
 	}
 	results, err := s.deps.Network.ShareBadge(r.Context(), o, f.Badge, targets, f.Mode)
