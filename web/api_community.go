@@ -75,7 +75,8 @@ type networkJSON struct {
 	Charter     string   `json:"charter,omitempty"`
 	Actor       string   `json:"actor"`
 	Handle      string   `json:"handle"`
-	Profile     string   `json:"profile"` // its Open Badges issuer Profile
+	Logo        string   `json:"logo,omitempty"` // its Group actor's icon
+	Profile     string   `json:"profile"`        // its Open Badges issuer Profile
 	FoundedBy   string   `json:"founded_by,omitempty"`
 	Moderators  []string `json:"moderators"`
 	Members     int      `json:"members"`
@@ -92,7 +93,7 @@ func (s *Server) networkJSON(r *http.Request, n community.Network) (networkJSON,
 		return networkJSON{}, err
 	}
 	return networkJSON{Slug: n.Slug, Name: n.Name, Description: n.Description, Countries: n.Countries, Policy: n.Policy,
-		Website: n.URL, Charter: n.Charter, Actor: n.Actor, Handle: n.Handle, Profile: s.urls().Profile(n.Slug),
+		Website: n.URL, Charter: n.Charter, Actor: n.Actor, Handle: n.Handle, Logo: n.ImageURL, Profile: s.urls().Profile(n.Slug),
 		FoundedBy: n.FoundedBy, Moderators: nonNilStrings(mods), Members: count, FoundedAt: n.Founded.UTC().Format("2006-01-02T15:04:05Z")}, nil
 }
 
