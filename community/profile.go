@@ -58,11 +58,18 @@ func (c *Communities) actorProfile(o issuer.Organisation) federation.Profile {
 }
 
 // announceProfile sends Update{Group} of the network, as it is in tx, to
-// its followers and its members, each server once.
+// its followers and its members, each server once, and renames it in the
+// memberships of this node's members.
 func (c *Communities) announceProfile(ctx context.Context, tx pgx.Tx, n Network) error {
 	o, err := issuer.OrganisationByID(ctx, tx, n.ID)
 	if err != nil {
 		return err
+	}
+	// Members on this node share the network's database: no Update to
+	// wait for.
+	if _, err := tx.Exec(ctx, `UPDATE community_membership SET name = $2, updated_at = now() WHERE network = $1 AND name <> $2`,
+		n.Actor, o.Name); err != nil {
+		return fmt.Errorf("rename network %s here: %w", n.Slug, err)
 	}
 	targets, err := memberInboxes(ctx, tx, n.ID)
 	if err != nil {

@@ -108,3 +108,66 @@ func TestRelayedOffersAreRecordedOnce(t *testing.T) {
 		t.Errorf("alpha's own offer was recorded for %v, want beta alone", receivers)
 	}
 }
+
+// TestOfferToANetworkHere: a network hosted here relays a badge offered
+// to it only by an accepted member, of a badge class of the member's own
+// (issued by its Open Badges Profile); it records the offer for its
+// members here, not for the sharer.
+func TestOfferToANetworkHere(t *testing.T) {
+	pool := testkit.DB(t)
+	ctx := context.Background()
+	base, _ := url.Parse("https://node.example")
+	fed := federation.New(federation.Config{Base: base, Pool: pool})
+	c := New(pool, fed, network.New(pool, fed, issuer.URLs{Base: base}, nil, nil))
+	alpha, err := issuer.CreateOrganisation(ctx, pool, issuer.NewOrganisation{Slug: "alpha", Name: "Alpha", Country: "FI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.Found(ctx, alpha, NewNetwork{Slug: "bf", Name: "Badge Finland", Countries: []string{"FI"}, Policy: Open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const beta = "https://beta.example/actors/beta"
+	if _, err := pool.Exec(ctx, `INSERT INTO community_member (community_id, actor, name, ob_profile, state, decided_at)
+		VALUES ($1, $2, 'Beta', 'https://beta.example/ob/issuers/beta', 'accepted', now())`, n.ID, beta); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, host, actor, issuer string
+		relayed                   bool
+	}{
+		{"not a member", "https://x.example", "https://x.example/actors/x", "https://x.example/ob/issuers/x", false},
+		{"another's badge class", "https://beta.example", beta, "https://beta.example/ob/issuers/someone-else", false},
+		{"a member's own", "https://beta.example", beta, "https://beta.example/ob/issuers/beta", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host := tc.host
+			id := host + "/activities/" + url.PathEscape(tc.name)
+			in, err := federation.NewIncoming(map[string]any{"id": id, "type": "Offer", "actor": tc.actor, "to": []any{n.Actor},
+				"object": map[string]any{"id": host + "/ob/badges/" + url.PathEscape(tc.name), "type": "BadgeClass", "name": "Maker",
+					"issuer": tc.issuer}}, "bf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var handled bool
+			if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				_, handled, err = c.receiveOffer(ctx, tx, in)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var receivers []string
+			rows, _ := pool.Query(ctx, `SELECT receiver_actor FROM badge_share WHERE offer_id = $1`, id)
+			if receivers, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			if tc.relayed {
+				want = 1
+			}
+			if !handled || len(receivers) != want || (want == 1 && receivers[0] != base.String()+"/actors/alpha") {
+				t.Errorf("handled %v, recorded for %v; want the founder alone when relayed", handled, receivers)
+			}
+		})
+	}
+}
