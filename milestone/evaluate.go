@@ -142,7 +142,7 @@ func issue(ctx context.Context, tx pgx.Tx, n issuer.Hooks, u issuer.URLs, m Mile
 	}
 	keys := e.keys()
 	tag, err := sp.Exec(ctx, `INSERT INTO milestone_earner (milestone_id, earner_key, award_id)
-		SELECT $1, k, $2 FROM unnest($3::bytea[]) k ON CONFLICT DO NOTHING`, m.ID, award, keys)
+		SELECT $1::bigint, k, $2::bigint FROM unnest($3::bytea[]) k ON CONFLICT DO NOTHING`, m.ID, award, keys)
 	if err != nil {
 		return fmt.Errorf("store earner: %w", err)
 	}
@@ -197,8 +197,8 @@ func addBasis(ctx context.Context, db DB, award int64, counted []held) error {
 		}
 	}
 	_, err := db.Exec(ctx, `INSERT INTO milestone_basis (award_id, assertion_id, item_id)
-		SELECT $1, a, NULL FROM unnest($2::bigint[]) a
-		UNION ALL SELECT $1, NULL, i FROM unnest($3::bigint[]) i
+		SELECT $1::bigint, a, NULL::bigint FROM unnest($2::bigint[]) a
+		UNION ALL SELECT $1::bigint, NULL::bigint, i FROM unnest($3::bigint[]) i
 		ON CONFLICT DO NOTHING`, award, assertions, items)
 	if err != nil {
 		return fmt.Errorf("store what the award counted: %w", err)
