@@ -205,9 +205,9 @@ func requirement(ctx context.Context, db DB, u issuer.URLs, orgID int64, self is
 	if len(name) > 200 || strings.ContainsFunc(name, unicode.IsControl) {
 		return Requirement{}, problem.Invalidf(field+".name", "must be one line of at most 200 characters")
 	}
-	uuid := ref
+	uuid, byURL := ref, false
 	if local := u.BadgeUUID(ref); local != "" {
-		uuid = local
+		uuid, byURL = local, true
 	} else if isWebURL(ref) {
 		if len(ref) > 2000 {
 			return Requirement{}, problem.Invalidf(field+".badge", "must be at most 2000 characters")
@@ -228,6 +228,12 @@ func requirement(ctx context.Context, db DB, u issuer.URLs, orgID int64, self is
 		return Requirement{}, err
 	}
 	switch {
+	case b.OrganisationID != orgID && byURL:
+		// A partner on this node, named as any partner is.
+		if name == "" {
+			name = b.Name
+		}
+		return Requirement{BadgeURL: u.BadgeClass(b.UUID), Name: name, Partner: true}, nil
 	case b.OrganisationID != orgID:
 		return Requirement{}, problem.Invalidf(field+".badge", "badge %q is another organisation's; name a partner's badge by its URL (%s)", b.Name, u.BadgeClass(b.UUID))
 	case b.ID == self.ID:
