@@ -256,6 +256,9 @@ func Create(ctx context.Context, db DB, u issuer.URLs, orgID int64, in Input) (M
 	if err != nil {
 		return Milestone{}, err
 	}
+	if self.ArchivedAt != nil {
+		return Milestone{}, problem.Conflictf("badge", "%s is archived; restore it to make it a milestone", self.Name)
+	}
 	var id int64
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		reqs, err := in.validate(ctx, tx, u, orgID, self)

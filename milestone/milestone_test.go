@@ -479,6 +479,10 @@ func TestValidation(t *testing.T) {
 	theirs := other.badge(t, "Theirs")
 	self := w.badge(t, "Maker")
 	chained := w.milestone(t, "Master maker", milestone.Input{Rule: milestone.RuleAll, Requirements: reqs(self)})
+	archived := w.badge(t, "Old")
+	if _, err := issuer.ArchiveBadgeClass(ctx, w.pool, w.org.ID, archived.UUID, true); err != nil {
+		t.Fatal(err)
+	}
 	partner := milestone.RequirementInput{Badge: "https://partner.example/ob/badges/1", Name: "Partner badge"}
 	for _, tc := range []struct {
 		name  string
@@ -508,6 +512,7 @@ func TestValidation(t *testing.T) {
 		{"a partner that is no URL", milestone.Input{Rule: milestone.RuleTags, Required: 1, Tags: []string{"x"}, Partners: []string{"partner"}}, problem.Invalid, "partners[0]", "Profile id"},
 		{"itself as partner", milestone.Input{Rule: milestone.RuleTags, Required: 1, Tags: []string{"x"}, Partners: []string{w.urls.Profile(w.org.Slug)}}, problem.Invalid, "partners[0]", "is this organisation"},
 		{"a milestone already", milestone.Input{Badge: chained.UUID, Rule: milestone.RuleAll, Requirements: reqs(a)}, problem.Conflict, "badge", "a milestone already"},
+		{"an archived badge", milestone.Input{Badge: archived.UUID, Rule: milestone.RuleAll, Requirements: reqs(a)}, problem.Conflict, "badge", "archived"},
 		{"another organisation's milestone badge", milestone.Input{Badge: theirs.UUID, Rule: milestone.RuleAll, Requirements: reqs(a)}, problem.NotFound, "", "no badge"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -539,5 +544,20 @@ func TestValidation(t *testing.T) {
 	}
 	if _, err := milestone.ByBadge(ctx, w.pool, w.urls, chained.UUID); !problem.Is(err, problem.NotFound) {
 		t.Fatalf("a deleted milestone: %v", err)
+	}
+}
+
+// TestArchivedMilestone: a milestone whose badge is archived is issued to
+// no one, and issuing its requirements goes on as ever.
+func TestArchivedMilestone(t *testing.T) {
+	w := testWorld(t)
+	a := w.badge(t, "Arduino")
+	m := w.milestone(t, "Maker", milestone.Input{Rule: milestone.RuleAll, Requirements: reqs(a)})
+	if _, err := issuer.ArchiveBadgeClass(context.Background(), w.pool, w.org.ID, m.UUID, true); err != nil {
+		t.Fatal(err)
+	}
+	w.issue(t, a, email("eva@example.org"))
+	if n := len(w.awarded(t, m)); n != 0 {
+		t.Fatalf("an archived milestone was issued %d times", n)
 	}
 }

@@ -126,6 +126,8 @@ func TestPartnerBadges(t *testing.T) {
 		Partners: []string{partner.urls.Profile(partner.org.Slug)}})
 	reader := w.milestone(t, "Reader", milestone.Input{Rule: milestone.RuleSome, Required: 1,
 		Requirements: []milestone.RequirementInput{{Badge: library.urls.BadgeClass(library.badge(t, "Reading circle").UUID), Name: "Reading circle"}}})
+	master := w.milestone(t, "Robotics master", milestone.Input{Rule: milestone.RuleTags, Tags: []string{"robotics"}, Required: 3,
+		Partners: []string{partner.urls.Profile(partner.org.Slug)}})
 	w.issue(t, w.badge(t, "Robotics basics", "robotics"), email("eva@example.org"))
 
 	base := nodeA.BaseURL().String()
@@ -149,6 +151,64 @@ func TestPartnerBadges(t *testing.T) {
 	evaluations(t, poolA)
 	if n := len(w.awarded(t, explorer)); n != 1 {
 		t.Fatalf("the partner's badge from another node did not complete the milestone: %d issued", n)
+	}
+
+	if n := len(w.awarded(t, master)); n != 0 {
+		t.Fatalf("Robotics master issued for two of three badges: %d", n)
+	}
+
+	// The partner issues a third badge to Eva's actor: it arrives by a
+	// mention, pending, and is verified by a job; only accepting it
+	// counts, and issues the milestone once.
+	staff, err := account.CreateUser(ctx, poolB, account.NewUser{Email: "staff@partner.example", Password: "long enough password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, poolB, staff.ID, partner.org.ID, account.RoleStaff); err != nil {
+		t.Fatal(err)
+	}
+	staffToken, err := account.CreateToken(ctx, poolB, staff.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	motors := partner.badge(t, "Motors", "robotics")
+	if status := call(t, nodeB.BaseURL().String(), staffToken, "POST", "/api/v1/orgs/"+partner.org.Slug+"/badges/"+motors.UUID+"/assertions",
+		map[string]any{"recipient": map[string]string{"type": "actor", "identity": "acct:eva@" + nodeA.BaseURL().Host}}, nil); status != http.StatusCreated {
+		t.Fatalf("issuing on the partner's node: %d", status)
+	}
+	var arrived string
+	deadline := time.Now().Add(30 * time.Second)
+	for arrived == "" {
+		var list struct {
+			Items []struct {
+				ID        string `json:"id"`
+				BadgeName string `json:"badge_name"`
+				Verified  bool   `json:"verified"`
+			} `json:"items"`
+		}
+		call(t, base, token, "GET", "/api/v1/me/badges?state=pending", nil, &list)
+		for _, it := range list.Items {
+			if it.BadgeName == "Motors" && it.Verified {
+				arrived = it.ID
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the partner's badge did not arrive verified: %+v", list)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	evaluations(t, poolA)
+	if n := len(w.awarded(t, master)); n != 0 {
+		t.Fatalf("a badge not yet accepted counted: %d", n)
+	}
+	for range 2 {
+		if status := call(t, base, token, "POST", "/api/v1/me/badges/"+arrived+"/accept", nil, &item); status != http.StatusOK {
+			t.Fatalf("accept: %d", status)
+		}
+		evaluations(t, poolA)
+		if n := len(w.awarded(t, master)); n != 1 {
+			t.Fatalf("accepting the third badge, from another node: Robotics master issued %d times, want once", n)
+		}
 	}
 
 	// The partner of this node issues into Eva's passport; accepting it
@@ -191,7 +251,7 @@ func TestPartnerBadges(t *testing.T) {
 	for _, p := range pending.Items {
 		got[p.BadgeName] = true
 	}
-	if !got["Robotics explorer"] || !got["Reader"] {
+	if !got["Robotics explorer"] || !got["Reader"] || !got["Robotics master"] {
 		t.Fatalf("the milestones are not in Eva's passport: %+v", pending)
 	}
 	list, err := milestone.ProgressOf(ctx, poolA, w.urls, eva.ID)
@@ -199,12 +259,13 @@ func TestPartnerBadges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range list {
-		if p.Milestone.Name == "Robotics explorer" && (!p.Earned || names(p.Met) != "Robotics basics, Soldering") {
-			t.Errorf("progress toward %s: earned %v, met %q", p.Milestone.Name, p.Earned, names(p.Met))
+		// The own badge first, then the passport's, newest first.
+		if p.Milestone.Name != "Reader" && (!p.Earned || p.Count != 3 || names(p.Met) != "Robotics basics, Motors, Soldering") {
+			t.Errorf("progress toward %s: earned %v, %d met: %q", p.Milestone.Name, p.Earned, p.Count, names(p.Met))
 		}
 	}
-	if len(list) != 2 {
-		t.Errorf("%d milestones in Eva's progress, want 2", len(list))
+	if len(list) != 3 {
+		t.Errorf("%d milestones in Eva's progress, want 3", len(list))
 	}
 }
 
