@@ -36,7 +36,7 @@ type world struct {
 
 var orgCount atomic.Int64
 
-func newWorld(t *testing.T, pool *pgxpool.Pool, base *url.URL) *world {
+func newWorld(t testing.TB, pool *pgxpool.Pool, base *url.URL) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{pool: pool, urls: issuer.URLs{Base: base}}
@@ -64,7 +64,7 @@ func testWorld(t *testing.T) *world {
 }
 
 // badge adds a badge class with tags to the organisation's library.
-func (w *world) badge(t *testing.T, name string, tags ...string) issuer.BadgeClass {
+func (w *world) badge(t testing.TB, name string, tags ...string) issuer.BadgeClass {
 	t.Helper()
 	b, err := issuer.CreateBadgeClass(context.Background(), w.pool, w.org.ID, issuer.BadgeInput{
 		Name: name, Description: "The badge " + name + ".", Image: w.png, CriteriaNarrative: "Do it.", Tags: tags,
@@ -76,7 +76,7 @@ func (w *world) badge(t *testing.T, name string, tags ...string) issuer.BadgeCla
 }
 
 // milestone makes a new badge class named name a milestone of in.
-func (w *world) milestone(t *testing.T, name string, in milestone.Input) issuer.BadgeClass {
+func (w *world) milestone(t testing.TB, name string, in milestone.Input) issuer.BadgeClass {
 	t.Helper()
 	b := w.badge(t, name)
 	in.Badge = b.UUID
