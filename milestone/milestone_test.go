@@ -266,6 +266,12 @@ func TestIssuedOnceIntoPassport(t *testing.T) {
 	if n := len(w.awarded(t, m)); n != 1 {
 		t.Fatalf("%d milestones after more badges, want still 1", n)
 	}
+	// Revoked by hand, it stays revoked: it is not issued again.
+	w.revoke(t, got[0], "awarded by mistake")
+	w.issue(t, b, email("eva@example.org"))
+	if n := len(w.awarded(t, m)); n != 1 {
+		t.Fatalf("a milestone revoked by hand was issued again: %d", n)
+	}
 	// Someone else with the same badges earns their own.
 	for _, bc := range []issuer.BadgeClass{a, b, c} {
 		w.issue(t, bc, email("max@example.org"))
