@@ -20,6 +20,7 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/milestone"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 )
@@ -80,6 +81,10 @@ type Config struct {
 	// hourly passport_digest (stream digests by email); and hands the
 	// client to it for the verifications and emails it queues.
 	Passport *passport.Passport
+	// Milestones, when set, registers milestone_evaluate (queued when an
+	// earner takes a badge into their passport) and hands the client to
+	// it for those jobs.
+	Milestones *milestone.Milestones
 	// Communities, when set, registers community_relations, which reads
 	// daily who endorses whom among every network's members.
 	Communities *community.Communities
@@ -147,6 +152,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Communities != nil {
 		river.AddWorker(workers, &community.RelationsWorker{Communities: cfg.Communities})
+	}
+	if cfg.Milestones != nil {
+		river.AddWorker(workers, &milestone.EvaluateWorker{Milestones: cfg.Milestones})
 	}
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})
@@ -243,6 +251,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Passport != nil {
 		cfg.Passport.SetQueue(client)
+	}
+	if cfg.Milestones != nil {
+		cfg.Milestones.SetQueue(client)
 	}
 	return client, nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/migrations"
+	"github.com/laurelnet/laurel/milestone"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/verifier"
@@ -239,11 +240,13 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	endorsements.Register()
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
+	milestones := milestone.New(n.db.Pool, issuer.URLs{Base: n.baseURL})
+	backpacks.SetAccepted(milestones.Accepted)
 	networks := community.New(n.db.Pool, fed, endorsements)
 	networks.Register()
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
-		Passport: backpacks, Communities: networks, MailLinks: map[string]mail.LinkMaker{
+		Passport: backpacks, Communities: networks, Milestones: milestones, MailLinks: map[string]mail.LinkMaker{
 			account.LinkVerification:  account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
 			account.LinkPasswordReset: account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
 			issuer.LinkClaim:          issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
@@ -276,6 +279,8 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Milestones the job issues are announced as any issuing is.
+	milestones.SetHooks(handler.IssueHooks())
 	// The node reads its own documents from itself, in process, before
 	// any job runs: fetching its own URL would dial a loopback address on
 	// a default node.

@@ -29,6 +29,24 @@ func Accept(ctx context.Context, db DB, userID int64, uuid string) (Item, error)
 	return answer(ctx, db, it, Accepted)
 }
 
+// Accept accepts a pending badge as the package function Accept does,
+// and tells the function SetAccepted gave of it in the same transaction.
+// A nil Passport only accepts.
+func (p *Passport) Accept(ctx context.Context, db DB, userID int64, uuid string) (Item, error) {
+	if p == nil || p.accepted == nil {
+		return Accept(ctx, db, userID, uuid)
+	}
+	var it Item
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		var err error
+		if it, err = Accept(ctx, tx, userID, uuid); err != nil {
+			return err
+		}
+		return p.accepted(ctx, tx, it)
+	})
+	return it, err
+}
+
 // Decline turns down a pending badge; it stays listed as declined until
 // removed, so that the same badge announced again is not pending again.
 // An accepted badge is removed instead. Declining a declined one changes

@@ -81,7 +81,14 @@ func (p *Passport) Add(ctx context.Context, u account.User, in verifier.Input) (
 	} else if known {
 		return Item{}, problem.Conflictf(field, "this badge is in your backpack already")
 	}
-	it, err := insertVerified(ctx, p.pool, u.ID, id, Accepted, source, snap)
+	var it Item
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		var err error
+		if it, err = insertVerified(ctx, tx, u.ID, id, Accepted, source, snap); err != nil || p.accepted == nil {
+			return err
+		}
+		return p.accepted(ctx, tx, it)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Item{}, problem.Conflictf(field, "this badge is in your backpack already")
 	}

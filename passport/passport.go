@@ -30,6 +30,7 @@ type Passport struct {
 	urls     issuer.URLs
 	verifier *verifier.Verifier
 	queue    issuer.Queue // nil until SetQueue
+	accepted func(ctx context.Context, tx pgx.Tx, it Item) error
 }
 
 // New returns the passport of a node. Call Register before the node
@@ -42,6 +43,12 @@ func New(pool *pgxpool.Pool, fed *federation.Federation, urls issuer.URLs, v *ve
 // SetQueue gives the passport the River client it queues verifications
 // on, inside the inbox's transaction.
 func (p *Passport) SetQueue(q issuer.Queue) { p.queue = q }
+
+// SetAccepted gives the passport a function told of every badge its earner
+// takes into the passport (Passport.Accept, Add and imports), in the
+// transaction that does so: the node queues the evaluation of milestone
+// badges with it.
+func (p *Passport) SetAccepted(f func(ctx context.Context, tx pgx.Tx, it Item) error) { p.accepted = f }
 
 // ActorID is the id of a local user's Person actor, the identity a badge
 // issued to them on the fediverse names.

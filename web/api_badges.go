@@ -16,6 +16,7 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	laurelmd "github.com/laurelnet/laurel/markdown"
+	"github.com/laurelnet/laurel/milestone"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
@@ -547,7 +548,10 @@ func (s *Server) revoke(ctx context.Context, o issuer.Organisation, uuid, reason
 		if a, err = issuer.Revoke(ctx, tx, o.ID, uuid, reason); err != nil {
 			return err
 		}
-		return passport.NoteRevoked(ctx, tx, s.urls().Assertion(a.UUID), a.RevocationReason)
+		if err := passport.NoteRevoked(ctx, tx, s.urls().Assertion(a.UUID), a.RevocationReason); err != nil {
+			return err
+		}
+		return milestone.Revoked(ctx, tx, s.urls(), a)
 	})
 	return a, err
 }
@@ -579,8 +583,12 @@ func (s *Server) issueHooks() issuer.Hooks {
 			})
 		}
 	}
-	return n
+	return milestone.WithMilestones(n, s.urls())
 }
+
+// IssueHooks are the hooks of any issuing on the node, for the
+// milestone_evaluate job.
+func (s *Server) IssueHooks() issuer.Hooks { return s.issueHooks() }
 
 // badgeLinks are the Links of a badge's mention to its earner: its 2.0
 // assertion, and its 3.0 credential when it was issued with one.

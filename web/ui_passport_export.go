@@ -257,7 +257,7 @@ func (s *Server) apiSetBadgeSettings(w http.ResponseWriter, r *http.Request) {
 // acceptAndAnnounce accepts a pending badge and, when it is public and
 // its earner (the request's user, in ctx) announces badges, announces it.
 func (s *Server) acceptAndAnnounce(ctx context.Context, db passport.DB, userID int64, uuid string) (passport.Item, error) {
-	it, err := passport.Accept(ctx, db, userID, uuid)
+	it, err := s.deps.Passport.Accept(ctx, db, userID, uuid)
 	if err != nil {
 		return it, err
 	}
