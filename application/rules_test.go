@@ -87,7 +87,9 @@ func TestAnswerRules(t *testing.T) {
 		{"bad email", func(s *application.Submission) { s.Email = "ada at example.org" }, "email"},
 		{"required text missing", func(s *application.Submission) { delete(s.Answers, "title") }, "answers.title"},
 		{"text on two lines", func(s *application.Submission) { s.Answers["title"] = "a\nb" }, "answers.title"},
-		{"text too long", func(s *application.Submission) { s.Answers["title"] = strings.Repeat("é", application.MaxTextAnswer+1) }, "answers.title"},
+		{"text too long", func(s *application.Submission) {
+			s.Answers["title"] = strings.Repeat("é", application.MaxTextAnswer+1)
+		}, "answers.title"},
 		{"long text too long", func(s *application.Submission) { s.Answers["story"] = strings.Repeat("x", application.MaxLongAnswer+1) }, "answers.story"},
 		{"invalid UTF-8", func(s *application.Submission) { s.Answers["story"] = "\xff\xfe" }, "answers.story"},
 		{"javascript link", func(s *application.Submission) { s.Answers["video"] = "javascript:alert(1)" }, "answers.video"},
@@ -99,7 +101,9 @@ func TestAnswerRules(t *testing.T) {
 		{"checkbox nonsense", func(s *application.Submission) { s.Answers["own"] = "maybe" }, "answers.own"},
 		{"unknown question", func(s *application.Submission) { s.Answers["extra"] = "x" }, "answers.extra"},
 		{"text for a file field", func(s *application.Submission) { s.Answers["photo"] = "x" }, "answers.photo"},
-		{"file for a text field", func(s *application.Submission) { s.Files["title"] = []application.Upload{{Name: "a.png", Data: pngBytes}} }, "files.title"},
+		{"file for a text field", func(s *application.Submission) {
+			s.Files["title"] = []application.Upload{{Name: "a.png", Data: pngBytes}}
+		}, "files.title"},
 		{"required file missing", func(s *application.Submission) { delete(s.Files, "photo") }, "files.photo"},
 		{"too many files", func(s *application.Submission) {
 			s.Files["photo"] = append(s.Files["photo"], application.Upload{Name: "c.png", Data: pngBytes})
@@ -155,7 +159,9 @@ func TestFormWindow(t *testing.T) {
 		{"open now, link only", &past, &future, false, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			form := f.form(t, func(in *application.FormInput) { in.OpensAt, in.ClosesAt, in.Listed, in.Title = tc.opens, tc.close, tc.listed, tc.name })
+			form := f.form(t, func(in *application.FormInput) {
+				in.OpensAt, in.ClosesAt, in.Listed, in.Title = tc.opens, tc.close, tc.listed, tc.name
+			})
 			_, err := application.Apply(ctx, f.db, f.env, form.Token, submission("ada@example.org", "Ada"))
 			if tc.open {
 				if err != nil {
