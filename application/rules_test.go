@@ -512,3 +512,69 @@ func TestListAndCSV(t *testing.T) {
 	}
 	_ = a
 }
+
+// TestReviewers: an external reviewer added later is invited to the
+// applications already waiting; one address reviews a form once; a
+// removed reviewer's links stop working.
+func TestReviewers(t *testing.T) {
+	f := setup(t, false)
+	ctx := context.Background()
+	form := f.form(t, nil)
+	app := f.apply(t, form, "ada@example.org", "Ada")
+	r, err := application.AddReviewer(ctx, f.db, f.env, f.org.ID, form.UUID, " Rita@Reviewers.example ", "Rita", 0)
+	if err != nil || r.Email != "rita@reviewers.example" {
+		t.Fatalf("added %+v, %v", r, err)
+	}
+	invites := f.mails(t, "rita@reviewers.example")
+	if len(invites) != 1 {
+		t.Fatalf("%d invitations, want 1 for the waiting application", len(invites))
+	}
+	seen, _, err := application.ByReviewLink(ctx, f.db, token(t, f.mint(t, invites[0])))
+	if err != nil || seen.UUID != app.UUID {
+		t.Fatalf("invitation shows %+v, %v", seen, err)
+	}
+	_, err = application.AddReviewer(ctx, f.db, f.env, f.org.ID, form.UUID, "RITA@reviewers.example", "", 0)
+	wantProblem(t, err, problem.Conflict, "email")
+	_, err = application.AddReviewer(ctx, f.db, f.env, f.org.ID, form.UUID, "rita", "", 0)
+	wantProblem(t, err, problem.Invalid, "email")
+	_, err = application.AddReviewer(ctx, f.db, f.env, f.org.ID+1000, form.UUID, "sam@reviewers.example", "", 0)
+	wantProblem(t, err, problem.NotFound, "")
+	if list, err := application.Reviewers(ctx, f.db, f.org.ID, form.UUID); err != nil || len(list) != 1 {
+		t.Fatalf("reviewers: %+v, %v", list, err)
+	}
+	if err := application.RemoveReviewer(ctx, f.db, f.org.ID, form.UUID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := links(f.db)[application.LinkReview](ctx, invites[0].Link.ID); !errors.Is(err, mail.ErrLinkGone) {
+		t.Fatalf("a removed reviewer's link: %v", err)
+	}
+	// New applications invite no removed reviewer.
+	f.apply(t, form, "bob@example.org", "Bob")
+	if n := len(f.mails(t, "rita@reviewers.example")); n != 1 {
+		t.Fatalf("%d invitations after removal", n)
+	}
+}
+
+// TestAccountHolderWithUnconfirmedAddress confirms by email like anyone.
+func TestAccountHolderWithUnconfirmedAddress(t *testing.T) {
+	f := setup(t, false)
+	ctx := context.Background()
+	form := f.form(t, nil)
+	u := f.member(t, "ada@example.org", "")
+	if _, err := f.db.Exec(ctx, `UPDATE app_user SET email_verified = false WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	s := submission("someone-else@example.org", "")
+	s.UserID = u.ID
+	a, err := application.Apply(ctx, f.db, f.env, form.Token, s)
+	if err != nil || a.State != application.StateUnconfirmed || a.Email != "ada@example.org" {
+		t.Fatalf("applied: %+v, %v", a, err)
+	}
+	mails := f.mails(t, "ada@example.org")
+	if len(mails) != 1 || mails[0].Link == nil || mails[0].Link.Kind != application.LinkConfirm || len(f.mails(t, "someone-else@example.org")) != 0 {
+		t.Fatalf("mails: %+v", mails)
+	}
+	if a, err = application.Confirm(ctx, f.db, f.env, token(t, f.mint(t, mails[0]))); err != nil || a.State != application.StateNew {
+		t.Fatalf("confirmed: %+v, %v", a, err)
+	}
+}
