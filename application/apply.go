@@ -139,6 +139,8 @@ func Apply(ctx context.Context, db DB, env Env, token string, s Submission) (App
 	}
 	now := time.Now()
 	switch {
+	case f.badgeArchived:
+		return Application{}, problem.Conflictf("", "the badge %q is no longer awarded", f.BadgeName)
 	case f.OpensAt != nil && now.Before(*f.OpensAt):
 		return Application{}, problem.Conflictf("", "this form opens on %s", f.OpensAt.UTC().Format("2 January 2006 15:04 MST"))
 	case f.ClosesAt != nil && !now.Before(*f.ClosesAt):
@@ -178,10 +180,10 @@ func Apply(ctx context.Context, db DB, env Env, token string, s Submission) (App
 		if s.UserID != 0 {
 			user = &s.UserID
 		}
-		state, expires := StateUnconfirmed, &[]time.Time{now.Add(ConfirmLifetime)}[0]
-		var submittedAt *time.Time
-		if confirmed {
-			state, expires, submittedAt = StateNew, nil, &now
+		state, expires, submittedAt := StateNew, (*time.Time)(nil), &now
+		if !confirmed {
+			deadline := now.Add(ConfirmLifetime)
+			state, expires, submittedAt = StateUnconfirmed, &deadline, nil
 		}
 		a, err := json.Marshal(answers)
 		if err != nil {
@@ -488,9 +490,9 @@ func submitted(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application)
 	msgs := []river.JobArgs{receivedMail(env.URLs, f, app)}
 	rows, err := tx.Query(ctx, `
 		INSERT INTO review_link (application_id, reviewer_id)
-		SELECT $1, r.id FROM application_reviewer r WHERE r.form_id = $2
+		SELECT $1, r.id FROM application_reviewer r WHERE r.form_id = $2 AND lower(r.email) <> lower($3)
 		ON CONFLICT DO NOTHING
-		RETURNING id, (SELECT email FROM application_reviewer WHERE id = reviewer_id)`, app.ID, f.ID)
+		RETURNING id, (SELECT email FROM application_reviewer WHERE id = reviewer_id)`, app.ID, f.ID, app.Email)
 	if err != nil {
 		return fmt.Errorf("invite reviewers: %w", err)
 	}

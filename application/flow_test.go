@@ -351,6 +351,14 @@ func TestPeerReview(t *testing.T) {
 		t.Fatalf("%s has no review link for %s", peer, target.Email)
 		return ""
 	}
+	// A peer sees the application but not the applicant's address.
+	if seen, _, err := application.ByReviewLink(ctx, f.db, linkFor("ann@example.org", ben)); err != nil || seen.Email != "" || seen.Name != "Ben" {
+		t.Fatalf("a peer sees %+v, %v", seen, err)
+	}
+	if seen, acc, err := application.View(ctx, f.db, application.Viewer{ReviewToken: linkFor("ann@example.org", ben)}, ben.UUID); err != nil ||
+		seen.Email != "" || !acc.Peer {
+		t.Fatalf("a peer views %+v %+v, %v", seen, acc, err)
+	}
 	// Ann rejects Ben's: one peer rejection of the two it takes.
 	got, err := application.DecideByLink(ctx, f.db, f.env, linkFor("ann@example.org", ben), application.Decision{Comment: "No video."})
 	if err != nil || got.State != application.StateInReview || got.Rejections != 1 {

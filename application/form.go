@@ -43,6 +43,9 @@ type Form struct {
 	Approvals  int       `json:"approvals"`
 	PeerReview bool      `json:"peerReview"`
 	CreatedAt  time.Time `json:"createdAt"`
+	// badgeArchived: the badge is no longer awarded, so the form takes no
+	// applications.
+	badgeArchived bool
 }
 
 // Open reports whether the form takes applications at now.
@@ -84,7 +87,8 @@ func (in *FormInput) validate() error {
 }
 
 const formColumns = `f.id, f.uuid::text, f.organisation_id, o.name, f.badge_class_id, b.uuid::text, b.name, f.template_id, f.token,
-	f.title, f.description, f.fields, f.opens_at, f.closes_at, f.listed, f.approvals, f.peer_review, f.created_at`
+	f.title, f.description, f.fields, f.opens_at, f.closes_at, f.listed, f.approvals, f.peer_review, f.created_at,
+	b.archived_at IS NOT NULL`
 
 const formFrom = ` FROM application_form f JOIN badge_class b ON b.id = f.badge_class_id
 	JOIN organisation o ON o.id = f.organisation_id `
@@ -93,7 +97,7 @@ func scanForm(row pgx.Row) (Form, error) {
 	var f Form
 	var fields []byte
 	err := row.Scan(&f.ID, &f.UUID, &f.OrganisationID, &f.OrganisationName, &f.BadgeClassID, &f.BadgeUUID, &f.BadgeName, &f.TemplateID, &f.Token,
-		&f.Title, &f.Description, &fields, &f.OpensAt, &f.ClosesAt, &f.Listed, &f.Approvals, &f.PeerReview, &f.CreatedAt)
+		&f.Title, &f.Description, &fields, &f.OpensAt, &f.ClosesAt, &f.Listed, &f.Approvals, &f.PeerReview, &f.CreatedAt, &f.badgeArchived)
 	if err != nil {
 		return f, err
 	}
@@ -123,6 +127,15 @@ func CreateForm(ctx context.Context, db DB, orgID int64, in FormInput) (Form, er
 	}
 	if b.ArchivedAt != nil {
 		return Form{}, problem.Conflictf("badge", "badge %q is archived", b.Name)
+	}
+	// Approval issues the badge, which Open Badges allows only of an
+	// issuer with an address: refuse now rather than at the approval.
+	o, err := issuer.OrganisationByID(ctx, db, orgID)
+	if err != nil {
+		return Form{}, err
+	}
+	if o.Email == "" {
+		return Form{}, problem.Conflictf("email", "%s has no email address, which Open Badges requires of an issuer; set it on the organisation first", o.Name)
 	}
 	t, err := TemplateByID(ctx, db, orgID, in.TemplateID)
 	if problem.Is(err, problem.NotFound) {

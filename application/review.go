@@ -70,6 +70,7 @@ type Viewer struct {
 type Access struct {
 	Applicant bool // it is theirs
 	Reviewer  bool // they may decide it (or did)
+	Peer      bool // through a peer's review link: the applicant's address is not shown
 }
 
 // View finds application uuid for v, or a problem: NotFound when there is
@@ -110,8 +111,12 @@ func View(ctx context.Context, db DB, v Viewer, uuid string) (Application, Acces
 	}
 	if v.ReviewToken != "" && !acc.Reviewer {
 		sum := sha256.Sum256([]byte(v.ReviewToken))
-		if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM review_link WHERE application_id = $1 AND token_hash = $2 AND used_at IS NULL)`,
-			id, sum[:]).Scan(&acc.Reviewer); err != nil {
+		err := db.QueryRow(ctx, `SELECT peer_application_id IS NOT NULL FROM review_link
+			WHERE application_id = $1 AND token_hash = $2 AND used_at IS NULL`, id, sum[:]).Scan(&acc.Peer)
+		switch {
+		case err == nil:
+			acc.Reviewer = true
+		case !errors.Is(err, pgx.ErrNoRows):
 			return Application{}, Access{}, fmt.Errorf("check review link: %w", err)
 		}
 	}
@@ -119,6 +124,9 @@ func View(ctx context.Context, db DB, v Viewer, uuid string) (Application, Acces
 		return Application{}, Access{}, problem.Forbiddenf("only the applicant and the reviewers see this application")
 	}
 	a, err := byID(ctx, db, id)
+	if acc.Peer && !acc.Applicant {
+		a.Email = "" // another applicant
+	}
 	return a, acc, err
 }
 
@@ -138,12 +146,15 @@ func isOrgReviewer(ctx context.Context, db DB, userID, orgID int64) (bool, error
 }
 
 // ByReviewLink finds the application an unused review link is for, and
-// its form: what the link's holder reads before deciding.
+// its form: what the link's holder reads before deciding. A peer, another
+// applicant, is not shown the applicant's email address.
 func ByReviewLink(ctx context.Context, db DB, token string) (Application, Form, error) {
 	sum := sha256.Sum256([]byte(token))
 	var id int64
-	err := db.QueryRow(ctx, `SELECT l.application_id FROM review_link l JOIN application a ON a.id = l.application_id
-		WHERE l.token_hash = $1 AND l.used_at IS NULL AND a.state IN ('new', 'in_review')`, sum[:]).Scan(&id)
+	var peer bool
+	err := db.QueryRow(ctx, `SELECT l.application_id, l.peer_application_id IS NOT NULL FROM review_link l
+		JOIN application a ON a.id = l.application_id
+		WHERE l.token_hash = $1 AND l.used_at IS NULL AND a.state IN ('new', 'in_review')`, sum[:]).Scan(&id, &peer)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Application{}, Form{}, problem.NotFoundf("this review link is not valid: it was used already, or the application is decided")
 	}
@@ -153,6 +164,9 @@ func ByReviewLink(ctx context.Context, db DB, token string) (Application, Form, 
 	a, err := byID(ctx, db, id)
 	if err != nil {
 		return Application{}, Form{}, err
+	}
+	if peer {
+		a.Email = ""
 	}
 	f, err := formByID(ctx, db, a.FormID)
 	return a, f, err

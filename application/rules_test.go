@@ -13,6 +13,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/application"
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
 )
@@ -65,6 +66,32 @@ func TestTemplateRules(t *testing.T) {
 	wantProblem(t, err, problem.Invalid, "template")
 	_, err = application.CreateForm(ctx, f.db, f.org.ID, application.FormInput{BadgeUUID: f.badge.UUID, TemplateID: f.tmpl.ID, Title: "X", Approvals: 11})
 	wantProblem(t, err, problem.Invalid, "approvals")
+	// Another organisation's badge is not one to build a form for.
+	other, err := issuer.CreateOrganisation(ctx, f.db, issuer.NewOrganisation{Slug: "noemail", Name: "No Email", Country: "FI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = application.CreateForm(ctx, f.db, other.ID, application.FormInput{BadgeUUID: f.badge.UUID, TemplateID: f.tmpl.ID, Title: "X"})
+	wantProblem(t, err, problem.Invalid, "badge")
+	// An issuer without an address could never issue the badge on approval.
+	b, err := issuer.CreateBadgeClass(ctx, f.db, other.ID, issuer.BadgeInput{Name: "B", Description: "B.", Image: pngBytes, CriteriaNarrative: "B."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := application.CreateTemplate(ctx, f.db, other.ID, application.TemplateInput{Name: "T", Fields: []application.Field{text("a")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = application.CreateForm(ctx, f.db, other.ID, application.FormInput{BadgeUUID: b.UUID, TemplateID: tm.ID, Title: "X"})
+	wantProblem(t, err, problem.Conflict, "email")
+	// Deleting the template leaves its forms.
+	form := f.form(t, nil)
+	if err := application.DeleteTemplate(ctx, f.db, f.org.ID, f.tmpl.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := application.FormByUUID(ctx, f.db, f.org.ID, form.UUID); err != nil || len(got.Fields) != 5 {
+		t.Fatalf("form after its template went: %+v, %v", got, err)
+	}
 }
 
 // TestAnswerRules: answers are checked against the form, and files by
@@ -186,6 +213,16 @@ func TestFormWindow(t *testing.T) {
 	}
 	_, err := application.Apply(ctx, f.db, f.env, "no-such-form", submission("ada@example.org", "Ada"))
 	wantProblem(t, err, problem.NotFound, "")
+	// An archived badge takes no applications.
+	archived := f.form(t, nil)
+	if _, err := issuer.ArchiveBadgeClass(ctx, f.db, f.org.ID, f.badge.UUID, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err = application.Apply(ctx, f.db, f.env, archived.Token, submission("ada@example.org", "Ada"))
+	wantProblem(t, err, problem.Conflict, "")
+	if _, err := issuer.ArchiveBadgeClass(ctx, f.db, f.org.ID, f.badge.UUID, false); err != nil {
+		t.Fatal(err)
+	}
 	// Closing an open form with UpdateForm stops applications.
 	form := f.form(t, nil)
 	if _, err := application.UpdateForm(ctx, f.db, f.org.ID, form.UUID, application.FormInput{Title: form.Title, ClosesAt: &past, Approvals: 1}); err != nil {
@@ -552,6 +589,18 @@ func TestReviewers(t *testing.T) {
 	f.apply(t, form, "bob@example.org", "Bob")
 	if n := len(f.mails(t, "rita@reviewers.example")); n != 1 {
 		t.Fatalf("%d invitations after removal", n)
+	}
+	// A reviewer who applies is not invited to review their own.
+	if _, err := application.AddReviewer(ctx, f.db, f.env, f.org.ID, form.UUID, "sam@reviewers.example", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(t, form, "sam@reviewers.example", "Sam")
+	for _, m := range f.mails(t, "sam@reviewers.example") {
+		if m.Link != nil && m.Link.Kind == application.LinkReview {
+			if a, _, err := application.ByReviewLink(ctx, f.db, token(t, f.mint(t, m))); err != nil || a.Email == "sam@reviewers.example" {
+				t.Fatalf("sam reviews %+v, %v", a, err)
+			}
+		}
 	}
 }
 
