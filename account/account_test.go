@@ -114,6 +114,16 @@ func TestMemberships(t *testing.T) {
 	if err := account.SetMembership(ctx, db, u.ID, org.ID, "owner"); !problem.Is(err, problem.Invalid) {
 		t.Fatalf("role owner accepted: %v", err)
 	}
+	// The reviewer role (badge applications) is kept by the database too.
+	if err := account.SetMembership(ctx, db, u.ID, org.ID, account.RoleReviewer); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := account.Memberships(ctx, db, u.ID); err != nil || len(ms) != 1 || ms[0].Role != account.RoleReviewer {
+		t.Fatalf("Memberships = %+v, %v; want one reviewer membership", ms, err)
+	}
+	if r, err := account.ParseRole("reviewer"); err != nil || r != account.RoleReviewer {
+		t.Fatalf("ParseRole(reviewer) = %q, %v", r, err)
+	}
 }
 
 func TestDeleteExpiredSessions(t *testing.T) {

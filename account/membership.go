@@ -16,15 +16,18 @@ type Role string
 const (
 	RoleAdmin Role = "admin" // manages the organisation and its people
 	RoleStaff Role = "staff" // creates, issues and endorses for it
+	// RoleReviewer reviews badge applications (package application) and
+	// nothing else.
+	RoleReviewer Role = "reviewer"
 )
 
 // ParseRole accepts a role's name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case RoleAdmin, RoleStaff:
+	case RoleAdmin, RoleStaff, RoleReviewer:
 		return r, nil
 	}
-	return "", problem.Invalidf("role", "must be admin or staff, not %q", s)
+	return "", problem.Invalidf("role", "must be admin, staff or reviewer, not %q", s)
 }
 
 // Membership says that a user holds a role in an organisation.

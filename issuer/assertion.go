@@ -50,8 +50,9 @@ type AssertionInput struct {
 const maxEvidence = 10
 
 // validate normalises in; field names are prefixed with prefix (a CSV row
-// reference in bulk issuing).
-func (in *AssertionInput) validate(b BadgeClass, now time.Time) error {
+// reference in bulk issuing). Evidence may be on a public address or on
+// the node's own origin (u), where it serves an application's files.
+func (in *AssertionInput) validate(b BadgeClass, now time.Time, u URLs) error {
 	r := &in.Recipient
 	r.Identity = strings.TrimSpace(r.Identity)
 	r.Name = strings.TrimSpace(r.Name)
@@ -84,7 +85,7 @@ func (in *AssertionInput) validate(b BadgeClass, now time.Time) error {
 		switch {
 		case e.ID == "" && e.Narrative == "":
 			return problem.Invalidf(fmt.Sprintf("evidence[%d]", i), "needs an id (URL) or a narrative")
-		case e.ID != "" && !isPublicWebURL(e.ID):
+		case e.ID != "" && !isPublicWebURL(e.ID) && !strings.HasPrefix(e.ID, u.base()+"/"):
 			return problem.Invalidf(fmt.Sprintf("evidence[%d].id", i), publicURLRule)
 		case len(e.Narrative) > 20000:
 			return problem.Invalidf(fmt.Sprintf("evidence[%d].narrative", i), "must be at most 20000 characters")
@@ -326,7 +327,7 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 	}
 	now := time.Now()
 	for i := range inputs {
-		if err := inputs[i].validate(b, now); err != nil {
+		if err := inputs[i].validate(b, now, u); err != nil {
 			return nil, itemProblem(err, i, len(inputs))
 		}
 	}

@@ -169,7 +169,7 @@ func IssueBulk(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b Ba
 			ok = false
 			continue
 		}
-		if err := inputs[i].validate(b, now); err != nil {
+		if err := inputs[i].validate(b, now, u); err != nil {
 			p, isProblem := problem.As(err)
 			if !isProblem {
 				return false, err

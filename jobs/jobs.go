@@ -138,6 +138,7 @@ const DefaultRescueAfter = time.Minute
 func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &SessionSweepWorker{pool: pool})
+	river.AddWorker(workers, &ApplicationExpireWorker{pool: pool})
 	river.AddWorker(workers, &mail.SendWorker{Sender: cfg.Mail, Links: cfg.MailLinks})
 	river.AddWorker(workers, &issuer.ESCOFetchWorker{DB: pool, ESCO: cfg.ESCO})
 	river.AddWorker(workers, &issuer.ESCORefreshWorker{DB: pool, ESCO: cfg.ESCO})
@@ -202,6 +203,9 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SessionSweepArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "session_sweep", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return ApplicationExpireArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "application_expire", RunOnStart: true}),
 		}
 		if cfg.Federation != nil {
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/application"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/esco"
@@ -251,6 +252,9 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 			account.LinkPasswordReset: account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
 			issuer.LinkClaim:          issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
 			network.LinkInvitation:    network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			application.LinkConfirm:   application.ConfirmLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
+			application.LinkApplicant: application.ApplicantLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
+			application.LinkReview:    application.ReviewLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
 		}})
 	if err != nil {
 		return nil, err
