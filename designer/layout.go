@@ -47,7 +47,7 @@ func makeShape(name string, bw float64) shape {
 		p := canvas.RegularPolygon(6, c-in, true).Translate(c, c)
 		return shape{outline: p, content: p, centre: c, top: in + bw/2 + 50, bot: Size - in - bw/2 - 50}
 	case ShapeRibbon:
-		r := 0.34*Size - bw/2
+		r := 0.37*Size - bw/2
 		cy := in + 4 + r
 		medal := canvas.Circle(r).Translate(c, cy)
 		left := &canvas.Path{}
@@ -69,7 +69,8 @@ func makeShape(name string, bw float64) shape {
 
 // halfWidth is how far from the centre line, at height y, content may
 // reach inside the border: the outline's half chord less the border and
-// a margin, found by bisection (the shapes are convex).
+// a margin (three quarters of the border: the half inside the outline,
+// and more where the edge slants), found by bisection (the shapes are convex).
 func (s shape) halfWidth(y, bw float64) float64 {
 	c := float64(Size) / 2
 	if !s.content.Contains(c, y, canvas.NonZero) {
@@ -84,14 +85,14 @@ func (s shape) halfWidth(y, bw float64) float64 {
 			hi = mid
 		}
 	}
-	return math.Max(0, lo-bw-12)
+	return math.Max(0, lo-0.75*bw-10)
 }
 
 // Type sizes: the first line bold, the others regular; in image units.
 const (
 	firstLineSize = 54.0
 	otherLineSize = 34.0
-	minLineSize   = 14.0
+	minLineSize   = 12.0
 	lineSpacing   = 1.25
 	iconWithText  = 150.0
 	iconAlone     = 240.0
@@ -133,10 +134,25 @@ func (g *Designer) scene(d Design) (scene, error) {
 	if iconSize > 0 && len(d.Lines) > 0 {
 		height += iconGap
 	}
-	scale := 1.0
+	// A stack that does not fit is tried again smaller, nearer the
+	// centre, where the shapes are wider.
+	fit := 1.0
 	if band := sh.bot - sh.top; height > band {
-		scale = band / height
+		fit = band / height
 	}
+	var err error
+	for try := 0; try < 8; try++ {
+		var content scene
+		if content, err = g.stack(d, sh, bw, iconSize, sizes, height, fit*(1-0.07*float64(try))); err == nil {
+			return append(s, content...), nil
+		}
+	}
+	return nil, err
+}
+
+// stack places the icon and lines of d, scaled by scale, centred in sh.
+func (g *Designer) stack(d Design, sh shape, bw, iconSize float64, sizes []float64, height, scale float64) (scene, error) {
+	var s scene
 	top := math.Max(sh.top, sh.centre-height*scale/2)
 	if top+height*scale > sh.bot {
 		top = sh.bot - height*scale
