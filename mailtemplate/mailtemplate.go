@@ -318,7 +318,7 @@ func Delete(ctx context.Context, db DB, orgID int64, id string) error {
 // lang (a tag Language accepted, or empty), as the package comment says;
 // ok is false when the mail keeps its default text.
 func Find(ctx context.Context, db DB, orgID int64, kind, lang string) (t Template, ok bool, err error) {
-	var candidates []string
+	candidates := []string{} // not nil, which pgx sends as NULL
 	if lang != "" {
 		candidates = append(candidates, lang)
 		if tag, err := language.Parse(lang); err == nil {
