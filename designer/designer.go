@@ -292,7 +292,7 @@ func (s scene) png() ([]byte, error) {
 	}
 	r.Close()
 	var b bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err := enc.Encode(&b, img); err != nil {
 		return nil, fmt.Errorf("encode the design as PNG: %w", err)
 	}
