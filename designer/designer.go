@@ -196,8 +196,12 @@ func isHexColour(s string) bool {
 	if len(s) != 7 || s[0] != '#' {
 		return false
 	}
-	_, err := strconv.ParseUint(s[1:], 16, 32)
-	return err == nil && !strings.ContainsAny(s[1:], "+-")
+	for _, c := range s[1:] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Render checks d and draws it as an SVG and a PNG of Size × Size. The
