@@ -3,11 +3,13 @@ package imagelib_test
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/designer"
 	"github.com/laurelnet/laurel/imagelib"
 	"github.com/laurelnet/laurel/issuer"
@@ -278,4 +280,47 @@ func TestLibraryLimit(t *testing.T) {
 	}
 	_, err := imagelib.Upload(ctx, db, o.ID, imagelib.Meta{Name: "One more"}, png)
 	wantProblem(t, err, problem.Conflict, "")
+}
+
+// TestDesignedBadgeIsBaked: a badge whose image was designed (as SVG or
+// PNG) is issued, and its earner's download has the assertion baked in.
+func TestDesignedBadgeIsBaked(t *testing.T) {
+	db := testkit.DB(t)
+	ctx := context.Background()
+	g, err := designer.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOrg(t, db, "tuni")
+	u := issuer.URLs{Base: &url.URL{Scheme: "https", Host: "badges.example"}}
+	for _, format := range []string{imagelib.FormatSVG, imagelib.FormatPNG} {
+		d := designer.Default()
+		d.Lines = []string{"Robotics " + format}
+		img, err := imagelib.CreateDesign(ctx, db, g, o.ID, imagelib.DesignInput{Meta: imagelib.Meta{Name: "Design " + format}, Design: d, Format: format})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := badgeInput()
+		in.Name += " " + format
+		b, err := imagelib.CreateBadge(ctx, db, o.ID, img.UUID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		issued, err := issuer.Issue(ctx, db, issuer.Hooks{}, u, o, b, []issuer.AssertionInput{
+			{Recipient: issuer.Recipient{Kind: issuer.RecipientURL, Identity: "https://eva.example/"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		baked, err := issuer.BakedImage(ctx, db, u, issued[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := bake.Extract(baked.Data)
+		if err != nil || !strings.Contains(got, u.Assertion(issued[0].UUID)) {
+			t.Fatalf("%s: baked %q, %v", format, got, err)
+		}
+		if _, err := issuer.CheckImage("image", baked.Data); err != nil {
+			t.Fatalf("%s: the baked image is no longer a valid badge image: %v", format, err)
+		}
+	}
 }
