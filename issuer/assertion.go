@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/laurelnet/laurel/bake"
+	"github.com/laurelnet/laurel/mailtemplate"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -44,6 +45,10 @@ type AssertionInput struct {
 	IssuedOn  *time.Time // nil: now
 	Expires   *time.Time // nil: by the badge class's expiry rule
 	IssuedBy  int64      // the user issuing; 0 for none
+	// Language is the claim email's language (a BCP 47 tag), which picks
+	// the organisation's email template in it; empty picks its default
+	// template. Without a template the email is Laurel's default text.
+	Language string
 }
 
 // maxEvidence bounds the evidence items of one assertion.
@@ -91,6 +96,11 @@ func (in *AssertionInput) validate(b BadgeClass, now time.Time, u URLs) error {
 			return problem.Invalidf(fmt.Sprintf("evidence[%d].narrative", i), "must be at most 20000 characters")
 		}
 	}
+	lang, err := mailtemplate.Language("language", in.Language)
+	if err != nil {
+		return err
+	}
+	in.Language = lang
 	in.Narrative = strings.TrimSpace(in.Narrative)
 	if len(in.Narrative) > 20000 {
 		return problem.Invalidf("narrative", "must be at most 20000 characters")
@@ -348,6 +358,7 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 			}
 		}
 		var params []river.InsertManyParams
+		claims := newClaimMailer(tx, o)
 		for _, in := range inputs {
 			a, token, err := issueOne(ctx, tx, u, o, b, in, endorsements, credentials)
 			if err != nil {
@@ -355,7 +366,11 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 			}
 			out = append(out, a)
 			if token != "" && n.Mail != nil {
-				params = append(params, river.InsertManyParams{Args: claimMail(u, o, b, a, in.Recipient)})
+				args, err := claims.mail(ctx, u, b, a, in.Recipient, in.Language)
+				if err != nil {
+					return err
+				}
+				params = append(params, river.InsertManyParams{Args: args})
 			}
 			if n.Issued != nil {
 				if err := n.Issued(ctx, tx, o, b, a, in.Recipient); err != nil {

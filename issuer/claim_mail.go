@@ -1,13 +1,17 @@
 package issuer
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/mailtemplate"
 )
 
 // LinkClaim is the kind of the mail links that claim a badge; their id is
@@ -51,4 +55,46 @@ func claimMail(u URLs, o Organisation, b BadgeClass, a Assertion, r Recipient) m
 		Subject: fmt.Sprintf("You have earned the badge \"%s\" from %s", b.Name, o.Name),
 		Text:    text.String(),
 	}, Link: &mail.Link{Kind: LinkClaim, ID: a.ID}}
+}
+
+// claimMailer makes the claim emails of one Issue: in the organisation's
+// own template for the language asked for (package mailtemplate), read
+// once per language in the issuing transaction, or else claimMail's.
+type claimMailer struct {
+	tx        pgx.Tx
+	o         Organisation
+	templates map[string]*mailtemplate.Template // by language; nil: none
+}
+
+func newClaimMailer(tx pgx.Tx, o Organisation) *claimMailer {
+	return &claimMailer{tx: tx, o: o, templates: map[string]*mailtemplate.Template{}}
+}
+
+// mail is the claim email of assertion a to r, in language lang.
+func (m *claimMailer) mail(ctx context.Context, u URLs, b BadgeClass, a Assertion, r Recipient, lang string) (mail.SendArgs, error) {
+	t, seen := m.templates[lang]
+	if !seen {
+		found, ok, err := mailtemplate.Find(ctx, m.tx, m.o.ID, mailtemplate.KindClaim, lang)
+		if err != nil {
+			return mail.SendArgs{}, err
+		}
+		if ok {
+			t = &found
+		}
+		m.templates[lang] = t
+	}
+	if t == nil {
+		return claimMail(u, m.o, b, a, r), nil
+	}
+	var expires string
+	if a.Expires != nil {
+		expires = a.Expires.UTC().Format(time.DateOnly)
+	}
+	msg, err := t.Render(mailtemplate.Values{Earner: cmp.Or(r.Name, r.Identity), Badge: b.Name, Issuer: m.o.Name,
+		ClaimLink: mail.LinkPlaceholder, BadgePage: u.BadgePage(a.UUID), Expires: expires})
+	if err != nil {
+		return mail.SendArgs{}, err
+	}
+	return mail.SendArgs{Message: mail.Message{To: r.Identity, Subject: msg.Subject, Text: msg.Text},
+		Link: &mail.Link{Kind: LinkClaim, ID: a.ID}}, nil
 }
