@@ -45,19 +45,6 @@ func (s *Server) badgeAPIRoutes(r chi.Router) {
 	r.Post("/credential-keys/rotate", s.apiRotateCredentialKey)
 }
 
-// withOrg runs h for the organisation of the path, once the caller is
-// known to act for it.
-func (s *Server) withOrg(h func(http.ResponseWriter, *http.Request, issuer.Organisation)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		o, err := s.memberOrganisation(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		h(w, r, o)
-	}
-}
-
 // organisationJSON is an organisation as the API shows it to its members.
 type organisationJSON struct {
 	issuer.Organisation
@@ -164,15 +151,6 @@ func readBadge(r *http.Request) (issuer.BadgeInput, error) {
 	return in, nil
 }
 
-// badMultipart reports a multipart body that could not be read.
-func badMultipart(err error) error {
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return err
-	}
-	return problem.Invalidf("", "cannot read the multipart body: %v", err)
-}
-
 // decodeJSONString decodes a JSON object carried in a form field.
 func decodeJSONString(field, s string, dst any) error {
 	if s == "" {
@@ -216,15 +194,6 @@ func (s *Server) apiCreateBadge(w http.ResponseWriter, r *http.Request, o issuer
 	}
 	w.Header().Set("Location", s.urls().BadgeClass(b.UUID))
 	writeJSON(w, http.StatusCreated, s.badgeJSON(b))
-}
-
-// orgBadge is the badge of the path, if it belongs to o.
-func (s *Server) orgBadge(r *http.Request, o issuer.Organisation) (issuer.BadgeClass, error) {
-	b, err := issuer.BadgeClassByUUID(r.Context(), s.deps.Pool, chi.URLParam(r, "uuid"))
-	if err == nil && b.OrganisationID != o.ID {
-		err = problem.NotFoundf("no badge %q in %s", b.UUID, o.Slug)
-	}
-	return b, err
 }
 
 func (s *Server) apiBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -593,13 +562,4 @@ func badgeLinks(u issuer.URLs, a issuer.Assertion) []federation.Link {
 		links = append(links, passport.CredentialLink(u.Credential(a.UUID)))
 	}
 	return links
-}
-
-// mailQueue is where claim emails are queued, or nil when the node sends no
-// mail.
-func (s *Server) mailQueue() issuer.Queue {
-	if !s.deps.MailEnabled || s.deps.River == nil {
-		return nil
-	}
-	return s.deps.River
 }

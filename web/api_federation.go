@@ -3,83 +3,12 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
-	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 )
-
-// memberOrganisation returns the organisation of the {slug} in the path if
-// the caller may act for it: its admins and staff, and node admins.
-func (s *Server) memberOrganisation(r *http.Request) (issuer.Organisation, error) {
-	return s.organisationAs(r, false)
-}
-
-// adminOrganisation is memberOrganisation for what only an organisation's
-// admins (and node admins) may do: change its profile and settings.
-func (s *Server) adminOrganisation(r *http.Request) (issuer.Organisation, error) {
-	return s.organisationAs(r, true)
-}
-
-// organisationAs returns the organisation of the path if the caller is a
-// node admin or a member of it (an admin of it, when admin is set).
-func (s *Server) organisationAs(r *http.Request, admin bool) (issuer.Organisation, error) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		return issuer.Organisation{}, err
-	}
-	u, _ := currentUser(r)
-	if u.NodeAdmin {
-		return o, nil
-	}
-	ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
-	if err != nil {
-		return issuer.Organisation{}, err
-	}
-	for _, m := range ms {
-		if m.OrganisationID != o.ID {
-			continue
-		}
-		if admin && m.Role != account.RoleAdmin {
-			return issuer.Organisation{}, problem.Forbiddenf("only admins of %s may change its settings", o.Slug)
-		}
-		return o, nil
-	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
-}
-
-// page reads limit (1-100, default 20) and offset from the query.
-func page(r *http.Request) (limit, offset int, err error) {
-	limit, offset = 20, 0
-	if v := r.URL.Query().Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
-			return 0, 0, problem.Invalidf("limit", "must be a number from 1 to 100")
-		}
-	}
-	if v := r.URL.Query().Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
-			return 0, 0, problem.Invalidf("offset", "must be a number from 0")
-		}
-	}
-	return limit, offset, nil
-}
-
-// listResponse is the body of every list endpoint.
-type listResponse[T any] struct {
-	Items []T `json:"items"`
-}
-
-// items wraps a list, keeping an empty one an empty JSON array, not null.
-func items[T any](list []T) listResponse[T] {
-	if list == nil {
-		list = []T{}
-	}
-	return listResponse[T]{Items: list}
-}
 
 // actorResolver names the local actor a request acts as, after checking the
 // caller may: an organisation's member, or the caller themself.

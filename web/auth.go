@@ -28,7 +28,7 @@ func currentUser(r *http.Request) (account.User, bool) {
 // authenticate finds the user behind a bearer token or a browser session.
 // A bad token is refused outright rather than falling back to the session,
 // so that a client learns its token is wrong.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+func (s *Kit) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
@@ -67,12 +67,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request, message string) {
+func (s *Kit) unauthorized(w http.ResponseWriter, r *http.Request, message string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="laurel"`)
 	writeJSONError(w, http.StatusUnauthorized, "", message)
 }
 
-func (s *Server) requireUserAPI(next http.Handler) http.Handler {
+func (s *Kit) requireUserAPI(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := currentUser(r); !ok {
 			s.unauthorized(w, r, "log in or send an API token")
@@ -83,7 +83,7 @@ func (s *Server) requireUserAPI(next http.Handler) http.Handler {
 }
 
 // requireUserHTML sends anonymous visitors to the login page and back.
-func (s *Server) requireUserHTML(next http.Handler) http.Handler {
+func (s *Kit) requireUserHTML(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := currentUser(r); !ok {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -93,7 +93,7 @@ func (s *Server) requireUserHTML(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) requireNodeAdmin(next http.Handler) http.Handler {
+func (s *Kit) requireNodeAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, _ := currentUser(r); !u.NodeAdmin {
 			s.problem(w, r, http.StatusForbidden, "", "only node admins may open this page")
@@ -101,46 +101,6 @@ func (s *Server) requireNodeAdmin(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
-	if _, ok := currentUser(r); ok {
-		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, http.StatusOK, "login", pageData{Title: "Log in", Next: r.URL.Query().Get("next")})
-}
-
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	email, next := r.PostForm.Get("email"), r.PostForm.Get("next")
-	u, err := account.Authenticate(r.Context(), s.deps.Pool, email, r.PostForm.Get("password"))
-	if errors.Is(err, account.ErrTooManyAttempts) {
-		s.log.Warn("login limit of an account reached", "remote", r.RemoteAddr)
-		s.render(w, r, http.StatusTooManyRequests, "login",
-			pageData{Title: "Log in", Message: "Too many wrong passwords for this account. Wait 15 minutes and try again.", Email: email, Next: next})
-		return
-	}
-	if errors.Is(err, account.ErrBadCredentials) {
-		s.log.Info("failed login", "email", email, "remote", r.RemoteAddr)
-		s.render(w, r, http.StatusUnauthorized, "login",
-			pageData{Title: "Log in", Message: "Wrong email or password.", Email: email, Next: next})
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// A new session token on login defeats session fixation.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.sessions.Put(r.Context(), sessionUserID, u.ID)
-	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 // peerAddress keys rate limits by the connection's peer, which no header can
@@ -151,20 +111,6 @@ func peerAddress(r *http.Request) (string, error) {
 		host = r.RemoteAddr
 	}
 	return httprate.CanonicalizeIP(host), nil
-}
-
-func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request) {
-	s.log.Warn("login rate limit reached", "remote", r.RemoteAddr)
-	s.render(w, r, http.StatusTooManyRequests, "login",
-		pageData{Title: "Log in", Message: "Too many attempts from your address. Wait a minute and try again."})
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if err := s.sessions.Destroy(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 // safeNext keeps post-login redirects on this site: next must be a path

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"html/template"
 	"mime"
 	"net/http"
@@ -57,36 +56,6 @@ func openCORS(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// writeLD answers with an Open Badges document.
-func writeLD(w http.ResponseWriter, status int, doc any) {
-	w.Header().Set("Content-Type", vocab.ContentType)
-	w.Header().Set("Vary", "Accept")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(doc) // the client went away; nothing to do
-}
-
-// prefersHTML reports whether a client asked for a page before any JSON:
-// a browser following a link, not a verifier.
-func prefersHTML(r *http.Request) bool {
-	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		switch {
-		case mt == "text/html" || mt == "application/xhtml+xml":
-			return true
-		case strings.HasSuffix(mt, "json"):
-			return false
-		}
-	}
-	return false
-}
-
-func (s *Server) urls() issuer.URLs { return issuer.URLs{Base: s.deps.BaseURL} }
 
 // orgDocument serves what build makes of the organisation that the path's
 // {slug} names, answered by write; with pageForBrowsers a browser is sent

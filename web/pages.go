@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
@@ -20,10 +19,10 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-func parsePages() (*pages, error) {
+func parsePages(fsys fs.FS) (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
@@ -76,7 +75,7 @@ type pageData struct {
 
 // render executes a page into a buffer first, so that a template error
 // becomes a clean 500 rather than half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+func (s *Kit) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	if u, ok := currentUser(r); ok {
 		data.User = &u
 		member := u.NodeAdmin
@@ -111,12 +110,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	_, _ = buf.WriteTo(w)
 }
 
-func (s *Server) notFoundHTML(w http.ResponseWriter, r *http.Request) {
+func (s *Kit) notFoundHTML(w http.ResponseWriter, r *http.Request) {
 	s.problem(w, r, http.StatusNotFound, "", "There is no page at "+r.URL.Path+".")
 }
 
 // myOrganisations lists the organisations the viewer acts for.
-func (s *Server) myOrganisations(r *http.Request, u account.User) ([]orgRole, error) {
+func (s *Kit) myOrganisations(r *http.Request, u account.User) ([]orgRole, error) {
 	ms, err := account.Memberships(r.Context(), s.deps.Pool, u.ID)
 	if err != nil || len(ms) == 0 {
 		return nil, err
@@ -137,21 +136,6 @@ func (s *Server) myOrganisations(r *http.Request, u account.User) ([]orgRole, er
 	return out, nil
 }
 
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	u, _ := currentUser(r)
-	orgs, err := s.myOrganisations(r, u)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	list, err := s.withUnread(r, orgs)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Data: list})
-}
-
 // sections describe the menu's work areas; each lists the organisations the
 // viewer can work for there.
 var sections = map[string]struct{ Title, Intro string }{
@@ -160,7 +144,7 @@ var sections = map[string]struct{ Title, Intro string }{
 	"network": {"Network", "Your partner organisations, the endorsements between you, and the badges you share."},
 }
 
-func (s *Server) sectionPage(key string) http.HandlerFunc {
+func (s *Kit) sectionPage(key string) http.HandlerFunc {
 	sec := sections[key]
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, _ := currentUser(r)
@@ -172,116 +156,4 @@ func (s *Server) sectionPage(key string) http.HandlerFunc {
 		s.render(w, r, http.StatusOK, "section", pageData{Title: sec.Title,
 			Data: map[string]any{"Intro": sec.Intro, "Organisations": orgs}})
 	}
-}
-
-// nodeCounts are the figures shown on the reports and admin pages.
-type nodeCounts struct {
-	Organisations int
-	Users         int
-}
-
-func (s *Server) counts(r *http.Request) (nodeCounts, error) {
-	orgs, err := issuer.CountOrganisations(r.Context(), s.deps.Pool)
-	if err != nil {
-		return nodeCounts{}, err
-	}
-	users, err := account.CountUsers(r.Context(), s.deps.Pool)
-	if err != nil {
-		return nodeCounts{}, err
-	}
-	return nodeCounts{Organisations: orgs, Users: users}, nil
-}
-
-func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
-	c, err := s.counts(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "reports", pageData{Title: "Reports", Data: c})
-}
-
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	s.renderAdmin(w, r, http.StatusOK, "")
-}
-
-// renderAdmin shows the admin page, with message (a form's problem) over it.
-func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, status int, message string) {
-	orgs, err := issuer.Organisations(r.Context(), s.deps.Pool)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.counts(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	signup, err := s.signupAdminData(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, status, "admin", pageData{Title: "Admin tools", Message: message,
-		Data: map[string]any{"Organisations": orgs, "Counts": c, "Signup": signup, "Notice": s.popNotice(r), "Form": r.PostForm}})
-}
-
-func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "help", pageData{Title: "Help", Data: s.deps.BaseURL.String()})
-}
-
-// profileData is a public profile page: an organisation or a person, with
-// the handle by which any fediverse account can follow them.
-type profileData struct {
-	Kind        string
-	Name        string
-	Handle      string
-	Country     string
-	Description string
-	URL         string
-	ActorID     string
-	// A person's photo and links; Restricted when their profile is for
-	// this node's users and the viewer is not one; NoIndex asks search
-	// engines to keep the page out.
-	PhotoURL   string
-	Links      []account.Link
-	Restricted bool
-	NoIndex    bool
-}
-
-func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "profile", pageData{Title: o.Name, Data: profileData{
-		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.deps.BaseURL.Host, Country: o.Country,
-		Description: o.Description, URL: o.URL, ActorID: s.deps.BaseURL.String() + "/actors/" + o.Slug,
-	}})
-}
-
-func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
-	u, err := account.UserByUsername(r.Context(), s.deps.Pool, chi.URLParam(r, "username"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := account.ProfileOf(r.Context(), s.deps.Pool, u.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	_, loggedIn := currentUser(r)
-	d := profileData{Kind: "Person", Name: u.Username, Handle: u.Username + "@" + s.deps.BaseURL.Host,
-		ActorID: s.deps.BaseURL.String() + "/actors/" + u.Username, NoIndex: !p.Public || !p.Searchable}
-	if p.Visible(loggedIn) {
-		if p.Name != "" {
-			d.Name = p.Name
-		}
-		d.Description, d.PhotoURL, d.Links = p.Bio, p.PhotoURL, p.Links
-	} else {
-		d.Restricted = true
-	}
-	s.render(w, r, http.StatusOK, "profile", pageData{Title: d.Name, Data: d})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/problem"
+	"github.com/laurelnet/laurel/vocab"
 )
 
 // apiError is the body of every JSON error response.
@@ -60,7 +62,7 @@ func isAPI(r *http.Request) bool {
 
 // problem answers with a client error, as JSON on the API and as a page
 // elsewhere.
-func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, field, message string) {
+func (s *Kit) problem(w http.ResponseWriter, r *http.Request, status int, field, message string) {
 	if isAPI(r) {
 		writeJSONError(w, status, field, message)
 		return
@@ -72,7 +74,7 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, fie
 }
 
 // serverError answers 500 without revealing the cause, which is logged.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request) {
+func (s *Kit) serverError(w http.ResponseWriter, r *http.Request) {
 	s.problem(w, r, http.StatusInternalServerError, "",
 		"something went wrong on our side (request "+middleware.GetReqID(r.Context())+")")
 }
@@ -87,7 +89,7 @@ var statusOf = map[problem.Kind]int{
 
 // fail answers for err: the client's problems as 4xx with the field named,
 // anything else as a logged 500.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Kit) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		s.problem(w, r, http.StatusRequestEntityTooLarge, "", fmt.Sprintf("request body larger than %d bytes", tooLarge.Limit))
@@ -173,4 +175,70 @@ func decodeOne(r *http.Request, field, hint string) (string, error) {
 		return "", problem.Invalidf(field, "is required: %s", hint)
 	}
 	return in[field], nil
+}
+
+// writeLD answers with an Open Badges document.
+func writeLD(w http.ResponseWriter, status int, doc any) {
+	w.Header().Set("Content-Type", vocab.ContentType)
+	w.Header().Set("Vary", "Accept")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(doc) // the client went away; nothing to do
+}
+
+// prefersHTML reports whether a client asked for a page before any JSON:
+// a browser following a link, not a verifier.
+func prefersHTML(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch {
+		case mt == "text/html" || mt == "application/xhtml+xml":
+			return true
+		case strings.HasSuffix(mt, "json"):
+			return false
+		}
+	}
+	return false
+}
+
+// badMultipart reports a multipart body that could not be read.
+func badMultipart(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return err
+	}
+	return problem.Invalidf("", "cannot read the multipart body: %v", err)
+}
+
+// page reads limit (1-100, default 20) and offset from the query.
+func page(r *http.Request) (limit, offset int, err error) {
+	limit, offset = 20, 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
+			return 0, 0, problem.Invalidf("limit", "must be a number from 1 to 100")
+		}
+	}
+	if v := r.URL.Query().Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, problem.Invalidf("offset", "must be a number from 0")
+		}
+	}
+	return limit, offset, nil
+}
+
+// listResponse is the body of every list endpoint.
+type listResponse[T any] struct {
+	Items []T `json:"items"`
+}
+
+// items wraps a list, keeping an empty one an empty JSON array, not null.
+func items[T any](list []T) listResponse[T] {
+	if list == nil {
+		list = []T{}
+	}
+	return listResponse[T]{Items: list}
 }

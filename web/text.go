@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/laurelnet/laurel/problem"
@@ -39,7 +41,7 @@ const formMemory = 1 << 20
 // holds text that badText refuses. It parses the form (URL-encoded or
 // multipart) itself, so the handlers' ParseForm and ParseMultipartForm
 // find it parsed.
-func (s *Server) refuseBadText(next http.Handler) http.Handler {
+func (s *Kit) refuseBadText(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if why := badText(r.URL.Path); why != "" {
 			s.problem(w, r, http.StatusBadRequest, "path", why)
@@ -187,4 +189,30 @@ func checkJSONText(data []byte) error {
 			valueDone()
 		}
 	}
+}
+
+// fieldLabel names a form field for people.
+func fieldLabel(field string) string {
+	switch field {
+	case "url":
+		return "Website"
+	case "image":
+		return "Logo URL"
+	case "request_email":
+		return "Email us about new endorsement requests"
+	case "credential_formats":
+		return "Open Badges versions"
+	case "":
+		return "Settings"
+	}
+	return string(field[0]-'a'+'A') + field[1:]
+}
+
+// daysLeft says how many days, started ones included, remain of d.
+func daysLeft(d time.Duration) string {
+	n := int(math.Ceil(d.Hours() / 24))
+	if n == 1 {
+		return "(1 day)"
+	}
+	return "(" + strconv.Itoa(n) + " days)"
 }

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -52,12 +51,6 @@ const badgeFormLimit = issuer.MaxImageBytes*7/3 + 128<<10
 // expiryUnits are the units of a duration expiry rule, for the form.
 var expiryUnits = []string{"days", "weeks", "months", "years"}
 
-// notice is a one-time message shown after a redirect: what a form did,
-// with an optional link to what it made.
-type notice struct {
-	Text, Link, LinkText string
-}
-
 // The session keys of a notice. Plain strings, because the session store
 // only encodes registered types.
 const (
@@ -65,55 +58,6 @@ const (
 	noticeLink     = "notice_link"
 	noticeLinkText = "notice_link_text"
 )
-
-func (s *Server) setNotice(r *http.Request, n notice) {
-	ctx := r.Context()
-	s.sessions.Put(ctx, noticeText, n.Text)
-	if n.Link != "" {
-		s.sessions.Put(ctx, noticeLink, n.Link)
-		s.sessions.Put(ctx, noticeLinkText, n.LinkText)
-	}
-}
-
-func (s *Server) popNotice(r *http.Request) notice {
-	ctx := r.Context()
-	return notice{Text: s.sessions.PopString(ctx, noticeText), Link: s.sessions.PopString(ctx, noticeLink),
-		LinkText: s.sessions.PopString(ctx, noticeLinkText)}
-}
-
-// actingOrganisations lists the organisations the viewer may work for in
-// the tools: those they are a member of, or every one for a node admin,
-// who may act for any (see memberOrganisation).
-func (s *Server) actingOrganisations(r *http.Request) ([]issuer.Organisation, error) {
-	u, _ := currentUser(r)
-	if u.NodeAdmin {
-		return issuer.Organisations(r.Context(), s.deps.Pool)
-	}
-	mine, err := s.myOrganisations(r, u)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]issuer.Organisation, len(mine))
-	for i, o := range mine {
-		out[i] = o.Organisation
-	}
-	return out, nil
-}
-
-// chooseOrganisation picks the organisation named by ?org= from list, or
-// the first one; list must not be empty.
-func chooseOrganisation(r *http.Request, list []issuer.Organisation) (issuer.Organisation, error) {
-	slug := r.URL.Query().Get("org")
-	if slug == "" {
-		return list[0], nil
-	}
-	for _, o := range list {
-		if o.Slug == slug {
-			return o, nil
-		}
-	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", slug)
-}
 
 // libraryPage is an organisation's badge library, in the creator or the
 // issuer tools.
@@ -172,15 +116,6 @@ func (s *Server) renderLibrary(w http.ResponseWriter, r *http.Request, status in
 	}
 	p.Notice = s.popNotice(r)
 	s.render(w, r, status, "creator", pageData{Title: "Creator tools", Message: message, Data: p})
-}
-
-// libraryURL is the creator's library of o, on the tab a badge is in.
-func libraryURL(o issuer.Organisation, archived bool) string {
-	u := "/creator?org=" + url.QueryEscape(o.Slug)
-	if archived {
-		u += "&archived=1"
-	}
-	return u
 }
 
 // badgeForm is the badge form as the user filled it in, so that it can be

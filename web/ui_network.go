@@ -1054,23 +1054,3 @@ func (s *Server) networkMarkRead(w http.ResponseWriter, r *http.Request, o issue
 	}
 	s.doneNetwork(w, r, o, tabPartners, notice{Text: "All notifications of " + o.Name + " are marked read."})
 }
-
-// dashboardOrg is an organisation on the dashboard, with its unread
-// notifications.
-type dashboardOrg struct {
-	orgRole
-	Unread int
-}
-
-// withUnread adds to each organisation its count of unread notifications.
-func (s *Server) withUnread(r *http.Request, orgs []orgRole) ([]dashboardOrg, error) {
-	out := make([]dashboardOrg, len(orgs))
-	for i, o := range orgs {
-		_, unread, err := network.Notifications(r.Context(), s.deps.Pool, o.ID, 0)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = dashboardOrg{orgRole: o, Unread: unread}
-	}
-	return out, nil
-}

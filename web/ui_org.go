@@ -98,20 +98,3 @@ func (s *Server) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/creator/"+updated.Slug+"/settings?saved=1", http.StatusSeeOther)
 }
-
-// fieldLabel names a form field for people.
-func fieldLabel(field string) string {
-	switch field {
-	case "url":
-		return "Website"
-	case "image":
-		return "Logo URL"
-	case "request_email":
-		return "Email us about new endorsement requests"
-	case "credential_formats":
-		return "Open Badges versions"
-	case "":
-		return "Settings"
-	}
-	return string(field[0]-'a'+'A') + field[1:]
-}

@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -137,15 +135,6 @@ func (s *Server) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a iss
 		w.Header().Set("X-Robots-Tag", "noindex")
 	}
 	s.render(w, r, http.StatusOK, "badge", pageData{Title: b.Name, Data: p})
-}
-
-// daysLeft says how many days, started ones included, remain of d.
-func daysLeft(d time.Duration) string {
-	n := int(math.Ceil(d.Hours() / 24))
-	if n == 1 {
-		return "(1 day)"
-	}
-	return "(" + strconv.Itoa(n) + " days)"
 }
 
 // claimToPassport sends an earner from a claim page to the passport on

@@ -13,7 +13,7 @@ import (
 // boundDBWaits marks every request so that its waits for a database
 // connection are bounded (see dbpool.Bounded): a request the pool cannot
 // serve in time is answered 503 rather than left hanging.
-func (s *Server) boundDBWaits(next http.Handler) http.Handler {
+func (s *Kit) boundDBWaits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(dbpool.Bounded(r.Context())))
 	})
@@ -22,7 +22,7 @@ func (s *Server) boundDBWaits(next http.Handler) http.Handler {
 // databaseTrouble says why err means the database cannot serve this
 // request now (busy or unreachable), or "" when it does not. A lost
 // connection that might be a peer's is confirmed with a ping.
-func (s *Server) databaseTrouble(r *http.Request, err error) string {
+func (s *Kit) databaseTrouble(r *http.Request, err error) string {
 	switch {
 	case dbpool.Busy(r.Context(), err):
 		return "the database is busy: no connection was free in time"
@@ -55,7 +55,7 @@ type problemDocument struct {
 // unavailable answers 503 with Retry-After: problem+json on the API, a
 // page elsewhere. The cause is logged at warning level, not as a failure
 // of ours: it passes when PostgreSQL is back or the burst is over.
-func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, why string, err error) {
+func (s *Kit) unavailable(w http.ResponseWriter, r *http.Request, why string, err error) {
 	s.log.Warn("request refused: database", "method", r.Method, "path", r.URL.Path, "why", why, "err", err)
 	w.Header().Set("Retry-After", dbpool.RetryAfter)
 	message := fmt.Sprintf("%s; try again in %s seconds", why, dbpool.RetryAfter)

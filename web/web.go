@@ -8,86 +8,27 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"riverqueue.com/riverui"
 
-	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/esco"
-	"github.com/laurelnet/laurel/federation"
-	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/jobs"
-	"github.com/laurelnet/laurel/network"
-	"github.com/laurelnet/laurel/passport"
-	"github.com/laurelnet/laurel/verifier"
 )
 
 //go:embed templates static openapi.json
 var assets embed.FS
 
-// Deps are what the web interface needs from the running node.
-type Deps struct {
-	Pool    *pgxpool.Pool
-	River   *jobs.Client
-	BaseURL *url.URL
-	Logger  *slog.Logger
-	// MaxBodyBytes caps every request body; larger bodies get 413.
-	MaxBodyBytes int64
-	// Ready reports whether the node can serve: database reachable, queue
-	// running. /readyz answers 503 while it returns an error.
-	Ready func(ctx context.Context) error
-	// Federation serves the ActivityPub endpoints (WebFinger, actors,
-	// inboxes) and does the federated work the API asks for.
-	Federation *federation.Federation
-	// Egress is the node's outgoing HTTP client; handlers use it to refuse
-	// URLs that may not be fetched before trying.
-	Egress *egress.Client
-	// Network is the endorsement network: partners, endorsements, requests.
-	Network *network.Network
-	// Passport is the earners' backpacks: adding badges (verified) and
-	// checking kept ones again.
-	Passport *passport.Passport
-	// Verifier checks badges of any issuer for "Check this badge".
-	Verifier *verifier.Verifier
-	// MailEnabled: the node can send email (--smtp-url), so issuing to an
-	// email address queues a message to the earner.
-	MailEnabled bool
-	// MetricsToken, when set, is the bearer token that reads /metrics on
-	// the main listener; without it /metrics is served there to no one
-	// (see Server.Metrics for a listener of its own).
-	MetricsToken string
-	// TrustedProxies are the load balancers whose X-Forwarded-For names
-	// the client (see fromTrustedProxy); none trusts no header.
-	TrustedProxies []netip.Prefix
-	// ESCO is the client of ESCO's web API that alignment search asks;
-	// nil searches the node's local ESCO store only.
-	ESCO *esco.Client
-	// Communities is the regional badge networks: founding, memberships,
-	// moderation.
-	Communities *community.Communities
-}
-
 // Server is the HTTP side of a node.
 type Server struct {
-	deps     Deps
-	log      *slog.Logger
-	sessions *scs.SessionManager
-	pages    *pages
-	markdown *markdown
-	metrics  *metrics
-	esco     *esco.Service
-	router   chi.Router
+	*Kit
+	metrics *metrics
+	esco    *esco.Service
+	router  chi.Router
 	// importLimit is the one rate limit of passport imports, page and API.
 	importLimit func(http.Handler) http.Handler
 }
@@ -98,22 +39,15 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = 1 << 20
 	}
-	pg, err := parsePages()
+	k, err := newKit(deps, assets)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		deps:     deps,
-		log:      deps.Logger,
-		sessions: newSessionManager(deps.Pool, deps.BaseURL),
-		pages:    pg,
-		markdown: newMarkdown(),
-		esco:     esco.NewService(esco.ServiceConfig{Client: deps.ESCO, DB: deps.Pool, Logger: deps.Logger}),
-		metrics:  newMetrics(deps.Pool),
+		Kit:     k,
+		esco:    esco.NewService(esco.ServiceConfig{Client: deps.ESCO, DB: deps.Pool, Logger: deps.Logger}),
+		metrics: newMetrics(deps.Pool),
 	}
-	// A session that cannot be loaded or saved (the database is down) is
-	// answered like any other failure: 503 when the database is the cause.
-	s.sessions.ErrorFunc = s.fail
 	s.importLimit = s.importRateLimit()
 	if err := s.routes(ctx); err != nil {
 		return nil, err
@@ -123,20 +57,6 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
-
-func newSessionManager(pool *pgxpool.Pool, base *url.URL) *scs.SessionManager {
-	sm := scs.New()
-	// Expired rows are removed by the session_sweep River job, once per node
-	// rather than once per process.
-	sm.Store = pgxstore.NewWithCleanupInterval(pool, 0)
-	sm.Lifetime = 14 * 24 * time.Hour
-	sm.IdleTimeout = 7 * 24 * time.Hour
-	sm.Cookie.Name = "laurel_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = base.Scheme == "https"
-	return sm
-}
 
 func (s *Server) routes(ctx context.Context) error {
 	r := chi.NewRouter()
