@@ -22,3 +22,11 @@ func (s *Kit) popNotice(r *http.Request) notice {
 	return notice{Text: s.sessions.PopString(ctx, noticeText), Link: s.sessions.PopString(ctx, noticeLink),
 		LinkText: s.sessions.PopString(ctx, noticeLinkText)}
 }
+
+// The session keys of a notice. Plain strings, because the session store
+// only encodes registered types.
+const (
+	noticeText     = "notice"
+	noticeLink     = "notice_link"
+	noticeLinkText = "notice_link_text"
+)

@@ -51,14 +51,6 @@ const badgeFormLimit = issuer.MaxImageBytes*7/3 + 128<<10
 // expiryUnits are the units of a duration expiry rule, for the form.
 var expiryUnits = []string{"days", "weeks", "months", "years"}
 
-// The session keys of a notice. Plain strings, because the session store
-// only encodes registered types.
-const (
-	noticeText     = "notice"
-	noticeLink     = "notice_link"
-	noticeLinkText = "notice_link_text"
-)
-
 // libraryPage is an organisation's badge library, in the creator or the
 // issuer tools.
 type libraryPage struct {
