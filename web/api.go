@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/web/kit"
 )
 
 // meOrganisation is an organisation in GET /api/v1/me, with the caller's role.
@@ -21,10 +22,10 @@ type meResponse struct {
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
-	u, _ := currentUser(r)
-	orgs, err := s.myOrganisations(r, u)
+	u, _ := kit.CurrentUser(r)
+	orgs, err := s.MyOrganisations(r, u)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	resp := meResponse{User: u, Organisations: []meOrganisation{}}
@@ -32,7 +33,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 		resp.Organisations = append(resp.Organisations,
 			meOrganisation{Slug: o.Slug, Name: o.Name, Country: o.Country, URL: o.URL, Role: o.Role})
 	}
-	writeJSON(w, http.StatusOK, resp)
+	kit.WriteJSON(w, http.StatusOK, resp)
 }
 
 // openAPI serves the API's description; its server URL is relative, so
@@ -40,7 +41,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	body, err := assets.ReadFile("openapi.json")
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -4,28 +4,30 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/web/kit"
 )
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	u, _ := currentUser(r)
-	orgs, err := s.myOrganisations(r, u)
+	u, _ := kit.CurrentUser(r)
+	orgs, err := s.MyOrganisations(r, u)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	list, err := s.withUnread(r, orgs)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "dashboard", pageData{Title: "Dashboard", Data: list})
+	s.Render(w, r, http.StatusOK, "dashboard", kit.PageData{Title: "Dashboard", Data: list})
 }
 
 func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "help", pageData{Title: "Help", Data: s.deps.BaseURL.String()})
+	s.Render(w, r, http.StatusOK, "help", kit.PageData{Title: "Help", Data: s.Deps.BaseURL.String()})
 }
 
 // profileData is a public profile page: an organisation or a person, with
@@ -48,31 +50,31 @@ type profileData struct {
 }
 
 func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.deps.Pool, chi.URLParam(r, "slug"))
+	o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, chi.URLParam(r, "slug"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "profile", pageData{Title: o.Name, Data: profileData{
-		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.deps.BaseURL.Host, Country: o.Country,
-		Description: o.Description, URL: o.URL, ActorID: s.deps.BaseURL.String() + "/actors/" + o.Slug,
+	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: o.Name, Data: profileData{
+		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.Deps.BaseURL.Host, Country: o.Country,
+		Description: o.Description, URL: o.URL, ActorID: s.Deps.BaseURL.String() + "/actors/" + o.Slug,
 	}})
 }
 
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
-	u, err := account.UserByUsername(r.Context(), s.deps.Pool, chi.URLParam(r, "username"))
+	u, err := account.UserByUsername(r.Context(), s.Deps.Pool, chi.URLParam(r, "username"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	p, err := account.ProfileOf(r.Context(), s.deps.Pool, u.ID)
+	p, err := account.ProfileOf(r.Context(), s.Deps.Pool, u.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	_, loggedIn := currentUser(r)
-	d := profileData{Kind: "Person", Name: u.Username, Handle: u.Username + "@" + s.deps.BaseURL.Host,
-		ActorID: s.deps.BaseURL.String() + "/actors/" + u.Username, NoIndex: !p.Public || !p.Searchable}
+	_, loggedIn := kit.CurrentUser(r)
+	d := profileData{Kind: "Person", Name: u.Username, Handle: u.Username + "@" + s.Deps.BaseURL.Host,
+		ActorID: s.Deps.BaseURL.String() + "/actors/" + u.Username, NoIndex: !p.Public || !p.Searchable}
 	if p.Visible(loggedIn) {
 		if p.Name != "" {
 			d.Name = p.Name
@@ -81,25 +83,25 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d.Restricted = true
 	}
-	s.render(w, r, http.StatusOK, "profile", pageData{Title: d.Name, Data: d})
+	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: d.Name, Data: d})
 }
 
 // dashboardOrg is an organisation on the dashboard, with its unread
 // notifications.
 type dashboardOrg struct {
-	orgRole
+	kit.OrgRole
 	Unread int
 }
 
 // withUnread adds to each organisation its count of unread notifications.
-func (s *Server) withUnread(r *http.Request, orgs []orgRole) ([]dashboardOrg, error) {
+func (s *Server) withUnread(r *http.Request, orgs []kit.OrgRole) ([]dashboardOrg, error) {
 	out := make([]dashboardOrg, len(orgs))
 	for i, o := range orgs {
-		_, unread, err := network.Notifications(r.Context(), s.deps.Pool, o.ID, 0)
+		_, unread, err := network.Notifications(r.Context(), s.Deps.Pool, o.ID, 0)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = dashboardOrg{orgRole: o, Unread: unread}
+		out[i] = dashboardOrg{OrgRole: o, Unread: unread}
 	}
 	return out, nil
 }

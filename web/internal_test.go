@@ -17,6 +17,7 @@ import (
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/testkit"
+	"github.com/laurelnet/laurel/web/kit"
 )
 
 func newTestServer(t *testing.T) *Server {
@@ -29,7 +30,7 @@ func newTestServer(t *testing.T) *Server {
 	base, _ := url.Parse("http://127.0.0.1:8080")
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	s, err := New(ctx, Deps{Pool: pool, River: client, BaseURL: base, Logger: slog.New(slog.DiscardHandler),
+	s, err := New(ctx, kit.Deps{Pool: pool, River: client, BaseURL: base, Logger: slog.New(slog.DiscardHandler),
 		Ready: func(context.Context) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +114,7 @@ func TestDecodeJSON(t *testing.T) {
 			req.Header.Set("Content-Type", tc.contentType)
 		}
 		var in input
-		err := decodeJSON(req, &in)
+		err := kit.DecodeJSON(req, &in)
 		if tc.ok {
 			if err != nil {
 				t.Errorf("decode %q: %v", tc.body, err)
@@ -157,7 +158,7 @@ func TestSafeNext(t *testing.T) {
 		{"/\x00", "/"},
 		{"evil.example", "/"},
 	} {
-		if got := safeNext(tc.in); got != tc.want {
+		if got := kit.SafeNext(tc.in); got != tc.want {
 			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
