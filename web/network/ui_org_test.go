@@ -1,4 +1,4 @@
-package web_test
+package network_test
 
 import (
 	"context"
@@ -9,21 +9,22 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 func TestOrganisationSettingsPage(t *testing.T) {
-	f := startNode(t)
-	c := f.login(t, "staff@example.org")
+	f := webtest.StartNode(t)
+	c := f.Login(t, "staff@example.org")
 	form := url.Values{"name": {"Tampere University"}, "country": {"FI"}, "url": {"https://www.tuni.example"},
 		"email": {"badges@tuni.example"}, "description": {"A university."}, "image": {""}, "sign_badges": {"on"}, "listed": {"on"}}
 	post := func(v url.Values) (int, string, http.Header) {
-		return f.do(t, c, "POST", "/creator/tampere-uni/settings", strings.NewReader(v.Encode()),
+		return f.Do(t, c, "POST", "/creator/tampere-uni/settings", strings.NewReader(v.Encode()),
 			map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	}
 	if status, _, _ := post(form); status != http.StatusForbidden {
 		t.Fatalf("settings saved by staff = %d, want 403: only admins", status)
 	}
-	if err := account.SetMembership(context.Background(), f.pool, f.staff.ID, f.org.ID, account.RoleAdmin); err != nil {
+	if err := account.SetMembership(context.Background(), f.Pool, f.Staff.ID, f.Org.ID, account.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
 	bad := url.Values{}
@@ -39,11 +40,11 @@ func TestOrganisationSettingsPage(t *testing.T) {
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/creator/tampere-uni/settings?saved=1" {
 		t.Fatalf("save = %d to %q", status, hdr.Get("Location"))
 	}
-	o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni")
+	o, err := issuer.OrganisationBySlug(context.Background(), f.Pool, "tampere-uni")
 	if err != nil || o.Email != "badges@tuni.example" || !o.SignBadges || !o.Listed || o.URL != "https://www.tuni.example" {
 		t.Fatalf("stored %+v, %v", o, err)
 	}
-	_, page, _ := f.do(t, c, "GET", "/creator/tampere-uni/settings?saved=1", nil, nil)
+	_, page, _ := f.Do(t, c, "GET", "/creator/tampere-uni/settings?saved=1", nil, nil)
 	if !strings.Contains(page, "Saved.") || !strings.Contains(page, `name="sign_badges" checked`) ||
 		!strings.Contains(page, `name="request_email" value="off" checked`) {
 		t.Fatalf("settings page after saving:\n%s", page)
@@ -67,10 +68,10 @@ func TestOrganisationSettingsPage(t *testing.T) {
 	if status, _, hdr := post(daily); status != http.StatusSeeOther || hdr.Get("Location") != "/creator/tampere-uni/settings?saved=1" {
 		t.Fatalf("save daily = %d to %q", status, hdr.Get("Location"))
 	}
-	if o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni"); err != nil || o.RequestEmail != "daily" {
+	if o, err := issuer.OrganisationBySlug(context.Background(), f.Pool, "tampere-uni"); err != nil || o.RequestEmail != "daily" {
 		t.Fatalf("stored request email %q, %v", o.RequestEmail, err)
 	}
-	_, page, _ = f.do(t, c, "GET", "/creator/tampere-uni/settings", nil, nil)
+	_, page, _ = f.Do(t, c, "GET", "/creator/tampere-uni/settings", nil, nil)
 	if !strings.Contains(page, `name="request_email" value="daily" checked`) {
 		t.Fatalf("settings page after choosing daily:\n%s", page)
 	}
@@ -92,10 +93,10 @@ func TestOrganisationSettingsPage(t *testing.T) {
 	if status, _, _ := post(only3); status != http.StatusSeeOther {
 		t.Fatalf("save ob3 only = %d", status)
 	}
-	if o, _ := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni"); !o.CredentialFormats.OB3 || o.CredentialFormats.OB2 {
+	if o, _ := issuer.OrganisationBySlug(context.Background(), f.Pool, "tampere-uni"); !o.CredentialFormats.OB3 || o.CredentialFormats.OB2 {
 		t.Fatalf("stored formats %+v, want ob3 only", o.CredentialFormats)
 	}
-	_, page, _ = f.do(t, c, "GET", "/creator/tampere-uni/settings", nil, nil)
+	_, page, _ = f.Do(t, c, "GET", "/creator/tampere-uni/settings", nil, nil)
 	if !strings.Contains(page, `value="ob3" checked`) || strings.Contains(page, `value="ob2" checked`) {
 		t.Fatalf("settings page after choosing ob3 only:\n%s", page)
 	}
@@ -103,7 +104,7 @@ func TestOrganisationSettingsPage(t *testing.T) {
 	if status, _, _ := post(form); status != http.StatusSeeOther {
 		t.Fatalf("save without the choice = %d", status)
 	}
-	if o, _ := issuer.OrganisationBySlug(context.Background(), f.pool, "tampere-uni"); o.RequestEmail != "daily" {
+	if o, _ := issuer.OrganisationBySlug(context.Background(), f.Pool, "tampere-uni"); o.RequestEmail != "daily" {
 		t.Fatalf("request email became %q", o.RequestEmail)
 	}
 }

@@ -1,4 +1,4 @@
-package web_test
+package openbadges_test
 
 import (
 	"context"
@@ -21,16 +21,17 @@ import (
 	"github.com/laurelnet/laurel/statuslist"
 	"github.com/laurelnet/laurel/verifier"
 	"github.com/laurelnet/laurel/vocab"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // keyFromProfile resolves a verification method the way a verifier does
 // for an https issuer: fetch the Profile named before the fragment, find
 // the Multikey with that id controlled by the Profile and listed for
 // assertions, and refuse a key revoked before the proof was made.
-func (f *fixture) keyFromProfile(t *testing.T) dataintegrity.KeyResolver {
+func keyFromProfile(f *webtest.Fixture, t *testing.T) dataintegrity.KeyResolver {
 	return func(_ context.Context, vm string, created time.Time) (ed25519.PublicKey, error) {
 		profileID, _, _ := strings.Cut(vm, "#")
-		profile := f.hosted(t, profileID, 200)
+		profile := f.Hosted(t, profileID, 200)
 		var p vocab.IssuerProfile
 		raw, _ := json.Marshal(profile)
 		if err := json.Unmarshal(raw, &p); err != nil {
@@ -56,35 +57,35 @@ func (f *fixture) keyFromProfile(t *testing.T) dataintegrity.KeyResolver {
 }
 
 func TestOpenBadges3IssueAndHost(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
 
 	// credential_formats: default both; at least one; only ob3 and ob2.
-	_, org := f.api(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
+	_, org := f.API(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
 	if got, _ := json.Marshal(org["credential_formats"]); string(got) != `["ob3","ob2"]` {
 		t.Errorf("default credential_formats = %s", got)
 	}
 	for _, bad := range []any{[]string{}, []string{"ob4"}, "ob3", 3} {
-		status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": bad}, "")
+		status, out := f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": bad}, "")
 		if e, _ := out["error"].(map[string]any); status != 400 || e["field"] != "credential_formats" {
 			t.Errorf("credential_formats %v = %d %v, want 400 naming credential_formats", bad, status, out)
 		}
 	}
-	if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob2", "ob3"}}, ""); status != 200 {
+	if status, out := f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob2", "ob3"}}, ""); status != 200 {
 		t.Fatalf("PATCH formats = %d %v", status, out)
 	}
 
-	b := f.apiBadge(t)
-	status, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	b := f.APIBadge(t)
+	status, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "earner@example.org"}, "evidence": "https://portfolio.example/robot",
 	}, "")
 	credURL, _ := a["credential"].(string)
-	if status != http.StatusCreated || !strings.HasPrefix(a["id"].(string), f.base+"/ob/assertions/") ||
-		credURL != f.base+"/ob/v3/credentials/"+a["uuid"].(string) {
+	if status != http.StatusCreated || !strings.HasPrefix(a["id"].(string), f.Base+"/ob/assertions/") ||
+		credURL != f.Base+"/ob/v3/credentials/"+a["uuid"].(string) {
 		t.Fatalf("issue = %d %v", status, a)
 	}
-	path := strings.TrimPrefix(credURL, f.base)
-	status, text, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+ld+json"})
+	path := strings.TrimPrefix(credURL, f.Base)
+	status, text, hdr := f.Do(t, f.Client, "GET", path, nil, map[string]string{"Accept": "application/vc+ld+json"})
 	if status != 200 || hdr.Get("Content-Type") != "application/vc+ld+json" || hdr.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("GET credential = %d %q CORS %q\n%s", status, hdr.Get("Content-Type"), hdr.Get("Access-Control-Allow-Origin"), text)
 	}
@@ -92,21 +93,21 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	if err := json.Unmarshal([]byte(text), &cred); err != nil {
 		t.Fatal(err)
 	}
-	if cred["id"] != credURL || cred["issuer"].(map[string]any)["id"] != f.base+"/ob/v3/issuers/tampere-uni" {
+	if cred["id"] != credURL || cred["issuer"].(map[string]any)["id"] != f.Base+"/ob/v3/issuers/tampere-uni" {
 		t.Errorf("credential id %v issuer %v", cred["id"], cred["issuer"])
 	}
 	// The proof verifies with the key the Profile publishes, fetched over
 	// HTTP from the node.
-	if _, err := dataintegrity.Verify(context.Background(), cred, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
+	if _, err := dataintegrity.Verify(context.Background(), cred, keyFromProfile(f, t), vocab.DocumentLoader(nil)); err != nil {
 		t.Fatalf("the served credential does not verify: %v", err)
 	}
 	// application/ld+json works too (same bytes); a browser goes to the page.
-	_, text2, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/ld+json"})
+	_, text2, hdr := f.Do(t, f.Client, "GET", path, nil, map[string]string{"Accept": "application/ld+json"})
 	if hdr.Get("Content-Type") != "application/ld+json" || text2 != text {
 		t.Errorf("as ld+json: %q, same bytes %v", hdr.Get("Content-Type"), text2 == text)
 	}
 	// As a VC-JWT for those who ask for one: the same credential, EdDSA.
-	status, jwt, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+jwt"})
+	status, jwt, hdr := f.Do(t, f.Client, "GET", path, nil, map[string]string{"Accept": "application/vc+jwt"})
 	if status != 200 || hdr.Get("Content-Type") != "application/vc+jwt" || strings.Count(jwt, ".") != 2 {
 		t.Fatalf("as vc+jwt = %d %q %.40q", status, hdr.Get("Content-Type"), jwt)
 	}
@@ -114,24 +115,24 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := f.keyFromProfile(t)(context.Background(), kid, time.Now())
+	pub, err := keyFromProfile(f, t)(context.Background(), kid, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if payload, err := vocab.VerifyVCJWT(jwt, pub); err != nil || !strings.Contains(string(payload), credURL) {
 		t.Fatalf("VC-JWT: %v", err)
 	}
-	status, _, hdr = f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "text/html"})
+	status, _, hdr = f.Do(t, f.Client, "GET", path, nil, map[string]string{"Accept": "text/html"})
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/badges/"+a["uuid"].(string) {
 		t.Errorf("browser at the credential = %d %q", status, hdr.Get("Location"))
 	}
-	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/00000000-0000-4000-8000-000000000000", nil, nil); status != 404 {
+	if status, _, _ := f.Do(t, f.Client, "GET", "/ob/v3/credentials/00000000-0000-4000-8000-000000000000", nil, nil); status != 404 {
 		t.Errorf("unknown credential = %d", status)
 	}
 
 	// The image with the credential baked in carries the served bytes,
 	// which verify.
-	status, png, hdr := f.do(t, f.client, "GET", path+"/image", nil, nil)
+	status, png, hdr := f.Do(t, f.Client, "GET", path+"/image", nil, nil)
 	if status != 200 || hdr.Get("Content-Type") != "image/png" {
 		t.Fatalf("credential image = %d %q", status, hdr.Get("Content-Type"))
 	}
@@ -140,18 +141,18 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	}
 
 	// The earner's page offers both downloads.
-	_, page, _ := f.do(t, f.client, "GET", "/badges/"+a["uuid"].(string), nil, map[string]string{"Accept": "text/html"})
+	_, page, _ := f.Do(t, f.Client, "GET", "/badges/"+a["uuid"].(string), nil, map[string]string{"Accept": "text/html"})
 	if !strings.Contains(page, `href="`+credURL+`/image"`) || !strings.Contains(page, `href="`+a["image"].(string)+`"`) {
 		t.Errorf("the badge page does not offer both downloads")
 	}
 
 	// did:web lists the same key.
-	status, text, hdr = f.do(t, f.client, "GET", "/orgs/tampere-uni/did.json", nil, nil)
+	status, text, hdr = f.Do(t, f.Client, "GET", "/orgs/tampere-uni/did.json", nil, nil)
 	var did vocab.DIDDocument
 	if err := json.Unmarshal([]byte(text), &did); status != 200 || err != nil || hdr.Get("Content-Type") != vocab.DIDContentType {
 		t.Fatalf("did.json = %d %q %v", status, hdr.Get("Content-Type"), err)
 	}
-	host := strings.ReplaceAll(strings.TrimPrefix(f.base, "http://"), ":", "%3A")
+	host := strings.ReplaceAll(strings.TrimPrefix(f.Base, "http://"), ":", "%3A")
 	vm := cred["proof"].(map[string]any)["verificationMethod"].(string)
 	_, fragment, _ := strings.Cut(vm, "#")
 	if did.ID != "did:web:"+host+":orgs:tampere-uni" || len(did.VerificationMethod) != 1 ||
@@ -161,25 +162,25 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 
 	// Rotation: admins only; the old key stays, revoked; new credentials
 	// use the new key; both credentials verify.
-	status, keys := f.api(t, "GET", "/api/v1/orgs/tampere-uni/credential-keys", nil, "")
+	status, keys := f.API(t, "GET", "/api/v1/orgs/tampere-uni/credential-keys", nil, "")
 	if list, _ := keys["items"].([]any); status != 200 || len(list) != 1 || strings.Contains(mustMarshal(keys), "PRIVATE") {
 		t.Fatalf("credential keys = %d %v", status, keys)
 	}
-	status, keys = f.api(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, "")
+	status, keys = f.API(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, "")
 	list, _ := keys["items"].([]any)
 	if status != 200 || len(list) != 2 || list[0].(map[string]any)["revoked_at"] == nil || list[1].(map[string]any)["revoked_at"] != nil {
 		t.Fatalf("rotate = %d %v", status, keys)
 	}
-	_, a2 := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	_, a2 := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "second@example.org"}}, "")
-	_, text3, _ := f.do(t, f.client, "GET", strings.TrimPrefix(a2["credential"].(string), f.base), nil, map[string]string{"Accept": "application/vc+ld+json"})
+	_, text3, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(a2["credential"].(string), f.Base), nil, map[string]string{"Accept": "application/vc+ld+json"})
 	var cred2 map[string]any
 	_ = json.Unmarshal([]byte(text3), &cred2)
 	if cred2["proof"].(map[string]any)["verificationMethod"] == vm {
 		t.Error("a credential after rotation is signed with the revoked key")
 	}
 	for name, c := range map[string]map[string]any{"before": cred, "after": cred2} {
-		if _, err := dataintegrity.Verify(context.Background(), c, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
+		if _, err := dataintegrity.Verify(context.Background(), c, keyFromProfile(f, t), vocab.DocumentLoader(nil)); err != nil {
 			t.Errorf("credential issued %s the rotation: %v", name, err)
 		}
 	}
@@ -188,14 +189,14 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	statusBit := func(c map[string]any) bool {
 		t.Helper()
 		st := c["credentialStatus"].(map[string]any)
-		status, text, hdr := f.do(t, f.client, "GET", strings.TrimPrefix(st["statusListCredential"].(string), f.base), nil,
+		status, text, hdr := f.Do(t, f.Client, "GET", strings.TrimPrefix(st["statusListCredential"].(string), f.Base), nil,
 			map[string]string{"Accept": "application/vc+ld+json"})
 		if status != 200 || hdr.Get("Content-Type") != "application/vc+ld+json" {
 			t.Fatalf("status list = %d %q", status, hdr.Get("Content-Type"))
 		}
 		var sl map[string]any
 		_ = json.Unmarshal([]byte(text), &sl)
-		if _, err := dataintegrity.Verify(context.Background(), sl, f.keyFromProfile(t), vocab.DocumentLoader(nil)); err != nil {
+		if _, err := dataintegrity.Verify(context.Background(), sl, keyFromProfile(f, t), vocab.DocumentLoader(nil)); err != nil {
 			t.Fatalf("status list signature: %v", err)
 		}
 		bits, err := statuslist.Decode(sl["credentialSubject"].(map[string]any)["encodedList"].(string))
@@ -212,62 +213,62 @@ func TestOpenBadges3IssueAndHost(t *testing.T) {
 	if statusBit(cred) || statusBit(cred2) {
 		t.Fatal("status bit set before revocation")
 	}
-	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+a["uuid"].(string)+"/revoke", map[string]any{"revocationReason": "error"}, ""); status != 200 {
+	if status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+a["uuid"].(string)+"/revoke", map[string]any{"revocationReason": "error"}, ""); status != 200 {
 		t.Fatalf("revoke = %d %v", status, out)
 	}
 	if !statusBit(cred) || statusBit(cred2) {
 		t.Error("revoking the first credential did not set its bit alone")
 	}
-	if status, _, _ := f.do(t, f.client, "GET", path+"/image", nil, nil); status != http.StatusGone {
+	if status, _, _ := f.Do(t, f.Client, "GET", path+"/image", nil, nil); status != http.StatusGone {
 		t.Errorf("image of a revoked credential = %d, want 410", status)
 	}
 
 	// A 2.0-only organisation issues no credential.
-	f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob2"}}, "")
-	_, a3 := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob2"}}, "")
+	_, a3 := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "third@example.org"}}, "")
 	if _, ok := a3["credential"]; ok {
 		t.Errorf("a 2.0-only issue answered a credential: %v", a3)
 	}
-	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/"+a3["uuid"].(string), nil, nil); status != 404 {
+	if status, _, _ := f.Do(t, f.Client, "GET", "/ob/v3/credentials/"+a3["uuid"].(string), nil, nil); status != 404 {
 		t.Errorf("credential of a 2.0-only badge = %d, want 404", status)
 	}
 	// Its 2.0 documents stay served after a change to 3.0 only.
-	f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob3"}}, "")
-	if status, _, _ := f.do(t, f.client, "GET", "/ob/assertions/"+a3["uuid"].(string), nil, nil); status != 200 {
+	f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"credential_formats": []string{"ob3"}}, "")
+	if status, _, _ := f.Do(t, f.Client, "GET", "/ob/assertions/"+a3["uuid"].(string), nil, nil); status != 200 {
 		t.Errorf("2.0 assertion issued before the change to 3.0 only = %d, want 200", status)
 	}
 
 	// A 3.0-only organisation publishes the credential alone: the answer
 	// names it, and no 2.0 Assertion is served or baked.
-	status, a4 := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	status, a4 := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "fourth@example.org"}}, "")
-	cred4 := f.base + "/ob/v3/credentials/" + a4["uuid"].(string)
+	cred4 := f.Base + "/ob/v3/credentials/" + a4["uuid"].(string)
 	if status != http.StatusCreated || a4["id"] != cred4 || a4["credential"] != cred4 || a4["type"] != nil || a4["badge"] != nil {
 		t.Fatalf("3.0-only issue = %d %v, want id and credential %s and no 2.0 Assertion", status, a4, cred4)
 	}
 	for _, p := range []string{"/ob/assertions/" + a4["uuid"].(string), "/ob/assertions/" + a4["uuid"].(string) + "/image"} {
-		status, body, hdr := f.do(t, f.client, "GET", p, nil, map[string]string{"Accept": "application/ld+json"})
+		status, body, hdr := f.Do(t, f.Client, "GET", p, nil, map[string]string{"Accept": "application/ld+json"})
 		if status != 404 || !strings.Contains(body, "Open Badges 3.0 credential only") || !strings.Contains(hdr.Get("Link"), cred4) {
 			t.Errorf("GET %s of a 3.0-only badge = %d %q Link %q, want 404 pointing at the credential", p, status, body, hdr.Get("Link"))
 		}
 	}
-	if status, _, _ := f.do(t, f.client, "GET", "/ob/v3/credentials/"+a4["uuid"].(string), nil, map[string]string{"Accept": "application/vc+ld+json"}); status != 200 {
+	if status, _, _ := f.Do(t, f.Client, "GET", "/ob/v3/credentials/"+a4["uuid"].(string), nil, map[string]string{"Accept": "application/vc+ld+json"}); status != 200 {
 		t.Errorf("credential of a 3.0-only badge = %d", status)
 	}
-	status, page, _ = f.do(t, f.client, "GET", "/badges/"+a4["uuid"].(string), nil, nil)
+	status, page, _ = f.Do(t, f.Client, "GET", "/badges/"+a4["uuid"].(string), nil, nil)
 	if status != 200 || strings.Contains(page, "Open Badges 2.0") || !strings.Contains(page, "Download badge (Open Badges 3.0)") ||
 		!strings.Contains(page, url.QueryEscape(cred4)) {
 		t.Errorf("page of a 3.0-only badge = %d: want the 3.0 download alone and the check of the credential", status)
 	}
-	if status, rep := f.api(t, "POST", "/api/v1/verify", map[string]any{"url": cred4}, ""); status != 200 || rep["valid"] != true {
+	if status, rep := f.API(t, "POST", "/api/v1/verify", map[string]any{"url": cred4}, ""); status != 200 || rep["valid"] != true {
 		t.Errorf("verify a 3.0-only badge by its id = %d %v", status, rep)
 	}
 }
 
 func TestRotateCredentialKeyNeedsAnAdmin(t *testing.T) {
-	f := startNode(t)
-	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, ""); status != http.StatusForbidden {
+	f := webtest.StartNode(t)
+	if status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, ""); status != http.StatusForbidden {
 		t.Fatalf("rotate by staff = %d %v, want 403", status, out)
 	}
 }
@@ -278,12 +279,12 @@ func mustMarshal(v any) string {
 }
 
 func TestCredentialKeyResolver(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
-	_, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
+	_, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "earner@example.org"}}, "")
-	_, text, _ := f.do(t, f.client, "GET", strings.TrimPrefix(a["credential"].(string), f.base), nil, map[string]string{"Accept": "application/vc+ld+json"})
+	_, text, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(a["credential"].(string), f.Base), nil, map[string]string{"Accept": "application/vc+ld+json"})
 	var cred map[string]any
 	_ = json.Unmarshal([]byte(text), &cred)
 	issuerID := cred["issuer"].(map[string]any)["id"].(string)
@@ -302,7 +303,7 @@ func TestCredentialKeyResolver(t *testing.T) {
 	}
 	// The same key through did:web, for the DID or for the Profile that
 	// the DID document names in alsoKnownAs.
-	host := strings.ReplaceAll(strings.TrimPrefix(f.base, "http://"), ":", "%3A")
+	host := strings.ReplaceAll(strings.TrimPrefix(f.Base, "http://"), ":", "%3A")
 	did := "did:web:" + host + ":orgs:tampere-uni"
 	for _, issuer := range []string{did, issuerID} {
 		pub, err := v.CredentialKeyResolver(issuer)(ctx, did+"#"+fragment, time.Now())
@@ -314,7 +315,7 @@ func TestCredentialKeyResolver(t *testing.T) {
 		t.Error("a key of an unknown DID resolved")
 	}
 	// After a rotation the old key serves proofs made before it only.
-	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, ""); status != 200 {
+	if status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/credential-keys/rotate", nil, ""); status != 200 {
 		t.Fatalf("rotate = %d %v", status, out)
 	}
 	if _, err := v.CredentialKeyResolver(issuerID)(ctx, vm, time.Now().Add(time.Hour)); err == nil {
@@ -326,16 +327,16 @@ func TestCredentialKeyResolver(t *testing.T) {
 }
 
 func TestVerifyOpenBadges3Credentials(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
-	_, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
+	_, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "earner@example.org"}}, "")
 	credURL := a["credential"].(string)
-	path := strings.TrimPrefix(credURL, f.base)
-	_, text, _ := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+ld+json"})
-	_, jwt, _ := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/vc+jwt"})
-	_, png, _ := f.do(t, f.client, "GET", path+"/image", nil, nil)
+	path := strings.TrimPrefix(credURL, f.Base)
+	_, text, _ := f.Do(t, f.Client, "GET", path, nil, map[string]string{"Accept": "application/vc+ld+json"})
+	_, jwt, _ := f.Do(t, f.Client, "GET", path, nil, map[string]string{"Accept": "application/vc+jwt"})
+	_, png, _ := f.Do(t, f.Client, "GET", path+"/image", nil, nil)
 	var cred map[string]any
 	_ = json.Unmarshal([]byte(text), &cred)
 	tampered := map[string]any{}
@@ -347,7 +348,7 @@ func TestVerifyOpenBadges3Credentials(t *testing.T) {
 
 	check := func(t *testing.T, body map[string]any) map[string]any {
 		t.Helper()
-		status, rep := f.api(t, "POST", "/api/v1/verify", body, "")
+		status, rep := f.API(t, "POST", "/api/v1/verify", body, "")
 		if status != 200 {
 			t.Fatalf("verify = %d %v", status, rep)
 		}
@@ -386,12 +387,12 @@ func TestVerifyOpenBadges3Credentials(t *testing.T) {
 			}
 		})
 	}
-	if status, out := f.api(t, "POST", "/api/v1/verify", map[string]any{"credential": ""}, ""); status != 400 || out["error"].(map[string]any)["field"] != "credential" {
+	if status, out := f.API(t, "POST", "/api/v1/verify", map[string]any{"credential": ""}, ""); status != 400 || out["error"].(map[string]any)["field"] != "credential" {
 		t.Errorf("empty credential = %d %v", status, out)
 	}
 
 	// Revoked: the status list says so, in every form.
-	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+a["uuid"].(string)+"/revoke", map[string]any{}, ""); status != 200 {
+	if status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+a["uuid"].(string)+"/revoke", map[string]any{}, ""); status != 200 {
 		t.Fatalf("revoke = %d %v", status, out)
 	}
 	for _, body := range []map[string]any{{"credential": credURL}, {"credential": jwt}} {
@@ -406,8 +407,8 @@ func TestVerifyOpenBadges3Credentials(t *testing.T) {
 // EndorsementCredentials are signed with; the revoked one stays on their
 // 3.0 Profile with its date.
 func TestPersonCredentialKeys(t *testing.T) {
-	f := startNode(t)
-	api := f.userAPI(t, f.staff)
+	f := webtest.StartNode(t)
+	api := f.UserAPI(t, f.Staff)
 	if status, out := api("GET", "/api/v1/me/credential-keys", nil); status != 200 || len(out["items"].([]any)) != 0 {
 		t.Fatalf("keys before any endorsement = %d %v, want none", status, out)
 	}
@@ -424,14 +425,14 @@ func TestPersonCredentialKeys(t *testing.T) {
 		if key["revoked_at"] != nil {
 			revoked++
 		}
-		if !strings.HasPrefix(key["id"].(string), f.base+"/ob/v3/people/"+f.staff.Username+"#") {
+		if !strings.HasPrefix(key["id"].(string), f.Base+"/ob/v3/people/"+f.Staff.Username+"#") {
 			t.Errorf("key id %v", key["id"])
 		}
 	}
 	if revoked != 1 {
 		t.Errorf("%d revoked keys after two rotations, want 1", revoked)
 	}
-	_, profile, _ := f.do(t, f.client, "GET", "/ob/v3/people/"+f.staff.Username, nil, map[string]string{"Accept": "application/ld+json"})
+	_, profile, _ := f.Do(t, f.Client, "GET", "/ob/v3/people/"+f.Staff.Username, nil, map[string]string{"Accept": "application/ld+json"})
 	if strings.Count(profile, `"Multikey"`) != 2 || !strings.Contains(profile, `"revoked"`) {
 		t.Errorf("the person's Profile after rotation:\n%s", profile)
 	}

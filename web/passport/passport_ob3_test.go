@@ -1,4 +1,4 @@
-package web_test
+package passport_test
 
 import (
 	"archive/zip"
@@ -20,6 +20,7 @@ import (
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/browser"
 	"github.com/laurelnet/laurel/vocab"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // thirdPartyCredential is an OpenBadgeCredential by an issuer known only
@@ -62,17 +63,17 @@ func thirdPartyCredential(t *testing.T, name, subject string, change func(map[st
 // in its image with its signed JSON and VC-JWT beside it, and an import of
 // it into an emptied backpack brings them back, verified again.
 func TestPassportCredentialsAPI(t *testing.T) {
-	f := startNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics", issuer.Expiry{})
-	me := f.base + "/actors/staff"
-	status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b.UUID+"/assertions",
+	f := webtest.StartNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics", issuer.Expiry{})
+	me := f.Base + "/actors/staff"
+	status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b.UUID+"/assertions",
 		map[string]any{"recipient": map[string]string{"type": "email", "identity": "staff@example.org"}}, "")
 	if status != http.StatusCreated {
 		t.Fatalf("issue = %d %v", status, out)
 	}
 	credURL, _ := out["credential"].(string)
-	_, jwt, _ := f.do(t, f.client, "GET", strings.TrimPrefix(credURL, f.base), nil, map[string]string{"Accept": "application/vc+jwt"})
+	_, jwt, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(credURL, f.Base), nil, map[string]string{"Accept": "application/vc+jwt"})
 
 	for _, c := range []struct {
 		name   string
@@ -93,7 +94,7 @@ func TestPassportCredentialsAPI(t *testing.T) {
 		{"Laurel's, at its URL", map[string]any{"url": credURL}, 409, "url", "already"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			status, out := f.api(t, "POST", "/api/v1/me/badges", c.body, "")
+			status, out := f.API(t, "POST", "/api/v1/me/badges", c.body, "")
 			if status != c.status {
 				t.Fatalf("add = %d %v, want %d", status, out, c.status)
 			}
@@ -112,7 +113,7 @@ func TestPassportCredentialsAPI(t *testing.T) {
 
 	// The backpack: the issued badge (pending, both standards, delivered
 	// on this node), and the third party's, 3.0 alone.
-	_, list := f.api(t, "GET", "/api/v1/me/badges", nil, "")
+	_, list := f.API(t, "GET", "/api/v1/me/badges", nil, "")
 	items, _ := list["items"].([]any)
 	if len(items) != 2 {
 		t.Fatalf("backpack %v", list)
@@ -127,13 +128,13 @@ func TestPassportCredentialsAPI(t *testing.T) {
 			t.Fatalf("%s: standards %v, want %v", it["badge_name"], std, want)
 		}
 		if it["state"] == "pending" {
-			if status, out := f.api(t, "POST", "/api/v1/me/badges/"+it["id"].(string)+"/accept", nil, ""); status != 200 {
+			if status, out := f.API(t, "POST", "/api/v1/me/badges/"+it["id"].(string)+"/accept", nil, ""); status != 200 {
 				t.Fatalf("accept = %d %v", status, out)
 			}
 		}
 	}
 
-	status, zipped, _ := f.do(t, f.client, "GET", "/api/v1/me/badges/export", nil, map[string]string{"Authorization": "Bearer " + f.token})
+	status, zipped, _ := f.Do(t, f.Client, "GET", "/api/v1/me/badges/export", nil, map[string]string{"Authorization": "Bearer " + f.Token})
 	if status != http.StatusOK {
 		t.Fatalf("export = %d", status)
 	}
@@ -178,15 +179,15 @@ func TestPassportCredentialsAPI(t *testing.T) {
 		}
 	}
 
-	if _, err := f.pool.Exec(t.Context(), `DELETE FROM backpack_item`); err != nil {
+	if _, err := f.Pool.Exec(t.Context(), `DELETE FROM backpack_item`); err != nil {
 		t.Fatal(err)
 	}
-	status, out = f.api(t, "POST", "/api/v1/me/badges/import", []byte(zipped), "application/zip")
+	status, out = f.API(t, "POST", "/api/v1/me/badges/import", []byte(zipped), "application/zip")
 	if status != http.StatusAccepted {
 		t.Fatalf("import = %d %v", status, out)
 	}
-	out = f.waitForImport(t, out["id"].(string))
-	_, list = f.api(t, "GET", "/api/v1/me/badges", nil, "")
+	out = f.WaitForImport(t, out["id"].(string))
+	_, list = f.API(t, "GET", "/api/v1/me/badges", nil, "")
 	items, _ = list["items"].([]any)
 	var got []string
 	for _, v := range items {
@@ -206,15 +207,15 @@ func TestPassportCredentialsAPI(t *testing.T) {
 // credential's JSON into the passport's Add form and finds it among their
 // badges, labelled Open Badges 3.0, on its page too.
 func TestBrowserPassportAddsCredential(t *testing.T) {
-	f := startNode(t)
-	doc, err := json.Marshal(thirdPartyCredential(t, "Public speaking", f.base+"/actors/staff", nil))
+	f := webtest.StartNode(t)
+	doc, err := json.Marshal(thirdPartyCredential(t, "Public speaking", f.Base+"/actors/staff", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	bctx := browser.New(t)
-	browser.Do(t, bctx, chromedp.Navigate(f.base+"/login?next=/passport"),
+	browser.Do(t, bctx, chromedp.Navigate(f.Base+"/login?next=/passport"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#assertion")),
 		chromedp.SetValue(chromedp.CSS("#assertion"), string(doc)),

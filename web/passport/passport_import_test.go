@@ -1,4 +1,4 @@
-package web_test
+package passport_test
 
 import (
 	"archive/zip"
@@ -15,13 +15,14 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestImportTakesMoreThanTheBodyLimit: an exported backpack is larger than
 // an ordinary request may be (--max-body-bytes, 64 KiB in these tests), so
 // the import routes have a limit of their own; other routes keep theirs.
 func TestImportTakesMoreThanTheBodyLimit(t *testing.T) {
-	f := startNode(t)
+	f := webtest.StartNode(t)
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	fw, err := zw.CreateHeader(&zip.FileHeader{Name: "noise.png", Method: zip.Store})
@@ -34,37 +35,17 @@ func TestImportTakesMoreThanTheBodyLimit(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	status, out := f.api(t, "POST", "/api/v1/me/badges/import", buf.Bytes(), "application/zip")
+	status, out := f.API(t, "POST", "/api/v1/me/badges/import", buf.Bytes(), "application/zip")
 	if status != http.StatusAccepted {
 		t.Fatalf("a 200 KiB import = %d %v, want 202", status, out)
 	}
-	out = f.waitForImport(t, out["id"].(string))
+	out = f.WaitForImport(t, out["id"].(string))
 	list, _ := out["items"].([]any)
 	if len(list) != 1 || list[0].(map[string]any)["outcome"] == "added" {
 		t.Fatalf("report %v: the noise must be refused, not added", out)
 	}
-	if status, _ := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges", buf.Bytes(), "application/json"); status != http.StatusRequestEntityTooLarge {
+	if status, _ := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges", buf.Bytes(), "application/json"); status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("the same body elsewhere = %d, want 413", status)
-	}
-}
-
-// waitForImport follows an import of the staff member's until its job is
-// done, and returns it.
-func (f *fixture) waitForImport(t *testing.T, id string) map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		status, out := f.api(t, "GET", "/api/v1/me/badges/imports/"+id, nil, "")
-		if status != http.StatusOK {
-			t.Fatalf("import %s = %d %v", id, status, out)
-		}
-		if out["state"] == "done" {
-			return out
-		}
-		if out["state"] == "failed" || time.Now().After(deadline) {
-			t.Fatalf("import %s did not finish: %v", id, out)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -75,21 +56,21 @@ func (f *fixture) waitForImport(t *testing.T, id string) map[string]any {
 // refused, and the page and the API share one rate limit.
 func TestImport200BadgesAsAJob(t *testing.T) {
 	ctx := context.Background()
-	f := startNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
+	f := webtest.StartNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
 	inputs := make([]issuer.AssertionInput, 200)
 	for i := range inputs {
 		inputs[i] = issuer.AssertionInput{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "eva@example.org"}}
 	}
-	list, err := issuer.Issue(ctx, f.pool, issuer.Hooks{}, issuer.URLs{Base: mustURL(t, f.base)}, f.org, b, inputs)
+	list, err := issuer.Issue(ctx, f.Pool, issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b, inputs)
 	if err != nil || len(list) != 200 {
 		t.Fatalf("issue 200: %d, %v", len(list), err)
 	}
 	var zipped bytes.Buffer
 	zw := zip.NewWriter(&zipped)
 	for i, a := range list {
-		doc := f.hosted(t, f.base+"/ob/assertions/"+a.UUID, http.StatusOK)
+		doc := f.Hosted(t, f.Base+"/ob/assertions/"+a.UUID, http.StatusOK)
 		w, _ := zw.Create(fmt.Sprintf("%03d.json", i))
 		_ = json.NewEncoder(w).Encode(doc)
 	}
@@ -98,35 +79,35 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	eva, err := account.CreateUser(ctx, f.pool, account.NewUser{Email: "eva@example.org", Name: "Eva", Password: password})
+	eva, err := account.CreateUser(ctx, f.Pool, account.NewUser{Email: "eva@example.org", Name: "Eva", Password: webtest.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := f.login(t, "eva@example.org")
-	form, h := multipartForm(t, nil, "file", "export.zip", zipped.Bytes())
-	status, body, hdr := f.do(t, c, "POST", "/passport/import", form, h)
+	c := f.Login(t, "eva@example.org")
+	form, h := webtest.MultipartForm(t, nil, "file", "export.zip", zipped.Bytes())
+	status, body, hdr := f.Do(t, c, "POST", "/passport/import", form, h)
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/passport#import" {
 		t.Fatalf("import through the form = %d to %q:\n%s", status, hdr.Get("Location"), body[strings.Index(body, "<main"):])
 	}
 	// The client is gone; the import goes on. A second one is refused
 	// while it runs.
-	api := f.userAPI(t, eva)
+	api := f.UserAPI(t, eva)
 	if status, out := api("POST", "/api/v1/me/badges/import", nil); status != http.StatusBadRequest && status != http.StatusConflict {
 		t.Fatalf("an empty import = %d %v", status, out)
 	}
-	second, h2 := multipartForm(t, nil, "file", "export.zip", zipped.Bytes())
-	if status, body, _ := f.do(t, c, "POST", "/passport/import", second, h2); status != http.StatusConflict || !strings.Contains(body, "under way") {
+	second, h2 := webtest.MultipartForm(t, nil, "file", "export.zip", zipped.Bytes())
+	if status, body, _ := f.Do(t, c, "POST", "/passport/import", second, h2); status != http.StatusConflict || !strings.Contains(body, "under way") {
 		t.Errorf("a second import while one runs = %d:\n%.300s", status, body)
 	}
-	page := f.page(t, c, "/passport")
-	contains(t, "the page while it imports", page, `id="import-progress"`)
+	page := f.Page(t, c, "/passport")
+	webtest.Contains(t, "the page while it imports", page, `id="import-progress"`)
 	deadline := time.Now().Add(120 * time.Second)
 	for !strings.Contains(page, "Import done: 200 of 200 files verified.") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the import never finished:\n%s", page)
 		}
 		time.Sleep(250 * time.Millisecond)
-		page = f.page(t, c, "/passport")
+		page = f.Page(t, c, "/passport")
 	}
 	if n := strings.Count(page, ": <span class=\"state active\">added</span>"); n != 200 {
 		t.Errorf("the page lists %d files added, want 200", n)
@@ -136,10 +117,10 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 		t.Fatalf("the backpack holds %d accepted badges, want 200", len(items))
 	}
 	var public, left int
-	if err := f.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE visibility = 'public') FROM backpack_item WHERE user_id = $1`, eva.ID).Scan(&public); err != nil || public != 1 {
+	if err := f.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE visibility = 'public') FROM backpack_item WHERE user_id = $1`, eva.ID).Scan(&public); err != nil || public != 1 {
 		t.Errorf("%d public badges (%v), want the one index.json names", public, err)
 	}
-	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM passport_import_file WHERE data IS NOT NULL`).Scan(&left); err != nil || left != 0 {
+	if err := f.Pool.QueryRow(ctx, `SELECT count(*) FROM passport_import_file WHERE data IS NOT NULL`).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d imported files still kept (%v)", left, err)
 	}
 
@@ -153,8 +134,8 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 		if i%2 == 0 {
 			status, _ = api("POST", "/api/v1/me/badges/import", nil)
 		} else {
-			form, h := multipartForm(t, nil, "file", "x.zip", []byte("not a zip"))
-			status, _, _ = f.do(t, c, "POST", "/passport/import", form, h)
+			form, h := webtest.MultipartForm(t, nil, "file", "x.zip", []byte("not a zip"))
+			status, _, _ = f.Do(t, c, "POST", "/passport/import", form, h)
 		}
 		if status == http.StatusTooManyRequests {
 			limited = sent == 11

@@ -1,4 +1,4 @@
-package web_test
+package badges_test
 
 import (
 	"context"
@@ -13,18 +13,19 @@ import (
 	"time"
 
 	"github.com/laurelnet/laurel/node"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestIssueEmailsAClaimLink: a node with --smtp-url emails an earner a
 // claim link when a badge is issued to their address, through a real SMTP
 // server; the link opens the badge, and the address is in no table.
 func TestIssueEmailsAClaimLink(t *testing.T) {
-	f, smtp := startMailingNode(t)
-	ctx, pool := context.Background(), f.pool
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
+	f, smtp := webtest.StartMailingNode(t)
+	ctx, pool := context.Background(), f.Pool
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
 
-	status, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+	status, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
 		map[string]any{"recipient": map[string]any{"type": "email", "identity": "Eva.Earner@example.org", "name": "Eva"}}, "")
 	if status != http.StatusCreated || a["email_queued"] != true {
 		t.Fatalf("issue = %d %v", status, a)
@@ -35,17 +36,17 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 		!strings.Contains(m.Text, "Hello Eva") || !strings.Contains(m.Text, "Tampere University") {
 		t.Fatalf("message to %v, subject %q:\n%s", m.To, m.Subject, m.Text)
 	}
-	link := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/claim/[A-Za-z0-9_-]+`).FindString(m.Text)
+	link := regexp.MustCompile(regexp.QuoteMeta(f.Base) + `/claim/[A-Za-z0-9_-]+`).FindString(m.Text)
 	if link == "" {
 		t.Fatalf("no claim link in:\n%s", m.Text)
 	}
-	status, page, _ := f.do(t, f.client, "GET", strings.TrimPrefix(link, f.base), nil, nil)
+	status, page, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(link, f.Base), nil, nil)
 	if status != 200 || !strings.Contains(page, "Robotics") || !strings.Contains(page, "Keep it in your Laurel passport") {
 		t.Fatalf("claim link = %d:\n%s", status, page)
 	}
 	// To a passport: only on a Laurel node, as WebFinger and NodeInfo say.
-	other := startNode(t, func(c *node.Config) { c.Listen = "127.0.0.2:0" })
-	otherHost := strings.TrimPrefix(other.base, "http://")
+	other := webtest.StartNode(t, func(c *node.Config) { c.Listen = "127.0.0.2:0" })
+	otherHost := strings.TrimPrefix(other.Base, "http://")
 	mastodon := fakeMastodon(t)
 	id := url.QueryEscape(a["id"].(string))
 	for _, tc := range []struct {
@@ -59,8 +60,8 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 		{"url=" + id + "&handle=eva@" + mastodon, "handle", `is not on a Laurel node (its server runs "mastodon")`, 400},
 		{"url=" + id + "&handle=staff@" + otherHost, "", "", 303},
 	} {
-		status, body, hdr := f.do(t, f.client, "GET", "/claim-to-passport?"+tc.query, nil, nil)
-		if status != tc.status || (status == 303 && hdr.Get("Location") != other.base+"/passport?add="+id) ||
+		status, body, hdr := f.Do(t, f.Client, "GET", "/claim-to-passport?"+tc.query, nil, nil)
+		if status != tc.status || (status == 303 && hdr.Get("Location") != other.Base+"/passport?add="+id) ||
 			(status != 303 && !strings.Contains(html.UnescapeString(body), tc.why)) {
 			t.Errorf("claim to passport %s = %d to %q:\n%.400s", tc.query, status, hdr.Get("Location"), body)
 		}
@@ -75,21 +76,10 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 	}
 	// The job that sent the email, kept by River and shown at
 	// /admin/jobs, holds no link: its worker made it.
-	token := strings.TrimPrefix(link, f.base+"/claim/")
+	token := strings.TrimPrefix(link, f.Base+"/claim/")
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'mail_send' AND (args::text LIKE '%' || $1 || '%' OR args::text LIKE '%/claim/%')`,
 		token).Scan(&leaks); err != nil || leaks != 0 {
 		t.Fatalf("%d mail jobs hold the claim link (%v)", leaks, err)
-	}
-}
-
-// noLinksInMailJobs fails the test if a mail job, kept by River and shown
-// at /admin/jobs, holds a secret link: their workers make them.
-func (f *fixture) noLinksInMailJobs(t *testing.T) {
-	t.Helper()
-	var n int
-	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'mail_send'
-		AND (args::text LIKE '%/claim/%' OR args::text LIKE '%/verify-email/%' OR args::text LIKE '%/endorse/%')`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("%d mail jobs hold a secret link (%v)", n, err)
 	}
 }
 

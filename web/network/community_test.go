@@ -1,4 +1,4 @@
-package web_test
+package network_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/browser"
 	"github.com/laurelnet/laurel/vocab"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestNetworkPagesInBrowser: Tampere's admin founds a regional network on
@@ -20,26 +21,26 @@ import (
 // accepts it on the network's page (on a phone); Lund shares a post,
 // which the network relays into Tampere's feed.
 func TestNetworkPagesInBrowser(t *testing.T) {
-	f := startNode(t)
+	f := webtest.StartNode(t)
 	ctx := context.Background()
-	if err := account.SetMembership(ctx, f.pool, f.staff.ID, f.org.ID, account.RoleAdmin); err != nil {
+	if err := account.SetMembership(ctx, f.Pool, f.Staff.ID, f.Org.ID, account.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
-	lund := f.secondOrganisation(t)
-	lena, err := account.UserByEmail(ctx, f.pool, "lena@example.org")
+	lund := f.SecondOrganisation(t)
+	lena, err := account.UserByEmail(ctx, f.Pool, "lena@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := account.SetMembership(ctx, f.pool, lena.ID, lund.org.ID, account.RoleAdmin); err != nil {
+	if err := account.SetMembership(ctx, f.Pool, lena.ID, lund.Org.ID, account.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
-	host, _ := url.Parse(f.base)
+	host, _ := url.Parse(f.Base)
 	handle := "badge-finland@" + host.Host
 
 	bctx := browser.New(t)
-	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.base+"/login?next="+url.QueryEscape("/network/networks?org=tampere-uni")),
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/network/networks?org=tampere-uni")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#memberships-title")),
 		chromedp.Click(chromedp.CSS("details.partner-form summary")),
@@ -59,15 +60,15 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	browser.Screenshot(t, bctx, "networks-tab-desktop")
 
 	// Lund applies with the tab's form; a bad handle names the field.
-	if status, body, _ := f.post(t, lund.client, "/network/orgs/lund-uni/memberships", url.Values{"network": {"nobody"}}); status != http.StatusBadRequest ||
+	if status, body, _ := f.Post(t, lund.Client, "/network/orgs/lund-uni/memberships", url.Values{"network": {"nobody"}}); status != http.StatusBadRequest ||
 		!strings.Contains(body, "Network:") {
 		t.Errorf("joining a bad handle = %d", status)
 	}
-	f.postOK(t, lund.client, "/network/orgs/lund-uni/memberships", url.Values{"network": {handle}}, "/network/networks?org=lund-uni")
-	contains(t, "Lund's tab", f.page(t, lund.client, "/network/networks?org=lund-uni"), "pending")
+	f.PostOK(t, lund.Client, "/network/orgs/lund-uni/memberships", url.Values{"network": {handle}}, "/network/networks?org=lund-uni")
+	webtest.Contains(t, "Lund's tab", f.Page(t, lund.Client, "/network/networks?org=lund-uni"), "pending")
 
 	// Tampere's admin accepts Lund on the network's page, on a phone.
-	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.base+"/networks/badge-finland"),
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.Base+"/networks/badge-finland"),
 		chromedp.WaitVisible(chromedp.CSS("#applications")),
 	)
 	if got := browser.Text(t, bctx, "#applications"); !strings.Contains(got, "Lund University") {
@@ -83,16 +84,16 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 		t.Errorf("members after accepting: %q", got)
 	}
 	// The page is public: a visitor sees the members, not the moderation.
-	anon := f.page(t, noRedirects(nil), "/networks/badge-finland")
-	contains(t, "the public page", anon, "Lund University", "Open badges in <strong>Finland</strong>", "Members (2)")
+	anon := f.Page(t, webtest.NoRedirects(nil), "/networks/badge-finland")
+	webtest.Contains(t, "the public page", anon, "Lund University", "Open badges in <strong>Finland</strong>", "Members (2)")
 	if strings.Contains(anon, "Moderation") {
 		t.Error("a visitor sees the moderation")
 	}
 
 	// Lund proposes that the network recognise it; the moderator does.
-	f.postOK(t, lund.client, "/network/orgs/lund-uni/requests", url.Values{"target": {f.base + "/actors/badge-finland"},
+	f.PostOK(t, lund.Client, "/network/orgs/lund-uni/requests", url.Values{"target": {f.Base + "/actors/badge-finland"},
 		"message": {"Recognise us, please."}}, "/network/requests?org=lund-uni")
-	browser.Do(t, bctx, chromedp.Navigate(f.base+"/networks/badge-finland"),
+	browser.Do(t, bctx, chromedp.Navigate(f.Base+"/networks/badge-finland"),
 		chromedp.WaitVisible(chromedp.CSS("#proposals")),
 		chromedp.SendKeys(chromedp.CSS("#proposal-comment-0"), "Recognised for its open badge pilots."),
 		chromedp.Click(chromedp.CSS(`#proposals form[action$="/accept"] button`)),
@@ -116,39 +117,39 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action$="/moderators/tampere-uni/dismiss"] button`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`form[action$="/moderators/tampere-uni/dismiss"]`)),
 	)
-	if strings.Contains(f.page(t, f.login(t, "staff@example.org"), "/networks/badge-finland"), `id="moderation-title"`) {
+	if strings.Contains(f.Page(t, f.Login(t, "staff@example.org"), "/networks/badge-finland"), `id="moderation-title"`) {
 		t.Error("Tampere still sees the moderation after stepping down")
 	}
-	contains(t, "Lund's view of the network", f.page(t, lund.client, "/networks/badge-finland"), `id="moderation-title"`, "Applications (0)")
+	webtest.Contains(t, "Lund's view of the network", f.Page(t, lund.Client, "/networks/badge-finland"), `id="moderation-title"`, "Applications (0)")
 
 	// The network recommends an alignment; Tampere's badge editor offers it
 	// and a pick adds it to the badge.
-	network, err := issuer.OrganisationBySlug(ctx, f.pool, "badge-finland")
+	network, err := issuer.OrganisationBySlug(ctx, f.Pool, "badge-finland")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := issuer.SaveAlignment(ctx, f.pool, network.ID, vocab.AlignmentObject{TargetName: "Finnish maker skills",
+	if _, _, err := issuer.SaveAlignment(ctx, f.Pool, network.ID, vocab.AlignmentObject{TargetName: "Finnish maker skills",
 		TargetURL: "https://makers.example/fi/level-1", TargetFramework: "Maker skills"}); err != nil {
 		t.Fatal(err)
 	}
-	b := f.createBadge(t, "Robot builder", issuer.Expiry{})
-	tampere := f.login(t, "staff@example.org")
+	b := f.CreateBadge(t, "Robot builder", issuer.Expiry{})
+	tampere := f.Login(t, "staff@example.org")
 	pick := "/creator/tampere-uni/badges/" + b.UUID + "/alignments"
-	contains(t, "the alignment picker", f.page(t, tampere, pick), "Recommended by Badge Finland", "Finnish maker skills")
-	if status, _, _ := f.post(t, tampere, pick+"/recommended", url.Values{"network": {f.base + "/actors/badge-finland"}, "url": {"https://evil.example/not-recommended"}}); status != http.StatusNotFound {
+	webtest.Contains(t, "the alignment picker", f.Page(t, tampere, pick), "Recommended by Badge Finland", "Finnish maker skills")
+	if status, _, _ := f.Post(t, tampere, pick+"/recommended", url.Values{"network": {f.Base + "/actors/badge-finland"}, "url": {"https://evil.example/not-recommended"}}); status != http.StatusNotFound {
 		t.Errorf("picking what no network recommends = %d, want 404", status)
 	}
-	if status, _, _ := f.post(t, tampere, pick+"/recommended", url.Values{"network": {f.base + "/actors/badge-finland"}, "url": {"https://makers.example/fi/level-1"}}); status != http.StatusSeeOther {
+	if status, _, _ := f.Post(t, tampere, pick+"/recommended", url.Values{"network": {f.Base + "/actors/badge-finland"}, "url": {"https://makers.example/fi/level-1"}}); status != http.StatusSeeOther {
 		t.Fatalf("pick the recommended alignment = %d", status)
 	}
-	if aligned, err := issuer.BadgeClassByUUID(ctx, f.pool, b.UUID); err != nil || len(aligned.Alignments) != 1 || aligned.Alignments[0].TargetName != "Finnish maker skills" {
+	if aligned, err := issuer.BadgeClassByUUID(ctx, f.Pool, b.UUID); err != nil || len(aligned.Alignments) != 1 || aligned.Alignments[0].TargetName != "Finnish maker skills" {
 		t.Errorf("the badge's alignments: %+v %v", aligned.Alignments, err)
 	}
 
 	// Lund shares a post; it reaches Tampere's feed.
-	f.postOK(t, lund.client, "/network/orgs/lund-uni/network-posts", url.Values{"network": {f.base + "/actors/badge-finland"},
+	f.PostOK(t, lund.Client, "/network/orgs/lund-uni/network-posts", url.Values{"network": {f.Base + "/actors/badge-finland"},
 		"content": {"Lund joins **Badge Finland**!"}}, "/network/networks?org=lund-uni")
-	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.base+"/network/networks?org=tampere-uni"),
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/network/networks?org=tampere-uni"),
 		chromedp.WaitVisible(chromedp.CSS("#network-feed")),
 	)
 	if got := browser.Text(t, bctx, "#network-feed"); !strings.Contains(got, "Lund joins Badge Finland!") || !strings.Contains(got, "Lund University") {

@@ -1,4 +1,4 @@
-package web_test
+package openbadges_test
 
 import (
 	"bytes"
@@ -13,19 +13,20 @@ import (
 
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/vocab"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestCheckThisBadgePage: anyone, logged in or not, checks a badge on the
 // "Check this badge" page by its URL or its baked image.
 func TestCheckThisBadgePage(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
-	_, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
+	_, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
 		map[string]any{"recipient": map[string]any{"type": "email", "identity": "eva@example.org"}}, "")
 	id := a["id"].(string)
 
-	status, page, _ := f.do(t, f.client, "GET", "/verify?url="+url.QueryEscape(id), nil, nil)
+	status, page, _ := f.Do(t, f.Client, "GET", "/verify?url="+url.QueryEscape(id), nil, nil)
 	if status != 200 || !strings.Contains(page, `value="`+id+`"`) {
 		t.Fatalf("GET /verify with a url = %d, want the form filled in:\n%s", status, page)
 	}
@@ -40,7 +41,7 @@ func TestCheckThisBadgePage(t *testing.T) {
 			_, _ = fw.Write(image)
 		}
 		_ = mw.Close()
-		status, body, _ := f.do(t, f.client, "POST", "/verify", &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
+		status, body, _ := f.Do(t, f.Client, "POST", "/verify", &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
 		return status, body
 	}
 	status, page = submit(map[string]string{"url": id, "email": "eva@example.org"}, nil)
@@ -51,7 +52,7 @@ func TestCheckThisBadgePage(t *testing.T) {
 	if status != 200 || !strings.Contains(page, `id="verdict">Not valid`) || !strings.Contains(page, "recipient") {
 		t.Fatalf("check with the wrong email = %d:\n%s", status, page)
 	}
-	_, png, _ := f.do(t, f.client, "GET", strings.TrimPrefix(a["image"].(string), f.base), nil, nil)
+	_, png, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(a["image"].(string), f.Base), nil, nil)
 	status, page = submit(nil, []byte(png))
 	if status != 200 || !strings.Contains(page, `id="verdict">Valid`) {
 		t.Fatalf("check by baked image = %d:\n%s", status, page)
@@ -70,7 +71,7 @@ func TestCheckThisBadgePage(t *testing.T) {
 // 3.0 credential and lists its endorsements, one that verifies and one that
 // does not, and the badge stays valid.
 func TestCheckThisBadgePageOB3Endorsements(t *testing.T) {
-	f := startNode(t)
+	f := webtest.StartNode(t)
 	issuerKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	endorserKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, 32))
 	did := func(k ed25519.PrivateKey) (string, string) {
@@ -113,7 +114,7 @@ func TestCheckThisBadgePageOB3Endorsements(t *testing.T) {
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("assertion", string(text))
 	_ = mw.Close()
-	status, page, _ := f.do(t, f.client, "POST", "/verify", &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
+	status, page, _ := f.Do(t, f.Client, "POST", "/verify", &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
 	if status != 200 {
 		t.Fatalf("check = %d:\n%s", status, page)
 	}

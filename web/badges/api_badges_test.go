@@ -1,4 +1,4 @@
-package web_test
+package badges_test
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -14,174 +13,31 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/vocab"
+	"github.com/laurelnet/laurel/web/webtest"
 )
-
-// api sends a JSON (or raw) request with the staff member's token and
-// decodes a JSON answer into a map.
-func (f *fixture) api(t *testing.T, method, path string, body any, contentType string) (int, map[string]any) {
-	t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		r = bytes.NewReader(j)
-		if contentType == "" {
-			contentType = "application/json"
-		}
-	}
-	h := map[string]string{"Authorization": "Bearer " + f.token}
-	if contentType != "" {
-		h["Content-Type"] = contentType
-	}
-	status, text, _ := f.do(t, f.client, method, path, r, h)
-	var out map[string]any
-	_ = json.Unmarshal([]byte(text), &out)
-	return status, out
-}
-
-// hosted fetches a hosted Open Badges document as a verifier would and
-// checks the headers every one must carry.
-func (f *fixture) hosted(t *testing.T, id string, wantStatus int) map[string]any {
-	t.Helper()
-	path := strings.TrimPrefix(id, f.base)
-	status, text, hdr := f.do(t, f.client, "GET", path, nil, map[string]string{"Accept": "application/ld+json, application/json"})
-	if status != wantStatus || hdr.Get("Content-Type") != "application/ld+json" || hdr.Get("Access-Control-Allow-Origin") != "*" {
-		t.Fatalf("GET %s = %d %q (CORS %q), want %d application/ld+json open to all origins\n%s",
-			path, status, hdr.Get("Content-Type"), hdr.Get("Access-Control-Allow-Origin"), wantStatus, text)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	return doc
-}
-
-// specRequired lists, from the Open Badges 2.0 specification's data
-// classes, the properties each class must have.
-var specRequired = map[string][]string{
-	"Issuer":           {"id", "type", "name", "url", "email"},
-	"BadgeClass":       {"id", "type", "name", "description", "image", "criteria", "issuer"},
-	"Assertion":        {"id", "type", "recipient", "badge", "verification", "issuedOn"},
-	"IdentityObject":   {"type", "identity", "hashed"},
-	"RevocationList":   {"id", "type"},
-	"CryptographicKey": {"id", "type", "owner", "publicKeyPem"},
-	"AlignmentObject":  {"targetName", "targetUrl"},
-}
-
-// checkDocument holds a served document to the specification: its
-// context, its required properties (the table above), the rules of
-// package vocab, and a clean JSON-LD expansion against the official
-// context.
-func checkDocument(t *testing.T, class string, doc map[string]any) {
-	t.Helper()
-	if doc["@context"] != vocab.Context {
-		t.Errorf("%s @context = %v", class, doc["@context"])
-	}
-	for _, p := range specRequired[class] {
-		if v, ok := doc[p]; !ok || v == "" || v == nil {
-			t.Errorf("%s lacks required %s: %v", class, p, doc)
-		}
-	}
-	if typ, _ := doc["type"].(string); typ != class {
-		t.Errorf("%s has type %v", class, doc["type"])
-	}
-	if class == "Assertion" {
-		r, _ := doc["recipient"].(map[string]any)
-		for _, p := range specRequired["IdentityObject"] {
-			if _, ok := r[p]; !ok {
-				t.Errorf("recipient lacks %s: %v", p, r)
-			}
-		}
-	}
-	if class == "BadgeClass" {
-		list, _ := doc["alignment"].([]any)
-		for _, a := range list {
-			for _, p := range specRequired["AlignmentObject"] {
-				if _, ok := a.(map[string]any)[p]; !ok {
-					t.Errorf("alignment lacks %s: %v", p, a)
-				}
-			}
-		}
-	}
-	for _, p := range vocab.Check(class, doc) {
-		if !p.Warning {
-			t.Errorf("%s breaks a rule: %s", class, p)
-		}
-	}
-	raw, _ := json.Marshal(doc)
-	if _, err := vocab.Expand(raw); err != nil {
-		t.Errorf("%s does not expand cleanly against the Open Badges context: %v", class, err)
-	}
-}
-
-func robotDataURL(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b)
-}
-
-func (f *fixture) apiBadge(t *testing.T) map[string]any {
-	t.Helper()
-	status, b := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges", map[string]any{
-		"name": "Robotics", "description": "Builds and programs robots.", "image": robotDataURL(t),
-		"criteria":  map[string]any{"narrative": "Build a robot that **walks**.\n\n<script>alert(1)</script>"},
-		"tags":      []string{"robots", "engineering"},
-		"alignment": []map[string]any{{"targetName": "robotics", "targetUrl": "http://data.europa.eu/esco/skill/0a5b1d4c-d8b4-4b66-a6b2-7bb9b9c3a5a6", "targetFramework": "ESCO", "targetCode": "S1.2"}},
-		"expiry":    map[string]any{"kind": "duration", "amount": 1, "unit": "years"},
-	}, "")
-	if status != http.StatusCreated {
-		t.Fatalf("create badge = %d %v", status, b)
-	}
-	return b
-}
-
-// setIssuerEmail sets the organisation's email (and extra settings) as
-// its admin: the staff member is made one.
-func (f *fixture) setIssuerEmail(t *testing.T, extra map[string]any) {
-	t.Helper()
-	if err := account.SetMembership(context.Background(), f.pool, f.staff.ID, f.org.ID, account.RoleAdmin); err != nil {
-		t.Fatal(err)
-	}
-	body := map[string]any{"email": "badges@tuni.example", "url": "https://www.tuni.example"}
-	for k, v := range extra {
-		body[k] = v
-	}
-	if status, o := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", body, ""); status != 200 {
-		t.Fatalf("PATCH organisation = %d %v", status, o)
-	}
-}
 
 // TestOrganisationSettingsNeedAnAdmin: every setting of an organisation,
 // in the API and in the settings page, is refused to its staff and
 // changed by its admins.
 func TestOrganisationSettingsNeedAnAdmin(t *testing.T) {
-	f := startNode(t)
-	staff := f.login(t, "staff@example.org")
+	f := webtest.StartNode(t)
+	staff := f.Login(t, "staff@example.org")
 	settings := []struct {
 		name string
 		try  func() int
 	}{
 		{"PATCH /orgs/{slug}", func() int {
-			status, _ := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "x@example.org"}, "")
+			status, _ := f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "x@example.org"}, "")
 			return status
 		}},
 		{"PUT /orgs/{slug}/federation", func() int {
-			status, _ := f.api(t, "PUT", "/api/v1/orgs/tampere-uni/federation", map[string]any{"manually_approves_followers": true}, "")
+			status, _ := f.API(t, "PUT", "/api/v1/orgs/tampere-uni/federation", map[string]any{"manually_approves_followers": true}, "")
 			return status
 		}},
 		{"the settings page", func() int {
-			status, _, _ := f.post(t, staff, "/creator/tampere-uni/settings", url.Values{"name": {"Tampere University"}, "country": {"FI"}})
+			status, _, _ := f.Post(t, staff, "/creator/tampere-uni/settings", url.Values{"name": {"Tampere University"}, "country": {"FI"}})
 			return status
 		}},
 	}
@@ -191,22 +47,22 @@ func TestOrganisationSettingsNeedAnAdmin(t *testing.T) {
 		}
 	}
 	var manual bool
-	if err := f.pool.QueryRow(context.Background(), `SELECT manually_approves_followers FROM actor WHERE username = 'tampere-uni'`).Scan(&manual); err != nil || manual {
+	if err := f.Pool.QueryRow(context.Background(), `SELECT manually_approves_followers FROM actor WHERE username = 'tampere-uni'`).Scan(&manual); err != nil || manual {
 		t.Fatalf("after staff tried, the organisation approves followers manually: %v (%v)", manual, err)
 	}
-	f.setIssuerEmail(t, nil)
-	if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "not an address"}, ""); status != 400 || out["error"].(map[string]any)["field"] != "email" {
+	f.SetIssuerEmail(t, nil)
+	if status, out := f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"email": "not an address"}, ""); status != 400 || out["error"].(map[string]any)["field"] != "email" {
 		t.Fatalf("PATCH with a bad email = %d %v", status, out)
 	}
 	// A name goes into email subjects: a line break in it would cancel
 	// every email that mentions the organisation.
 	for _, name := range []string{"Tampere\r\nUniversity", "Tampere\nUniversity", "Tampere\rUniversity"} {
-		if status, out := f.api(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"name": name}, ""); status != 400 || out["error"].(map[string]any)["field"] != "name" {
+		if status, out := f.API(t, "PATCH", "/api/v1/orgs/tampere-uni", map[string]any{"name": name}, ""); status != 400 || out["error"].(map[string]any)["field"] != "name" {
 			t.Errorf("PATCH with the name %q = %d %v, want 400 on name", name, status, out)
 		}
 	}
-	status, out := f.api(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
-	if status != 200 || out["email"] != "badges@tuni.example" || out["profile"] != f.base+"/ob/issuers/tampere-uni" {
+	status, out := f.API(t, "GET", "/api/v1/orgs/tampere-uni", nil, "")
+	if status != 200 || out["email"] != "badges@tuni.example" || out["profile"] != f.Base+"/ob/issuers/tampere-uni" {
 		t.Fatalf("GET organisation = %d %v", status, out)
 	}
 	for _, c := range settings {
@@ -217,26 +73,26 @@ func TestOrganisationSettingsNeedAnAdmin(t *testing.T) {
 }
 
 func TestHostedDocumentsFollowTheSpec(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
-	status, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
+	status, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", map[string]any{
 		"recipient": map[string]any{"type": "email", "identity": "earner@example.org", "name": "Eva Earner"},
 		"evidence":  "https://portfolio.example/robot", "narrative": "Built *Robbie*.",
 	}, "")
-	if status != http.StatusCreated || !strings.HasPrefix(a["id"].(string), f.base+"/ob/assertions/") {
+	if status != http.StatusCreated || !strings.HasPrefix(a["id"].(string), f.Base+"/ob/assertions/") {
 		t.Fatalf("issue = %d %v", status, a)
 	}
 
-	assertion := f.hosted(t, a["id"].(string), 200)
-	checkDocument(t, "Assertion", assertion)
-	badge := f.hosted(t, assertion["badge"].(string), 200)
-	checkDocument(t, "BadgeClass", badge)
-	profile := f.hosted(t, badge["issuer"].(string), 200)
-	checkDocument(t, "Issuer", profile)
-	checkDocument(t, "RevocationList", f.hosted(t, profile["revocationList"].(string), 200))
+	assertion := f.Hosted(t, a["id"].(string), 200)
+	webtest.CheckDocument(t, "Assertion", assertion)
+	badge := f.Hosted(t, assertion["badge"].(string), 200)
+	webtest.CheckDocument(t, "BadgeClass", badge)
+	profile := f.Hosted(t, badge["issuer"].(string), 200)
+	webtest.CheckDocument(t, "Issuer", profile)
+	webtest.CheckDocument(t, "RevocationList", f.Hosted(t, profile["revocationList"].(string), 200))
 	criteria := badge["criteria"].(map[string]any)
-	served := f.hosted(t, criteria["id"].(string), 200)
+	served := f.Hosted(t, criteria["id"].(string), 200)
 	if served["narrative"] != criteria["narrative"] || served["type"] != "Criteria" {
 		t.Errorf("criteria served %v, embedded %v", served, criteria)
 	}
@@ -246,46 +102,46 @@ func TestHostedDocumentsFollowTheSpec(t *testing.T) {
 	}
 	// Every id is on the issuer's origin: the hosted-verification scope.
 	for _, id := range []any{assertion["id"], badge["id"], profile["id"], criteria["id"], assertion["image"]} {
-		if !strings.HasPrefix(id.(string), f.base+"/") {
-			t.Errorf("id %v is not on the node's origin %s", id, f.base)
+		if !strings.HasPrefix(id.(string), f.Base+"/") {
+			t.Errorf("id %v is not on the node's origin %s", id, f.Base)
 		}
 	}
 	// The criteria page renders the Markdown safely for people.
-	_, page, _ := f.do(t, f.client, "GET", strings.TrimPrefix(criteria["id"].(string), f.base), nil, map[string]string{"Accept": "text/html"})
+	_, page, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(criteria["id"].(string), f.Base), nil, map[string]string{"Accept": "text/html"})
 	if !strings.Contains(page, "<strong>walks</strong>") || strings.Contains(page, "<script>alert") {
 		t.Errorf("criteria page does not render Markdown safely:\n%s", page)
 	}
 	// A browser following the assertion id lands on the public page.
-	status, _, hdr := f.do(t, f.client, "GET", strings.TrimPrefix(a["id"].(string), f.base), nil, map[string]string{"Accept": "text/html,application/xhtml+xml"})
+	status, _, hdr := f.Do(t, f.Client, "GET", strings.TrimPrefix(a["id"].(string), f.Base), nil, map[string]string{"Accept": "text/html,application/xhtml+xml"})
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/badges/"+a["uuid"].(string) {
 		t.Errorf("browser at the assertion id = %d to %q", status, hdr.Get("Location"))
 	}
 	// CORS preflight.
-	status, _, hdr = f.do(t, f.client, "OPTIONS", strings.TrimPrefix(a["id"].(string), f.base), nil, map[string]string{"Origin": "https://backpack.example", "Access-Control-Request-Method": "GET"})
+	status, _, hdr = f.Do(t, f.Client, "OPTIONS", strings.TrimPrefix(a["id"].(string), f.Base), nil, map[string]string{"Origin": "https://backpack.example", "Access-Control-Request-Method": "GET"})
 	if status != http.StatusNoContent || hdr.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("preflight = %d %v", status, hdr)
 	}
 
 	// Signed badges publish their key, owned by the profile.
-	f.setIssuerEmail(t, map[string]any{"sign_badges": true})
-	profile = f.hosted(t, badge["issuer"].(string), 200)
+	f.SetIssuerEmail(t, map[string]any{"sign_badges": true})
+	profile = f.Hosted(t, badge["issuer"].(string), 200)
 	keys, _ := profile["publicKey"].([]any)
 	if len(keys) != 1 {
 		t.Fatalf("profile of a signing issuer lists keys %v", profile["publicKey"])
 	}
-	key := f.hosted(t, keys[0].(string), 200)
-	checkDocument(t, "CryptographicKey", key)
+	key := f.Hosted(t, keys[0].(string), 200)
+	webtest.CheckDocument(t, "CryptographicKey", key)
 	if key["owner"] != profile["id"] {
 		t.Errorf("key owner %v, want the profile %v", key["owner"], profile["id"])
 	}
 }
 
 func TestVerifyOurBadgesRoundTrip(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
 	issue := func(email string) map[string]any {
-		status, a := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+		status, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
 			map[string]any{"recipient": map[string]any{"type": "email", "identity": email}}, "")
 		if status != http.StatusCreated {
 			t.Fatalf("issue = %d %v", status, a)
@@ -294,7 +150,7 @@ func TestVerifyOurBadgesRoundTrip(t *testing.T) {
 	}
 	verify := func(body any, contentType string) map[string]any {
 		t.Helper()
-		status, rep := f.api(t, "POST", "/api/v1/verify", body, contentType)
+		status, rep := f.API(t, "POST", "/api/v1/verify", body, contentType)
 		if status != 200 {
 			t.Fatalf("verify = %d %v", status, rep)
 		}
@@ -318,7 +174,7 @@ func TestVerifyOurBadgesRoundTrip(t *testing.T) {
 	}
 
 	// Bake, download, un-bake: the same assertion, and it verifies.
-	status, png, hdr := f.do(t, f.client, "GET", strings.TrimPrefix(hosted["image"].(string), f.base), nil, nil)
+	status, png, hdr := f.Do(t, f.Client, "GET", strings.TrimPrefix(hosted["image"].(string), f.Base), nil, nil)
 	if status != 200 || hdr.Get("Content-Type") != "image/png" || !strings.Contains(hdr.Get("Content-Disposition"), "robotics.png") {
 		t.Fatalf("baked image = %d %v", status, hdr)
 	}
@@ -335,11 +191,11 @@ func TestVerifyOurBadgesRoundTrip(t *testing.T) {
 	}
 
 	// Revoke: 410 at the id, and the verifier says revoked.
-	status, _ = f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+hosted["uuid"].(string)+"/revoke", map[string]any{"revocationReason": "Issued in error"}, "")
+	status, _ = f.API(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+hosted["uuid"].(string)+"/revoke", map[string]any{"revocationReason": "Issued in error"}, "")
 	if status != 200 {
 		t.Fatalf("revoke = %d", status)
 	}
-	gone := f.hosted(t, hosted["id"].(string), http.StatusGone)
+	gone := f.Hosted(t, hosted["id"].(string), http.StatusGone)
 	if gone["revoked"] != true || gone["revocationReason"] != "Issued in error" || gone["id"] != hosted["id"] {
 		t.Errorf("revoked assertion answers %v", gone)
 	}
@@ -348,7 +204,7 @@ func TestVerifyOurBadgesRoundTrip(t *testing.T) {
 	}
 
 	// A signed badge verifies; a tampered one does not.
-	f.setIssuerEmail(t, map[string]any{"sign_badges": true})
+	f.SetIssuerEmail(t, map[string]any{"sign_badges": true})
 	signed := issue("sig@example.org")
 	jws, _ := signed["signed"].(string)
 	if strings.Count(jws, ".") != 2 {
@@ -368,19 +224,19 @@ func TestVerifyOurBadgesRoundTrip(t *testing.T) {
 		t.Errorf("tampered JWS: %v", rep)
 	}
 	// Revoking a signed badge puts it on the revocation list.
-	f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+signed["uuid"].(string)+"/revoke", map[string]any{}, "")
+	f.API(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+signed["uuid"].(string)+"/revoke", map[string]any{}, "")
 	if rep := verify(map[string]any{"assertion": jws}, ""); rep["revoked"] != true {
 		t.Errorf("revoked signed badge: %v", rep)
 	}
 }
 
 func TestBadgeAPIBadInput(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
 	assertions := "/api/v1/orgs/tampere-uni/badges/" + b["uuid"].(string) + "/assertions"
 	good := func() map[string]any {
-		return map[string]any{"name": "N", "description": "D", "image": robotDataURL(t), "criteria": map[string]any{"narrative": "Do it"}}
+		return map[string]any{"name": "N", "description": "D", "image": webtest.RobotDataURL(t), "criteria": map[string]any{"narrative": "Do it"}}
 	}
 	with := func(k string, v any) map[string]any {
 		m := good()
@@ -417,7 +273,7 @@ func TestBadgeAPIBadInput(t *testing.T) {
 		{"verify not http", "/api/v1/verify", map[string]any{"url": "file:///etc/passwd"}, "", 400, "url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, out := f.api(t, "POST", tc.path, tc.body, tc.ctype)
+			status, out := f.API(t, "POST", tc.path, tc.body, tc.ctype)
 			e, _ := out["error"].(map[string]any)
 			if status != tc.status || e == nil || (tc.field != "" && e["field"] != tc.field) {
 				t.Fatalf("= %d %v, want %d naming %q", status, out, tc.status, tc.field)
@@ -425,8 +281,8 @@ func TestBadgeAPIBadInput(t *testing.T) {
 		})
 	}
 	// Nothing was half-written: still one badge, no assertion.
-	_, list := f.api(t, "GET", "/api/v1/orgs/tampere-uni/badges", nil, "")
-	_, issued := f.api(t, "GET", assertions, nil, "")
+	_, list := f.API(t, "GET", "/api/v1/orgs/tampere-uni/badges", nil, "")
+	_, issued := f.API(t, "GET", assertions, nil, "")
 	if n := len(list["items"].([]any)); n != 1 {
 		t.Errorf("%d badges after bad input, want 1", n)
 	}
@@ -436,45 +292,45 @@ func TestBadgeAPIBadInput(t *testing.T) {
 }
 
 func TestBadgeAPIMultipartAndLifecycle(t *testing.T) {
-	f := startNode(t)
-	png, _ := os.ReadFile("../vocab/testdata/ob20/robotics-badge.png")
+	f := webtest.StartNode(t)
+	png, _ := os.ReadFile("../../vocab/testdata/ob20/robotics-badge.png")
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("badge", `{"name":"Uploaded","description":"By file","criteria":{"id":"https://example.org/criteria"}}`)
 	fw, _ := mw.CreateFormFile("image", "robot.png")
 	_, _ = fw.Write(png)
 	_ = mw.Close()
-	status, b := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges", buf.Bytes(), mw.FormDataContentType())
+	status, b := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges", buf.Bytes(), mw.FormDataContentType())
 	if status != http.StatusCreated || b["criteria"].(map[string]any)["id"] != "https://example.org/criteria" {
 		t.Fatalf("multipart create = %d %v", status, b)
 	}
 	path := "/api/v1/orgs/tampere-uni/badges/" + b["uuid"].(string)
-	status, edited := f.api(t, "PUT", path, map[string]any{"name": "Renamed", "description": "By file", "criteria": map[string]any{"id": "https://example.org/criteria"}}, "")
+	status, edited := f.API(t, "PUT", path, map[string]any{"name": "Renamed", "description": "By file", "criteria": map[string]any{"id": "https://example.org/criteria"}}, "")
 	if status != 200 || edited["name"] != "Renamed" || edited["image"] != b["image"] {
 		t.Fatalf("PUT = %d %v", status, edited)
 	}
-	if status, _ := f.api(t, "POST", path+"/archive", nil, ""); status != 200 {
+	if status, _ := f.API(t, "POST", path+"/archive", nil, ""); status != 200 {
 		t.Fatalf("archive = %d", status)
 	}
-	_, archived := f.api(t, "GET", "/api/v1/orgs/tampere-uni/badges?archived=true", nil, "")
+	_, archived := f.API(t, "GET", "/api/v1/orgs/tampere-uni/badges?archived=true", nil, "")
 	if n := len(archived["items"].([]any)); n != 1 {
 		t.Fatalf("%d archived badges", n)
 	}
-	if status, _ := f.api(t, "DELETE", path, nil, ""); status != http.StatusNoContent {
+	if status, _ := f.API(t, "DELETE", path, nil, ""); status != http.StatusNoContent {
 		t.Fatalf("delete of a never-issued badge = %d", status)
 	}
 	// Another organisation's members cannot see it.
-	if status, _ := f.api(t, "GET", "/api/v1/orgs/nobody/badges", nil, ""); status != 404 {
+	if status, _ := f.API(t, "GET", "/api/v1/orgs/nobody/badges", nil, ""); status != 404 {
 		t.Fatalf("unknown organisation = %d", status)
 	}
 }
 
 func TestBulkIssueAPI(t *testing.T) {
-	f := startNode(t)
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
+	f := webtest.StartNode(t)
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
 	path := "/api/v1/orgs/tampere-uni/badges/" + b["uuid"].(string) + "/assertions/bulk"
-	status, rep := f.api(t, "POST", path, "recipient,name,expires\nann@example.org,Ann,\nnot-an-email,Bob,\ncid@example.org,Cid,someday\n", "text/csv")
+	status, rep := f.API(t, "POST", path, "recipient,name,expires\nann@example.org,Ann,\nnot-an-email,Bob,\ncid@example.org,Cid,someday\n", "text/csv")
 	if status != http.StatusUnprocessableEntity || rep["issued"] != false {
 		t.Fatalf("bulk with broken rows = %d %v", status, rep)
 	}
@@ -486,15 +342,15 @@ func TestBulkIssueAPI(t *testing.T) {
 			t.Errorf("row %d report %v, want field %q", i+2, row, want[i])
 		}
 	}
-	_, issued := f.api(t, "GET", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", nil, "")
+	_, issued := f.API(t, "GET", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", nil, "")
 	if n := len(issued["items"].([]any)); n != 0 {
 		t.Fatalf("%d assertions issued from a file with broken rows", n)
 	}
-	status, rep = f.api(t, "POST", path, "recipient,name\nann@example.org,Ann\nhttps://bob.example/,Bob\n", "text/csv")
+	status, rep = f.API(t, "POST", path, "recipient,name\nann@example.org,Ann\nhttps://bob.example/,Bob\n", "text/csv")
 	if status != http.StatusCreated || rep["issued"] != true {
 		t.Fatalf("good bulk = %d %v", status, rep)
 	}
-	_, issued = f.api(t, "GET", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", nil, "")
+	_, issued = f.API(t, "GET", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", nil, "")
 	if n := len(issued["items"].([]any)); n != 2 {
 		t.Fatalf("%d assertions after the good file, want 2", n)
 	}

@@ -1,4 +1,4 @@
-package web_test
+package passport_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
-	"github.com/laurelnet/laurel/testkit/smtptest"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestStreamPageAPIAndDigest: a badge issued to a person shows in their
@@ -22,26 +22,26 @@ import (
 // page's form, and once a day has passed the node's River job emails the
 // stream's news through a real SMTP server.
 func TestStreamPageAPIAndDigest(t *testing.T) {
-	f, smtp := startMailingNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics", issuer.Expiry{})
-	f.issueTo(t, b, "staff@example.org")
-	staff := f.login(t, "staff@example.org")
+	f, smtp := webtest.StartMailingNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics", issuer.Expiry{})
+	f.IssueTo(t, b, "staff@example.org")
+	staff := f.Login(t, "staff@example.org")
 
-	contains(t, "the backpack", f.page(t, staff, "/passport"), `href="/passport/stream"`)
-	body := f.page(t, staff, "/passport/stream")
-	contains(t, "the stream page", body, "New badge", "Tampere University", "You received “Robotics”.",
+	webtest.Contains(t, "the backpack", f.Page(t, staff, "/passport"), `href="/passport/stream"`)
+	body := f.Page(t, staff, "/passport/stream")
+	webtest.Contains(t, "the stream page", body, "New badge", "Tampere University", "You received “Robotics”.",
 		`action="/passport/stream/digest"`, `<option value="off" selected>`)
-	lacks(t, "the stream page", body, "Older</a>", "Newer</a>")
-	if status, _, _ := f.do(t, staff, "GET", "/passport/stream?offset=7", nil, nil); status != http.StatusBadRequest {
+	webtest.Lacks(t, "the stream page", body, "Older</a>", "Newer</a>")
+	if status, _, _ := f.Do(t, staff, "GET", "/passport/stream?offset=7", nil, nil); status != http.StatusBadRequest {
 		t.Fatalf("the stream page at offset 7 = %d", status)
 	}
-	if status, _, hdr := f.do(t, noRedirects(nil), "GET", "/passport/stream", nil, nil); status != http.StatusSeeOther ||
+	if status, _, hdr := f.Do(t, webtest.NoRedirects(nil), "GET", "/passport/stream", nil, nil); status != http.StatusSeeOther ||
 		!strings.HasPrefix(hdr.Get("Location"), "/login") {
 		t.Fatalf("the stream page, anonymously = %d to %q", status, hdr.Get("Location"))
 	}
 
-	staffAPI, rootAPI := f.userAPI(t, f.staff), f.userAPI(t, f.admin)
+	staffAPI, rootAPI := f.UserAPI(t, f.Staff), f.UserAPI(t, f.Admin)
 	for _, tc := range []struct {
 		name   string
 		api    func(string, string, any) (int, map[string]any)
@@ -68,7 +68,7 @@ func TestStreamPageAPIAndDigest(t *testing.T) {
 		for _, e := range list {
 			entry := e.(map[string]any)
 			kinds = append(kinds, entry["kind"].(string))
-			if entry["actor"] != "Tampere University" || !strings.HasPrefix(entry["link"].(string), f.base+"/passport/badges/") {
+			if entry["actor"] != "Tampere University" || !strings.HasPrefix(entry["link"].(string), f.Base+"/passport/badges/") {
 				t.Fatalf("%s: entry %v", tc.name, entry)
 			}
 		}
@@ -78,48 +78,33 @@ func TestStreamPageAPIAndDigest(t *testing.T) {
 	}
 
 	// Daily digests; a bad choice is refused.
-	if status, _, _ := f.post(t, staff, "/passport/stream/digest", url.Values{"digest": {"hourly"}}); status != http.StatusBadRequest {
+	if status, _, _ := f.Post(t, staff, "/passport/stream/digest", url.Values{"digest": {"hourly"}}); status != http.StatusBadRequest {
 		t.Fatalf("an hourly digest = %d", status)
 	}
-	f.postOK(t, staff, "/passport/stream/digest", url.Values{"digest": {"daily"}}, "/passport/stream")
-	contains(t, "the stream page after choosing", f.page(t, staff, "/passport/stream"), "once a day", `<option value="daily" selected>`)
-	f.issueTo(t, b, "staff@example.org")
+	f.PostOK(t, staff, "/passport/stream/digest", url.Values{"digest": {"daily"}}, "/passport/stream")
+	webtest.Contains(t, "the stream page after choosing", f.Page(t, staff, "/passport/stream"), "once a day", `<option value="daily" selected>`)
+	f.IssueTo(t, b, "staff@example.org")
 
 	// A day passes; the hourly job runs.
 	ctx := context.Background()
-	if _, err := f.pool.Exec(ctx, `UPDATE stream_digest SET last_sent_at = now() - interval '25 hours'`); err != nil {
+	if _, err := f.Pool.Exec(ctx, `UPDATE stream_digest SET last_sent_at = now() - interval '25 hours'`); err != nil {
 		t.Fatal(err)
 	}
-	client, err := river.NewClient(riverpgxv5.New(f.pool), &river.Config{})
+	client, err := river.NewClient(riverpgxv5.New(f.Pool), &river.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := client.Insert(ctx, passport.DigestArgs{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	m := waitForSubject(t, smtp, "in your network")
+	m := webtest.WaitForSubject(t, smtp, "in your network")
 	if len(m.To) != 1 || m.To[0] != "staff@example.org" || m.Subject != "2 new in your network" ||
-		strings.Count(m.Text, "You received “Robotics”.") != 2 || !strings.Contains(m.Text, f.base+"/passport/stream") {
+		strings.Count(m.Text, "You received “Robotics”.") != 2 || !strings.Contains(m.Text, f.Base+"/passport/stream") {
 		t.Fatalf("digest to %v, subject %q:\n%s", m.To, m.Subject, m.Text)
 	}
 	var sentAt time.Time
-	if err := f.pool.QueryRow(ctx, `SELECT last_sent_at FROM stream_digest WHERE user_id = $1`, f.staff.ID).Scan(&sentAt); err != nil ||
+	if err := f.Pool.QueryRow(ctx, `SELECT last_sent_at FROM stream_digest WHERE user_id = $1`, f.Staff.ID).Scan(&sentAt); err != nil ||
 		time.Since(sentAt) > time.Minute {
 		t.Fatalf("the digest was recorded at %v (%v)", sentAt, err)
 	}
-}
-
-// waitForSubject waits for a message whose subject contains s.
-func waitForSubject(t *testing.T, srv *smtptest.Server, s string) smtptest.Message {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for n := 1; time.Now().Before(deadline); n++ {
-		for _, m := range srv.Wait(t, n, time.Until(deadline)) {
-			if strings.Contains(m.Subject, s) {
-				return m
-			}
-		}
-	}
-	t.Fatalf("no message about %q", s)
-	return smtptest.Message{}
 }

@@ -1,8 +1,7 @@
-package web_test
+package passport_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,44 +15,8 @@ import (
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/node"
 	"github.com/laurelnet/laurel/testkit/browser"
+	"github.com/laurelnet/laurel/web/webtest"
 )
-
-// issueTo issues badge b to an email address through the API, as the
-// staff member, and returns the assertion's id and uuid.
-func (f *fixture) issueTo(t *testing.T, b issuer.BadgeClass, email string) (id, uuid string) {
-	t.Helper()
-	status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b.UUID+"/assertions",
-		map[string]any{"recipient": map[string]string{"type": "email", "identity": email}}, "")
-	if status != http.StatusCreated {
-		t.Fatalf("issue to %s = %d %v", email, status, out)
-	}
-	return out["id"].(string), out["uuid"].(string)
-}
-
-// userAPI calls the API with a token of user u.
-func (f *fixture) userAPI(t *testing.T, u account.User) func(method, path string, body any) (int, map[string]any) {
-	t.Helper()
-	token, err := account.CreateToken(context.Background(), f.pool, u.ID, "passport test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(method, path string, body any) (int, map[string]any) {
-		t.Helper()
-		var r *strings.Reader
-		h := map[string]string{"Authorization": "Bearer " + token}
-		if body != nil {
-			j, _ := json.Marshal(body)
-			r = strings.NewReader(string(j))
-			h["Content-Type"] = "application/json"
-		} else {
-			r = strings.NewReader("")
-		}
-		status, text, _ := f.do(t, f.client, method, path, r, h)
-		var out map[string]any
-		_ = json.Unmarshal([]byte(text), &out)
-		return status, out
-	}
-}
 
 // TestPassportPageFlows: a badge issued to a user's email arrives pending
 // on /passport; the earner accepts it, makes it public, and the public
@@ -61,48 +24,48 @@ func (f *fixture) userAPI(t *testing.T, u account.User) func(method, path string
 // one else, in pages or the API; a revocation shows at once; a second
 // badge is declined and removed.
 func TestPassportPageFlows(t *testing.T) {
-	f := startNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "duration", Amount: 30, Unit: "days"})
-	_, auuid := f.issueTo(t, b, "STAFF@example.org")
-	staff := f.login(t, "staff@example.org")
+	f := webtest.StartNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics", issuer.Expiry{Kind: "duration", Amount: 30, Unit: "days"})
+	_, auuid := f.IssueTo(t, b, "STAFF@example.org")
+	staff := f.Login(t, "staff@example.org")
 
-	body := f.page(t, staff, "/passport")
-	contains(t, "backpack with a pending badge", body, "Waiting for you (1)", "Robotics", "Verified and issued by <strong>Tampere University</strong>",
+	body := f.Page(t, staff, "/passport")
+	webtest.Contains(t, "backpack with a pending badge", body, "Waiting for you (1)", "Robotics", "Verified and issued by <strong>Tampere University</strong>",
 		`action="/passport/badges/`, ">Accept</button>", ">Decline</button>", "No badges accepted yet.", `href="/passport" aria-current="page"`)
-	id := uuidIn(t, body, "/accept")
+	id := webtest.UUIDIn(t, body, "/accept")
 	public := "/u/staff/badges/" + id
-	anonymous := noRedirects(nil)
-	if status, _, _ := f.do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
+	anonymous := webtest.NoRedirects(nil)
+	if status, _, _ := f.Do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
 		t.Fatalf("a pending badge's public page = %d, want 404", status)
 	}
 
-	f.postOK(t, staff, "/passport/badges/"+id+"/accept", nil, "/passport")
-	body = f.page(t, staff, "/passport")
-	contains(t, "backpack after accepting", body, "Accepted “Robotics”", "Your badges (1)", "No badges waiting.", `<option value="private" selected>`)
-	if status, _, _ := f.do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
+	f.PostOK(t, staff, "/passport/badges/"+id+"/accept", nil, "/passport")
+	body = f.Page(t, staff, "/passport")
+	webtest.Contains(t, "backpack after accepting", body, "Accepted “Robotics”", "Your badges (1)", "No badges waiting.", `<option value="private" selected>`)
+	if status, _, _ := f.Do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
 		t.Fatalf("a private badge's public page = %d, want 404", status)
 	}
 
-	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
-	body = f.page(t, anonymous, public)
-	contains(t, "public page", body, "Robotics", "Verified and issued by", "Tampere University", "Earned by", "Sara Staff",
+	f.PostOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+	body = f.Page(t, anonymous, public)
+	webtest.Contains(t, "public page", body, "Robotics", "Verified and issued by", "Tampere University", "Earned by", "Sara Staff",
 		"Expires on", "(30 days)", "Check this badge", "/verify?url=", "<em>the thing</em>")
-	lacks(t, "public page", body, "Remove from backpack", "staff@example.org")
-	body = f.page(t, staff, "/passport/badges/"+id)
-	contains(t, "earner's page of a public badge", body, `id="public-link"`, public, `<option value="public" selected>`)
+	webtest.Lacks(t, "public page", body, "Remove from backpack", "staff@example.org")
+	body = f.Page(t, staff, "/passport/badges/"+id)
+	webtest.Contains(t, "earner's page of a public badge", body, `id="public-link"`, public, `<option value="public" selected>`)
 
 	// Another user sees none of it but the public page.
-	admin := f.login(t, "root@example.org")
+	admin := f.Login(t, "root@example.org")
 	for _, path := range []string{"/passport/badges/" + id} {
-		if status, _, _ := f.do(t, admin, "GET", path, nil, nil); status != http.StatusNotFound {
+		if status, _, _ := f.Do(t, admin, "GET", path, nil, nil); status != http.StatusNotFound {
 			t.Fatalf("GET %s by another user = %d, want 404", path, status)
 		}
 	}
-	if status, _, _ := f.post(t, admin, "/passport/badges/"+id+"/remove", nil); status != http.StatusNotFound {
+	if status, _, _ := f.Post(t, admin, "/passport/badges/"+id+"/remove", nil); status != http.StatusNotFound {
 		t.Fatalf("removal by another user = %d, want 404", status)
 	}
-	adminAPI := f.userAPI(t, f.admin)
+	adminAPI := f.UserAPI(t, f.Admin)
 	if status, out := adminAPI("GET", "/api/v1/me/badges", nil); status != 200 || len(out["items"].([]any)) != 0 {
 		t.Fatalf("another user's backpack = %d %v", status, out)
 	}
@@ -114,33 +77,33 @@ func TestPassportPageFlows(t *testing.T) {
 		}
 	}
 
-	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"followers"}, "next": {"/passport/badges/" + id}}, "/passport/badges/"+id)
-	if status, _, _ := f.do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
+	f.PostOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"followers"}, "next": {"/passport/badges/" + id}}, "/passport/badges/"+id)
+	if status, _, _ := f.Do(t, anonymous, "GET", public, nil, nil); status != http.StatusNotFound {
 		t.Fatalf("a followers-only badge's public page = %d, want 404", status)
 	}
-	f.postOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
+	f.PostOK(t, staff, "/passport/badges/"+id+"/visibility", url.Values{"visibility": {"public"}}, "/passport")
 
 	// A badge of this node shows its revocation at once.
-	contains(t, "public page before the revocation", f.page(t, anonymous, public), "checked just now")
-	if status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+auuid+"/revoke", map[string]string{"revocationReason": "awarded by mistake"}, ""); status != 200 {
+	webtest.Contains(t, "public page before the revocation", f.Page(t, anonymous, public), "checked just now")
+	if status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+auuid+"/revoke", map[string]string{"revocationReason": "awarded by mistake"}, ""); status != 200 {
 		t.Fatalf("revoke = %d %v", status, out)
 	}
-	body = f.page(t, anonymous, public)
-	contains(t, "public page right after the revocation", body, "This badge has been revoked", "awarded by mistake")
-	body = f.page(t, staff, "/passport")
-	contains(t, "backpack with a revoked badge", body, `<span class="state revoked">Revoked</span>`)
+	body = f.Page(t, anonymous, public)
+	webtest.Contains(t, "public page right after the revocation", body, "This badge has been revoked", "awarded by mistake")
+	body = f.Page(t, staff, "/passport")
+	webtest.Contains(t, "backpack with a revoked badge", body, `<span class="state revoked">Revoked</span>`)
 
 	// A second badge is declined, then removed.
-	f.issueTo(t, b, "staff@example.org")
-	body = f.page(t, staff, "/passport")
-	second := uuidIn(t, body, "/decline")
-	f.postOK(t, staff, "/passport/badges/"+second+"/decline", nil, "/passport")
-	body = f.page(t, staff, "/passport")
-	contains(t, "backpack with a declined badge", body, "Declined and refused", "Declined", "Accept after all")
-	f.postOK(t, staff, "/passport/badges/"+second+"/remove", nil, "/passport")
-	body = f.page(t, staff, "/passport")
-	lacks(t, "backpack after removal", body, "Declined and refused")
-	contains(t, "backpack after removal", body, "Removed “Robotics”")
+	f.IssueTo(t, b, "staff@example.org")
+	body = f.Page(t, staff, "/passport")
+	second := webtest.UUIDIn(t, body, "/decline")
+	f.PostOK(t, staff, "/passport/badges/"+second+"/decline", nil, "/passport")
+	body = f.Page(t, staff, "/passport")
+	webtest.Contains(t, "backpack with a declined badge", body, "Declined and refused", "Declined", "Accept after all")
+	f.PostOK(t, staff, "/passport/badges/"+second+"/remove", nil, "/passport")
+	body = f.Page(t, staff, "/passport")
+	webtest.Lacks(t, "backpack after removal", body, "Declined and refused")
+	webtest.Contains(t, "backpack after removal", body, "Removed “Robotics”")
 }
 
 // TestPassportAddBadge: an earner adds badges issued before they had an
@@ -149,52 +112,52 @@ func TestPassportPageFlows(t *testing.T) {
 // with the reason.
 func TestPassportAddBadge(t *testing.T) {
 	ctx := context.Background()
-	f := startNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
-	first, _ := f.issueTo(t, b, "late@example.org")
-	_, baked := f.issueTo(t, b, "late@example.org")
-	third, _ := f.issueTo(t, b, "late@example.org")
-	other, _ := f.issueTo(t, b, "someone@example.org")
-	late, err := account.CreateUser(ctx, f.pool, account.NewUser{Email: "late@example.org", Name: "Lea Late", Password: password})
+	f := webtest.StartNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
+	first, _ := f.IssueTo(t, b, "late@example.org")
+	_, baked := f.IssueTo(t, b, "late@example.org")
+	third, _ := f.IssueTo(t, b, "late@example.org")
+	other, _ := f.IssueTo(t, b, "someone@example.org")
+	late, err := account.CreateUser(ctx, f.Pool, account.NewUser{Email: "late@example.org", Name: "Lea Late", Password: webtest.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := f.login(t, "late@example.org")
-	contains(t, "empty backpack", f.page(t, c, "/passport"), "No badges waiting.", "No badges accepted yet.", "Add a badge")
+	c := f.Login(t, "late@example.org")
+	webtest.Contains(t, "empty backpack", f.Page(t, c, "/passport"), "No badges waiting.", "No badges accepted yet.", "Add a badge")
 
-	form, h := multipartForm(t, []field{{"url", first}, {"assertion", ""}}, "", "", nil)
-	status, body, hdr := f.do(t, c, "POST", "/passport/badges", form, h)
+	form, h := webtest.MultipartForm(t, []webtest.Field{{"url", first}, {"assertion", ""}}, "", "", nil)
+	status, body, hdr := f.Do(t, c, "POST", "/passport/badges", form, h)
 	if status != http.StatusSeeOther || hdr.Get("Location") != "/passport" {
 		t.Fatalf("add by URL = %d to %q:\n%s", status, hdr.Get("Location"), body)
 	}
-	contains(t, "backpack after adding", f.page(t, c, "/passport"), "Added “Robotics”", "Your badges (1)")
+	webtest.Contains(t, "backpack after adding", f.Page(t, c, "/passport"), "Added “Robotics”", "Your badges (1)")
 
-	form, h = multipartForm(t, []field{{"url", first}}, "", "", nil)
-	status, body, _ = f.do(t, c, "POST", "/passport/badges", form, h)
+	form, h = webtest.MultipartForm(t, []webtest.Field{{"url", first}}, "", "", nil)
+	status, body, _ = f.Do(t, c, "POST", "/passport/badges", form, h)
 	if status != http.StatusConflict {
 		t.Fatalf("add again = %d", status)
 	}
-	contains(t, "duplicate refused", body, "in your backpack already")
+	webtest.Contains(t, "duplicate refused", body, "in your backpack already")
 
-	form, h = multipartForm(t, []field{{"url", other}}, "", "", nil)
-	status, body, _ = f.do(t, c, "POST", "/passport/badges", form, h)
+	form, h = webtest.MultipartForm(t, []webtest.Field{{"url", other}}, "", "", nil)
+	status, body, _ = f.Do(t, c, "POST", "/passport/badges", form, h)
 	if status != http.StatusBadRequest {
 		t.Fatalf("add someone else's badge = %d", status)
 	}
-	contains(t, "someone else's badge refused", body, "not awarded to you", `value="`+other+`"`, `aria-invalid="true"`)
+	webtest.Contains(t, "someone else's badge refused", body, "not awarded to you", `value="`+other+`"`, `aria-invalid="true"`)
 
-	status, png, _ := f.do(t, f.client, "GET", "/ob/assertions/"+baked+"/image", nil, nil)
+	status, png, _ := f.Do(t, f.Client, "GET", "/ob/assertions/"+baked+"/image", nil, nil)
 	if status != http.StatusOK {
 		t.Fatalf("baked image = %d", status)
 	}
-	form, h = multipartForm(t, []field{{"url", ""}, {"assertion", ""}}, "image", "badge.png", []byte(png))
-	if status, body, _ := f.do(t, c, "POST", "/passport/badges", form, h); status != http.StatusSeeOther {
+	form, h = webtest.MultipartForm(t, []webtest.Field{{"url", ""}, {"assertion", ""}}, "image", "badge.png", []byte(png))
+	if status, body, _ := f.Do(t, c, "POST", "/passport/badges", form, h); status != http.StatusSeeOther {
 		t.Fatalf("add a baked image = %d:\n%s", status, body)
 	}
 
-	api := f.userAPI(t, late)
-	doc := f.hosted(t, third, http.StatusOK)
+	api := f.UserAPI(t, late)
+	doc := f.Hosted(t, third, http.StatusOK)
 	status, out := api("POST", "/api/v1/me/badges", map[string]any{"assertion": doc})
 	if status != http.StatusCreated || out["state"] != "accepted" || out["source"] != "upload" || out["issuer_name"] != "Tampere University" {
 		t.Fatalf("add JSON = %d %v", status, out)
@@ -214,7 +177,7 @@ func TestPassportAddBadge(t *testing.T) {
 		t.Fatalf("an unknown state = %d", status)
 	}
 	status, out = api("PUT", "/api/v1/me/badges/"+id, map[string]string{"visibility": "public"})
-	if status != 200 || out["public_page"] != f.base+"/u/late/badges/"+id {
+	if status != 200 || out["public_page"] != f.Base+"/u/late/badges/"+id {
 		t.Fatalf("make public = %d %v", status, out)
 	}
 	if status, _ := api("PUT", "/api/v1/me/badges/"+id, map[string]string{"visibility": "everyone"}); status != http.StatusBadRequest {
@@ -226,7 +189,7 @@ func TestPassportAddBadge(t *testing.T) {
 	if status, _ := api("GET", "/api/v1/me/badges/"+id, nil); status != http.StatusNotFound {
 		t.Fatalf("removed badge = %d", status)
 	}
-	if status, _, _ := f.do(t, f.client, "GET", "/u/late/badges/"+id, nil, nil); status != http.StatusNotFound {
+	if status, _, _ := f.Do(t, f.Client, "GET", "/u/late/badges/"+id, nil, nil); status != http.StatusNotFound {
 		t.Fatalf("removed badge's public page = %d", status)
 	}
 }
@@ -235,14 +198,14 @@ func TestPassportAddBadge(t *testing.T) {
 // accepts a pending badge, makes it public and opens its public page;
 // nothing on the way scrolls sideways.
 func TestBrowserPassportOnPhone(t *testing.T) {
-	f := startNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics and Long-Named Automation Engineering Badge", issuer.Expiry{Kind: "duration", Amount: 1, Unit: "years"})
-	f.issueTo(t, b, "staff@example.org")
+	f := webtest.StartNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics and Long-Named Automation Engineering Badge", issuer.Expiry{Kind: "duration", Amount: 1, Unit: "years"})
+	f.IssueTo(t, b, "staff@example.org")
 	bctx := browser.New(t)
-	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.base+"/login?next=/passport"),
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.Base+"/login?next=/passport"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#pending")),
 	)
@@ -276,27 +239,27 @@ func TestBrowserPassportOnPhone(t *testing.T) {
 // TestPassportPageShowsBadgeEndorsements: the public page of an earned
 // badge shows the organisations that endorse its badge class.
 func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
-	f := startNode(t)
+	f := webtest.StartNode(t)
 	ctx := context.Background()
-	f.setIssuerEmail(t, nil)
-	b := f.apiBadge(t)
-	lund, err := issuer.CreateOrganisation(ctx, f.pool, issuer.NewOrganisation{Slug: "lund-uni", Name: "Lund University", Country: "SE"})
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
+	lund, err := issuer.CreateOrganisation(ctx, f.Pool, issuer.NewOrganisation{Slug: "lund-uni", Name: "Lund University", Country: "SE"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := account.SetMembership(ctx, f.pool, f.staff.ID, lund.ID, account.RoleStaff); err != nil {
+	if err := account.SetMembership(ctx, f.Pool, f.Staff.ID, lund.ID, account.RoleStaff); err != nil {
 		t.Fatal(err)
 	}
-	if status, out := f.api(t, "POST", "/api/v1/orgs/lund-uni/endorsements", map[string]any{
+	if status, out := f.API(t, "POST", "/api/v1/orgs/lund-uni/endorsements", map[string]any{
 		"target": "tampere-uni", "subject": b["id"], "comment": "We also issue this badge."}, ""); status != http.StatusCreated {
 		t.Fatalf("endorse the badge = %d %v", status, out)
 	}
-	earner, err := account.CreateUser(ctx, f.pool, account.NewUser{Email: "eva@example.org", Name: "Eva", Password: password})
+	earner, err := account.CreateUser(ctx, f.Pool, account.NewUser{Email: "eva@example.org", Name: "Eva", Password: webtest.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
-	call := f.userAPI(t, earner)
-	status, out := f.api(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+	call := f.UserAPI(t, earner)
+	status, out := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
 		map[string]any{"recipient": map[string]string{"type": "email", "identity": "eva@example.org"}}, "")
 	if status != http.StatusCreated {
 		t.Fatalf("issue = %d %v", status, out)
@@ -310,7 +273,7 @@ func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
 	call("POST", "/api/v1/me/badges/"+id+"/accept", nil)
 	_, item := call("PUT", "/api/v1/me/badges/"+id, map[string]string{"visibility": "public"})
 	page := item["public_page"].(string)
-	status, body, _ := f.do(t, f.client, "GET", strings.TrimPrefix(page, f.base), nil, nil)
+	status, body, _ := f.Do(t, f.Client, "GET", strings.TrimPrefix(page, f.Base), nil, nil)
 	if status != 200 || !strings.Contains(body, "This badge is endorsed by:") || !strings.Contains(body, "Lund University") ||
 		!strings.Contains(body, "We also issue this badge.") {
 		t.Fatalf("public page = %d, want the badge's endorsement:\n%s", status, body)
@@ -318,13 +281,13 @@ func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
 
 	// The staff member follows the badge class: their stream shows who
 	// earned it here and who endorsed it.
-	if status, out := f.api(t, "POST", "/api/v1/me/followed-badges", map[string]any{"badge": b["id"], "name": "Robotics"}, ""); status != http.StatusCreated {
+	if status, out := f.API(t, "POST", "/api/v1/me/followed-badges", map[string]any{"badge": b["id"], "name": "Robotics"}, ""); status != http.StatusCreated {
 		t.Fatalf("follow the badge = %d %v", status, out)
 	}
-	if status, out := f.api(t, "POST", "/api/v1/me/followed-badges", map[string]any{"badge": "not a url"}, ""); status != 400 {
+	if status, out := f.API(t, "POST", "/api/v1/me/followed-badges", map[string]any{"badge": "not a url"}, ""); status != 400 {
 		t.Fatalf("follow nonsense = %d %v", status, out)
 	}
-	_, stream := f.api(t, "GET", "/api/v1/me/stream", nil, "")
+	_, stream := f.API(t, "GET", "/api/v1/me/stream", nil, "")
 	var actors []string
 	for _, e := range stream["items"].([]any) {
 		if m := e.(map[string]any); m["kind"] == "followed-badge" {
@@ -335,7 +298,7 @@ func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
 	if !slices.Equal(actors, []string{"Eva", "Lund University"}) {
 		t.Fatalf("the follower's stream shows %v for the followed badge, want Eva's earning and Lund's endorsement", actors)
 	}
-	if status, _ := f.api(t, "DELETE", "/api/v1/me/followed-badges?badge="+url.QueryEscape(b["id"].(string)), nil, ""); status != http.StatusNoContent {
+	if status, _ := f.API(t, "DELETE", "/api/v1/me/followed-badges?badge="+url.QueryEscape(b["id"].(string)), nil, ""); status != http.StatusNoContent {
 		t.Fatalf("unfollow = %d", status)
 	}
 }
@@ -346,13 +309,13 @@ func TestPassportPageShowsBadgeEndorsements(t *testing.T) {
 // and shows the revocation once the check is done.
 func TestRemoteRevocationRecheckedOnView(t *testing.T) {
 	ctx := context.Background()
-	f := startNode(t)
-	other := startNode(t, func(c *node.Config) { c.Listen = "127.0.0.2:0" })
-	other.issuerReady(t)
-	b := other.createBadge(t, "Welding", issuer.Expiry{Kind: "none"})
-	id, uuid := other.issueTo(t, b, "staff@example.org")
+	f := webtest.StartNode(t)
+	other := webtest.StartNode(t, func(c *node.Config) { c.Listen = "127.0.0.2:0" })
+	other.IssuerReady(t)
+	b := other.CreateBadge(t, "Welding", issuer.Expiry{Kind: "none"})
+	id, uuid := other.IssueTo(t, b, "staff@example.org")
 
-	api := f.userAPI(t, f.staff)
+	api := f.UserAPI(t, f.Staff)
 	status, out := api("POST", "/api/v1/me/badges", map[string]any{"url": id})
 	if status != http.StatusCreated {
 		t.Fatalf("add the other server's badge = %d %v", status, out)
@@ -361,24 +324,24 @@ func TestRemoteRevocationRecheckedOnView(t *testing.T) {
 	if status, out := api("PUT", "/api/v1/me/badges/"+item, map[string]string{"visibility": "public"}); status != 200 {
 		t.Fatalf("make public = %d %v", status, out)
 	}
-	if status, out := other.api(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+uuid+"/revoke", map[string]string{"revocationReason": "a mistake"}, ""); status != 200 {
+	if status, out := other.API(t, "POST", "/api/v1/orgs/tampere-uni/assertions/"+uuid+"/revoke", map[string]string{"revocationReason": "a mistake"}, ""); status != 200 {
 		t.Fatalf("revoke = %d %v", status, out)
 	}
 	public := "/u/staff/badges/" + item
-	anonymous := noRedirects(nil)
-	lacks(t, "a page checked less than an hour ago", f.page(t, anonymous, public), "This badge has been revoked")
-	if _, err := f.pool.Exec(ctx, `UPDATE backpack_item SET last_checked_at = now() - interval '2 hours'`); err != nil {
+	anonymous := webtest.NoRedirects(nil)
+	webtest.Lacks(t, "a page checked less than an hour ago", f.Page(t, anonymous, public), "This badge has been revoked")
+	if _, err := f.Pool.Exec(ctx, `UPDATE backpack_item SET last_checked_at = now() - interval '2 hours'`); err != nil {
 		t.Fatal(err)
 	}
-	body := f.page(t, anonymous, public)
-	contains(t, "the first view after an hour", body, "checked 2 hours ago")
+	body := f.Page(t, anonymous, public)
+	webtest.Contains(t, "the first view after an hour", body, "checked 2 hours ago")
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(body, "This badge has been revoked") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the revocation never showed:\n%s", body)
 		}
 		time.Sleep(100 * time.Millisecond)
-		body = f.page(t, anonymous, public)
+		body = f.Page(t, anonymous, public)
 	}
-	contains(t, "the page after the check", body, "a mistake", "checked just now")
+	webtest.Contains(t, "the page after the check", body, "a mistake", "checked just now")
 }

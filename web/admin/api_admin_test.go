@@ -1,4 +1,4 @@
-package web_test
+package admin_test
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestAdminDomainPolicyAPI manages blocks and the allowlist through the
 // API: node admins may, staff get 403, anonymous callers 401.
 func TestAdminDomainPolicyAPI(t *testing.T) {
-	f := startNode(t)
-	adminToken, err := account.CreateToken(context.Background(), f.pool, f.admin.ID, "test")
+	f := webtest.StartNode(t)
+	adminToken, err := account.CreateToken(context.Background(), f.Pool, f.Admin.ID, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func TestAdminDomainPolicyAPI(t *testing.T) {
 		if token != "" {
 			header["Authorization"] = "Bearer " + token
 		}
-		status, resp, _ := f.do(t, f.client, method, "/api/v1/admin"+path, strings.NewReader(body), header)
+		status, resp, _ := f.Do(t, f.Client, method, "/api/v1/admin"+path, strings.NewReader(body), header)
 		return status, resp
 	}
 
@@ -68,7 +69,7 @@ func TestAdminDomainPolicyAPI(t *testing.T) {
 		{"POST", "/domain-allows", `{"host": "other.example"}`},
 		{"DELETE", "/domain-allows/friends.example:8443", ""},
 	} {
-		if status, body := call(f.token, tc.method, tc.path, tc.body); status != http.StatusForbidden || !strings.Contains(body, "node admins") {
+		if status, body := call(f.Token, tc.method, tc.path, tc.body); status != http.StatusForbidden || !strings.Contains(body, "node admins") {
 			t.Errorf("%s %s as staff = %d %s, want 403", tc.method, tc.path, status, body)
 		}
 		if status, body := call("", tc.method, tc.path, tc.body); status != http.StatusUnauthorized {
@@ -119,8 +120,8 @@ func TestAdminDomainPolicyAPI(t *testing.T) {
 // /admin with an existing account as its first admin; bad input names
 // its field and creates nothing; others may not.
 func TestAdminCreatesOrganisation(t *testing.T) {
-	f := startNode(t)
-	root := f.login(t, "root@example.org")
+	f := webtest.StartNode(t)
+	root := f.Login(t, "root@example.org")
 	form := func(slug, name, country, admin string) url.Values {
 		return url.Values{"slug": {slug}, "name": {name}, "country": {country}, "admin": {admin}}
 	}
@@ -133,25 +134,25 @@ func TestAdminCreatesOrganisation(t *testing.T) {
 		{form("oulu", "Oulu", "FI", "nobody@example.org"), "First admin: no account has the address"},
 		{form("oulu", "Oulu", "FI", ""), "First admin: is required"},
 	} {
-		status, body, _ := f.post(t, root, "/admin/organisations", tc.form)
+		status, body, _ := f.Post(t, root, "/admin/organisations", tc.form)
 		if status < 400 || status >= 500 || !strings.Contains(html.UnescapeString(body), tc.want) {
 			t.Errorf("create %v = %d, want a problem with %q", tc.form, status, tc.want)
 		}
 	}
-	if _, err := issuer.OrganisationBySlug(context.Background(), f.pool, "oulu"); err == nil {
+	if _, err := issuer.OrganisationBySlug(context.Background(), f.Pool, "oulu"); err == nil {
 		t.Fatal("a failed form created the organisation")
 	}
-	f.postOK(t, root, "/admin/organisations", form("oulu", "University of Oulu", "fi", "staff@example.org"), "/admin")
-	contains(t, "the admin page", f.page(t, root, "/admin"), "University of Oulu is created; staff@example.org is its admin.", "<td>oulu</td>")
-	o, err := issuer.OrganisationBySlug(context.Background(), f.pool, "oulu")
+	f.PostOK(t, root, "/admin/organisations", form("oulu", "University of Oulu", "fi", "staff@example.org"), "/admin")
+	webtest.Contains(t, "the admin page", f.Page(t, root, "/admin"), "University of Oulu is created; staff@example.org is its admin.", "<td>oulu</td>")
+	o, err := issuer.OrganisationBySlug(context.Background(), f.Pool, "oulu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := account.Memberships(context.Background(), f.pool, f.staff.ID)
+	ms, _ := account.Memberships(context.Background(), f.Pool, f.Staff.ID)
 	if !slices.ContainsFunc(ms, func(m account.Membership) bool { return m.OrganisationID == o.ID && m.Role == account.RoleAdmin }) {
 		t.Errorf("staff's memberships %+v lack admin of oulu", ms)
 	}
-	if status, _, _ := f.post(t, f.login(t, "staff@example.org"), "/admin/organisations", form("x", "X", "FI", "staff@example.org")); status != http.StatusForbidden && status != http.StatusNotFound {
+	if status, _, _ := f.Post(t, f.Login(t, "staff@example.org"), "/admin/organisations", form("x", "X", "FI", "staff@example.org")); status != http.StatusForbidden && status != http.StatusNotFound {
 		t.Errorf("a non-admin creating an organisation = %d", status)
 	}
 }
