@@ -140,7 +140,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Get("/esco/search", s.esco.APIESCOSearch)
 			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
 			r.Route("/me", func(r chi.Router) {
-				r.Get("/", s.apiMe)
+				r.Get("/", s.account.APIMe)
 				s.federation.FederationRoutes(r, s.federation.PersonActor, s.federation.PersonActor)
 				s.passport.PassportAPIRoutes(r, verifyLimit)
 				s.passport.PassportSocialAPIRoutes(r)

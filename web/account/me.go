@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"net/http"
@@ -21,7 +21,9 @@ type meResponse struct {
 	Organisations []meOrganisation `json:"organisations"`
 }
 
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+// APIMe answers GET /api/v1/me: the caller and the organisations they act
+// for, with their role in each.
+func (s *Handlers) APIMe(w http.ResponseWriter, r *http.Request) {
 	u, _ := kit.CurrentUser(r)
 	orgs, err := s.MyOrganisations(r, u)
 	if err != nil {
@@ -34,17 +36,4 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 			meOrganisation{Slug: o.Slug, Name: o.Name, Country: o.Country, URL: o.URL, Role: o.Role})
 	}
 	kit.WriteJSON(w, http.StatusOK, resp)
-}
-
-// openAPI serves the API's description; its server URL is relative, so
-// the same document is true on every node.
-func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
-	body, err := assets.ReadFile("openapi.json")
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	_, _ = w.Write(body)
 }
