@@ -1,3 +1,6 @@
+// The pages that belong to no one domain: the dashboard, help, and the
+// public profiles of organisations and people.
+
 package web
 
 import (

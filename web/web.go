@@ -2,6 +2,13 @@
 // the JSON API under /api/v1, health and metrics endpoints, and the River UI
 // for node admins. It holds no domain rules: handlers parse the request, call
 // the domain packages and render what they return.
+//
+// This package is the router (every route is mounted in routes, in order),
+// the middleware, metrics, health, the dashboard and the public profile
+// pages; it embeds the templates, static files and OpenAPI document. The
+// handlers live in one sub-package per domain (web/account, web/admin,
+// web/badges, web/esco, web/federation, web/network, web/openbadges,
+// web/passport), each sharing web/kit.
 package web
 
 import (

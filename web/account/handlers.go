@@ -8,7 +8,8 @@ import (
 	"github.com/laurelnet/laurel/web/kit"
 )
 
-// Handlers are the account pages and API. They share the Kit of the other handler packages.
+// Handlers are the account pages and API. They share the Kit of the other handler
+// packages.
 type Handlers struct {
 	*kit.Kit
 }

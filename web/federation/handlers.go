@@ -7,7 +7,8 @@ import (
 	"github.com/laurelnet/laurel/web/kit"
 )
 
-// Handlers are the fediverse API. They share the Kit of the other handler packages.
+// Handlers are the fediverse API. They share the Kit of the other handler
+// packages.
 type Handlers struct {
 	*kit.Kit
 }

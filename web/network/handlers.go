@@ -11,7 +11,8 @@ import (
 	"github.com/laurelnet/laurel/web/kit"
 )
 
-// Handlers are the network pages and API. They share the Kit of the other handler packages.
+// Handlers are the network pages and API. They share the Kit of the other handler
+// packages; the handler packages of other domains they call are fields.
 type Handlers struct {
 	*kit.Kit
 	esco *esco.Handlers

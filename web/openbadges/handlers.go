@@ -9,7 +9,8 @@ import (
 	"github.com/laurelnet/laurel/web/network"
 )
 
-// Handlers are the hosted documents and the verifier. They share the Kit of the other handler packages.
+// Handlers are the hosted documents and the verifier. They share the Kit of the other handler
+// packages; the handler packages of other domains they call are fields.
 type Handlers struct {
 	*kit.Kit
 	network *network.Handlers
