@@ -10,13 +10,14 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/testkit/browser"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestBrowserLoginMenuLogout logs in as a person would, in a real Chromium,
 // on a desktop and on a phone, sees the product's menu, and logs out.
 func TestBrowserLoginMenuLogout(t *testing.T) {
-	f := startNode(t)
-	if _, err := account.CreateUser(context.Background(), f.pool, account.NewUser{Email: "earner@example.org", Password: password}); err != nil {
+	f := webtest.StartNode(t)
+	if _, err := account.CreateUser(context.Background(), f.Pool, account.NewUser{Email: "earner@example.org", Password: webtest.Password}); err != nil {
 		t.Fatal(err)
 	}
 	for _, device := range []struct {
@@ -28,13 +29,13 @@ func TestBrowserLoginMenuLogout(t *testing.T) {
 	} {
 		t.Run(device.name, func(t *testing.T) {
 			ctx := browser.New(t)
-			browser.Do(t, ctx, device.emulate, chromedp.Navigate(f.base+"/network"))
+			browser.Do(t, ctx, device.emulate, chromedp.Navigate(f.Base+"/network"))
 			if h := browser.Text(t, ctx, "h1"); h != "Log in" {
 				t.Fatalf("anonymous visit shows %q, want the login page", h)
 			}
 			browser.Do(t, ctx,
 				chromedp.SendKeys(chromedp.CSS("#email"), "root@example.org"),
-				chromedp.SendKeys(chromedp.CSS("#password"), password),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
 			)
@@ -64,10 +65,10 @@ func TestBrowserLoginMenuLogout(t *testing.T) {
 
 			// A public page offers to log in; an earner, in no
 			// organisation, sees only what is theirs.
-			browser.Do(t, ctx, chromedp.Navigate(f.base+"/help"), chromedp.WaitVisible(chromedp.CSS("a.login-link")))
+			browser.Do(t, ctx, chromedp.Navigate(f.Base+"/help"), chromedp.WaitVisible(chromedp.CSS("a.login-link")))
 			browser.Do(t, ctx, chromedp.Click(chromedp.CSS("a.login-link")), chromedp.WaitVisible(chromedp.CSS("#password")),
 				chromedp.SendKeys(chromedp.CSS("#email"), "earner@example.org"),
-				chromedp.SendKeys(chromedp.CSS("#password"), password),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
 			)

@@ -60,7 +60,7 @@ func (s *Server) Metrics() http.Handler { return s.metrics.handler() }
 // whoever sends the bearer token (--metrics-token), compared in constant
 // time; without a token /metrics is not served there at all.
 func (s *Server) metricsOnMainListener(w http.ResponseWriter, r *http.Request) {
-	want := s.deps.MetricsToken
+	want := s.Deps.MetricsToken
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if want == "" {
 		http.NotFound(w, r)

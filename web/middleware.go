@@ -26,7 +26,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.LogAttrs(r.Context(), level, "request",
+		s.Log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
@@ -50,9 +50,9 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v) // the server's own signal to abort the response
 			}
-			s.log.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()),
+			s.Log.Error("panic in handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()),
 				"request_id", middleware.GetReqID(r.Context()))
-			s.serverError(w, r)
+			s.ServerError(w, r)
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -64,7 +64,7 @@ func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.bodyLimit(r)
 		if r.ContentLength > limit {
-			s.problem(w, r, http.StatusRequestEntityTooLarge, "", "request body too large")
+			s.Problem(w, r, http.StatusRequestEntityTooLarge, "", "request body too large")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -82,7 +82,7 @@ var largeBodies = map[string]int64{
 // bodyLimit is the largest body r may send.
 func (s *Server) bodyLimit(r *http.Request) int64 {
 	if n, ok := largeBodies[r.URL.Path]; ok && r.Method == http.MethodPost {
-		return max(n, s.deps.MaxBodyBytes)
+		return max(n, s.Deps.MaxBodyBytes)
 	}
-	return s.deps.MaxBodyBytes
+	return s.Deps.MaxBodyBytes
 }

@@ -14,7 +14,7 @@ import (
 // the header is ignored, so that no client can choose the address its
 // rate limits (login, sign-up, verify) are counted by.
 func (s *Server) fromTrustedProxy(next http.Handler) http.Handler {
-	if len(s.deps.TrustedProxies) == 0 {
+	if len(s.Deps.TrustedProxies) == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +48,7 @@ func (s *Server) forwardedClient(r *http.Request) (netip.Addr, bool) {
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.deps.TrustedProxies {
+	for _, p := range s.Deps.TrustedProxies {
 		if p.Contains(a.Unmap()) {
 			return true
 		}

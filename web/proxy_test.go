@@ -4,13 +4,15 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"testing"
+
+	"github.com/laurelnet/laurel/web/kit"
 )
 
 // TestForwardedClient: X-Forwarded-For names the client only when the
 // connection comes from a trusted proxy, and then only up to the first
 // hop that is not one of them: a client cannot pick its own address.
 func TestForwardedClient(t *testing.T) {
-	s := &Server{deps: Deps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}}}
+	s := &Server{Kit: &kit.Kit{Deps: Deps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}}}}
 	tests := []struct {
 		name, peer string
 		xff        []string

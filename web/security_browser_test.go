@@ -18,6 +18,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/browser"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestBrowserUnconfirmedAddressClaimsNothing: on a node with open sign-up,
@@ -28,29 +29,29 @@ import (
 // badge is added.
 func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
 	ctx := context.Background()
-	f, smtp := startMailingNode(t)
-	f.issuerReady(t)
-	b := f.createBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
-	assertion, _ := f.issueTo(t, b, "victim@example.org")
+	f, smtp := webtest.StartMailingNode(t)
+	f.IssuerReady(t)
+	b := f.CreateBadge(t, "Robotics", issuer.Expiry{Kind: "none"})
+	assertion, _ := f.IssueTo(t, b, "victim@example.org")
 	smtp.Wait(t, 1, 20*time.Second) // the claim email, to the address's owner
-	if err := account.SetSignupMode(ctx, f.pool, account.SignupOpen); err != nil {
+	if err := account.SetSignupMode(ctx, f.Pool, account.SignupOpen); err != nil {
 		t.Fatal(err)
 	}
 
 	bc := browser.New(t)
-	browser.Do(t, bc, chromedp.Navigate(f.base+"/signup"),
+	browser.Do(t, bc, chromedp.Navigate(f.Base+"/signup"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "victim@example.org"),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Not The Victim"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
 		chromedp.Click(chromedp.CSS(`main a[href^="/login"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "victim@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/me/verify-email"]`)),
-		chromedp.Navigate(f.base+"/passport"),
+		chromedp.Navigate(f.Base+"/passport"),
 		chromedp.SendKeys(chromedp.CSS("#url"), assertion),
 		chromedp.Click(chromedp.CSS(`form[action="/passport/badges"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.message, p.notice`)),
@@ -59,15 +60,15 @@ func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
 	if !strings.Contains(msg, "not awarded to you") || !strings.Contains(msg, "once you have confirmed the address") {
 		t.Errorf("adding with an unconfirmed address says %q", msg)
 	}
-	u, err := account.UserByEmail(ctx, f.pool, "victim@example.org")
+	u, err := account.UserByEmail(ctx, f.Pool, "victim@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u.EmailVerified {
 		t.Fatal("the sign-up confirmed the address by itself")
 	}
-	api := f.userAPI(t, u)
-	doc := f.hosted(t, assertion, http.StatusOK)
+	api := f.UserAPI(t, u)
+	doc := f.Hosted(t, assertion, http.StatusOK)
 	if status, out := api("POST", "/api/v1/me/badges", map[string]any{"assertion": doc}); status != http.StatusBadRequest {
 		t.Errorf("adding the JSON with an unconfirmed address = %d %v, want 400", status, out)
 	}
@@ -75,14 +76,14 @@ func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
 		t.Errorf("adding the URL by API with an unconfirmed address = %d %v, want 400", status, out)
 	}
 	var kept int
-	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM backpack_item WHERE user_id = $1`, u.ID).Scan(&kept); err != nil || kept != 0 {
+	if err := f.Pool.QueryRow(ctx, `SELECT count(*) FROM backpack_item WHERE user_id = $1`, u.ID).Scan(&kept); err != nil || kept != 0 {
 		t.Fatalf("the backpack keeps %d badges (%v), want none", kept, err)
 	}
 
 	// The owner confirms the address; now the badge is theirs to add.
 	var link string
 	for _, m := range smtp.Wait(t, 2, 20*time.Second) {
-		if l := regexp.MustCompile(regexp.QuoteMeta(f.base) + `/verify-email/[A-Za-z0-9_-]+`).FindString(m.Text); l != "" {
+		if l := regexp.MustCompile(regexp.QuoteMeta(f.Base) + `/verify-email/[A-Za-z0-9_-]+`).FindString(m.Text); l != "" {
 			link = l
 		}
 	}
@@ -92,7 +93,7 @@ func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
 	browser.Do(t, bc, chromedp.Navigate(link),
 		chromedp.Click(chromedp.CSS(`form[action^="/verify-email/"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.notice[role=status]`)),
-		chromedp.Navigate(f.base+"/passport"),
+		chromedp.Navigate(f.Base+"/passport"),
 		chromedp.SendKeys(chromedp.CSS("#url"), assertion),
 		chromedp.Click(chromedp.CSS(`form[action="/passport/badges"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.notice`)),
@@ -107,7 +108,7 @@ func TestBrowserUnconfirmedAddressClaimsNothing(t *testing.T) {
 // logged in, opens /login with each of them: every time the browser ends
 // on this node, never on the other host that is waiting for it.
 func TestBrowserLoginStaysOnThisSite(t *testing.T) {
-	f := startNode(t)
+	f := webtest.StartNode(t)
 	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Fatal(err)
@@ -129,24 +130,24 @@ func TestBrowserLoginStaysOnThisSite(t *testing.T) {
 		t.Helper()
 		browser.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS("h1")))
 		got := browser.Eval[string](t, ctx, `location.origin`)
-		if got != f.base {
-			t.Errorf("%s: the browser is at %s, want %s (%q)", what, got, f.base, browser.Text(t, ctx, "h1"))
+		if got != f.Base {
+			t.Errorf("%s: the browser is at %s, want %s (%q)", what, got, f.Base, browser.Text(t, ctx, "h1"))
 		}
 	}
 	browser.Do(t, ctx,
-		chromedp.Navigate(f.base+"/login?"+url.Values{"next": {bypasses[0]}}.Encode()),
+		chromedp.Navigate(f.Base+"/login?"+url.Values{"next": {bypasses[0]}}.Encode()),
 		chromedp.SendKeys(chromedp.CSS("#email"), "root@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitNotPresent(chromedp.CSS("#password")),
 	)
 	origin("login form with next=" + strconv.Quote(bypasses[0]))
 	for _, next := range bypasses {
-		browser.Do(t, ctx, chromedp.Navigate(f.base+"/login?"+url.Values{"next": {next}}.Encode()))
+		browser.Do(t, ctx, chromedp.Navigate(f.Base+"/login?"+url.Values{"next": {next}}.Encode()))
 		origin("logged in, /login?next=" + strconv.Quote(next))
 	}
 	// A path of this site is still where the login goes.
-	browser.Do(t, ctx, chromedp.Navigate(f.base+"/login?next=%2Fnetwork"))
+	browser.Do(t, ctx, chromedp.Navigate(f.Base+"/login?next=%2Fnetwork"))
 	if h := browser.Text(t, ctx, "h1"); h != "Network" {
 		t.Errorf("next=/network lands on %q", h)
 	}
@@ -157,10 +158,10 @@ func TestBrowserLoginStaysOnThisSite(t *testing.T) {
 // a real Chromium: its job list renders, and the page broke no rule of
 // the policy.
 func TestBrowserRiverUIUnderItsHeaders(t *testing.T) {
-	f := startNode(t)
-	admin := f.login(t, "root@example.org")
+	f := webtest.StartNode(t)
+	admin := f.Login(t, "root@example.org")
 	for _, path := range []string{"/admin/jobs/", "/admin/jobs/api/jobs?state=available"} {
-		status, _, h := f.do(t, admin, "GET", path, nil, nil)
+		status, _, h := f.Do(t, admin, "GET", path, nil, nil)
 		if status != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
 			h.Get("X-Frame-Options") != "DENY" || h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("GET %s = %d with CSP %q, X-Frame-Options %q, nosniff %q", path, status,
@@ -175,9 +176,9 @@ func TestBrowserRiverUIUnderItsHeaders(t *testing.T) {
 		return err
 	})
 	browser.Do(t, ctx, watch,
-		chromedp.Navigate(f.base+"/login?next=%2Fadmin%2Fjobs%2F"),
+		chromedp.Navigate(f.Base+"/login?next=%2Fadmin%2Fjobs%2F"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "root@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(`a[href*="/admin/jobs/jobs"], nav a[href*="jobs"]`)),
 	)

@@ -9,18 +9,19 @@ import (
 	"testing"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/web/webtest"
 )
 
 // TestNULAndInvalidUTF8Refused: a NUL or bytes that are not UTF-8, in a
 // path, a query, a form or a JSON body, are a 400 naming where they are,
 // never a 500 from PostgreSQL.
 func TestNULAndInvalidUTF8Refused(t *testing.T) {
-	f := startNode(t)
-	c := f.login(t, "staff@example.org")
-	bearer := map[string]string{"Authorization": "Bearer " + f.token}
+	f := webtest.StartNode(t)
+	c := f.Login(t, "staff@example.org")
+	bearer := map[string]string{"Authorization": "Bearer " + f.Token}
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
-	jsonBody := map[string]string{"Authorization": "Bearer " + f.token, "Content-Type": "application/json"}
-	adminToken, err := account.CreateToken(context.Background(), f.pool, f.admin.ID, "text test")
+	jsonBody := map[string]string{"Authorization": "Bearer " + f.Token, "Content-Type": "application/json"}
+	adminToken, err := account.CreateToken(context.Background(), f.Pool, f.Admin.ID, "text test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,29 +34,29 @@ func TestNULAndInvalidUTF8Refused(t *testing.T) {
 		header       map[string]string
 		field        string
 	}{
-		{"NUL in an organisation's path", f.client, "GET", "/orgs/a%00b", "", nil, "path"},
-		{"0xFF in a person's path", f.client, "GET", "/people/%FF", "", nil, "path"},
-		{"NUL in an issuer document's path", f.client, "GET", "/ob/issuers/%00", "", nil, "path"},
-		{"0xFF in an actor's path", f.client, "GET", "/actors/x%FF", "", nil, "path"},
-		{"NUL in WebFinger's resource", f.client, "GET", "/.well-known/webfinger?resource=acct:a%00@x", "", nil, "resource"},
-		{"0xFF in the directory's query", f.client, "GET", "/api/v1/directory?q=%FF", "", bearer, "q"},
-		{"NUL in an ESCO search", f.client, "GET", "/api/v1/esco/search?text=robot%00", "", bearer, "text"},
-		{"NUL in the login form", f.client, "POST", "/login", "email=a%00@example.org&password=x", form, "email"},
+		{"NUL in an organisation's path", f.Client, "GET", "/orgs/a%00b", "", nil, "path"},
+		{"0xFF in a person's path", f.Client, "GET", "/people/%FF", "", nil, "path"},
+		{"NUL in an issuer document's path", f.Client, "GET", "/ob/issuers/%00", "", nil, "path"},
+		{"0xFF in an actor's path", f.Client, "GET", "/actors/x%FF", "", nil, "path"},
+		{"NUL in WebFinger's resource", f.Client, "GET", "/.well-known/webfinger?resource=acct:a%00@x", "", nil, "resource"},
+		{"0xFF in the directory's query", f.Client, "GET", "/api/v1/directory?q=%FF", "", bearer, "q"},
+		{"NUL in an ESCO search", f.Client, "GET", "/api/v1/esco/search?text=robot%00", "", bearer, "text"},
+		{"NUL in the login form", f.Client, "POST", "/login", "email=a%00@example.org&password=x", form, "email"},
 		{"0xFF in the profile form", c, "POST", "/me/profile", "name=%FF&visibility=public", form, "name"},
 		{"NUL in a link of the profile form", c, "POST", "/me/profile", "name=Sara&links%5B0%5D.url=https://a%00", form, "links[0].url"},
-		{`\u0000 in the profile's JSON`, f.client, "PUT", "/api/v1/me/profile", `{"name":"Sara\u0000"}`, jsonBody, "name"},
-		{`\u0000 in a profile link's JSON`, f.client, "PUT", "/api/v1/me/profile", `{"name":"Sara","links":[{"label":"a","url":"https://x"},{"label":"\u0000"}]}`, jsonBody, "links[1].label"},
-		{"0xFF in the profile's JSON", f.client, "PUT", "/api/v1/me/profile", "{\"bio\":\"\xff\"}", jsonBody, "bio"},
-		{`\u0000 in a post`, f.client, "POST", "/api/v1/orgs/tampere-uni/posts", `{"content":"hi\u0000"}`, jsonBody, "content"},
-		{`\u0000 in an organisation`, f.client, "PATCH", "/api/v1/orgs/tampere-uni", `{"description":"\u0000"}`, adminJSON, "description"},
-		{`\u0000 in a badge`, f.client, "POST", "/api/v1/orgs/tampere-uni/badges", `{"name":"R\u0000","description":"d"}`, jsonBody, "name"},
-		{`\u0000 in an endorsement template`, f.client, "POST", "/api/v1/orgs/tampere-uni/endorsement-templates", `{"name":"t","comment":"\u0000"}`, jsonBody, "comment"},
-		{`\u0000 in a comment`, f.client, "POST", "/api/v1/me/comments", `{"badge":"https://x.example/u/a/badges/1","content":"\u0000"}`, jsonBody, "content"},
-		{`\u0000 in an endorsement`, f.client, "POST", "/api/v1/me/endorsements", `{"badge":"https://x.example/u/a/badges/1","comment":"\u0000"}`, jsonBody, "comment"},
-		{`\u0000 in a property's name`, f.client, "PUT", "/api/v1/me/profile", `{"na\u0000me":"x"}`, jsonBody, "name"},
+		{`\u0000 in the profile's JSON`, f.Client, "PUT", "/api/v1/me/profile", `{"name":"Sara\u0000"}`, jsonBody, "name"},
+		{`\u0000 in a profile link's JSON`, f.Client, "PUT", "/api/v1/me/profile", `{"name":"Sara","links":[{"label":"a","url":"https://x"},{"label":"\u0000"}]}`, jsonBody, "links[1].label"},
+		{"0xFF in the profile's JSON", f.Client, "PUT", "/api/v1/me/profile", "{\"bio\":\"\xff\"}", jsonBody, "bio"},
+		{`\u0000 in a post`, f.Client, "POST", "/api/v1/orgs/tampere-uni/posts", `{"content":"hi\u0000"}`, jsonBody, "content"},
+		{`\u0000 in an organisation`, f.Client, "PATCH", "/api/v1/orgs/tampere-uni", `{"description":"\u0000"}`, adminJSON, "description"},
+		{`\u0000 in a badge`, f.Client, "POST", "/api/v1/orgs/tampere-uni/badges", `{"name":"R\u0000","description":"d"}`, jsonBody, "name"},
+		{`\u0000 in an endorsement template`, f.Client, "POST", "/api/v1/orgs/tampere-uni/endorsement-templates", `{"name":"t","comment":"\u0000"}`, jsonBody, "comment"},
+		{`\u0000 in a comment`, f.Client, "POST", "/api/v1/me/comments", `{"badge":"https://x.example/u/a/badges/1","content":"\u0000"}`, jsonBody, "content"},
+		{`\u0000 in an endorsement`, f.Client, "POST", "/api/v1/me/endorsements", `{"badge":"https://x.example/u/a/badges/1","comment":"\u0000"}`, jsonBody, "comment"},
+		{`\u0000 in a property's name`, f.Client, "PUT", "/api/v1/me/profile", `{"na\u0000me":"x"}`, jsonBody, "name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, body, _ := f.do(t, tc.client, tc.method, tc.path, strings.NewReader(tc.body), tc.header)
+			status, body, _ := f.Do(t, tc.client, tc.method, tc.path, strings.NewReader(tc.body), tc.header)
 			if status != http.StatusBadRequest {
 				t.Fatalf("%s %s = %d, want 400:\n%s", tc.method, tc.path, status, body)
 			}
@@ -78,26 +79,26 @@ func TestNULAndInvalidUTF8Refused(t *testing.T) {
 // TestHEADWhereverGET: HEAD answers as GET does, without the body, on
 // pages, the API, hosted documents and ActivityPub routes.
 func TestHEADWhereverGET(t *testing.T) {
-	f := startNode(t)
-	staff := f.login(t, "staff@example.org")
+	f := webtest.StartNode(t)
+	staff := f.Login(t, "staff@example.org")
 	for _, tc := range []struct {
 		path   string
 		client *http.Client
 		header map[string]string
 	}{
-		{"/healthz", f.client, nil},
-		{"/login", f.client, nil},
+		{"/healthz", f.Client, nil},
+		{"/login", f.Client, nil},
 		{"/", staff, nil},
-		{"/orgs/tampere-uni", f.client, nil},
-		{"/ob/issuers/tampere-uni", f.client, nil},
-		{"/api/v1/openapi.json", f.client, nil},
-		{"/api/v1/me", f.client, map[string]string{"Authorization": "Bearer " + f.token}},
-		{"/.well-known/nodeinfo", f.client, nil},
-		{"/actors/tampere-uni", f.client, map[string]string{"Accept": "application/activity+json"}},
-		{"/people/nobody", f.client, nil},
+		{"/orgs/tampere-uni", f.Client, nil},
+		{"/ob/issuers/tampere-uni", f.Client, nil},
+		{"/api/v1/openapi.json", f.Client, nil},
+		{"/api/v1/me", f.Client, map[string]string{"Authorization": "Bearer " + f.Token}},
+		{"/.well-known/nodeinfo", f.Client, nil},
+		{"/actors/tampere-uni", f.Client, map[string]string{"Accept": "application/activity+json"}},
+		{"/people/nobody", f.Client, nil},
 	} {
-		get, _, gh := f.do(t, tc.client, "GET", tc.path, nil, tc.header)
-		head, body, hh := f.do(t, tc.client, "HEAD", tc.path, nil, tc.header)
+		get, _, gh := f.Do(t, tc.client, "GET", tc.path, nil, tc.header)
+		head, body, hh := f.Do(t, tc.client, "HEAD", tc.path, nil, tc.header)
 		if head != get || body != "" || hh.Get("Content-Type") != gh.Get("Content-Type") {
 			t.Errorf("HEAD %s = %d %q (%q), GET = %d (%q)", tc.path, head, body, hh.Get("Content-Type"), get, gh.Get("Content-Type"))
 		}
@@ -107,7 +108,7 @@ func TestHEADWhereverGET(t *testing.T) {
 // TestActivityPubErrorsAreJSON: a body too large for an inbox, and a bad
 // path asked for as ActivityStreams, answer JSON, not a page.
 func TestActivityPubErrorsAreJSON(t *testing.T) {
-	f := startNode(t)
+	f := webtest.StartNode(t)
 	big := strings.Repeat("x", 70<<10) // the test node takes 64 KiB
 	for _, tc := range []struct {
 		method, path, body string
@@ -120,7 +121,7 @@ func TestActivityPubErrorsAreJSON(t *testing.T) {
 		{"GET", "/actors/x%00", "", map[string]string{"Accept": "application/activity+json"}, http.StatusBadRequest},
 		{"GET", "/.well-known/webfinger?resource=%FF", "", nil, http.StatusBadRequest},
 	} {
-		status, body, h := f.do(t, f.client, tc.method, tc.path, strings.NewReader(tc.body), tc.header)
+		status, body, h := f.Do(t, f.Client, tc.method, tc.path, strings.NewReader(tc.body), tc.header)
 		var e map[string]any
 		if status != tc.status || !strings.HasPrefix(h.Get("Content-Type"), "application/json") || json.Unmarshal([]byte(body), &e) != nil {
 			t.Errorf("%s %s = %d %q %.200s, want %d in JSON", tc.method, tc.path, status, h.Get("Content-Type"), body, tc.status)

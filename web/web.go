@@ -2,119 +2,82 @@
 // the JSON API under /api/v1, health and metrics endpoints, and the River UI
 // for node admins. It holds no domain rules: handlers parse the request, call
 // the domain packages and render what they return.
+//
+// This package is the router (every route is mounted in routes, in order),
+// the middleware, metrics, health, the dashboard and the public profile
+// pages; it embeds the templates, static files and OpenAPI document. The
+// handlers live in one sub-package per domain (web/account, web/admin,
+// web/badges, web/esco, web/federation, web/network, web/openbadges,
+// web/passport), each sharing web/kit.
 package web
 
 import (
 	"context"
 	"embed"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"riverqueue.com/riverui"
 
-	"github.com/laurelnet/laurel/community"
-	"github.com/laurelnet/laurel/esco"
-	"github.com/laurelnet/laurel/federation"
-	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/jobs"
-	"github.com/laurelnet/laurel/network"
-	"github.com/laurelnet/laurel/passport"
-	"github.com/laurelnet/laurel/verifier"
+	"github.com/laurelnet/laurel/web/account"
+	"github.com/laurelnet/laurel/web/admin"
+	"github.com/laurelnet/laurel/web/badges"
+	"github.com/laurelnet/laurel/web/esco"
+	"github.com/laurelnet/laurel/web/federation"
+	"github.com/laurelnet/laurel/web/kit"
+	"github.com/laurelnet/laurel/web/network"
+	"github.com/laurelnet/laurel/web/openbadges"
+	"github.com/laurelnet/laurel/web/passport"
 )
 
 //go:embed templates static openapi.json
 var assets embed.FS
 
 // Deps are what the web interface needs from the running node.
-type Deps struct {
-	Pool    *pgxpool.Pool
-	River   *jobs.Client
-	BaseURL *url.URL
-	Logger  *slog.Logger
-	// MaxBodyBytes caps every request body; larger bodies get 413.
-	MaxBodyBytes int64
-	// Ready reports whether the node can serve: database reachable, queue
-	// running. /readyz answers 503 while it returns an error.
-	Ready func(ctx context.Context) error
-	// Federation serves the ActivityPub endpoints (WebFinger, actors,
-	// inboxes) and does the federated work the API asks for.
-	Federation *federation.Federation
-	// Egress is the node's outgoing HTTP client; handlers use it to refuse
-	// URLs that may not be fetched before trying.
-	Egress *egress.Client
-	// Network is the endorsement network: partners, endorsements, requests.
-	Network *network.Network
-	// Passport is the earners' backpacks: adding badges (verified) and
-	// checking kept ones again.
-	Passport *passport.Passport
-	// Verifier checks badges of any issuer for "Check this badge".
-	Verifier *verifier.Verifier
-	// MailEnabled: the node can send email (--smtp-url), so issuing to an
-	// email address queues a message to the earner.
-	MailEnabled bool
-	// MetricsToken, when set, is the bearer token that reads /metrics on
-	// the main listener; without it /metrics is served there to no one
-	// (see Server.Metrics for a listener of its own).
-	MetricsToken string
-	// TrustedProxies are the load balancers whose X-Forwarded-For names
-	// the client (see fromTrustedProxy); none trusts no header.
-	TrustedProxies []netip.Prefix
-	// ESCO is the client of ESCO's web API that alignment search asks;
-	// nil searches the node's local ESCO store only.
-	ESCO *esco.Client
-	// Communities is the regional badge networks: founding, memberships,
-	// moderation.
-	Communities *community.Communities
-}
+type Deps = kit.Deps
 
-// Server is the HTTP side of a node.
+// Server is the HTTP side of a node: the router, its middleware and the
+// handler packages it mounts, one per domain.
 type Server struct {
-	deps     Deps
-	log      *slog.Logger
-	sessions *scs.SessionManager
-	pages    *pages
-	markdown *markdown
-	metrics  *metrics
-	esco     *esco.Service
-	router   chi.Router
-	// importLimit is the one rate limit of passport imports, page and API.
-	importLimit func(http.Handler) http.Handler
+	*kit.Kit
+	metrics *metrics
+	router  chi.Router
+
+	account    *account.Handlers
+	admin      *admin.Handlers
+	badges     *badges.Handlers
+	esco       *esco.Handlers
+	federation *federation.Handlers
+	network    *network.Handlers
+	openbadges *openbadges.Handlers
+	passport   *passport.Handlers
 }
 
 // New builds the handler tree. Background services of the handlers (the
 // River UI's) run until ctx ends.
 func New(ctx context.Context, deps Deps) (*Server, error) {
-	if deps.MaxBodyBytes <= 0 {
-		deps.MaxBodyBytes = 1 << 20
-	}
-	pg, err := parsePages()
+	k, err := kit.New(deps, assets)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		deps:     deps,
-		log:      deps.Logger,
-		sessions: newSessionManager(deps.Pool, deps.BaseURL),
-		pages:    pg,
-		markdown: newMarkdown(),
-		esco:     esco.NewService(esco.ServiceConfig{Client: deps.ESCO, DB: deps.Pool, Logger: deps.Logger}),
-		metrics:  newMetrics(deps.Pool),
+		Kit:     k,
+		metrics: newMetrics(deps.Pool),
 	}
-	// A session that cannot be loaded or saved (the database is down) is
-	// answered like any other failure: 503 when the database is the cause.
-	s.sessions.ErrorFunc = s.fail
-	s.importLimit = s.importRateLimit()
+	s.account = account.New(k)
+	s.admin = admin.New(k, s.account)
+	s.esco = esco.New(k)
+	s.federation = federation.New(k)
+	s.network = network.New(k, s.esco)
+	s.openbadges = openbadges.New(k, s.network)
+	s.badges = badges.New(k, s.openbadges, s.esco)
+	s.passport = passport.New(k, s.openbadges)
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -124,104 +87,90 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-func newSessionManager(pool *pgxpool.Pool, base *url.URL) *scs.SessionManager {
-	sm := scs.New()
-	// Expired rows are removed by the session_sweep River job, once per node
-	// rather than once per process.
-	sm.Store = pgxstore.NewWithCleanupInterval(pool, 0)
-	sm.Lifetime = 14 * 24 * time.Hour
-	sm.IdleTimeout = 7 * 24 * time.Hour
-	sm.Cookie.Name = "laurel_session"
-	sm.Cookie.HttpOnly = true
-	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = base.Scheme == "https"
-	return sm
-}
-
 func (s *Server) routes(ctx context.Context) error {
 	r := chi.NewRouter()
-	verifyLimit := s.verifyRateLimit() // one budget for the API and the page
+	verifyLimit := s.openbadges.VerifyRateLimit() // one budget for the API and the page
 	r.Use(s.fromTrustedProxy)
 	r.Use(middleware.RequestID)
 	r.Use(headAsGet)
 	r.Use(s.logRequests)
 	r.Use(s.recoverPanics)
-	r.Use(s.boundDBWaits)
+	r.Use(s.BoundDBWaits)
 	r.Use(s.metrics.middleware)
 	r.Use(s.limitBodies)
 	r.Use(http.NewCrossOriginProtection().Handler)
-	r.Use(s.refuseBadText)
+	r.Use(s.RefuseBadText)
 
 	r.Get("/healthz", s.healthz)
 	r.Get("/livez", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/metrics", s.metricsOnMainListener)
 	r.Handle("/static/*", http.FileServerFS(assets))
-	if s.deps.Federation != nil {
-		s.deps.Federation.Routes(r)
+	if s.Deps.Federation != nil {
+		s.Deps.Federation.Routes(r)
 	}
-	if s.deps.Communities != nil {
-		r.Get("/actors/{username}/members", s.membersCollection)
+	if s.Deps.Communities != nil {
+		r.Get("/actors/{username}/members", s.network.MembersCollection)
 	}
-	r.Get("/orgs/{slug}/did.json", orgDocument(s, false, issuer.DIDDocument, writeDID))
+	r.Get("/orgs/{slug}/did.json", openbadges.OrgDocument(s.openbadges, false, issuer.DIDDocument, openbadges.WriteDID))
 	r.Route("/ob", func(r chi.Router) {
-		s.openBadgesRoutes(r)
-		s.personOpenBadgesRoutes(r)
+		s.openbadges.OpenBadgesRoutes(r)
+		s.passport.PersonOpenBadgesRoutes(r)
 	})
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
-		r.With(verifyLimit).Post("/verify", s.apiVerify)
+		r.With(verifyLimit).Post("/verify", s.openbadges.APIVerify)
 		r.Route("/networks/{name}", func(r chi.Router) {
-			s.communityPublicRoutes(r)
+			s.network.CommunityPublicRoutes(r)
 			r.Group(func(r chi.Router) {
-				r.Use(s.sessions.LoadAndSave)
-				r.Use(s.authenticate)
-				r.Use(s.requireUserAPI)
-				s.communityModeratorRoutes(r)
+				r.Use(s.Sessions.LoadAndSave)
+				r.Use(s.Authenticate)
+				r.Use(s.RequireUserAPI)
+				s.network.CommunityModeratorRoutes(r)
 			})
 		})
 		r.Group(func(r chi.Router) {
-			r.Use(s.sessions.LoadAndSave)
-			r.Use(s.authenticate)
-			r.Use(s.requireUserAPI)
+			r.Use(s.Sessions.LoadAndSave)
+			r.Use(s.Authenticate)
+			r.Use(s.RequireUserAPI)
 			r.Route("/orgs/{slug}", func(r chi.Router) {
-				s.federationRoutes(r, s.organisationActor, s.organisationSettingsActor)
-				s.badgeAPIRoutes(r)
-				s.networkAPIRoutes(r)
-				s.externalAPIRoutes(r)
-				s.shareAPIRoutes(r)
-				s.alignmentAPIRoutes(r)
-				s.communityOrgRoutes(r)
+				s.federation.FederationRoutes(r, s.federation.OrganisationActor, s.federation.OrganisationSettingsActor)
+				s.badges.BadgeAPIRoutes(r)
+				s.network.NetworkAPIRoutes(r)
+				s.network.ExternalAPIRoutes(r)
+				s.network.ShareAPIRoutes(r)
+				s.esco.AlignmentAPIRoutes(r)
+				s.network.CommunityOrgRoutes(r)
 			})
-			r.Get("/directory", s.apiDirectory)
-			r.Get("/esco/search", s.apiESCOSearch)
-			r.Route("/people/{username}/badges/{id}", s.peopleBadgeAPIRoutes)
+			r.Get("/directory", s.network.APIDirectory)
+			r.Get("/esco/search", s.esco.APIESCOSearch)
+			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
 			r.Route("/me", func(r chi.Router) {
-				r.Get("/", s.apiMe)
-				s.federationRoutes(r, s.personActor, s.personActor)
-				s.passportAPIRoutes(r, verifyLimit)
-				s.passportSocialAPIRoutes(r)
-				s.passportStreamAPIRoutes(r)
-				s.badgeFollowAPIRoutes(r)
-				s.profileAPIRoutes(r)
-				s.personKeyRoutes(r)
+				r.Get("/", s.account.APIMe)
+				s.federation.FederationRoutes(r, s.federation.PersonActor, s.federation.PersonActor)
+				s.passport.PassportAPIRoutes(r, verifyLimit)
+				s.passport.PassportSocialAPIRoutes(r)
+				s.passport.PassportStreamAPIRoutes(r)
+				s.passport.BadgeFollowAPIRoutes(r)
+				s.account.ProfileAPIRoutes(r)
+				s.openbadges.PersonKeyRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
-				r.Use(s.requireNodeAdminAPI)
-				r.Get("/domain-blocks", s.apiDomainBlocks)
-				r.Post("/domain-blocks", s.apiBlockDomain)
-				r.Delete("/domain-blocks/{host}", s.apiUnblockDomain)
-				r.Get("/domain-allows", s.apiDomainAllows)
-				r.Post("/domain-allows", s.apiAllowDomain)
-				r.Delete("/domain-allows/{host}", s.apiDisallowDomain)
+				r.Use(s.admin.RequireNodeAdminAPI)
+				r.Get("/domain-blocks", s.admin.APIDomainBlocks)
+				r.Post("/domain-blocks", s.admin.APIBlockDomain)
+				r.Delete("/domain-blocks/{host}", s.admin.APIUnblockDomain)
+				r.Get("/domain-allows", s.admin.APIDomainAllows)
+				r.Post("/domain-allows", s.admin.APIAllowDomain)
+				r.Delete("/domain-allows/{host}", s.admin.APIDisallowDomain)
 			})
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-			writeJSONError(w, http.StatusNotFound, "", "no such API endpoint")
+			kit.WriteJSONError(w, http.StatusNotFound, "", "no such API endpoint")
 		})
 		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-			writeJSONError(w, http.StatusMethodNotAllowed, "", "method not allowed")
+			kit.WriteJSONError(w, http.StatusMethodNotAllowed, "", "method not allowed")
 		})
 	})
 
@@ -230,56 +179,56 @@ func (s *Server) routes(ctx context.Context) error {
 		return err
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave)
-		r.Use(s.authenticate)
-		r.Get("/login", s.loginForm)
+		r.Use(s.Sessions.LoadAndSave)
+		r.Use(s.Authenticate)
+		r.Get("/login", s.account.LoginForm)
 		// Slows password guessing: per client address (the TCP peer; behind a
 		// proxy that is the proxy), per process.
-		r.With(httprate.LimitBy(10, time.Minute, peerAddress,
-			httprate.WithLimitHandler(s.tooManyLogins))).Post("/login", s.login)
-		r.Post("/logout", s.logout)
-		s.signupRoutes(r)
-		s.resetRoutes(r)
+		r.With(httprate.LimitBy(10, time.Minute, kit.PeerAddress,
+			httprate.WithLimitHandler(s.account.TooManyLogins))).Post("/login", s.account.Login)
+		r.Post("/logout", s.account.Logout)
+		s.account.SignupRoutes(r)
+		s.account.ResetRoutes(r)
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
-		r.Get("/networks/{name}", s.communityPageHandler)
-		r.Get("/networks/{name}/relations.svg", s.communityRelationsSVG)
-		r.Get("/networks/{name}/logo", s.communityLogo)
+		r.Get("/networks/{name}", s.network.CommunityPageHandler)
+		r.Get("/networks/{name}/relations.svg", s.network.CommunityRelationsSVG)
+		r.Get("/networks/{name}/logo", s.network.CommunityLogo)
 		r.Get("/people/{username}", s.personPage)
-		r.Get("/badges/{uuid}", s.badgePage)
-		r.Get("/u/{username}/badges/{id}", s.publicPassportBadge)
-		r.Get("/u/{username}/badges/{id}.json", s.publicBadgeDocument)
-		r.Get("/u/{username}/badges/{id}/credential", s.passportCredential)
-		r.Get("/claim/{token}", s.claimPage)
-		r.Get("/claim-to-passport", s.claimToPassport)
-		s.externalEndorserRoutes(r)
-		r.Get("/verify", s.verifyForm)
-		r.With(verifyLimit).Post("/verify", s.verifySubmit)
+		r.Get("/badges/{uuid}", s.badges.BadgePage)
+		r.Get("/u/{username}/badges/{id}", s.passport.PublicPassportBadge)
+		r.Get("/u/{username}/badges/{id}.json", s.passport.PublicBadgeDocument)
+		r.Get("/u/{username}/badges/{id}/credential", s.passport.PassportCredential)
+		r.Get("/claim/{token}", s.badges.ClaimPage)
+		r.Get("/claim-to-passport", s.badges.ClaimToPassport)
+		s.network.ExternalEndorserRoutes(r)
+		r.Get("/verify", s.openbadges.VerifyForm)
+		r.With(verifyLimit).Post("/verify", s.openbadges.VerifySubmit)
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUserHTML)
+			r.Use(s.RequireUserHTML)
 			r.Get("/", s.dashboard)
-			s.badgeToolRoutes(r)
-			s.orgSettingsRoutes(r)
-			s.networkUIRoutes(r)
-			s.communityModerationRoutes(r)
-			s.escoUIRoutes(r)
-			s.passportUIRoutes(r, verifyLimit)
-			s.passportSocialUIRoutes(r)
-			s.passportStreamUIRoutes(r)
-			s.badgeFollowUIRoutes(r)
-			s.profileRoutes(r)
-			r.Get("/reports", s.reportsPage)
+			s.badges.BadgeToolRoutes(r)
+			s.network.OrgSettingsRoutes(r)
+			s.network.NetworkUIRoutes(r)
+			s.network.CommunityModerationRoutes(r)
+			s.esco.ESCOUIRoutes(r)
+			s.passport.PassportUIRoutes(r, verifyLimit)
+			s.passport.PassportSocialUIRoutes(r)
+			s.passport.PassportStreamUIRoutes(r)
+			s.passport.BadgeFollowUIRoutes(r)
+			s.account.ProfileRoutes(r)
+			r.Get("/reports", s.admin.ReportsPage)
 			r.Group(func(r chi.Router) {
-				r.Use(s.requireNodeAdmin)
-				r.Get("/admin", s.adminPage)
-				s.signupAdminRoutes(r)
-				s.adminOrgRoutes(r)
-				r.Get("/admin/deliveries", s.deliveriesPage)
-				r.Post("/admin/deliveries/retry", s.retryDelivery)
+				r.Use(s.RequireNodeAdmin)
+				r.Get("/admin", s.admin.AdminPage)
+				s.account.SignupAdminRoutes(r)
+				s.admin.AdminOrgRoutes(r)
+				r.Get("/admin/deliveries", s.admin.DeliveriesPage)
+				r.Post("/admin/deliveries/retry", s.admin.RetryDelivery)
 				r.With(riverUIHeaders).Mount("/admin/jobs", ui)
 			})
 		})
-		r.NotFound(s.notFoundHTML)
+		r.NotFound(s.NotFoundHTML)
 	})
 	s.router = r
 	return nil
@@ -319,8 +268,8 @@ func riverUIHeaders(next http.Handler) http.Handler {
 // and its single-page front end under the prefix.
 func (s *Server) riverUI(ctx context.Context) (http.Handler, error) {
 	h, err := riverui.NewHandler(&riverui.HandlerOpts{
-		Endpoints: riverui.NewEndpoints(s.deps.River, nil),
-		Logger:    s.log,
+		Endpoints: riverui.NewEndpoints(s.Deps.River, nil),
+		Logger:    s.Log,
 		Prefix:    "/admin/jobs",
 	})
 	if err != nil {
@@ -341,10 +290,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.deps.Ready(ctx); err != nil {
+	if err := s.Deps.Ready(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintf(w, "not ready: %v\n", err)
 		return
 	}
 	fmt.Fprintln(w, "ready")
 }
+
+// VerifyEmailLink is the URL, on the node at base, of the page that
+// confirms an address with token; the page is the account package's.
+func VerifyEmailLink(base *url.URL) func(token string) string {
+	return account.VerifyEmailLink(base)
+}
+
+// ResetPasswordLink is the URL, on the node at base, of the page of a
+// reset link with token; the page is the account package's.
+func ResetPasswordLink(base *url.URL) func(token string) string {
+	return account.ResetPasswordLink(base)
+}
+
+// IssueHooks are the hooks of any issuing on the node (claim mail,
+// mention, backpack, milestones), for the milestone_evaluate job.
+func (s *Server) IssueHooks() issuer.Hooks { return s.badges.IssueHooks() }

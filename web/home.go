@@ -1,0 +1,110 @@
+// The pages that belong to no one domain: the dashboard, help, and the
+// public profiles of organisations and people.
+
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/web/kit"
+)
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	u, _ := kit.CurrentUser(r)
+	orgs, err := s.MyOrganisations(r, u)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	list, err := s.withUnread(r, orgs)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "dashboard", kit.PageData{Title: "Dashboard", Data: list})
+}
+
+func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
+	s.Render(w, r, http.StatusOK, "help", kit.PageData{Title: "Help", Data: s.Deps.BaseURL.String()})
+}
+
+// profileData is a public profile page: an organisation or a person, with
+// the handle by which any fediverse account can follow them.
+type profileData struct {
+	Kind        string
+	Name        string
+	Handle      string
+	Country     string
+	Description string
+	URL         string
+	ActorID     string
+	// A person's photo and links; Restricted when their profile is for
+	// this node's users and the viewer is not one; NoIndex asks search
+	// engines to keep the page out.
+	PhotoURL   string
+	Links      []account.Link
+	Restricted bool
+	NoIndex    bool
+}
+
+func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
+	o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, chi.URLParam(r, "slug"))
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: o.Name, Data: profileData{
+		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.Deps.BaseURL.Host, Country: o.Country,
+		Description: o.Description, URL: o.URL, ActorID: s.Deps.BaseURL.String() + "/actors/" + o.Slug,
+	}})
+}
+
+func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
+	u, err := account.UserByUsername(r.Context(), s.Deps.Pool, chi.URLParam(r, "username"))
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	p, err := account.ProfileOf(r.Context(), s.Deps.Pool, u.ID)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	_, loggedIn := kit.CurrentUser(r)
+	d := profileData{Kind: "Person", Name: u.Username, Handle: u.Username + "@" + s.Deps.BaseURL.Host,
+		ActorID: s.Deps.BaseURL.String() + "/actors/" + u.Username, NoIndex: !p.Public || !p.Searchable}
+	if p.Visible(loggedIn) {
+		if p.Name != "" {
+			d.Name = p.Name
+		}
+		d.Description, d.PhotoURL, d.Links = p.Bio, p.PhotoURL, p.Links
+	} else {
+		d.Restricted = true
+	}
+	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: d.Name, Data: d})
+}
+
+// dashboardOrg is an organisation on the dashboard, with its unread
+// notifications.
+type dashboardOrg struct {
+	kit.OrgRole
+	Unread int
+}
+
+// withUnread adds to each organisation its count of unread notifications.
+func (s *Server) withUnread(r *http.Request, orgs []kit.OrgRole) ([]dashboardOrg, error) {
+	out := make([]dashboardOrg, len(orgs))
+	for i, o := range orgs {
+		_, unread, err := network.Notifications(r.Context(), s.Deps.Pool, o.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = dashboardOrg{OrgRole: o, Unread: unread}
+	}
+	return out, nil
+}

@@ -1,0 +1,159 @@
+package kit
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/issuer"
+)
+
+// pageNames are the templates in templates/, each rendered inside layout.html.
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset"}
+
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func parsePages(fsys fs.FS) (*pages, error) {
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// navItem is one entry of the product's menu.
+type navItem struct {
+	Name, Path string
+	AdminOnly  bool
+	// Member: only for people who act for an organisation (and node
+	// admins); an earner's menu is Dashboard, Passport, Profile and Help.
+	Member  bool
+	Current bool // the page shown is this entry or below it
+}
+
+// menu is the product's main menu, in order.
+var menu = []navItem{
+	{Name: "Dashboard", Path: "/"},
+	{Name: "Passport", Path: "/passport"},
+	{Name: "Issuer tools", Path: "/issuer", Member: true},
+	{Name: "Creator tools", Path: "/creator", Member: true},
+	{Name: "Network", Path: "/network", Member: true},
+	{Name: "Admin tools", Path: "/admin", AdminOnly: true},
+	{Name: "Reports", Path: "/reports", Member: true},
+	{Name: "Profile", Path: "/me/profile"},
+	{Name: "Help", Path: "/help"},
+}
+
+// OrgRole is an organisation together with the viewer's role in it.
+type OrgRole struct {
+	issuer.Organisation
+	Role account.Role
+}
+
+// PageData is what every template gets. Page-specific values go in Data.
+type PageData struct {
+	Title   string
+	Message string // an error or notice shown above the content
+	Email   string // the login form's email, kept after a failed attempt
+	Next    string // where to go after logging in
+	SignUp  bool   // the login page offers sign-up: the node is open or invites
+	User    *account.User
+	Menu    []navItem
+	Path    string
+	Data    any
+}
+
+// Render executes a page into a buffer first, so that a template error
+// becomes a clean 500 rather than half a page.
+func (s *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name string, data PageData) {
+	if u, ok := CurrentUser(r); ok {
+		data.User = &u
+		member := u.NodeAdmin
+		if !member {
+			ms, err := account.Memberships(r.Context(), s.Deps.Pool, u.ID)
+			member = err == nil && len(ms) > 0
+		}
+		for _, item := range menu {
+			if (!item.AdminOnly || u.NodeAdmin) && (!item.Member || member) {
+				item.Current = r.URL.Path == item.Path || item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path+"/")
+				data.Menu = append(data.Menu, item)
+			}
+		}
+	}
+	data.Path = r.URL.Path
+	if name == "login" {
+		mode, err := account.GetSignupMode(r.Context(), s.Deps.Pool)
+		data.SignUp = err == nil && mode != account.SignupClosed
+	}
+	var buf bytes.Buffer
+	if err := s.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.Log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; object-src 'none'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Kit) NotFoundHTML(w http.ResponseWriter, r *http.Request) {
+	s.Problem(w, r, http.StatusNotFound, "", "There is no page at "+r.URL.Path+".")
+}
+
+// MyOrganisations lists the organisations the viewer acts for.
+func (s *Kit) MyOrganisations(r *http.Request, u account.User) ([]OrgRole, error) {
+	ms, err := account.Memberships(r.Context(), s.Deps.Pool, u.ID)
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(ms))
+	roles := make(map[int64]account.Role, len(ms))
+	for i, m := range ms {
+		ids[i], roles[m.OrganisationID] = m.OrganisationID, m.Role
+	}
+	orgs, err := issuer.Organisations(r.Context(), s.Deps.Pool, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OrgRole, len(orgs))
+	for i, o := range orgs {
+		out[i] = OrgRole{Organisation: o, Role: roles[o.ID]}
+	}
+	return out, nil
+}
+
+// Sections describe the menu's work areas; each lists the organisations the
+// viewer can work for there.
+var Sections = map[string]struct{ Title, Intro string }{
+	"issuer":  {"Issuer tools", "Issue badges to earners, follow what you issued, revoke when needed."},
+	"creator": {"Creator tools", "Design badges: name, image, criteria, alignments and expiry, ready to issue."},
+	"network": {"Network", "Your partner organisations, the endorsements between you, and the badges you share."},
+}
+
+func (s *Kit) SectionPage(key string) http.HandlerFunc {
+	sec := Sections[key]
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, _ := CurrentUser(r)
+		orgs, err := s.MyOrganisations(r, u)
+		if err != nil {
+			s.Fail(w, r, err)
+			return
+		}
+		s.Render(w, r, http.StatusOK, "section", PageData{Title: sec.Title,
+			Data: map[string]any{"Intro": sec.Intro, "Organisations": orgs}})
+	}
+}
