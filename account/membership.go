@@ -21,6 +21,11 @@ const (
 	RoleReviewer Role = "reviewer"
 )
 
+// ActsFor reports whether the role works for the organisation in the
+// product (its tools, its network, its settings); a reviewer only reviews
+// the badge applications they are given.
+func (r Role) ActsFor() bool { return r == RoleAdmin || r == RoleStaff }
+
 // ParseRole accepts a role's name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/vocab"
 	"github.com/laurelnet/laurel/web/webtest"
@@ -353,5 +354,34 @@ func TestBulkIssueAPI(t *testing.T) {
 	_, issued = f.API(t, "GET", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions", nil, "")
 	if n := len(issued["items"].([]any)); n != 2 {
 		t.Fatalf("%d assertions after the good file, want 2", n)
+	}
+}
+
+// TestReviewerDoesNotActForTheOrganisation: a member with the reviewer
+// role reviews badge applications and nothing else, so the organisation's
+// tools answer 403 and the menu offers them no tools (a regression: the
+// role once counted as staff).
+func TestReviewerDoesNotActForTheOrganisation(t *testing.T) {
+	f := webtest.StartNode(t)
+	ctx := context.Background()
+	u, err := account.CreateUser(ctx, f.Pool, account.NewUser{Email: "rita@example.org", Password: webtest.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, f.Pool, u.ID, f.Org.ID, account.RoleReviewer); err != nil {
+		t.Fatal(err)
+	}
+	api := f.UserAPI(t, u)
+	if status, body := api("POST", "/api/v1/orgs/tampere-uni/badges", map[string]any{"name": "Sneaky", "description": "d", "criteria": "c"}); status != http.StatusForbidden {
+		t.Errorf("a reviewer creating a badge = %d %v, want 403", status, body)
+	}
+	if status, body := api("GET", "/api/v1/orgs/tampere-uni/badges", nil); status != http.StatusForbidden {
+		t.Errorf("a reviewer listing the badge library = %d %v, want 403", status, body)
+	}
+	home := f.Page(t, f.Login(t, "rita@example.org"), "/")
+	for _, tool := range []string{"Issuer tools", "Creator tools", `href="/network"`} {
+		if strings.Contains(home, tool) {
+			t.Errorf("a reviewer's menu offers %s", tool)
+		}
 	}
 }

@@ -115,7 +115,7 @@ func (s *Kit) organisationAs(r *http.Request, admin bool) (issuer.Organisation, 
 		return issuer.Organisation{}, err
 	}
 	for _, m := range ms {
-		if m.OrganisationID != o.ID {
+		if m.OrganisationID != o.ID || !m.Role.ActsFor() {
 			continue
 		}
 		if admin && m.Role != account.RoleAdmin {

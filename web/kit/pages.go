@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/laurelnet/laurel/account"
@@ -81,7 +82,7 @@ func (s *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 		member := u.NodeAdmin
 		if !member {
 			ms, err := account.Memberships(r.Context(), s.Deps.Pool, u.ID)
-			member = err == nil && len(ms) > 0
+			member = err == nil && slices.ContainsFunc(ms, func(m account.Membership) bool { return m.Role.ActsFor() })
 		}
 		for _, item := range menu {
 			if (!item.AdminOnly || u.NodeAdmin) && (!item.Member || member) {
@@ -120,10 +121,12 @@ func (s *Kit) MyOrganisations(r *http.Request, u account.User) ([]OrgRole, error
 	if err != nil || len(ms) == 0 {
 		return nil, err
 	}
-	ids := make([]int64, len(ms))
+	ids := make([]int64, 0, len(ms))
 	roles := make(map[int64]account.Role, len(ms))
-	for i, m := range ms {
-		ids[i], roles[m.OrganisationID] = m.OrganisationID, m.Role
+	for _, m := range ms {
+		if m.Role.ActsFor() {
+			ids, roles[m.OrganisationID] = append(ids, m.OrganisationID), m.Role
+		}
 	}
 	orgs, err := issuer.Organisations(r.Context(), s.Deps.Pool, ids...)
 	if err != nil {
