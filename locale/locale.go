@@ -11,6 +11,7 @@ package locale
 import (
 	"embed"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"strings"
 	"time"
@@ -65,7 +66,11 @@ func New(fallback string) (*Catalog, error) {
 
 // Parse returns the supported language a tag names ("fi", "fi-FI", "sv"),
 // or an error naming the supported ones.
-func (c *Catalog) Parse(s string) (language.Tag, error) {
+func (c *Catalog) Parse(s string) (language.Tag, error) { return Parse(s) }
+
+// Parse returns the supported language a tag names ("fi", "fi-FI", "sv"),
+// or an error naming the supported ones.
+func Parse(s string) (language.Tag, error) {
 	tag, err := language.Parse(strings.TrimSpace(s))
 	if err == nil {
 		for _, t := range Supported() {
@@ -179,3 +184,102 @@ func (l *Localizer) Date(t time.Time) string {
 
 // Number writes an integer with the language's digit grouping.
 func (l *Localizer) Number(n int64) string { return l.printer.Sprintf("%d", n) }
+
+// Language is a supported language as a reader picks it: its tag and its
+// name in itself ("Suomi"), which is how people look for their own.
+type Language struct {
+	Tag  string
+	Name string
+}
+
+// Languages lists the supported languages, in Supported's order, each
+// named in itself.
+func Languages() []Language {
+	return []Language{{"en", "English"}, {"fi", "Suomi"}, {"sv", "Svenska"}, {"fr", "Français"}}
+}
+
+// Has reports whether the English catalogue, which every other follows,
+// has message id.
+func (c *Catalog) Has(id string) bool {
+	// A plural count makes plural messages count too; plain ones ignore it.
+	_, err := i18n.NewLocalizer(c.bundle, language.English.String()).Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: 2})
+	return err == nil
+}
+
+// Funcs are the template functions that write in the localizer's language:
+//
+//	{{t "id" "Key" value …}}        a message (Localizer.T)
+//	{{th "id" "Key" value …}}       a message whose text holds HTML markup
+//	                                (<strong>, <code>): the values are
+//	                                escaped, the message's own markup kept
+//	{{n "id" count "Key" value …}}  a message with plural forms (Localizer.N)
+//	{{date .When}}                  a day (Localizer.Date); "" for no time
+//	{{number .Count}}               an integer (Localizer.Number)
+//
+// The map suits html/template's and text/template's Funcs alike.
+func (l *Localizer) Funcs() map[string]any {
+	return map[string]any{
+		"t": l.T,
+		"th": func(id string, args ...any) template.HTML {
+			esc := make([]any, len(args))
+			for i, a := range args {
+				if i%2 == 1 {
+					if h, ok := a.(template.HTML); ok {
+						a = string(h)
+					} else {
+						a = template.HTMLEscapeString(fmt.Sprint(a))
+					}
+				}
+				esc[i] = a
+			}
+			// The catalogue's texts are Laurel's own; only values come
+			// from outside, and they are escaped above.
+			return template.HTML(l.T(id, esc...)) //nolint:gosec
+		},
+		"n": func(id string, count any, args ...any) (string, error) {
+			c, err := toInt(count)
+			if err != nil {
+				return "", fmt.Errorf("n %s: %w", id, err)
+			}
+			return l.N(id, int(c), args...), nil
+		},
+		"date": func(v any) (string, error) {
+			switch t := v.(type) {
+			case time.Time:
+				// Pages show days in UTC, as their <time datetime> does.
+				return l.Date(t.UTC()), nil
+			case *time.Time:
+				if t == nil {
+					return "", nil
+				}
+				return l.Date(t.UTC()), nil
+			case nil:
+				return "", nil
+			}
+			return "", fmt.Errorf("date: %T is not a time", v)
+		},
+		"number": func(v any) (string, error) {
+			n, err := toInt(v)
+			if err != nil {
+				return "", fmt.Errorf("number: %w", err)
+			}
+			return l.Number(n), nil
+		},
+	}
+}
+
+func toInt(v any) (int64, error) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), nil
+	case int32:
+		return int64(n), nil
+	case int64:
+		return n, nil
+	case uint:
+		return int64(n), nil
+	case uint32:
+		return int64(n), nil
+	}
+	return 0, fmt.Errorf("%T is not an integer", v)
+}

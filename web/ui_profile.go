@@ -102,6 +102,9 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	_, err := account.UpdateProfile(r.Context(), s.deps.Pool, u.ID, in)
+	if err == nil {
+		err = account.SetLanguage(r.Context(), s.deps.Pool, u.ID, v.Get("language"))
+	}
 	if p, ok := problem.As(err); ok {
 		s.renderProfileForm(w, r, statusOf[p.Kind], profileFieldLabel(p.Field)+": "+p.Message, u,
 			meProfilePage{Profile: in, Invalid: p.Field})

@@ -28,6 +28,7 @@ import (
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/verifier"
@@ -76,6 +77,9 @@ type Deps struct {
 	// Communities is the regional badge networks: founding, memberships,
 	// moderation.
 	Communities *community.Communities
+	// Locale is the message catalogue pages are written from, with the
+	// node's default language; nil means English by default.
+	Locale *locale.Catalog
 }
 
 // Server is the HTTP side of a node.
@@ -98,7 +102,14 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = 1 << 20
 	}
-	pg, err := parsePages()
+	if deps.Locale == nil {
+		cat, err := locale.New("")
+		if err != nil {
+			return nil, err
+		}
+		deps.Locale = cat
+	}
+	pg, err := parsePages(deps.Locale)
 	if err != nil {
 		return nil, err
 	}
