@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"strings"
 	"time"
 
@@ -210,9 +211,14 @@ func (c *Catalog) Has(id string) bool {
 //
 //	{{t "id" "Key" value …}}        a message (Localizer.T)
 //	{{th "id" "Key" value …}}       a message whose text holds HTML markup
-//	                                (<strong>, <code>): the values are
-//	                                escaped, the message's own markup kept
+//	                                (<strong>, <a href>): the values are
+//	                                escaped, the message's own markup kept;
+//	                                a value whose key ends in URL or Link
+//	                                must be an http(s) or relative URL
 //	{{n "id" count "Key" value …}}  a message with plural forms (Localizer.N)
+//	{{tv "state" .State}}           the message "state."+value, or the
+//	                                value itself when there is none (for
+//	                                values named in Go, like states)
 //	{{date .When}}                  a day (Localizer.Date); "" for no time
 //	{{number .Count}}               an integer (Localizer.Number)
 //
@@ -224,13 +230,10 @@ func (l *Localizer) Funcs() map[string]any {
 			esc := make([]any, len(args))
 			for i, a := range args {
 				if i%2 == 1 {
-					if h, ok := a.(template.HTML); ok {
-						a = string(h)
-					} else {
-						a = template.HTMLEscapeString(fmt.Sprint(a))
-					}
+					esc[i] = htmlValue(fmt.Sprint(args[i-1]), a)
+				} else {
+					esc[i] = a
 				}
-				esc[i] = a
 			}
 			// The catalogue's texts are Laurel's own; only values come
 			// from outside, and they are escaped above.
@@ -242,6 +245,14 @@ func (l *Localizer) Funcs() map[string]any {
 				return "", fmt.Errorf("n %s: %w", id, err)
 			}
 			return l.N(id, int(c), args...), nil
+		},
+		"tv": func(prefix string, v any) string {
+			value := fmt.Sprint(v)
+			s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: prefix + "." + value, PluralCount: 2})
+			if err != nil || s == "" {
+				return value
+			}
+			return s
 		},
 		"date": func(v any) (string, error) {
 			switch t := v.(type) {
@@ -282,4 +293,18 @@ func toInt(v any) (int64, error) {
 		return int64(n), nil
 	}
 	return 0, fmt.Errorf("%T is not an integer", v)
+}
+
+// htmlValue is a value of a th message made safe for HTML text and
+// attributes. A key ending in URL or Link goes into an href, where only
+// http(s) and relative URLs may go (as html/template itself would insist).
+func htmlValue(key string, v any) string {
+	s := fmt.Sprint(v)
+	if strings.HasSuffix(key, "URL") || strings.HasSuffix(key, "Link") {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") {
+			s = "#ZgotmplZ"
+		}
+	}
+	return template.HTMLEscapeString(s)
 }
