@@ -348,7 +348,7 @@ func TestNetworkBadgeEndorsementOnBadgePage(t *testing.T) {
 	contains(t, "Lund's notice", body, "Lund University now endorses the badge “Team Player”.")
 
 	body = f.page(t, f.client, "/badges/"+a.UUID)
-	today := time.Now().UTC().Format("2 January 2006")
+	today := time.Now().UTC().Format("02/01/2006") // English pages write days as 05/03/2018
 	contains(t, "badge page after", body, "This badge is endorsed by:", "<strong>Lund University</strong> – ", today,
 		"We also issue this badge.\nIt is &lt;great&gt;.")
 	lacks(t, "badge page after", body, "No endorsements yet", "<great>")
