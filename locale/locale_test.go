@@ -199,3 +199,27 @@ func TestMissingMessageShowsItsID(t *testing.T) {
 		t.Errorf("T(missing) = %q", got)
 	}
 }
+
+// TestEveryMessageLoads: every id of every file is a message go-i18n
+// serves in that language. A key go-i18n reserves for itself (one, other,
+// description, id, hash, …) turns a group into a broken message, which the
+// TOML alone does not show.
+func TestEveryMessageLoads(t *testing.T) {
+	c, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range Supported() {
+		lang := tag.String()
+		l := c.For(tag)
+		for id, forms := range catalogue(t, lang) {
+			got := l.T(id)
+			if forms[""] == "" {
+				got = l.N(id, 2)
+			}
+			if got == id || strings.TrimSpace(got) == "" {
+				t.Errorf("%s: %q does not load as a message", lang, id)
+			}
+		}
+	}
+}
