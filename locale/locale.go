@@ -152,6 +152,21 @@ func (l *Localizer) N(id string, count int, args ...any) string {
 	return l.localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: count, TemplateData: data}, id)
 }
 
+// Text is s itself, or, when s is the id of a message without
+// placeholders ("login.wrong_password"), that message: so a handler can
+// hand a page its title or notice as an id and have it translated, while
+// text it has not turned into an id yet shows as it is.
+func (l *Localizer) Text(s string) string {
+	if s == "" || strings.ContainsAny(s, " \n") || !strings.Contains(s, ".") {
+		return s
+	}
+	out, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: s})
+	if err != nil || out == "" {
+		return s
+	}
+	return out
+}
+
 func (l *Localizer) localize(cfg *i18n.LocalizeConfig, id string) string {
 	s, err := l.loc.Localize(cfg)
 	if err != nil && s == "" {

@@ -121,13 +121,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, account.ErrTooManyAttempts) {
 		s.log.Warn("login limit of an account reached", "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusTooManyRequests, "login",
-			pageData{Title: "Log in", Message: "Too many wrong passwords for this account. Wait 15 minutes and try again.", Email: email, Next: next})
+			pageData{Title: "Log in", Message: "login.too_many_passwords", Email: email, Next: next})
 		return
 	}
 	if errors.Is(err, account.ErrBadCredentials) {
 		s.log.Info("failed login", "email", email, "remote", r.RemoteAddr)
 		s.render(w, r, http.StatusUnauthorized, "login",
-			pageData{Title: "Log in", Message: "Wrong email or password.", Email: email, Next: next})
+			pageData{Title: "Log in", Message: "login.wrong_password", Email: email, Next: next})
 		return
 	}
 	if err != nil {
@@ -156,7 +156,7 @@ func peerAddress(r *http.Request) (string, error) {
 func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request) {
 	s.log.Warn("login rate limit reached", "remote", r.RemoteAddr)
 	s.render(w, r, http.StatusTooManyRequests, "login",
-		pageData{Title: "Log in", Message: "Too many attempts from your address. Wait a minute and try again."})
+		pageData{Title: "Log in", Message: "login.too_many_attempts"})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

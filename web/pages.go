@@ -122,6 +122,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	l := s.localizer(r)
 	data.Lang, data.Languages = l.Lang(), locale.Languages()
+	// A title or message given as a message id is translated; plain text
+	// stays as it is.
+	data.Title, data.Message = l.Text(data.Title), l.Text(data.Message)
 	var buf bytes.Buffer
 	if err := s.pages.byLang[l.Tag()][name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render page", "page", name, "err", err)

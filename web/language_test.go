@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/node"
 	"github.com/laurelnet/laurel/testkit/browser"
 )
 
@@ -132,6 +134,52 @@ func TestBrowserLanguages(t *testing.T) {
 			}
 			browser.NoHorizontalScroll(t, anon)
 			browser.Screenshot(t, anon, "login-sv-"+device.name)
+		})
+	}
+}
+
+// TestPagesFollowAcceptLanguage: without a setting, a page is in the
+// language the browser asks for, and else in the node's --language; a
+// form's problem and an error page's title are translated too.
+func TestPagesFollowAcceptLanguage(t *testing.T) {
+	f := startNode(t)
+	fr := startNode(t, func(c *node.Config) { c.Language = "fr" })
+	anonymous := noRedirects(nil)
+	for _, tc := range []struct {
+		name, method, path, body string
+		node                     *fixture
+		accept                   string
+		status                   int
+		lang                     string
+		want                     []string
+	}{
+		{"Finnish browser", "GET", "/login", "", f, "fi-FI,fi;q=0.9", 200, "fi", []string{"<title>Kirjaudu sisään · Laurel</title>", ">Salasana</label>", "Unohditko salasanasi?"}},
+		{"unknown language: English", "GET", "/login", "", f, "de-DE,de;q=0.9", 200, "en", []string{"<h1>Log in</h1>", "Forgot your password?"}},
+		{"wrong password, French", "POST", "/login", "email=nobody%40example.org&password=wrong+horse+battery", f, "fr", 401, "fr", []string{"E-mail ou mot de passe incorrect."}},
+		{"no such page, Swedish", "GET", "/no-such-page", "", f, "sv", 404, "sv", []string{"<h1>Hittades inte</h1>", "Tillbaka till översikten"}},
+		{"node default French", "GET", "/login", "", fr, "", 200, "fr", []string{"<h1>Connexion</h1>", "Mot de passe oublié ?"}},
+		{"browser over node default", "GET", "/login", "", fr, "sv", 200, "sv", []string{"<h1>Logga in</h1>"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hdr := map[string]string{}
+			if tc.accept != "" {
+				hdr["Accept-Language"] = tc.accept
+			}
+			var body io.Reader
+			if tc.body != "" {
+				body, hdr["Content-Type"] = strings.NewReader(tc.body), "application/x-www-form-urlencoded"
+			}
+			status, page, h := tc.node.do(t, anonymous, tc.method, tc.path, body, hdr)
+			if status != tc.status {
+				t.Fatalf("%s %s = %d, want %d", tc.method, tc.path, status, tc.status)
+			}
+			contains(t, tc.name, page, append([]string{`<html lang="` + tc.lang + `">`}, tc.want...)...)
+			if got := h.Get("Content-Language"); got != tc.lang {
+				t.Errorf("Content-Language = %q, want %q", got, tc.lang)
+			}
+			if !slices.Contains(h.Values("Vary"), "Accept-Language") {
+				t.Errorf("Vary = %q, want it to name Accept-Language", h.Values("Vary"))
+			}
 		})
 	}
 }
