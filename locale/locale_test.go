@@ -183,10 +183,30 @@ func TestMessagesDatesNumbers(t *testing.T) {
 			if got := l.N("badges.issued", 1500); got != tt.manyIssued {
 				t.Errorf("N(1500) = %q, want %q", got, tt.manyIssued)
 			}
+
 			if got := l.T("layout.confirm_email", "Email", "a@example.org"); !strings.Contains(got, tt.confirmEmailContaining) {
 				t.Errorf("T(confirm_email) = %q, want it to contain %q", got, tt.confirmEmailContaining)
 			}
 		})
+	}
+}
+
+// TestFrenchMillions: French counts a million in a plural form of its own
+// ("many"), which every French plural message needs.
+func TestFrenchMillions(t *testing.T) {
+	c, err := New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.For(language.French).N("badges.issued", 2000000), "2\u00a0000\u00a0000 badges délivrés"; got != want {
+		t.Errorf("N(2000000) = %q, want %q", got, want)
+	}
+	for id, forms := range catalogue(t, "fr") {
+		if _, plural := forms["other"]; plural {
+			if _, ok := forms["many"]; !ok {
+				t.Errorf("fr: %q has no form many", id)
+			}
+		}
 	}
 }
 

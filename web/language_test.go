@@ -134,6 +134,31 @@ func TestBrowserLanguages(t *testing.T) {
 			}
 			browser.NoHorizontalScroll(t, anon)
 			browser.Screenshot(t, anon, "login-sv-"+device.name)
+
+			// French, the longest words, on the node admin's full menu.
+			if err := account.SetLanguage(context.Background(), f.pool, f.admin.ID, "fr"); err != nil {
+				t.Fatal(err)
+			}
+			admin := browser.New(t)
+			browser.Do(t, admin, device.emulate, chromedp.Navigate(f.base+"/login"),
+				chromedp.SendKeys(chromedp.CSS("#email"), f.admin.Email),
+				chromedp.SendKeys(chromedp.CSS("#password"), password),
+				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
+				chromedp.Navigate(f.base+"/admin"),
+				chromedp.WaitVisible(chromedp.CSS("#new-org-title")),
+			)
+			menu := browser.Text(t, admin, "nav.menu")
+			for _, item := range []string{"Tableau de bord", "Passeport", "Outils d’émission", "Outils de création", "Réseau", "Administration", "Rapports", "Profil", "Aide"} {
+				if !strings.Contains(menu, item) {
+					t.Errorf("the French menu %q lacks %q", menu, item)
+				}
+			}
+			if h := browser.Text(t, admin, "#new-org-title"); h != "Nouvelle organisation" {
+				t.Errorf("the admin page's form is headed %q", h)
+			}
+			browser.NoHorizontalScroll(t, admin)
+			browser.Screenshot(t, admin, "admin-fr-"+device.name)
 		})
 	}
 }
