@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/federation/egress"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -151,4 +152,27 @@ func UpdateProfile(ctx context.Context, db DB, userID int64, p Profile) (Profile
 		return Profile{}, fmt.Errorf("update the profile of user %d: %w", userID, err)
 	}
 	return out, nil
+}
+
+// SetLanguage sets the language userID reads pages in: a language package
+// locale supports ("fi", "sv-FI"), stored as its plain tag, or "" to follow
+// the browser and then the node's default.
+func SetLanguage(ctx context.Context, db DB, userID int64, lang string) error {
+	var stored *string
+	if strings.TrimSpace(lang) != "" {
+		tag, err := locale.Parse(lang)
+		if err != nil {
+			return problem.Invalidf("language", "%s", err.Error())
+		}
+		s := tag.String()
+		stored = &s
+	}
+	tag, err := db.Exec(ctx, `UPDATE app_user SET language = $2 WHERE id = $1`, userID, stored)
+	if err != nil {
+		return fmt.Errorf("set the language of user %d: %w", userID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return problem.NotFoundf("no user %d", userID)
+	}
+	return nil
 }

@@ -92,3 +92,41 @@ func TestProfileValidation(t *testing.T) {
 		t.Fatalf("update of no user = %v", err)
 	}
 }
+
+// TestSetLanguage: the language setting keeps a supported language as its
+// plain tag, clears back to the browser's choice, and refuses others
+// naming the field.
+func TestSetLanguage(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.DB(t)
+	u, err := account.CreateUser(ctx, db, account.NewUser{Email: "ada@example.org", Password: "long enough pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Language != "" {
+		t.Fatalf("a new user's language = %q, want none", u.Language)
+	}
+	for _, tc := range []struct{ set, want string }{
+		{"fi", "fi"}, {"sv-FI", "sv"}, {" fr ", "fr"}, {"", ""}, {"en", "en"},
+	} {
+		if err := account.SetLanguage(ctx, db, u.ID, tc.set); err != nil {
+			t.Fatalf("SetLanguage(%q): %v", tc.set, err)
+		}
+		got, err := account.UserByID(ctx, db, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Language != tc.want {
+			t.Errorf("after SetLanguage(%q) the language is %q, want %q", tc.set, got.Language, tc.want)
+		}
+	}
+	for _, bad := range []string{"de", "klingon", "x-"} {
+		err := account.SetLanguage(ctx, db, u.ID, bad)
+		if p, ok := problem.As(err); !ok || p.Field != "language" || p.Kind != problem.Invalid {
+			t.Errorf("SetLanguage(%q) = %v, want a problem with the field language", bad, err)
+		}
+	}
+	if err := account.SetLanguage(ctx, db, u.ID+1000, "fi"); err == nil {
+		t.Error("SetLanguage of no user succeeded")
+	}
+}

@@ -30,6 +30,9 @@ type User struct {
 	// the user's for badges issued to it.
 	EmailVerified bool      `json:"email_verified"`
 	CreatedAt     time.Time `json:"created_at"`
+	// Language is the language the user reads pages in (a tag such as
+	// "fi"); "" follows their browser, then the node's default.
+	Language string `json:"language,omitempty"`
 }
 
 // ConfirmedEmail is u's email address once u has confirmed it, else "".
@@ -122,7 +125,7 @@ func usernameFromEmail(email string) string {
 	return name
 }
 
-const userColumns = `id, username, email, name, node_admin, email_verified, created_at`
+const userColumns = `id, username, email, name, node_admin, email_verified, created_at, language`
 
 // userColumnsOf is userColumns qualified by a table alias, for joins.
 func userColumnsOf(alias string) string {
@@ -131,7 +134,11 @@ func userColumnsOf(alias string) string {
 
 func scanUser(row pgx.Row, more ...any) (User, error) {
 	var u User
-	err := row.Scan(append([]any{&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.EmailVerified, &u.CreatedAt}, more...)...)
+	var lang *string
+	err := row.Scan(append([]any{&u.ID, &u.Username, &u.Email, &u.Name, &u.NodeAdmin, &u.EmailVerified, &u.CreatedAt, &lang}, more...)...)
+	if lang != nil {
+		u.Language = *lang
+	}
 	return u, err
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/migrations"
 	"github.com/laurelnet/laurel/milestone"
@@ -96,6 +97,10 @@ type Config struct {
 	// "Authorization: Bearer MetricsToken". Without either, no one reads
 	// the metrics.
 	MetricsToken string
+	// Language is the node's default language for pages (an IETF tag
+	// package locale supports: en, fi, sv, fr), for readers with no setting
+	// whose browser asks for none of them; empty means English.
+	Language string
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
 	// to finish at shutdown.
 	ShutdownTimeout time.Duration
@@ -148,6 +153,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	if m := cfg.FederationMode; m != "" && m != "open" && m != "allowlist" {
 		return nil, fmt.Errorf("--federation-mode %q: must be open or allowlist", m)
+	}
+	catalog, err := locale.New(cfg.Language)
+	if err != nil {
+		return nil, fmt.Errorf("--language: %w", err)
 	}
 	if cfg.DBMaxConns < 0 || cfg.DBMaxConns == 1 {
 		// One connection would deadlock River, which holds one to listen.
@@ -279,6 +288,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		ESCO:           escoClient,
 		MetricsToken:   cfg.MetricsToken,
 		TrustedProxies: proxies,
+		Locale:         catalog,
 	})
 	if err != nil {
 		return nil, err

@@ -62,6 +62,8 @@ func TestDomainCommands(t *testing.T) {
 			wantCode: 2, want: []string{`unexpected argument "b.example"`}, fast: true},
 		{name: "bad federation mode", args: []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--federation-mode", "closed"},
 			wantCode: 1, want: []string{"--federation-mode", "closed", "open or allowlist"}, fast: true},
+		{name: "bad language", args: []string{"serve", "--data", data, "--listen", "127.0.0.1:0", "--language", "de"},
+			wantCode: 1, want: []string{"--language", `"de"`, "en, fi, sv, fr"}, fast: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := laurel(t, opts{}, tc.args...)

@@ -28,6 +28,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	metricsListen := fs.String("metrics-listen", "", "serve /metrics alone on this host:port (e.g. 127.0.0.1:9100), to anyone who reaches it; bind it to a private address")
 	metricsToken := fs.String("metrics-token", "", "let /metrics be read on --listen with \"Authorization: Bearer TOKEN\" (better set as LAUREL_METRICS_TOKEN); without this or --metrics-listen no one reads the metrics")
 	escoAPI := fs.String("esco-api", esco.APIOpen, "the API --esco-url serves: open (the ESCO Open API) or classic (ESCO's classic API and the ESCO local API)")
+	lang := fs.String("language", "en", "the node's default language for pages, for readers who set none and whose browser asks for none Laurel speaks: en, fi, sv or fr")
 	return func(ctx context.Context, e *env) error {
 		if *escoURL == "" {
 			*escoURL = esco.DefaultBaseURL
@@ -53,6 +54,7 @@ func serveCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 			ESCOAPI:         *escoAPI,
 			MetricsListen:   *metricsListen,
 			MetricsToken:    *metricsToken,
+			Language:        *lang,
 			ShutdownTimeout: *shutdown,
 			Logger:          e.log,
 			Version:         version(),

@@ -26,13 +26,13 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, account.ErrTooManyAttempts) {
 		s.Log.Warn("login limit of an account reached", "remote", r.RemoteAddr)
 		s.Render(w, r, http.StatusTooManyRequests, "login",
-			kit.PageData{Title: "Log in", Message: "Too many wrong passwords for this account. Wait 15 minutes and try again.", Email: email, Next: next})
+			kit.PageData{Title: "Log in", Message: "login.too_many_passwords", Email: email, Next: next})
 		return
 	}
 	if errors.Is(err, account.ErrBadCredentials) {
 		s.Log.Info("failed login", "email", email, "remote", r.RemoteAddr)
 		s.Render(w, r, http.StatusUnauthorized, "login",
-			kit.PageData{Title: "Log in", Message: "Wrong email or password.", Email: email, Next: next})
+			kit.PageData{Title: "Log in", Message: "login.wrong_password", Email: email, Next: next})
 		return
 	}
 	if err != nil {
@@ -51,7 +51,7 @@ func (s *Handlers) Login(w http.ResponseWriter, r *http.Request) {
 func (s *Handlers) TooManyLogins(w http.ResponseWriter, r *http.Request) {
 	s.Log.Warn("login rate limit reached", "remote", r.RemoteAddr)
 	s.Render(w, r, http.StatusTooManyRequests, "login",
-		kit.PageData{Title: "Log in", Message: "Too many attempts from your address. Wait a minute and try again."})
+		kit.PageData{Title: "Log in", Message: "login.too_many_attempts"})
 }
 
 func (s *Handlers) Logout(w http.ResponseWriter, r *http.Request) {

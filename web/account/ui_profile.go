@@ -103,6 +103,9 @@ func (s *Handlers) saveProfile(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	_, err := account.UpdateProfile(r.Context(), s.Deps.Pool, u.ID, in)
+	if err == nil {
+		err = account.SetLanguage(r.Context(), s.Deps.Pool, u.ID, v.Get("language"))
+	}
 	if p, ok := problem.As(err); ok {
 		s.renderProfileForm(w, r, kit.StatusOf[p.Kind], profileFieldLabel(p.Field)+": "+p.Message, u,
 			meProfilePage{Profile: in, Invalid: p.Field})

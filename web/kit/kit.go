@@ -24,6 +24,7 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/verifier"
@@ -69,6 +70,9 @@ type Deps struct {
 	// Communities is the regional badge networks: founding, memberships,
 	// moderation.
 	Communities *community.Communities
+	// Locale is the message catalogue pages are written from, with the
+	// node's default language; nil means English by default.
+	Locale *locale.Catalog
 }
 
 // Kit is what every handler package shares: the node's dependencies, the
@@ -88,7 +92,14 @@ func New(deps Deps, fsys fs.FS) (*Kit, error) {
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = 1 << 20
 	}
-	pg, err := parsePages(fsys)
+	if deps.Locale == nil {
+		cat, err := locale.New("")
+		if err != nil {
+			return nil, err
+		}
+		deps.Locale = cat
+	}
+	pg, err := parsePages(fsys, deps.Locale)
 	if err != nil {
 		return nil, err
 	}

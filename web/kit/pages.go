@@ -9,32 +9,54 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/text/language"
+
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
 var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset"}
 
+// pages are the templates, parsed once per language with that language's
+// template functions (t, n, date, number: see locale.Localizer.Funcs).
 type pages struct {
-	byName map[string]*template.Template
+	catalog *locale.Catalog
+	byLang  map[language.Tag]map[string]*template.Template
 }
 
-func parsePages(fsys fs.FS) (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range pageNames {
-		t, err := template.ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("parse page %s: %w", name, err)
+func parsePages(fsys fs.FS, catalog *locale.Catalog) (*pages, error) {
+	p := &pages{catalog: catalog, byLang: map[language.Tag]map[string]*template.Template{}}
+	for _, tag := range locale.Supported() {
+		funcs := catalog.For(tag).Funcs()
+		byName := map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("parse page %s: %w", name, err)
+			}
+			byName[name] = t
 		}
-		p.byName[name] = t
+		p.byLang[tag] = byName
 	}
 	return p, nil
 }
 
+// localizer is the language a page is written in for the reader of r:
+// their setting when logged in, else their browser's Accept-Language,
+// else the node's default.
+func (s *Kit) localizer(r *http.Request) *locale.Localizer {
+	setting := ""
+	if u, ok := CurrentUser(r); ok {
+		setting = u.Language
+	}
+	return s.Deps.Locale.For(s.Deps.Locale.Match(setting, r.Header.Get("Accept-Language")))
+}
+
 // navItem is one entry of the product's menu.
 type navItem struct {
-	Name, Path string
+	Name, Path string // Name is a message id (the layout translates it)
 	AdminOnly  bool
 	// Member: only for people who act for an organisation (and node
 	// admins); an earner's menu is Dashboard, Passport, Profile and Help.
@@ -44,15 +66,15 @@ type navItem struct {
 
 // menu is the product's main menu, in order.
 var menu = []navItem{
-	{Name: "Dashboard", Path: "/"},
-	{Name: "Passport", Path: "/passport"},
-	{Name: "Issuer tools", Path: "/issuer", Member: true},
-	{Name: "Creator tools", Path: "/creator", Member: true},
-	{Name: "Network", Path: "/network", Member: true},
-	{Name: "Admin tools", Path: "/admin", AdminOnly: true},
-	{Name: "Reports", Path: "/reports", Member: true},
-	{Name: "Profile", Path: "/me/profile"},
-	{Name: "Help", Path: "/help"},
+	{Name: "menu.dashboard", Path: "/"},
+	{Name: "menu.passport", Path: "/passport"},
+	{Name: "menu.issuer_tools", Path: "/issuer", Member: true},
+	{Name: "menu.creator_tools", Path: "/creator", Member: true},
+	{Name: "menu.network", Path: "/network", Member: true},
+	{Name: "menu.admin_tools", Path: "/admin", AdminOnly: true},
+	{Name: "menu.reports", Path: "/reports", Member: true},
+	{Name: "menu.profile", Path: "/me/profile"},
+	{Name: "menu.help", Path: "/help"},
 }
 
 // OrgRole is an organisation together with the viewer's role in it.
@@ -71,7 +93,10 @@ type PageData struct {
 	User    *account.User
 	Menu    []navItem
 	Path    string
-	Data    any
+	Lang    string // the page's language, for <html lang>
+	// Languages are the ones a reader can choose (the profile form's).
+	Languages []locale.Language
+	Data      any
 }
 
 // Render executes a page into a buffer first, so that a template error
@@ -96,13 +121,21 @@ func (s *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name st
 		mode, err := account.GetSignupMode(r.Context(), s.Deps.Pool)
 		data.SignUp = err == nil && mode != account.SignupClosed
 	}
+	l := s.localizer(r)
+	data.Lang, data.Languages = l.Lang(), locale.Languages()
+	// A title or message given as a message id is translated; plain text
+	// stays as it is.
+	data.Title, data.Message = l.Text(data.Title), l.Text(data.Message)
 	var buf bytes.Buffer
-	if err := s.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := s.pages.byLang[l.Tag()][name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.Log.Error("render page", "page", name, "err", err)
 		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", data.Lang)
+	// The page's language follows the Accept-Language header.
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")

@@ -265,7 +265,7 @@ func TestNetworkBadgeEndorsementOnBadgePage(t *testing.T) {
 	webtest.Contains(t, "Lund's notice", body, "Lund University now endorses the badge “Team Player”.")
 
 	body = f.Page(t, f.Client, "/badges/"+a.UUID)
-	today := time.Now().UTC().Format("2 January 2006")
+	today := time.Now().UTC().Format("02/01/2006") // English pages write days as 05/03/2018
 	webtest.Contains(t, "badge page after", body, "This badge is endorsed by:", "<strong>Lund University</strong> – ", today,
 		"We also issue this badge.\nIt is &lt;great&gt;.")
 	webtest.Lacks(t, "badge page after", body, "No endorsements yet", "<great>")
