@@ -44,7 +44,7 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	bctx := browser.New(t)
 	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/network/networks?org=tampere-uni")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#memberships-title")),
 		chromedp.Click(chromedp.CSS("details.partner-form summary")),
@@ -63,7 +63,7 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	}
 	browser.Screenshot(t, bctx, "networks-tab-desktop")
 
-	// Lund applies with the tab's form; a bad handle names the webtest.Field.
+	// Lund applies with the tab's form; a bad handle names the field.
 	if status, body, _ := f.Post(t, lund.Client, "/network/orgs/lund-uni/memberships", url.Values{"network": {"nobody"}}); status != http.StatusBadRequest ||
 		!strings.Contains(body, "Network:") {
 		t.Errorf("joining a bad handle = %d", status)
@@ -87,11 +87,11 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	if got := browser.Text(t, bctx, "#members"); !strings.Contains(got, "Lund University") || !strings.Contains(got, "Tampere University") {
 		t.Errorf("members after accepting: %q", got)
 	}
-	// The page is public: a webtest.Visitor sees the members, not the moderation.
+	// The page is public: a visitor sees the members, not the moderation.
 	anon := f.Page(t, webtest.NoRedirects(nil), "/networks/badge-finland")
 	webtest.Contains(t, "the public page", anon, "Lund University", "Open badges in <strong>Finland</strong>", "Members (2)")
 	if strings.Contains(anon, "Moderation") {
-		t.Error("a webtest.Visitor sees the moderation")
+		t.Error("a visitor sees the moderation")
 	}
 
 	// Lund proposes that the network recognise it; the moderator does.
@@ -213,7 +213,7 @@ func TestNetworkProfileInBrowser(t *testing.T) {
 	}
 	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/networks/badge-finland")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")))
 	open()
 	browser.Do(t, bctx, chromedp.SetUploadFiles(chromedp.CSS("#profile-logo"), []string{notImage}),
