@@ -64,9 +64,6 @@ func TestApplyByEmailExternalReviewApproved(t *testing.T) {
 	confirm := linkIn(t, f, mailTo(t, smtp, "ada@example.org", "Confirm your application"), "/apply/confirm/")
 	page = f.Page(t, webtest.Visitor(), confirm) // a link scanner
 	webtest.Contains(t, "the confirmation page", page, `<form method="post" id="confirm">`)
-	if t.Failed() {
-		t.Fatal(page)
-	}
 	if a := s.applicationOf(t, "ada@example.org"); a != nil {
 		t.Fatalf("a GET of the link confirmed the application: %v", a)
 	}
@@ -124,8 +121,6 @@ func TestApplyByEmailExternalReviewApproved(t *testing.T) {
 	}
 
 	// Approved: the badge is issued with the evidence, the claim mail arrives.
-	got := mustAPI(t, f, http.StatusOK, "GET", "/api/v1/orgs/tampere-uni/applications?state=approved", nil)
-	_ = got
 	app = s.applicationOf(t, "ada@example.org")
 	if app["state"] != "approved" || app["assertion"] == "" {
 		t.Fatalf("after approval: %v", app)
@@ -147,12 +142,9 @@ func TestApplyByEmailExternalReviewApproved(t *testing.T) {
 	if !containsString(ids, f.Base+filePath) || !containsString(ids, "https://ada.example/robot") {
 		t.Errorf("the assertion's evidence is %v, want the file %s and the portfolio link", ids, f.Base+filePath)
 	}
-	if n, _ := doc["narrative"].(string); !strings.Contains(n, "What did you build?") || !strings.Contains(n, "A robot that follows a line") {
-		if e0, ok := evidence[0].(map[string]any); !ok || !strings.Contains(e0["narrative"].(string)+n, "robot") {
-			t.Errorf("the answers are not in the assertion: %v", doc)
-		}
+	if n, _ := doc["narrative"].(string); !strings.Contains(n, "**What did you build?**") || !strings.Contains(n, "A robot that follows a line") {
+		t.Errorf("the assertion's narrative lacks the answers: %q", n)
 	}
-
 	// The applicant's page through the receipt's link: approved, file downloadable.
 	mine := linkIn(t, f, mailTo(t, smtp, "ada@example.org", "was received"), "/apply/mine/")
 	page = f.Page(t, ada, mine)
