@@ -195,3 +195,22 @@ func (s *Handlers) T(r *http.Request, id string, args ...any) string {
 	cat := s.Deps.Locale
 	return cat.For(cat.Match(setting, r.Header.Get("Accept-Language"))).T(id, args...)
 }
+
+// Listed is a form the organisation's public page links to.
+type Listed struct {
+	Title, BadgeName, URL string
+}
+
+// ListedForms are the forms of organisation orgID that its public page
+// shows: listed, of an unarchived badge, not closed.
+func (s *Handlers) ListedForms(r *http.Request, orgID int64) ([]Listed, error) {
+	forms, err := application.Forms(r.Context(), s.Deps.Pool, orgID, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Listed, len(forms))
+	for i, f := range forms {
+		out[i] = Listed{Title: f.Title, BadgeName: f.BadgeName, URL: "/apply/" + f.Token}
+	}
+	return out, nil
+}

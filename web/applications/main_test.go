@@ -39,17 +39,6 @@ func mailTo(t *testing.T, srv *smtptest.Server, to, subject string) smtptest.Mes
 	return smtptest.Message{}
 }
 
-// mails counts the messages to one address whose subject contains subject.
-func mails(srv *smtptest.Server, to, subject string) int {
-	n := 0
-	for _, m := range srv.Messages() {
-		if slices.Contains(m.To, to) && strings.Contains(m.Subject, subject) {
-			n++
-		}
-	}
-	return n
-}
-
 // linkIn finds the link of f's node with path prefix in a mail.
 func linkIn(t *testing.T, f *webtest.Fixture, m smtptest.Message, prefix string) string {
 	t.Helper()

@@ -68,6 +68,7 @@ func TestCreatorPages(t *testing.T) {
 		t.Fatalf("create form = %d to %q", status, loc)
 	}
 	page = f.Page(t, c, loc)
+	webtest.Lacks(t, "the organisation's page", f.Page(t, webtest.Visitor(), "/orgs/tampere-uni"), "/apply/")
 	webtest.Contains(t, "the form's page", page, `id="form-url" readonly value="`+f.Base+`/apply/`, `data-copy="form-url"`,
 		"not open now", "Unlisted", `value="2030-01-01T10:00"`, "No member has the reviewer or admin role.")
 	token := page[strings.Index(page, f.Base+"/apply/")+len(f.Base+"/apply/"):]
@@ -81,6 +82,8 @@ func TestCreatorPages(t *testing.T) {
 	page = f.Page(t, c, loc)
 	webtest.Contains(t, "the form after saving", page, "Settings saved.", "open now", "Listed:")
 	webtest.Contains(t, "the open form", f.Page(t, webtest.Visitor(), "/apply/"+token), `id="apply"`, "What did you build?", "One file of at most 2 MiB.")
+	webtest.Contains(t, "the organisation's page", f.Page(t, webtest.Visitor(), "/orgs/tampere-uni"), "Apply for a badge",
+		`<a href="/apply/`+token+`">Apply for Line Follower</a>`)
 
 	status, page, _ = f.Post(t, c, loc+"/reviewers", url.Values{"email": {"not an address"}})
 	if status != http.StatusBadRequest || !strings.Contains(page, `id="reviewer_email" name="email" type="email" required value="not an address" aria-invalid="true"`) {

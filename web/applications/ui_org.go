@@ -3,7 +3,6 @@ package applications
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -413,6 +412,3 @@ func (s *Handlers) withdraw(w http.ResponseWriter, r *http.Request) {
 	s.SetNotice(r, kit.Notice{Text: s.T(r, "apps.withdrawn")})
 	http.Redirect(w, r, "/applications/"+uuid, http.StatusSeeOther)
 }
-
-// itoa is for templates' links.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
