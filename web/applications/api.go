@@ -394,6 +394,9 @@ func (s *Handlers) apiApply(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := application.Apply(ctx, s.Deps.Pool, s.env(), token, sub)
 	if err != nil {
+		if problem.Is(err, problem.TooMany) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(time.Hour.Seconds())))
+		}
 		s.Fail(w, r, err)
 		return
 	}

@@ -72,6 +72,14 @@ func TestAPI(t *testing.T) {
 		t.Fatalf("editing the template changed the form: %v", form["fields"])
 	}
 
+	if status, _ := api(t, f, "DELETE", fmt.Sprintf("%s/form-templates/%.0f", base, s.template), nil); status != http.StatusNoContent {
+		t.Fatalf("delete template = %d", status)
+	}
+	if status, _ := api(t, f, "GET", fmt.Sprintf("%s/form-templates/%.0f", base, s.template), nil); status != http.StatusNotFound {
+		t.Fatalf("deleted template = %d, want 404", status)
+	}
+	mustAPI(t, f, http.StatusOK, "GET", base+"/application-forms/"+s.formUUID(), nil)
+
 	// The public form: without its token.
 	status, text, _ := f.Do(t, webtest.Visitor(), "GET", "/api/v1/apply/"+s.token, nil, nil)
 	if status != http.StatusOK || strings.Contains(text, s.token) || !strings.Contains(text, `"open": true`) {
@@ -166,10 +174,10 @@ func TestAPI(t *testing.T) {
 			t.Fatalf("application %d = %d %v", i+1, status, out)
 		}
 	}
-	status, text, _ = f.Do(t, webtest.Visitor(), "POST", "/api/v1/apply/"+plain, strings.NewReader(`{"email": "late@example.org", "answers": {"what": "x"}}`),
+	status, text, hdr := f.Do(t, webtest.Visitor(), "POST", "/api/v1/apply/"+plain, strings.NewReader(`{"email": "late@example.org", "answers": {"what": "x"}}`),
 		map[string]string{"Content-Type": "application/json"})
-	if status != http.StatusTooManyRequests || !strings.Contains(text, "too many applications") {
-		t.Fatalf("over the limit = %d %s", status, text)
+	if status != http.StatusTooManyRequests || !strings.Contains(text, "too many applications") || hdr.Get("Retry-After") != "3600" {
+		t.Fatalf("over the limit = %d %v %s", status, hdr, text)
 	}
 	// The page says so too.
 	body, h = multipartBody(t, part{Name: "email", Value: "late@example.org"}, part{Name: "answers.what", Value: "x"})
