@@ -14,7 +14,8 @@ import (
 // TestBrowserApplyForm fills in and sends the public form, with a file, in
 // a real Chromium on a desktop and on a phone: no horizontal scroll, the
 // browser's own checks first (a required box left unticked stops it), then
-// the server's answer.
+// the server's answer. The creator's editor, list and form pages fit
+// the phone too.
 func TestBrowserApplyForm(t *testing.T) {
 	f := webtest.StartNode(t)
 	s := newSetup(t, f, allKinds, nil)
@@ -56,6 +57,20 @@ func TestBrowserApplyForm(t *testing.T) {
 				t.Fatalf("after sending: %q", got)
 			}
 			browser.NoHorizontalScroll(t, ctx)
+			// The creator's pages fit too.
+			browser.Do(t, ctx, chromedp.Navigate(f.Base+"/login?next=/creator/tampere-uni/form-templates/new"),
+				chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
+				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+				chromedp.WaitVisible(chromedp.CSS("#template-form")),
+			)
+			browser.NoHorizontalScroll(t, ctx)
+			browser.Screenshot(t, ctx, "template-editor-"+device.name)
+			for _, path := range []string{"/creator/tampere-uni/applications", "/creator/tampere-uni/application-forms/" + s.formUUID()} {
+				browser.Do(t, ctx, chromedp.Navigate(f.Base+path), chromedp.WaitVisible(chromedp.CSS("footer")))
+				browser.NoHorizontalScroll(t, ctx)
+			}
+			browser.Screenshot(t, ctx, "form-page-"+device.name)
 			var n int
 			if err := f.Pool.QueryRow(ctx, `SELECT count(*) FROM application a JOIN application_file f ON f.application_id = a.id
 				WHERE a.email = $1 AND f.name = 'robotics-badge.png' AND f.content_type = 'image/png'`, device.name+"@example.org").Scan(&n); err != nil || n != 1 {
