@@ -52,7 +52,8 @@ func ParseState(s string) (State, error) {
 func (s State) open() bool { return s == StateNew || s == StateInReview }
 
 // Abuse limits: applications (confirmed or not) per email address and per
-// client address in the last hour, and how long a confirmation link lives.
+// client address in the last hour (problem.TooMany over them), and how
+// long a confirmation link lives.
 const (
 	MaxPerEmailHour  = 5
 	MaxPerSourceHour = 20
@@ -253,7 +254,7 @@ func checkLimits(ctx context.Context, tx pgx.Tx, f Form, s Submission) error {
 		return fmt.Errorf("count applications: %w", err)
 	}
 	if perEmail >= MaxPerEmailHour {
-		return problem.Conflictf("email", "too many applications from this address in the last hour; try again later")
+		return problem.TooManyf("email", "too many applications from this address in the last hour; try again later")
 	}
 	switch State(open) {
 	case StateUnconfirmed:
@@ -274,7 +275,7 @@ func checkLimits(ctx context.Context, tx pgx.Tx, f Form, s Submission) error {
 		return fmt.Errorf("count applications: %w", err)
 	}
 	if perSource >= MaxPerSourceHour {
-		return problem.Conflictf("", "too many applications from your network in the last hour; try again later")
+		return problem.TooManyf("", "too many applications from your network in the last hour; try again later")
 	}
 	return nil
 }

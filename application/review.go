@@ -647,3 +647,27 @@ func Narrative(a Application) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// MemberReviewer is a member of an organisation who reviews its
+// applications: one with the reviewer or admin role.
+type MemberReviewer struct {
+	UserID int64        `json:"-"`
+	Name   string       `json:"name"`
+	Email  string       `json:"email"`
+	Role   account.Role `json:"role"`
+}
+
+// MemberReviewers lists the members of organisation orgID who review its
+// applications (see isOrgReviewer), by name.
+func MemberReviewers(ctx context.Context, db DB, orgID int64) ([]MemberReviewer, error) {
+	rows, err := db.Query(ctx, `SELECT u.id, u.name, u.email, m.role FROM membership m JOIN app_user u ON u.id = m.user_id
+		WHERE m.organisation_id = $1 AND m.role IN ('reviewer', 'admin') ORDER BY lower(u.name), u.id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list reviewers of organisation %d: %w", orgID, err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[MemberReviewer])
+	if err != nil {
+		return nil, fmt.Errorf("list reviewers of organisation %d: %w", orgID, err)
+	}
+	return list, nil
+}

@@ -253,7 +253,7 @@ func TestAbuseLimits(t *testing.T) {
 		}
 	}
 	_, err = application.Apply(ctx, f.db, f.env, forms[application.MaxPerEmailHour].Token, submission("ada@example.org", "Ada"))
-	wantProblem(t, err, problem.Conflict, "email")
+	wantProblem(t, err, problem.TooMany, "email")
 	if n := len(f.mails(t, "ada@example.org")); n != application.MaxPerEmailHour {
 		t.Fatalf("%d confirmation mails, want %d", n, application.MaxPerEmailHour)
 	}
@@ -268,7 +268,7 @@ func TestAbuseLimits(t *testing.T) {
 	s := submission("late@example.org", "")
 	s.Source = "198.51.100.7"
 	_, err = application.Apply(ctx, f.db, f.env, forms[0].Token, s)
-	wantProblem(t, err, problem.Conflict, "")
+	wantProblem(t, err, problem.TooMany, "")
 	s.Source = "198.51.100.8"
 	if _, err := application.Apply(ctx, f.db, f.env, forms[0].Token, s); err != nil {
 		t.Fatalf("another address: %v", err)

@@ -18,6 +18,7 @@ const (
 	NotFound                  // the thing asked for does not exist: 404
 	Conflict                  // the input clashes with what exists: 409
 	Forbidden                 // the caller may not do this: 403
+	TooMany                   // the caller went over a rate limit: 429
 )
 
 // Error is a problem the client can fix. Field names the input at fault,
@@ -53,6 +54,12 @@ func Conflictf(field, format string, args ...any) *Error {
 // Forbiddenf reports an action the caller may not take.
 func Forbiddenf(format string, args ...any) *Error {
 	return &Error{Kind: Forbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// TooManyf reports a caller over a limit on how often it may do
+// something; field names the input the limit counts by, if any.
+func TooManyf(field, format string, args ...any) *Error {
+	return &Error{Kind: TooMany, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // As returns the problem inside err, if there is one.

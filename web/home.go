@@ -11,6 +11,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/web/applications"
 	"github.com/laurelnet/laurel/web/kit"
 )
 
@@ -50,6 +51,8 @@ type profileData struct {
 	Links      []account.Link
 	Restricted bool
 	NoIndex    bool
+	// An organisation's listed application forms.
+	Forms []applications.Listed
 }
 
 func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
@@ -58,9 +61,15 @@ func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
+	forms, err := s.apps.ListedForms(r, o.ID)
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
 	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: o.Name, Data: profileData{
 		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.Deps.BaseURL.Host, Country: o.Country,
 		Description: o.Description, URL: o.URL, ActorID: s.Deps.BaseURL.String() + "/actors/" + o.Slug,
+		Forms: forms,
 	}})
 }
 

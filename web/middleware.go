@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/laurelnet/laurel/passport"
+	"github.com/laurelnet/laurel/web/applications"
 )
 
 // logRequests writes one structured line per request.
@@ -74,6 +75,7 @@ func (s *Server) limitBodies(next http.Handler) http.Handler {
 
 // largeBodies are the routes that take more than --max-body-bytes: a
 // passport export being imported (the import reads it with its own limits).
+// Applications with their files (applications.IsUpload) may too.
 var largeBodies = map[string]int64{
 	"/passport/import":         passport.MaxImportBytes + 1<<20,
 	"/api/v1/me/badges/import": passport.MaxImportBytes + 1<<20,
@@ -83,6 +85,9 @@ var largeBodies = map[string]int64{
 func (s *Server) bodyLimit(r *http.Request) int64 {
 	if n, ok := largeBodies[r.URL.Path]; ok && r.Method == http.MethodPost {
 		return max(n, s.Deps.MaxBodyBytes)
+	}
+	if applications.IsUpload(r) {
+		return max(applications.MaxUploadBytes, s.Deps.MaxBodyBytes)
 	}
 	return s.Deps.MaxBodyBytes
 }

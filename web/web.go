@@ -7,7 +7,7 @@
 // the middleware, metrics, health, the dashboard and the public profile
 // pages; it embeds the templates, static files and OpenAPI document. The
 // handlers live in one sub-package per domain (web/account, web/admin,
-// web/badges, web/esco, web/federation, web/network, web/openbadges,
+// web/applications, web/badges, web/esco, web/federation, web/network, web/openbadges,
 // web/passport), each sharing web/kit.
 package web
 
@@ -27,6 +27,7 @@ import (
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/web/account"
 	"github.com/laurelnet/laurel/web/admin"
+	"github.com/laurelnet/laurel/web/applications"
 	"github.com/laurelnet/laurel/web/badges"
 	"github.com/laurelnet/laurel/web/esco"
 	"github.com/laurelnet/laurel/web/federation"
@@ -51,6 +52,7 @@ type Server struct {
 
 	account    *account.Handlers
 	admin      *admin.Handlers
+	apps       *applications.Handlers
 	badges     *badges.Handlers
 	esco       *esco.Handlers
 	federation *federation.Handlers
@@ -78,6 +80,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	s.openbadges = openbadges.New(k, s.network)
 	s.badges = badges.New(k, s.openbadges, s.esco)
 	s.passport = passport.New(k, s.openbadges)
+	s.apps = applications.New(k, s.badges.IssueHooks)
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -121,6 +124,11 @@ func (s *Server) routes(ctx context.Context) error {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
 		r.With(verifyLimit).Post("/verify", s.openbadges.APIVerify)
+		r.Group(func(r chi.Router) {
+			r.Use(s.Sessions.LoadAndSave)
+			r.Use(s.Authenticate)
+			s.apps.PublicAPIRoutes(r)
+		})
 		r.Route("/networks/{name}", func(r chi.Router) {
 			s.network.CommunityPublicRoutes(r)
 			r.Group(func(r chi.Router) {
@@ -142,7 +150,9 @@ func (s *Server) routes(ctx context.Context) error {
 				s.network.ShareAPIRoutes(r)
 				s.esco.AlignmentAPIRoutes(r)
 				s.network.CommunityOrgRoutes(r)
+				s.apps.OrgAPIRoutes(r)
 			})
+			s.apps.APIRoutes(r)
 			r.Get("/directory", s.network.APIDirectory)
 			r.Get("/esco/search", s.esco.APIESCOSearch)
 			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
@@ -155,6 +165,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.passport.BadgeFollowAPIRoutes(r)
 				s.account.ProfileAPIRoutes(r)
 				s.openbadges.PersonKeyRoutes(r)
+				s.apps.MeAPIRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.admin.RequireNodeAdminAPI)
@@ -202,6 +213,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Get("/claim/{token}", s.badges.ClaimPage)
 		r.Get("/claim-to-passport", s.badges.ClaimToPassport)
 		s.network.ExternalEndorserRoutes(r)
+		s.apps.PublicRoutes(r)
 		r.Get("/verify", s.openbadges.VerifyForm)
 		r.With(verifyLimit).Post("/verify", s.openbadges.VerifySubmit)
 		r.Group(func(r chi.Router) {
@@ -217,6 +229,7 @@ func (s *Server) routes(ctx context.Context) error {
 			s.passport.PassportStreamUIRoutes(r)
 			s.passport.BadgeFollowUIRoutes(r)
 			s.account.ProfileRoutes(r)
+			s.apps.UIRoutes(r)
 			r.Get("/reports", s.admin.ReportsPage)
 			r.Group(func(r chi.Router) {
 				r.Use(s.RequireNodeAdmin)

@@ -85,6 +85,7 @@ var StatusOf = map[problem.Kind]int{
 	problem.NotFound:  http.StatusNotFound,
 	problem.Conflict:  http.StatusConflict,
 	problem.Forbidden: http.StatusForbidden,
+	problem.TooMany:   http.StatusTooManyRequests,
 }
 
 // Fail answers for err: the client's problems as 4xx with the field named,
