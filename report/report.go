@@ -147,5 +147,5 @@ type Event struct {
 	Kind string    // issued, claimed, endorsed, request, share, post
 	At   time.Time // when
 	Name string    // what or who: the badge, the endorser, the requester
-	Link string    // a page about it, or ""
+	Ref  string    // what it is about, for a link: a badge class's uuid, or ""
 }
