@@ -55,7 +55,8 @@ func (w Window) Labels() []string {
 
 // Series is one named row of numbers of a table, one value per label.
 type Series struct {
-	Name   string    `json:"name"`
+	Key    string    `json:"key"`  // stable across languages: a badge's uuid, or a word such as claimed
+	Name   string    `json:"name"` // in the reader's language, or a badge's own name
 	Values []float64 `json:"values"`
 }
 

@@ -4,11 +4,11 @@
 // the domain packages and render what they return.
 //
 // This package is the router (every route is mounted in routes, in order),
-// the middleware, metrics, health, the dashboard and the public profile
+// the middleware, metrics, health, help and the public profile
 // pages; it embeds the templates, static files and OpenAPI document. The
 // handlers live in one sub-package per domain (web/account, web/admin,
 // web/badges, web/esco, web/federation, web/network, web/openbadges,
-// web/passport), each sharing web/kit.
+// web/passport, web/reports), each sharing web/kit.
 package web
 
 import (
@@ -34,6 +34,7 @@ import (
 	"github.com/laurelnet/laurel/web/network"
 	"github.com/laurelnet/laurel/web/openbadges"
 	"github.com/laurelnet/laurel/web/passport"
+	"github.com/laurelnet/laurel/web/reports"
 )
 
 //go:embed templates static openapi.json
@@ -57,6 +58,7 @@ type Server struct {
 	network    *network.Handlers
 	openbadges *openbadges.Handlers
 	passport   *passport.Handlers
+	reports    *reports.Handlers
 }
 
 // New builds the handler tree. Background services of the handlers (the
@@ -78,6 +80,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	s.openbadges = openbadges.New(k, s.network)
 	s.badges = badges.New(k, s.openbadges, s.esco)
 	s.passport = passport.New(k, s.openbadges)
+	s.reports = reports.New(k)
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -142,6 +145,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.network.ShareAPIRoutes(r)
 				s.esco.AlignmentAPIRoutes(r)
 				s.network.CommunityOrgRoutes(r)
+				s.reports.APIRoutes(r)
 			})
 			r.Get("/directory", s.network.APIDirectory)
 			r.Get("/esco/search", s.esco.APIESCOSearch)
@@ -206,7 +210,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.With(verifyLimit).Post("/verify", s.openbadges.VerifySubmit)
 		r.Group(func(r chi.Router) {
 			r.Use(s.RequireUserHTML)
-			r.Get("/", s.dashboard)
+			s.reports.UIRoutes(r) // the dashboard and the reports
 			s.badges.BadgeToolRoutes(r)
 			s.network.OrgSettingsRoutes(r)
 			s.network.NetworkUIRoutes(r)
@@ -217,7 +221,6 @@ func (s *Server) routes(ctx context.Context) error {
 			s.passport.PassportStreamUIRoutes(r)
 			s.passport.BadgeFollowUIRoutes(r)
 			s.account.ProfileRoutes(r)
-			r.Get("/reports", s.admin.ReportsPage)
 			r.Group(func(r chi.Router) {
 				r.Use(s.RequireNodeAdmin)
 				r.Get("/admin", s.admin.AdminPage)
