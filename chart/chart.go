@@ -30,6 +30,9 @@ type Chart struct {
 	// Stacked piles the series of a label on one bar; otherwise they
 	// stand side by side.
 	Stacked bool
+	// Legend draws the key of colours even for one series (whose name,
+	// such as a badge's, the reader needs); two or more always have one.
+	Legend bool
 	Labels  []string
 	Series  []report.Series
 	// Format writes a number (a tick, a bar's title) in the reader's
@@ -39,13 +42,13 @@ type Chart struct {
 
 // The drawing's size in its own units; it is scaled to the page's width.
 const (
-	width     = 400.0
+	width     = 360.0
 	plotH     = 180.0
 	top       = 10.0
-	right     = 6.0
+	minRight  = 6.0
 	labelBand = 20.0
-	fontSize  = 11.0
-	charW     = 6.2 // an estimate of a character's width at fontSize
+	fontSize  = 12.0
+	charW     = 6.8 // an estimate of a character's width at fontSize
 	legendRow = 16.0
 	legendMax = 28 // characters of a series name in the legend
 )
@@ -70,6 +73,16 @@ func (c Chart) SVG() template.HTML {
 	left := 8.0
 	for _, v := range ticks {
 		left = math.Max(left, textWidth(format(v))+10)
+	}
+	// The last label is centred under the last bar: leave room for its
+	// right half.
+	widest := 0.0
+	for _, l := range c.Labels {
+		widest = math.Max(widest, textWidth(l))
+	}
+	right := minRight
+	if n := len(c.Labels); n > 0 {
+		right = math.Max(minRight, widest/2-(width-left-minRight)/float64(n)/2+4)
 	}
 	plotW := width - left - right
 	legend := c.legend(plotW, left)
@@ -98,20 +111,17 @@ func (c Chart) SVG() template.HTML {
 		c.bars(&b, left, plotW, y, format)
 	}
 
-	// The labels along the bottom: every step-th, so that none overlap.
+	// The labels along the bottom: every step-th, counted back from the
+	// last (the current month), so that none overlap.
 	if n > 0 {
 		slot := plotW / float64(n)
-		widest := 0.0
-		for _, l := range c.Labels {
-			widest = math.Max(widest, textWidth(l))
-		}
 		every := int(math.Ceil((widest + 6) / slot))
 		if every < 1 {
 			every = 1
 		}
 		b.WriteString(`<g class="labels" fill="#222" text-anchor="middle">`)
 		for i, l := range c.Labels {
-			if i%every != 0 {
+			if (n-1-i)%every != 0 {
 				continue
 			}
 			fmt.Fprintf(&b, `<text x="%s" y="%s">%s</text>`, num(left+slot*(float64(i)+0.5)), num(top+plotH+15), html.EscapeString(l))
@@ -195,7 +205,7 @@ type legendItem struct {
 }
 
 func (c Chart) legend(plotW, left float64) legend {
-	if len(c.Series) < 2 {
+	if len(c.Series) == 0 || len(c.Series) == 1 && !c.Legend {
 		return legend{}
 	}
 	var l legend

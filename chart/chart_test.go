@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestSameChartSameBytes(t *testing.T) {
 
 func TestLabelsAreEscaped(t *testing.T) {
 	evil := `<script>alert("x")</script> & co`
-	c := Chart{ID: `id"x`, Title: evil, Desc: evil, Labels: []string{evil, "b"},
+	c := Chart{ID: `id"x`, Title: evil, Desc: evil, Labels: []string{"b", evil},
 		Series: []report.Series{{Name: evil, Values: []float64{1, 2}}, {Name: "other", Values: []float64{1, 1}}}}
 	svg := string(c.SVG())
 	if strings.Contains(svg, "<script") || strings.Contains(svg, `id"x`) {
@@ -133,6 +134,10 @@ func TestOneValue(t *testing.T) {
 	if len(named(es, "g")) == 0 || strings.Contains(string(c.SVG()), `class="legend"`) {
 		t.Error("a chart of one series has a legend")
 	}
+	c.Legend = true
+	if !strings.Contains(string(c.SVG()), `<text x="`) || !strings.Contains(string(c.SVG()), `class="legend"`) {
+		t.Error("a chart of one series asked for a legend has none")
+	}
 }
 
 func TestStackedBarsPile(t *testing.T) {
@@ -161,7 +166,7 @@ func TestManyMonthsLabelsDoNotCollide(t *testing.T) {
 		}
 		c := Chart{ID: "m", Labels: months(n), Series: []report.Series{{Name: "A", Values: vals}, {Name: "B", Values: vals}}}
 		svg := string(c.SVG())
-		if !regexp.MustCompile(`^<svg [^>]*viewBox="0 0 400 [0-9.]+" width="100%"`).MatchString(svg) {
+		if !regexp.MustCompile(`^<svg [^>]*viewBox="0 0 360 [0-9.]+" width="100%"`).MatchString(svg) {
 			t.Fatalf("n=%d: no scalable viewBox: %.120s", n, svg)
 		}
 		es := parse(t, svg)
@@ -183,6 +188,11 @@ func TestManyMonthsLabelsDoNotCollide(t *testing.T) {
 		}
 		if xs[len(xs)-1]+w/2 > width {
 			t.Errorf("n=%d: the last label runs off the drawing", n)
+		}
+		// The last month (the current one) is always labelled.
+		last := fmt.Sprintf("2026-%02d", (n-1)%12+1)
+		if !slices.ContainsFunc(named(es, "text"), func(e element) bool { return e.text == last }) {
+			t.Errorf("n=%d: the last month %s has no label", n, last)
 		}
 	}
 }

@@ -241,6 +241,7 @@ func chartOf(l *locale.Localizer, t report.Table) chart.Chart {
 		Desc:    l.T("reports.chart." + t.Name),
 		Empty:   l.T("reports.chart.empty"),
 		Stacked: slices.Contains([]string{"issued", "endorsements"}, t.Name),
+		Legend:  t.Name == "issued", // the badges' names
 		Labels:  t.Labels,
 		Series:  t.Series,
 		Format:  func(v float64) string { return l.Number(int64(v)) },

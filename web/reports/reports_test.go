@@ -196,7 +196,7 @@ func TestCSVIsTheChart(t *testing.T) {
 	}
 	staff := f.Login(t, "staff@example.org")
 	page := f.Page(t, staff, "/orgs/tampere-uni/reports")
-	webtest.Contains(t, "reports page", page, `<svg class="chart"`, `viewBox="0 0 400 `, `width="100%"`,
+	webtest.Contains(t, "reports page", page, `<svg class="chart"`, `viewBox="0 0 360 `, `width="100%"`,
 		`<title id="chart-issued-title">Badges issued per month</title>`, "<details class=\"report-numbers\">",
 		`href="/orgs/tampere-uni/reports/issued.csv" download`,
 		"Claim rate: 0 % (0 of 3 sent by email)", "Acceptance rate: 0 % (0 of 1 put into passports here)")
