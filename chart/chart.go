@@ -33,8 +33,8 @@ type Chart struct {
 	// Legend draws the key of colours even for one series (whose name,
 	// such as a badge's, the reader needs); two or more always have one.
 	Legend bool
-	Labels  []string
-	Series  []report.Series
+	Labels []string
+	Series []report.Series
 	// Format writes a number (a tick, a bar's title) in the reader's
 	// locale; nil writes it as report.Number does.
 	Format func(float64) string
