@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/laurelnet/laurel/application"
+	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
@@ -110,7 +111,14 @@ func (s *Handlers) panel(r *http.Request, o kit.OrgRole) (orgPanel, error) {
 	if err != nil {
 		return orgPanel{}, err
 	}
+	feed, err := community.Feed(ctx, db, o.ID, activityLimit, 0)
+	if err != nil {
+		return orgPanel{}, err
+	}
 	all := append(issued, net...)
+	for _, f := range feed {
+		all = append(all, report.Event{Kind: "post", At: f.Published, Name: f.AuthorName})
+	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].At.After(all[j].At) })
 	if len(all) > activityLimit {
 		all = all[:activityLimit]
@@ -131,6 +139,8 @@ func activityLink(o issuer.Organisation, e report.Event) string {
 		return "/network/requests" + org
 	case "share":
 		return "/network/shared-with-us" + org
+	case "post":
+		return "/network/networks" + org
 	}
 	return "/network" + org
 }

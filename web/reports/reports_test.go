@@ -89,6 +89,14 @@ func TestDashboard(t *testing.T) {
 	lundAPI("/api/v1/orgs/lund-uni/endorsements", map[string]any{"target": "tampere-uni", "comment": "A fine partner."})
 	lundAPI("/api/v1/orgs/lund-uni/endorsement-requests", map[string]any{"target": "tampere-uni", "message": "Please endorse us."})
 
+	// Tampere is in a regional network whose feed relays a member's post.
+	if _, err := f.Pool.Exec(context.Background(), `INSERT INTO community_membership (organisation_id, network, state) VALUES ($1, 'https://nordic.example/actors/nordic', 'accepted')`, f.Org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Pool.Exec(context.Background(), `INSERT INTO community_feed (network, object_id, author, author_name, content, published)
+		VALUES ('https://nordic.example/actors/nordic', 'https://oslo.example/notes/1', 'https://oslo.example/actors/oslo', 'Oslo Met', '<p>Hello</p>', now() - interval '1 hour')`); err != nil {
+		t.Fatal(err)
+	}
 	body = f.Page(t, staff, "/")
 	for name, want := range map[string]int{"badges": 2, "issued-this-month": 2, "claimed": 0, "pending-requests": 1, "partners": 1, "endorsements": 1} {
 		if n := count(t, body, "org-tampere-uni", name); n != want {
@@ -101,6 +109,7 @@ func TestDashboard(t *testing.T) {
 		`<a href="/network/requests?org=tampere-uni">Endorsement request from Lund University</a>`,
 		`<a href="/network?org=tampere-uni">Endorsement from Lund University</a>`,
 		`<a href="/issuer/tampere-uni/badges/`+alpha.UUID+`">Issued Alpha</a>`,
+		`<a href="/network/networks?org=tampere-uni">Network post by Oslo Met</a>`,
 		`<time datetime="`+time.Now().UTC().Format("2006-01-02"),
 		`<a href="/orgs/tampere-uni/reports">Reports</a>`)
 	webtest.Lacks(t, "an organisation's dashboard", body, `id="passport-summary"`, `id="org-lund-uni"`)
