@@ -114,6 +114,17 @@ func TestDashboard(t *testing.T) {
 		`<a href="/orgs/tampere-uni/reports">Reports</a>`)
 	webtest.Lacks(t, "an organisation's dashboard", body, `id="passport-summary"`, `id="org-lund-uni"`)
 
+	// A node admin is told of failed federation deliveries; no one else.
+	admin := f.Login(t, "root@example.org")
+	webtest.Lacks(t, "admin dashboard, nothing failed", f.Page(t, admin, "/"), `id="failed-deliveries"`)
+	if _, err := f.Pool.Exec(context.Background(), `WITH o AS (INSERT INTO outbox_activity (activity_id, actor_id, type, public, document)
+			SELECT 'https://x.example/activities/1', id, 'Create', true, '{}' FROM actor ORDER BY id LIMIT 1 RETURNING id)
+		INSERT INTO delivery (outbox_id, inbox, state, attempts) SELECT id, 'https://gone.example/inbox', 'failed', 8 FROM o`); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Contains(t, "admin dashboard", f.Page(t, admin, "/"), `<a href="/admin/deliveries">1 federation delivery failed</a>`)
+	webtest.Lacks(t, "staff dashboard", f.Page(t, staff, "/"), `id="failed-deliveries"`)
+
 	// An earner in no organisation sees their passport in numbers.
 	eva := f.Login(t, "eva@example.org")
 	body = f.Page(t, eva, "/")
@@ -135,10 +146,19 @@ func TestReportsAreForThoseWhoActForTheOrganisation(t *testing.T) {
 	f := webtest.StartNode(t)
 	eva := newEarner(t, f, "eva")
 	earner := f.Login(t, "eva@example.org")
+	// A reviewer of badge applications does not act for the organisation.
+	rita := newEarner(t, f, "rita")
+	if err := account.SetMembership(context.Background(), f.Pool, rita.ID, f.Org.ID, account.RoleReviewer); err != nil {
+		t.Fatal(err)
+	}
+	reviewer := f.Login(t, "rita@example.org")
 	lund := f.SecondOrganisation(t)
 	for _, path := range []string{"/reports", "/orgs/tampere-uni/reports", "/orgs/tampere-uni/reports/issued.csv"} {
 		if status, body, _ := f.Do(t, earner, "GET", path, nil, nil); status != http.StatusForbidden {
 			t.Errorf("an earner GET %s = %d, want 403: %.200s", path, status, body)
+		}
+		if status, _, _ := f.Do(t, reviewer, "GET", path, nil, nil); status != http.StatusForbidden {
+			t.Errorf("a reviewer GET %s = %d, want 403", path, status)
 		}
 		if status, _, _ := f.Do(t, lund.Client, "GET", path, nil, nil); path != "/reports" && status != http.StatusForbidden {
 			t.Errorf("another organisation's staff GET %s = %d, want 403", path, status)
