@@ -48,7 +48,7 @@ const (
 	minRight  = 6.0
 	labelBand = 20.0
 	fontSize  = 12.0
-	charW     = 6.8 // an estimate of a character's width at fontSize
+	charW     = 7.4 // a generous estimate of a character's width at fontSize (DejaVu Sans digits are 0.64 em)
 	legendRow = 16.0
 	legendMax = 28 // characters of a series name in the legend
 )
