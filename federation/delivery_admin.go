@@ -60,3 +60,13 @@ func (f *Federation) RetryDelivery(ctx context.Context, outboxID int64, inbox st
 		return nil
 	})
 }
+
+// CountFailedDeliveries counts the deliveries that were given up on, for
+// the node admin's dashboard.
+func CountFailedDeliveries(ctx context.Context, db DB) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'failed'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count failed deliveries: %w", err)
+	}
+	return n, nil
+}

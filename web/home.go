@@ -1,5 +1,5 @@
-// The pages that belong to no one domain: the dashboard, help, and the
-// public profiles of organisations and people.
+// The pages that belong to no one domain: help, and the public profiles
+// of organisations and people. (The dashboard is web/reports'.)
 
 package web
 
@@ -10,25 +10,9 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/web/applications"
 	"github.com/laurelnet/laurel/web/kit"
 )
-
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	u, _ := kit.CurrentUser(r)
-	orgs, err := s.MyOrganisations(r, u)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	list, err := s.withUnread(r, orgs)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.Render(w, r, http.StatusOK, "dashboard", kit.PageData{Title: "Dashboard", Data: list})
-}
 
 func (s *Server) helpPage(w http.ResponseWriter, r *http.Request) {
 	s.Render(w, r, http.StatusOK, "help", kit.PageData{Title: "Help", Data: s.Deps.BaseURL.String()})
@@ -96,24 +80,4 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 		d.Restricted = true
 	}
 	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: d.Name, Data: d})
-}
-
-// dashboardOrg is an organisation on the dashboard, with its unread
-// notifications.
-type dashboardOrg struct {
-	kit.OrgRole
-	Unread int
-}
-
-// withUnread adds to each organisation its count of unread notifications.
-func (s *Server) withUnread(r *http.Request, orgs []kit.OrgRole) ([]dashboardOrg, error) {
-	out := make([]dashboardOrg, len(orgs))
-	for i, o := range orgs {
-		_, unread, err := network.Notifications(r.Context(), s.Deps.Pool, o.ID, 0)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = dashboardOrg{OrgRole: o, Unread: unread}
-	}
-	return out, nil
 }

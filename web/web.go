@@ -4,11 +4,11 @@
 // the domain packages and render what they return.
 //
 // This package is the router (every route is mounted in routes, in order),
-// the middleware, metrics, health, the dashboard and the public profile
+// the middleware, metrics, health, help and the public profile
 // pages; it embeds the templates, static files and OpenAPI document. The
 // handlers live in one sub-package per domain (web/account, web/admin,
 // web/applications, web/badges, web/esco, web/federation, web/network, web/openbadges,
-// web/passport), each sharing web/kit.
+// web/passport, web/reports), each sharing web/kit.
 package web
 
 import (
@@ -35,6 +35,7 @@ import (
 	"github.com/laurelnet/laurel/web/network"
 	"github.com/laurelnet/laurel/web/openbadges"
 	"github.com/laurelnet/laurel/web/passport"
+	"github.com/laurelnet/laurel/web/reports"
 )
 
 //go:embed templates static openapi.json
@@ -59,6 +60,7 @@ type Server struct {
 	network    *network.Handlers
 	openbadges *openbadges.Handlers
 	passport   *passport.Handlers
+	reports    *reports.Handlers
 }
 
 // New builds the handler tree. Background services of the handlers (the
@@ -81,6 +83,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	s.badges = badges.New(k, s.openbadges, s.esco)
 	s.passport = passport.New(k, s.openbadges)
 	s.apps = applications.New(k, s.badges.IssueHooks)
+	s.reports = reports.New(k)
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -151,6 +154,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.esco.AlignmentAPIRoutes(r)
 				s.network.CommunityOrgRoutes(r)
 				s.apps.OrgAPIRoutes(r)
+				s.reports.APIRoutes(r)
 			})
 			s.apps.APIRoutes(r)
 			r.Get("/directory", s.network.APIDirectory)
@@ -218,7 +222,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.With(verifyLimit).Post("/verify", s.openbadges.VerifySubmit)
 		r.Group(func(r chi.Router) {
 			r.Use(s.RequireUserHTML)
-			r.Get("/", s.dashboard)
+			s.reports.UIRoutes(r) // the dashboard and the reports
 			s.badges.BadgeToolRoutes(r)
 			s.network.OrgSettingsRoutes(r)
 			s.network.NetworkUIRoutes(r)
@@ -230,7 +234,6 @@ func (s *Server) routes(ctx context.Context) error {
 			s.passport.BadgeFollowUIRoutes(r)
 			s.account.ProfileRoutes(r)
 			s.apps.UIRoutes(r)
-			r.Get("/reports", s.admin.ReportsPage)
 			r.Group(func(r chi.Router) {
 				r.Use(s.RequireNodeAdmin)
 				r.Get("/admin", s.admin.AdminPage)

@@ -8,7 +8,8 @@ import (
 	"github.com/laurelnet/laurel/web/kit"
 )
 
-// nodeCounts are the figures shown on the reports and admin pages.
+// nodeCounts are the node-wide figures of the admin page (only node
+// admins see them; an organisation's reports are web/reports').
 type nodeCounts struct {
 	Organisations int
 	Users         int
@@ -24,15 +25,6 @@ func (s *Handlers) counts(r *http.Request) (nodeCounts, error) {
 		return nodeCounts{}, err
 	}
 	return nodeCounts{Organisations: orgs, Users: users}, nil
-}
-
-func (s *Handlers) ReportsPage(w http.ResponseWriter, r *http.Request) {
-	c, err := s.counts(r)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.Render(w, r, http.StatusOK, "reports", kit.PageData{Title: "Reports", Data: c})
 }
 
 func (s *Handlers) AdminPage(w http.ResponseWriter, r *http.Request) {

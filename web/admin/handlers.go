@@ -1,6 +1,6 @@
 // Package admin serves the node admin's tools: the admin page, organisations
 // created with their first admin, domain blocks and allows, federation
-// deliveries, and the reports page.
+// deliveries, and the node-wide counts.
 package admin
 
 import (

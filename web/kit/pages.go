@@ -17,7 +17,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset",
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "org_reports", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset",
 	"form_templates", "form_template", "applications", "application_form", "application", "apply", "apply_confirm", "apply_mine", "review"}
 
 // pages are the templates, parsed once per language with that language's
@@ -54,6 +54,10 @@ func (s *Kit) localizer(r *http.Request) *locale.Localizer {
 	}
 	return s.Deps.Locale.For(s.Deps.Locale.Match(setting, r.Header.Get("Accept-Language")))
 }
+
+// Localizer is the language of the page for the reader of r, for text a
+// handler writes itself (a chart's labels, a CSV's header).
+func (s *Kit) Localizer(r *http.Request) *locale.Localizer { return s.localizer(r) }
 
 // navItem is one entry of the product's menu.
 type navItem struct {
