@@ -248,8 +248,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}}
 	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress, check)
 	endorsements.Register()
+	endorsements.SetLocale(catalog)
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
+	backpacks.SetLocale(catalog)
 	milestones := milestone.New(n.db.Pool, issuer.URLs{Base: n.baseURL})
 	backpacks.SetAccepted(milestones.Accepted)
 	networks := community.New(n.db.Pool, fed, endorsements)
