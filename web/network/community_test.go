@@ -44,7 +44,7 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	bctx := browser.New(t)
 	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/network/networks?org=tampere-uni")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#memberships-title")),
 		chromedp.Click(chromedp.CSS("details.partner-form summary")),
@@ -63,7 +63,7 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	}
 	browser.Screenshot(t, bctx, "networks-tab-desktop")
 
-	// Lund applies with the tab's form; a bad handle names the webtest.Field.
+	// Lund applies with the tab's form; a bad handle names the field.
 	if status, body, _ := f.Post(t, lund.Client, "/network/orgs/lund-uni/memberships", url.Values{"network": {"nobody"}}); status != http.StatusBadRequest ||
 		!strings.Contains(body, "Network:") {
 		t.Errorf("joining a bad handle = %d", status)
@@ -87,11 +87,11 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	if got := browser.Text(t, bctx, "#members"); !strings.Contains(got, "Lund University") || !strings.Contains(got, "Tampere University") {
 		t.Errorf("members after accepting: %q", got)
 	}
-	// The page is public: a webtest.Visitor sees the members, not the moderation.
+	// The page is public: a visitor sees the members, not the moderation.
 	anon := f.Page(t, webtest.NoRedirects(nil), "/networks/badge-finland")
 	webtest.Contains(t, "the public page", anon, "Lund University", "Open badges in <strong>Finland</strong>", "Members (2)")
 	if strings.Contains(anon, "Moderation") {
-		t.Error("a webtest.Visitor sees the moderation")
+		t.Error("a visitor sees the moderation")
 	}
 
 	// Lund proposes that the network recognise it; the moderator does.
@@ -213,7 +213,7 @@ func TestNetworkProfileInBrowser(t *testing.T) {
 	}
 	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/networks/badge-finland")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")))
 	open()
 	browser.Do(t, bctx, chromedp.SetUploadFiles(chromedp.CSS("#profile-logo"), []string{notImage}),
@@ -275,4 +275,63 @@ func TestNetworkProfileInBrowser(t *testing.T) {
 	if err != nil || actor.Name != "Badge Suomi" || actor.Icon.URL != n.ImageURL {
 		t.Errorf("the Group actor: %+v %v", actor, err)
 	}
+}
+
+// TestNetworkPageInFinnish: a moderator who reads Finnish sees a
+// network's page, its moderation and the notices of its forms in Finnish,
+// on a desktop and on a phone; the founding notice on the networks tab
+// is Finnish too.
+func TestNetworkPageInFinnish(t *testing.T) {
+	f := webtest.StartNode(t)
+	ctx := context.Background()
+	if err := account.SetMembership(ctx, f.Pool, f.Staff.ID, f.Org.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetLanguage(ctx, f.Pool, f.Staff.ID, "fi"); err != nil {
+		t.Fatal(err)
+	}
+	tampere := f.Login(t, "staff@example.org")
+	f.PostOK(t, tampere, "/network/orgs/tampere-uni/networks", url.Values{"slug": {"badge-finland"}, "name": {"Badge Finland"},
+		"countries": {"FI"}, "policy": {"approval"}}, "/network/networks?org=tampere-uni")
+	webtest.Contains(t, "the founding notice", f.Page(t, tampere, "/network/networks?org=tampere-uni"),
+		"Badge Finland on perustettu: organisaatiot liittyvät siihen tunnuksella badge-finland@")
+
+	bctx := browser.New(t)
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/networks/badge-finland")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#moderation-title")),
+	)
+	for sel, want := range map[string]string{
+		"#members-title":          "Jäsenet (1)",
+		"#relations-title":        "Kuka suosittelee ketä",
+		"#moderation-title":       "Moderointi",
+		"article.network-profile": "moderaattorit hyväksyvät jäsenet",
+		"section.moderation":      "Hakemuksia ei odota.",
+	} {
+		if got := browser.Text(t, bctx, sel); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", sel, got, want)
+		}
+	}
+	browser.Screenshot(t, bctx, "network-page-fi-desktop")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS(`form[action$="/moderate/relations/refresh"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if got := browser.Text(t, bctx, "p.notice"); got != "Kuva siitä, kuka suosittelee ketä, on ajan tasalla." {
+		t.Errorf("notice after reading the endorsements: %q", got)
+	}
+
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.Base+"/networks/badge-finland"),
+		chromedp.WaitVisible(chromedp.CSS("#moderation-title")),
+	)
+	if got := browser.Text(t, bctx, "#edit-profile summary"); got != "Muokkaa profiilia" {
+		t.Errorf("the profile form on a phone: %q", got)
+	}
+	if got := browser.Text(t, bctx, "#members"); !strings.Contains(got, "jäsen alkaen") {
+		t.Errorf("members on a phone: %q", got)
+	}
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "network-page-fi-phone")
 }
