@@ -99,7 +99,8 @@ type Config struct {
 	MetricsToken string
 	// Language is the node's default language for pages (an IETF tag
 	// package locale supports: en, fi, sv, fr), for readers with no setting
-	// whose browser asks for none of them; empty means English.
+	// whose browser asks for none of them, and for emails to recipients
+	// with no setting; empty means English.
 	Language string
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
 	// to finish at shutdown.
