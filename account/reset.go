@@ -57,11 +57,10 @@ func RequestPasswordReset(ctx context.Context, db DB, email string, v Verificati
 			VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING id`, u.ID, sum, ResetLifetime.Seconds()).Scan(&id); err != nil {
 			return fmt.Errorf("store a reset link of user %d: %w", u.ID, err)
 		}
-		var text strings.Builder
-		fmt.Fprintf(&text, "Hello,\n\nSomeone asked to reset the password of @%s on the Laurel node %s.\n\n", u.Username, v.Node)
-		fmt.Fprintf(&text, "To choose a new password, open this link within an hour:\n%s\n\n", mail.LinkPlaceholder)
-		text.WriteString("It works once. If you did not ask, ignore this email: your password stays as it is.\n")
-		args := mail.SendArgs{Message: mail.Message{To: u.Email, Subject: "Reset your password on " + v.Node, Text: text.String()},
+		l := v.Locale.Mail(u.Language, "")
+		text := mail.Paragraphs(l.T("mail.common.hello"), l.T("mail.reset.asked", "Username", u.Username, "Node", v.Node),
+			l.T("mail.reset.link", "Link", mail.LinkPlaceholder), l.T("mail.reset.once"))
+		args := mail.SendArgs{Message: mail.Message{To: u.Email, Subject: l.T("mail.reset.subject", "Node", v.Node), Text: text},
 			Link: &mail.Link{Kind: LinkPasswordReset, ID: id}}
 		if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
 			return fmt.Errorf("queue the reset email of user %d: %w", u.ID, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
 )
@@ -166,6 +167,9 @@ type Queue interface {
 type Verification struct {
 	Queue Queue
 	Node  string // the node's name in the message, e.g. its host
+	// Locale is the catalogue the emails are written from, each in its
+	// user's language (else the node's default); nil writes English.
+	Locale *locale.Catalog
 }
 
 // SignUp makes a user for someone who signs up, as the node's sign-up mode
@@ -239,17 +243,14 @@ func noticeAddressTaken(ctx context.Context, db DB, email string, v Verification
 	if err != nil {
 		return err
 	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "Hello,\n\nSomeone tried to sign up on the Laurel node %s with this email address, ", v.Node)
-	fmt.Fprintf(&text, "which has an account there already (@%s@%s).\n\n", u.Username, v.Node)
+	l := v.Locale.Mail(u.Language, "")
+	next := l.T("mail.signup.taken_unconfirmed")
 	if u.EmailVerified {
-		fmt.Fprintf(&text, "If it was you, log in at https://%s/login with your password.\n\n", v.Node)
-	} else {
-		text.WriteString("That account's address was never confirmed: if you did not make it, it goes within " +
-			"3 days of its sign-up, and you can then sign up with this address.\n\n")
+		next = l.T("mail.signup.taken_login", "Node", v.Node)
 	}
-	text.WriteString("If it was not you, ignore this email: nothing changed.\n")
-	args := mail.SendArgs{Message: mail.Message{To: u.Email, Subject: "Sign-up with your address on " + v.Node, Text: text.String()}}
+	text := mail.Paragraphs(l.T("mail.common.hello"),
+		l.T("mail.signup.taken_tried", "Node", v.Node, "Username", u.Username), next, l.T("mail.signup.taken_not_you"))
+	args := mail.SendArgs{Message: mail.Message{To: u.Email, Subject: l.T("mail.signup.taken_subject", "Node", v.Node), Text: text}}
 	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
 			return fmt.Errorf("queue the notice to %s: %w", u.Username, err)
@@ -406,25 +407,21 @@ func VerificationLinks(db DB, link func(token string) string) mail.LinkMaker {
 
 // verificationMail is the message with the link that confirms an address.
 func verificationMail(u User, change bool, v Verification) mail.SendArgs {
-	var text strings.Builder
-	greeting := "Hello"
+	l := v.Locale.Mail(u.Language, "")
+	hello := l.T("mail.common.hello")
 	if u.Name != "" {
-		greeting += " " + u.Name
+		hello = l.T("mail.common.hello_name", "Name", u.Name)
 	}
+	made := l.T("mail.signup.verify_new", "Node", v.Node, "Username", u.Username)
 	if change {
-		fmt.Fprintf(&text, "%s,\n\nThe account @%s@%s asked to use this email address from now on.\n\n", greeting, u.Username, v.Node)
-	} else {
-		fmt.Fprintf(&text, "%s,\n\nAn account was made on the Laurel node %s with this email address, ", greeting, v.Node)
-		fmt.Fprintf(&text, "with the handle @%s@%s.\n\n", u.Username, v.Node)
+		made = l.T("mail.signup.verify_change", "Node", v.Node, "Username", u.Username)
 	}
-	fmt.Fprintf(&text, "To confirm that the address is yours, open this link within %d days:\n%s\n\n",
-		int(VerificationLifetime/(24*time.Hour)), mail.LinkPlaceholder)
-	text.WriteString("Badges issued to this address reach the account once it is confirmed.\n\n")
-	text.WriteString("If you did not sign up, ignore this email: the address will not be confirmed.\n")
 	return mail.SendArgs{Message: mail.Message{
 		To:      u.Email,
-		Subject: "Confirm your email address on " + v.Node,
-		Text:    text.String(),
+		Subject: l.T("mail.signup.verify_subject", "Node", v.Node),
+		Text: mail.Paragraphs(hello, made,
+			l.T("mail.signup.verify_link", "Days", int(VerificationLifetime/(24*time.Hour)), "Link", mail.LinkPlaceholder),
+			l.T("mail.signup.verify_badges"), l.T("mail.signup.verify_not_you")),
 	}, Link: &mail.Link{Kind: LinkVerification, ID: u.ID}}
 }
 

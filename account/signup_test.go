@@ -346,3 +346,27 @@ func TestUnconfirmedAccountsExpire(t *testing.T) {
 		t.Errorf("the owner got the handle %q, want the freed %q", owner.Username, squatter.Username)
 	}
 }
+
+// raw returns the queued messages to addr, oldest first, as queued (their
+// links not minted).
+func (m *mailbox) raw(addr string) []mail.Message {
+	m.t.Helper()
+	rows, err := m.pool.Query(context.Background(), `SELECT args FROM river_job
+		WHERE kind = 'mail_send' AND args->>'to' = $1 ORDER BY id`, addr)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	raws, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	out := make([]mail.Message, len(raws))
+	for i, raw := range raws {
+		var args mail.SendArgs
+		if err := json.Unmarshal(raw, &args); err != nil {
+			m.t.Fatal(err)
+		}
+		out[i] = args.Message
+	}
+	return out
+}

@@ -226,7 +226,11 @@ func Apply(ctx context.Context, db DB, env Env, token string, s Submission) (App
 			return err
 		}
 		if !confirmed {
-			return queue(ctx, tx, env, confirmMail(env.URLs, f, app))
+			l, err := env.applicantMail(ctx, tx, app)
+			if err != nil {
+				return err
+			}
+			return queue(ctx, tx, env, confirmMail(l, f, app))
 		}
 		return submitted(ctx, tx, env, f, app)
 	})
@@ -488,7 +492,11 @@ func Confirm(ctx context.Context, db DB, env Env, token string) (Application, er
 // submitted mails the receipt of a confirmed application and invites its
 // reviewers: the form's external reviewers, and peers.
 func submitted(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application) error {
-	msgs := []river.JobArgs{receivedMail(env.URLs, f, app)}
+	l, err := env.applicantMail(ctx, tx, app)
+	if err != nil {
+		return err
+	}
+	msgs := []river.JobArgs{receivedMail(l, env.URLs, f, app)}
 	rows, err := tx.Query(ctx, `
 		INSERT INTO review_link (application_id, reviewer_id)
 		SELECT $1, r.id FROM application_reviewer r WHERE r.form_id = $2 AND lower(r.email) <> lower($3)
@@ -502,7 +510,11 @@ func submitted(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application)
 		return fmt.Errorf("invite reviewers: %w", err)
 	}
 	for _, v := range invites {
-		msgs = append(msgs, reviewMail(f, app, v, false))
+		l, err := env.localizer(ctx, tx, v.Email, nil)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, reviewMail(l, f, app, v, false))
 	}
 	if f.PeerReview {
 		peers, err := assignPeers(ctx, tx, f, app)
@@ -510,7 +522,11 @@ func submitted(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application)
 			return err
 		}
 		for _, p := range peers {
-			msgs = append(msgs, reviewMail(f, p.target, p.invite, true))
+			l, err := env.localizer(ctx, tx, p.invite.Email, nil)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, reviewMail(l, f, p.target, p.invite, true))
 		}
 	}
 	return queue(ctx, tx, env, msgs...)

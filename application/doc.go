@@ -40,6 +40,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 )
 
 // DB is what the package needs of a database: a pool, a connection or a
@@ -68,6 +69,10 @@ type Env struct {
 	// Hooks are passed to issuer.Issue when an approval issues a badge.
 	// Their Mail is not used: the approval email carries the claim link.
 	Hooks issuer.Hooks
+	// Locale is the catalogue the emails are written from, each in its
+	// recipient's language (a user's setting, else the node's default);
+	// nil writes English.
+	Locale *locale.Catalog
 }
 
 // URLs names the pages of applications on the node's origin. The pages

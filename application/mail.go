@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strings"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
+	"github.com/laurelnet/laurel/problem"
 )
 
 // The kinds of the mail links this package mints (see mail.Link); the
@@ -72,92 +76,114 @@ func ReviewLinks(db DB, u URLs) mail.LinkMaker {
 	}
 }
 
-func greeting(name string) string {
-	if name == "" {
-		return "Hello,\n\n"
+// localizer is the language of an email to address: the setting of the
+// user userID (the applicant's account, when given) or else of the user
+// with that confirmed address, else the node's default.
+func (env Env) localizer(ctx context.Context, tx pgx.Tx, address string, userID *int64) (*locale.Localizer, error) {
+	var (
+		u   account.User
+		err error
+	)
+	if userID != nil {
+		u, err = account.UserByID(ctx, tx, *userID)
+	} else {
+		u, err = account.UserByEmail(ctx, tx, address)
+		if err == nil && !u.EmailVerified {
+			u = account.User{}
+		}
 	}
-	return "Hello " + name + ",\n\n"
+	if err != nil && !problem.Is(err, problem.NotFound) {
+		return nil, fmt.Errorf("language of the email to %s: %w", address, err)
+	}
+	return env.Locale.Mail(u.Language, ""), nil
+}
+
+// applicantMail is the language of an email to application a's applicant.
+func (env Env) applicantMail(ctx context.Context, tx pgx.Tx, a Application) (*locale.Localizer, error) {
+	return env.localizer(ctx, tx, a.Email, a.ApplicantUserID)
+}
+
+func greeting(l *locale.Localizer, name string) string {
+	if name == "" {
+		return l.T("mail.common.hello")
+	}
+	return l.T("mail.common.hello_name", "Name", name)
 }
 
 // confirmMail asks an applicant by email to confirm the application.
-func confirmMail(u URLs, f Form, a Application) mail.SendArgs {
-	var text strings.Builder
-	text.WriteString(greeting(a.Name))
-	fmt.Fprintf(&text, "Someone applied with this address for the badge \"%s\" of %s.\n\n", f.BadgeName, f.OrganisationName)
-	fmt.Fprintf(&text, "To send the application to its reviewers, confirm it within %d hours:\n%s\n\n",
-		int(ConfirmLifetime.Hours()), mail.LinkPlaceholder)
-	text.WriteString("If you did not apply, ignore this email: the application will be deleted.\n")
+func confirmMail(l *locale.Localizer, f Form, a Application) mail.SendArgs {
 	return mail.SendArgs{Message: mail.Message{
-		To: a.Email, Subject: fmt.Sprintf("Confirm your application for \"%s\"", f.BadgeName), Text: text.String(),
+		To: a.Email, Subject: l.T("mail.application.confirm_subject", "Badge", f.BadgeName),
+		Text: mail.Paragraphs(greeting(l, a.Name),
+			l.T("mail.application.confirm_applied", "Badge", f.BadgeName, "Organisation", f.OrganisationName),
+			l.T("mail.application.confirm_link", "Hours", int(ConfirmLifetime.Hours()), "Link", mail.LinkPlaceholder),
+			l.T("mail.application.confirm_ignore")),
 	}, Link: &mail.Link{Kind: LinkConfirm, ID: a.ID}}
 }
 
 // receivedMail tells the applicant that the application reached its
 // reviewers, with the way back to it: the applicant link for one without
 // an account, the application's page for an account holder.
-func receivedMail(u URLs, f Form, a Application) mail.SendArgs {
-	var text strings.Builder
-	text.WriteString(greeting(a.Name))
-	fmt.Fprintf(&text, "%s received your application for the badge \"%s\" (%s).\n\n", f.OrganisationName, f.BadgeName, f.Title)
-	fmt.Fprintf(&text, "It needs %d approval(s) by its reviewers. You will get an email when it is decided.\n\n", f.Approvals)
-	args := mail.SendArgs{Message: mail.Message{To: a.Email, Subject: fmt.Sprintf("Your application for \"%s\" was received", f.BadgeName)}}
-	if a.ApplicantUserID != nil {
-		fmt.Fprintf(&text, "See it, or withdraw it, at %s\n", u.Application(a.UUID))
-	} else {
-		fmt.Fprintf(&text, "See it, or withdraw it, with this link (keep it to yourself):\n%s\n", mail.LinkPlaceholder)
+func receivedMail(l *locale.Localizer, u URLs, f Form, a Application) mail.SendArgs {
+	args := mail.SendArgs{Message: mail.Message{To: a.Email, Subject: l.T("mail.application.received_subject", "Badge", f.BadgeName)}}
+	see := l.T("mail.application.see_page", "URL", u.Application(a.UUID))
+	if a.ApplicantUserID == nil {
+		see = l.T("mail.application.see_link", "Link", mail.LinkPlaceholder)
 		args.Link = &mail.Link{Kind: LinkApplicant, ID: a.ID}
 	}
-	args.Text = text.String()
+	args.Text = mail.Paragraphs(greeting(l, a.Name),
+		l.T("mail.application.received", "Organisation", f.OrganisationName, "Badge", f.BadgeName, "Title", f.Title),
+		l.N("mail.application.approvals", f.Approvals), see)
 	return args
 }
 
 // reviewMail invites an external reviewer or a peer to review one
 // application through a single-use link.
-func reviewMail(f Form, a Application, v invite, peer bool) mail.SendArgs {
-	var text strings.Builder
-	text.WriteString("Hello,\n\n")
+func reviewMail(l *locale.Localizer, f Form, a Application, v invite, peer bool) mail.SendArgs {
 	who := a.Name
 	if who == "" {
-		who = "Someone"
+		who = l.T("mail.application.someone")
 	}
+	asks := l.T("mail.application.review_external", "Organisation", f.OrganisationName, "Badge", f.BadgeName,
+		"Applicant", who, "Link", mail.LinkPlaceholder)
 	if peer {
-		fmt.Fprintf(&text, "You applied for the badge \"%s\" of %s, whose applicants review each other. %s applied too: ", f.BadgeName, f.OrganisationName, who)
-	} else {
-		fmt.Fprintf(&text, "%s asks you to review applications for its badge \"%s\". %s applied: ", f.OrganisationName, f.BadgeName, who)
+		asks = l.T("mail.application.review_peer", "Organisation", f.OrganisationName, "Badge", f.BadgeName,
+			"Applicant", who, "Link", mail.LinkPlaceholder)
 	}
-	fmt.Fprintf(&text, "read the application and its evidence, then approve or reject it, at\n%s\n\n", mail.LinkPlaceholder)
-	text.WriteString("The link is yours alone and takes one decision; you need no account.\n")
 	return mail.SendArgs{Message: mail.Message{
-		To: v.Email, Subject: fmt.Sprintf("Review an application for \"%s\"", f.BadgeName), Text: text.String(),
+		To: v.Email, Subject: l.T("mail.application.review_subject", "Badge", f.BadgeName),
+		Text: mail.Paragraphs(l.T("mail.common.hello"), asks, l.T("mail.application.review_yours")),
 	}, Link: &mail.Link{Kind: LinkReview, ID: v.LinkID}}
+}
+
+// reviewerWrote is the paragraph with a reviewer's comment, if any.
+func reviewerWrote(l *locale.Localizer, comment string) string {
+	if comment == "" {
+		return ""
+	}
+	return l.T("mail.application.reviewer_wrote", "Comment", comment)
 }
 
 // approvedMail tells the applicant the badge is theirs, with the claim
 // link of the assertion issued (minted by issuer.ClaimLinks).
-func approvedMail(iu issuer.URLs, f Form, a Application, as issuer.Assertion, comment string) mail.SendArgs {
-	var text strings.Builder
-	text.WriteString(greeting(a.Name))
-	fmt.Fprintf(&text, "Your application for the badge \"%s\" was approved, and %s has awarded you the badge.\n\n", f.BadgeName, f.OrganisationName)
-	if comment != "" {
-		fmt.Fprintf(&text, "The reviewer wrote:\n\n%s\n\n", comment)
-	}
-	fmt.Fprintf(&text, "See it, download it with its Open Badges data baked in, or keep it in a passport:\n%s\n\n", mail.LinkPlaceholder)
-	fmt.Fprintf(&text, "Anyone can check the badge at %s\n", iu.BadgePage(as.UUID))
+func approvedMail(l *locale.Localizer, iu issuer.URLs, f Form, a Application, as issuer.Assertion, comment string) mail.SendArgs {
 	return mail.SendArgs{Message: mail.Message{
-		To: a.Email, Subject: fmt.Sprintf("Your application for \"%s\" was approved", f.BadgeName), Text: text.String(),
+		To: a.Email, Subject: l.T("mail.application.approved_subject", "Badge", f.BadgeName),
+		Text: mail.Paragraphs(greeting(l, a.Name),
+			l.T("mail.application.approved", "Badge", f.BadgeName, "Organisation", f.OrganisationName),
+			reviewerWrote(l, comment),
+			l.T("mail.claim.see_it", "Link", mail.LinkPlaceholder),
+			l.T("mail.claim.check", "URL", iu.BadgePage(as.UUID))),
 	}, Link: &mail.Link{Kind: issuer.LinkClaim, ID: as.ID}}
 }
 
 // rejectedMail tells the applicant the application was rejected, and why.
-func rejectedMail(f Form, a Application, comment string) mail.SendArgs {
-	var text strings.Builder
-	text.WriteString(greeting(a.Name))
-	fmt.Fprintf(&text, "Your application for the badge \"%s\" of %s was not approved.\n\n", f.BadgeName, f.OrganisationName)
-	if comment != "" {
-		fmt.Fprintf(&text, "The reviewer wrote:\n\n%s\n\n", comment)
-	}
-	text.WriteString("You may apply again with new evidence while the form is open.\n")
+func rejectedMail(l *locale.Localizer, f Form, a Application, comment string) mail.SendArgs {
 	return mail.SendArgs{Message: mail.Message{
-		To: a.Email, Subject: fmt.Sprintf("Your application for \"%s\" was not approved", f.BadgeName), Text: text.String(),
+		To: a.Email, Subject: l.T("mail.application.rejected_subject", "Badge", f.BadgeName),
+		Text: mail.Paragraphs(greeting(l, a.Name),
+			l.T("mail.application.rejected", "Badge", f.BadgeName, "Organisation", f.OrganisationName),
+			reviewerWrote(l, comment),
+			l.T("mail.application.apply_again")),
 	}}
 }

@@ -276,7 +276,11 @@ func AddReviewer(ctx context.Context, db DB, env Env, orgID int64, formUUID, ema
 			if err != nil {
 				return err
 			}
-			msgs = append(msgs, reviewMail(f, a, invite{LinkID: l.ID, Email: email}, false))
+			lang, err := env.localizer(ctx, tx, email, nil)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, reviewMail(lang, f, a, invite{LinkID: l.ID, Email: email}, false))
 		}
 		return queue(ctx, tx, env, msgs...)
 	})
@@ -554,7 +558,11 @@ func decide(ctx context.Context, db DB, env Env, d Decision, who func(pgx.Tx) (r
 			if _, err := tx.Exec(ctx, `UPDATE application SET state = 'rejected', decided_at = now() WHERE id = $1`, id); err != nil {
 				return fmt.Errorf("reject application: %w", err)
 			}
-			return queue(ctx, tx, env, rejectedMail(f, app, d.Comment))
+			l, err := env.applicantMail(ctx, tx, app)
+			if err != nil {
+				return err
+			}
+			return queue(ctx, tx, env, rejectedMail(l, f, app, d.Comment))
 		default:
 			_, err := tx.Exec(ctx, `UPDATE application SET state = 'in_review' WHERE id = $1`, id)
 			return err
@@ -592,7 +600,11 @@ func approve(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application, c
 		app.ID, a.ID); err != nil {
 		return fmt.Errorf("approve application: %w", err)
 	}
-	return queue(ctx, tx, env, approvedMail(env.Issuer, f, app, a, comment))
+	l, err := env.applicantMail(ctx, tx, app)
+	if err != nil {
+		return err
+	}
+	return queue(ctx, tx, env, approvedMail(l, env.Issuer, f, app, a, comment))
 }
 
 // Evidence is an application's evidence for the badge it earns: each file

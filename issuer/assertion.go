@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/laurelnet/laurel/bake"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mailtemplate"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -318,6 +319,13 @@ type Hooks struct {
 	// Issued is told of every assertion with its recipient in the clear,
 	// e.g. to put the badge into the backpack of an earner of this node.
 	Issued func(ctx context.Context, tx pgx.Tx, o Organisation, b BadgeClass, a Assertion, recipient Recipient) error
+	// Locale is the catalogue Laurel's own claim email is written from;
+	// nil writes it in English.
+	Locale *locale.Catalog
+	// RecipientLanguage is the language setting of the user of this node
+	// a recipient is ("" for none or no such user), which the claim email
+	// is written in before the language the issuer gave.
+	RecipientLanguage func(ctx context.Context, tx pgx.Tx, r Recipient) (string, error)
 }
 
 // Issue awards badge b of organisation o to every input, all or none, in
@@ -358,7 +366,7 @@ func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeC
 			}
 		}
 		var params []river.InsertManyParams
-		claims := newClaimMailer(tx, o)
+		claims := newClaimMailer(tx, o, n)
 		for _, in := range inputs {
 			a, token, err := issueOne(ctx, tx, u, o, b, in, endorsements, credentials)
 			if err != nil {

@@ -5,11 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/mailtemplate"
 )
@@ -37,54 +38,78 @@ func ClaimLinks(db DB, u URLs) mail.LinkMaker {
 }
 
 // claimMail is the message that tells an earner about a new badge, with
-// the link that lets them claim it (minted by the mail job).
-func claimMail(u URLs, o Organisation, b BadgeClass, a Assertion, r Recipient) mail.SendArgs {
-	var text strings.Builder
-	greeting := "Hello"
+// the link that lets them claim it (minted by the mail job), in l's
+// language.
+func claimMail(l *locale.Localizer, u URLs, o Organisation, b BadgeClass, a Assertion, r Recipient) mail.SendArgs {
+	hello := l.T("mail.common.hello")
 	if r.Name != "" {
-		greeting += " " + r.Name
+		hello = l.T("mail.common.hello_name", "Name", r.Name)
 	}
-	fmt.Fprintf(&text, "%s,\n\n%s has awarded you the badge \"%s\".\n\n", greeting, o.Name, b.Name)
-	fmt.Fprintf(&text, "See it, download it with its Open Badges data baked in, or keep it in a passport:\n%s\n\n", mail.LinkPlaceholder)
+	var valid string
 	if a.Expires != nil {
-		fmt.Fprintf(&text, "The badge is valid until %s.\n\n", a.Expires.UTC().Format(time.DateOnly))
+		valid = l.T("mail.claim.valid_until", "Date", l.Date(a.Expires.UTC()))
 	}
-	fmt.Fprintf(&text, "Anyone can check the badge at %s\n", u.BadgePage(a.UUID))
 	return mail.SendArgs{Message: mail.Message{
 		To:      r.Identity,
-		Subject: fmt.Sprintf("You have earned the badge \"%s\" from %s", b.Name, o.Name),
-		Text:    text.String(),
+		Subject: l.T("mail.claim.subject", "Badge", b.Name, "Issuer", o.Name),
+		Text: mail.Paragraphs(hello,
+			l.T("mail.claim.awarded", "Issuer", o.Name, "Badge", b.Name),
+			l.T("mail.claim.see_it", "Link", mail.LinkPlaceholder),
+			valid,
+			l.T("mail.claim.check", "URL", u.BadgePage(a.UUID))),
 	}, Link: &mail.Link{Kind: LinkClaim, ID: a.ID}}
 }
 
 // claimMailer makes the claim emails of one Issue: in the organisation's
 // own template for the language asked for (package mailtemplate), read
 // once per language in the issuing transaction, or else claimMail's.
+//
+// The language is the earner's own setting when the address is a user's
+// of this node (Hooks.RecipientLanguage), else the one the issuer gave,
+// else (for Laurel's text) the node's default.
 type claimMailer struct {
 	tx        pgx.Tx
 	o         Organisation
+	hooks     Hooks
 	templates map[string]*mailtemplate.Template // by language; nil: none
 }
 
-func newClaimMailer(tx pgx.Tx, o Organisation) *claimMailer {
-	return &claimMailer{tx: tx, o: o, templates: map[string]*mailtemplate.Template{}}
+func newClaimMailer(tx pgx.Tx, o Organisation, n Hooks) *claimMailer {
+	return &claimMailer{tx: tx, o: o, hooks: n, templates: map[string]*mailtemplate.Template{}}
 }
 
-// mail is the claim email of assertion a to r, in language lang.
-func (m *claimMailer) mail(ctx context.Context, u URLs, b BadgeClass, a Assertion, r Recipient, lang string) (mail.SendArgs, error) {
-	t, seen := m.templates[lang]
-	if !seen {
-		found, ok, err := mailtemplate.Find(ctx, m.tx, m.o.ID, mailtemplate.KindClaim, lang)
-		if err != nil {
+// mail is the claim email of assertion a to r; given is the language the
+// issuer asked for.
+func (m *claimMailer) mail(ctx context.Context, u URLs, b BadgeClass, a Assertion, r Recipient, given string) (mail.SendArgs, error) {
+	var setting string
+	if m.hooks.RecipientLanguage != nil {
+		var err error
+		if setting, err = m.hooks.RecipientLanguage(ctx, m.tx, r); err != nil {
 			return mail.SendArgs{}, err
 		}
-		if ok {
-			t = &found
+	}
+	// The earner's language first, then the issuer's; an empty one finds
+	// the organisation's default template.
+	var t *mailtemplate.Template
+	for _, lang := range slices.Compact([]string{cmp.Or(setting, given), given}) {
+		found, seen := m.templates[lang]
+		if !seen {
+			f, ok, err := mailtemplate.Find(ctx, m.tx, m.o.ID, mailtemplate.KindClaim, lang)
+			if err != nil {
+				return mail.SendArgs{}, err
+			}
+			if ok {
+				found = &f
+			}
+			m.templates[lang] = found
 		}
-		m.templates[lang] = t
+		if found != nil {
+			t = found
+			break
+		}
 	}
 	if t == nil {
-		return claimMail(u, m.o, b, a, r), nil
+		return claimMail(m.hooks.Locale.Mail(setting, given), u, m.o, b, a, r), nil
 	}
 	var expires string
 	if a.Expires != nil {

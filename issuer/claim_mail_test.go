@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/laurelnet/laurel/issuer"
+
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/mailtemplate"
 	"github.com/laurelnet/laurel/problem"
@@ -116,5 +119,69 @@ func TestClaimMailTemplates(t *testing.T) {
 	}
 	if len(msgs) != 4 {
 		t.Fatalf("%d messages sent", len(msgs))
+	}
+}
+
+// TestClaimMailLanguage: without an organisation template, Laurel's own
+// claim email is in the earner's setting when the address is a user's,
+// else in the language the issuer gave, else in the node's default, and
+// in English without a catalogue.
+func TestClaimMailLanguage(t *testing.T) {
+	db := testkit.DB(t)
+	ctx := context.Background()
+	srv := smtptest.New(t)
+	sender, err := mail.New(mail.Config{URL: srv.URL(), From: "badges@tuni.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := jobs.NewClient(db, jobs.Config{MaxWorkers: 1, FetchCooldown: 10 * time.Millisecond, Mail: sender,
+		MailLinks: map[string]mail.LinkMaker{issuer.LinkClaim: issuer.ClaimLinks(db, testURLs)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer client.Stop(ctx)
+	o := newOrg(t, db, "tuni")
+	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	french, err := locale.New("fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := issuer.Hooks{Mail: client, Locale: french,
+		RecipientLanguage: func(_ context.Context, _ pgx.Tx, r issuer.Recipient) (string, error) {
+			if r.Identity == "aino@example.org" {
+				return "fi", nil // a user of the node who reads Finnish
+			}
+			return "", nil
+		}}
+	email := func(addr, lang string) issuer.AssertionInput {
+		return issuer.AssertionInput{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: addr}, Language: lang}
+	}
+	if _, err := issuer.Issue(ctx, db, hooks, testURLs, o, b, []issuer.AssertionInput{
+		email("aino@example.org", "sv"), email("stina@example.org", "sv"), email("zoe@example.org", "")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := issuer.Issue(ctx, db, issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{email("ed@example.org", "")}); err != nil {
+		t.Fatal(err)
+	}
+	byTo := map[string]smtptest.Message{}
+	for _, m := range srv.Wait(t, 4, 20*time.Second) {
+		byTo[m.To[0]] = m
+	}
+	for _, tc := range []struct{ to, subject, text string }{
+		{"aino@example.org", `Olet ansainnut merkin "Project management" myöntäjältä Org tuni`, "Kuka tahansa voi tarkistaa merkin"},
+		{"stina@example.org", `Du har fått märket "Project management" av Org tuni`, "Vem som helst kan kontrollera märket"},
+		{"zoe@example.org", "Vous avez obtenu le badge « Project management » de Org tuni", "Tout le monde peut vérifier le badge"},
+		{"ed@example.org", `You have earned the badge "Project management" from Org tuni`, "Anyone can check the badge"},
+	} {
+		m := byTo[tc.to]
+		if m.Subject != tc.subject || !strings.Contains(m.Text, tc.text) {
+			t.Errorf("to %s: %q\n%s\nwant %q with %q", tc.to, m.Subject, m.Text, tc.subject, tc.text)
+		}
 	}
 }

@@ -323,3 +323,30 @@ func htmlValue(key string, v any) string {
 	}
 	return template.HTMLEscapeString(s)
 }
+
+// Mail returns the localizer an email to one recipient is written with:
+// the recipient's own setting (a user's Language) when they have one, else
+// the language the sender gave (e.g. when issuing a badge), else the
+// node's default. Neither is a browser's: a mail has no Accept-Language.
+//
+// A nil catalogue writes in English, so that a package's tests that give
+// it none still send readable mail; the node always gives one.
+func (c *Catalog) Mail(setting, given string) *Localizer {
+	if c == nil {
+		english, err := New("")
+		if err != nil {
+			// The catalogue is embedded and its tests load it.
+			panic(fmt.Sprintf("load the embedded catalogue: %v", err))
+		}
+		c = english
+	}
+	for _, s := range []string{setting, given} {
+		if s == "" {
+			continue
+		}
+		if t, err := c.Parse(s); err == nil {
+			return c.For(t)
+		}
+	}
+	return c.For(c.fallback)
+}

@@ -325,3 +325,20 @@ func (s *Sender) message(m Message) (*gomail.Msg, error) {
 	msg.SetMessageIDWithValue(hex.EncodeToString(id[:]) + "@" + s.helo)
 	return msg, nil
 }
+
+// Paragraphs is the plain text of an email from its paragraphs: joined
+// by blank lines, empty ones left out, ending with a line break.
+func Paragraphs(ps ...string) string {
+	var b strings.Builder
+	for _, p := range ps {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(p)
+	}
+	b.WriteString("\n")
+	return b.String()
+}

@@ -170,7 +170,7 @@ func (n *Network) endorse(ctx context.Context, tx pgx.Tx, o issuer.Organisation,
 		return Endorsement{}, err
 	}
 	if p.Org != nil {
-		return e, notify(ctx, tx, n.mail, p.Org.ID, KindEndorsement, endorsedText(o.Name, s), "/network?tab=received")
+		return e, notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindEndorsement, endorsedText(o.Name, s), "/network?tab=received")
 	}
 	obj, err := e.Document().ActivityObject(n.fed.Markdown().HTML(e.Comment, nil))
 	if err != nil {

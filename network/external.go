@@ -22,6 +22,7 @@ import (
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -84,7 +85,7 @@ func scanInvitation(r pgx.Row) (Invitation, error) {
 // or, with badgeID set (a BadgeClass id), one of o's badges, and queues the
 // email with the link in the same transaction. A node that sends no mail
 // (queue nil) cannot invite anyone.
-func InviteExternal(ctx context.Context, db DB, queue issuer.Queue, urls issuer.URLs, o issuer.Organisation, email, badgeID, message string) (Invitation, error) {
+func InviteExternal(ctx context.Context, db DB, queue issuer.Queue, loc *locale.Catalog, urls issuer.URLs, o issuer.Organisation, email, badgeID, message string) (Invitation, error) {
 	if queue == nil {
 		return Invitation{}, problem.Conflictf("email", "this node sends no email (it has no --smtp-url), so it cannot send an invitation")
 	}
@@ -130,7 +131,7 @@ func InviteExternal(ctx context.Context, db DB, queue issuer.Queue, urls issuer.
 		if err != nil {
 			return fmt.Errorf("record invitation: %w", err)
 		}
-		args := invitationMail(urls, o, v)
+		args := invitationMail(loc.Mail("", ""), urls, o, v)
 		if _, err := queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: args}}); err != nil {
 			return fmt.Errorf("queue invitation email: %w", err)
 		}
@@ -171,25 +172,24 @@ func InvitationLinks(db DB, urls issuer.URLs) mail.LinkMaker {
 
 // invitationMail is the email that carries an invitation's link (minted
 // by the mail job).
-func invitationMail(urls issuer.URLs, o issuer.Organisation, v Invitation) mail.SendArgs {
+func invitationMail(l *locale.Localizer, urls issuer.URLs, o issuer.Organisation, v Invitation) mail.SendArgs {
 	what := v.SubjectName
 	if v.SubjectKind == SubjectBadge {
-		what = fmt.Sprintf("the badge \"%s\" of %s", v.SubjectName, o.Name)
+		what = l.T("mail.invitation.badge", "Badge", v.SubjectName, "Organisation", o.Name)
 	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "Hello,\n\n%s invites you to endorse %s: to say, in your own words, why you trust it.\n\n", o.Name, what)
+	var theirs string
 	if v.Message != "" {
-		fmt.Fprintf(&text, "Their message:\n\n%s\n\n", v.Message)
+		theirs = l.T("mail.invitation.their_message", "Message", v.Message)
 	}
-	fmt.Fprintf(&text, "Write your endorsement here; you need no account:\n%s\n\n", mail.LinkPlaceholder)
-	fmt.Fprintf(&text, "The link works once, until %s. ", v.ExpiresAt.UTC().Format(time.DateOnly))
-	fmt.Fprintf(&text, "Your endorsement, with the name, website and comment you give, will be published as an "+
-		"Open Badges endorsement by %s; your email address will not.\n\n", urls.Base.Host)
-	fmt.Fprintf(&text, "If you do not want to endorse %s, ignore this email.\n", o.Name)
 	return mail.SendArgs{Message: mail.Message{
 		To:      v.Email,
-		Subject: fmt.Sprintf("%s invites you to endorse %s", o.Name, v.SubjectName),
-		Text:    text.String(),
+		Subject: l.T("mail.invitation.subject", "Organisation", o.Name, "Subject", v.SubjectName),
+		Text: mail.Paragraphs(l.T("mail.common.hello"),
+			l.T("mail.invitation.invites", "Organisation", o.Name, "Subject", what),
+			theirs,
+			l.T("mail.invitation.write", "Link", mail.LinkPlaceholder),
+			l.T("mail.invitation.published", "Date", l.Date(v.ExpiresAt.UTC()), "Host", urls.Base.Host),
+			l.T("mail.invitation.ignore", "Organisation", o.Name)),
 	}, Link: &mail.Link{Kind: LinkInvitation, ID: v.id}}
 }
 
@@ -321,7 +321,7 @@ func EndorseExternal(ctx context.Context, db DB, urls issuer.URLs, token, name, 
 			return err
 		}
 		// The mail queue plays no part: only requests are emailed.
-		return notify(ctx, tx, nil, orgID, KindEndorsement,
+		return notify(ctx, tx, nil, nil, orgID, KindEndorsement,
 			endorsedText(name, subject{Kind: v.SubjectKind, Name: v.SubjectName}), "/network?tab=received")
 	})
 	if err != nil {

@@ -66,7 +66,7 @@ var linkPattern = regexp.MustCompile(`https://laurel\.example/endorse/([A-Za-z0-
 // in the email queued for them.
 func invite(t *testing.T, pool *pgxpool.Pool, q issuer.Queue, o issuer.Organisation, email, badge string) (Invitation, string) {
 	t.Helper()
-	v, err := InviteExternal(context.Background(), pool, q, issuer.URLs{Base: base}, o, email, badge, "We would value your view.")
+	v, err := InviteExternal(context.Background(), pool, q, nil, issuer.URLs{Base: base}, o, email, badge, "We would value your view.")
 	if err != nil {
 		t.Fatalf("InviteExternal: %v", err)
 	}
@@ -125,7 +125,7 @@ func TestInviteExternalRefuses(t *testing.T) {
 		{name: "long message", queue: q, email: "eve@example.org", message: strings.Repeat("x", 5001), kind: problem.Invalid, field: "message"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := InviteExternal(ctx, pool, tc.queue, n.urls, o, tc.email, tc.badge, tc.message)
+			_, err := InviteExternal(ctx, pool, tc.queue, nil, n.urls, o, tc.email, tc.badge, tc.message)
 			p, ok := problem.As(err)
 			if !ok || p.Kind != tc.kind || p.Field != tc.field || !strings.Contains(p.Message, tc.wantInMessage) {
 				t.Fatalf("got %v, want a problem of kind %d on %q", err, tc.kind, tc.field)

@@ -183,7 +183,7 @@ func (n *Network) receiveEndorsement(ctx context.Context, tx pgx.Tx, in federati
 		}
 		return "endorsement stored; its credential is being verified", true, nil
 	}
-	if err := notify(ctx, tx, n.mail, o.ID, KindEndorsement, endorsedText(p.Name, s), "/network?tab=received"); err != nil {
+	if err := notify(ctx, tx, n.mail, n.locale, o.ID, KindEndorsement, endorsedText(p.Name, s), "/network?tab=received"); err != nil {
 		return "", true, err
 	}
 	return "endorsement stored", true, nil
@@ -256,7 +256,7 @@ func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.I
 		return "", true, fmt.Errorf("store request %s: %w", in.ID, err)
 	}
 	if tag.RowsAffected() > 0 {
-		if err := notify(ctx, tx, n.mail, target.ID, KindRequest, requestText(p.Name, s), "/network?tab=requests"); err != nil {
+		if err := notify(ctx, tx, n.mail, n.locale, target.ID, KindRequest, requestText(p.Name, s), "/network?tab=requests"); err != nil {
 			return "", true, err
 		}
 	}
@@ -289,7 +289,7 @@ func (n *Network) receiveAnswer(state string) federation.Handler {
 			}
 			return "ignored: the request is no longer pending", true, nil
 		}
-		if err := notify(ctx, tx, n.mail, requester, KindAnswer, answerText(targetName, state, subjectName), "/network?tab=requests"); err != nil {
+		if err := notify(ctx, tx, n.mail, n.locale, requester, KindAnswer, answerText(targetName, state, subjectName), "/network?tab=requests"); err != nil {
 			return "", true, err
 		}
 		return "request " + state, true, nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/verifier"
 )
@@ -46,6 +47,8 @@ type Network struct {
 	urls  issuer.URLs
 	fetch Fetcher
 	mail  issuer.Queue // nil: no email and no jobs (see SetQueue)
+	// locale writes the emails (see SetLocale); nil: English.
+	locale *locale.Catalog
 	// verifier verifies the EndorsementCredentials that arrive with
 	// endorsements (VerifyWorker).
 	verifier *verifier.Verifier

@@ -160,7 +160,7 @@ func (n *Network) RecordNetworkShare(ctx context.Context, tx pgx.Tx, offer map[s
 			continue // relayed before
 		}
 		fresh++
-		if err := notify(ctx, tx, n.mail, r.ID, KindShare, fmt.Sprintf("%s shared the badge %q with your network", sharerName, string(name)),
+		if err := notify(ctx, tx, n.mail, n.locale, r.ID, KindShare, fmt.Sprintf("%s shared the badge %q with your network", sharerName, string(name)),
 			"/network?tab=shared-with-us"); err != nil {
 			return fresh, err
 		}
@@ -201,7 +201,7 @@ func (n *Network) recordNetworkAnswer(ctx context.Context, tx pgx.Tx, offerID, a
 		return "ignored: an older answer", true, nil
 	}
 	text := fmt.Sprintf("%s %s the badge %q you shared with the network", p.Name, strings.ToLower(state), badge)
-	if err := notify(ctx, tx, n.mail, sharer, KindShare, text, "/network?tab=shared-with-partners"); err != nil {
+	if err := notify(ctx, tx, n.mail, n.locale, sharer, KindShare, text, "/network?tab=shared-with-partners"); err != nil {
 		return "", true, err
 	}
 	return "network share " + state + " by " + answerer, true, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
 )
@@ -37,18 +38,24 @@ type Notification struct {
 // before serving.
 func (n *Network) SetQueue(q issuer.Queue) { n.mail = q }
 
+// SetLocale gives the network the catalogue its emails are written from,
+// in the node's default language (they go to organisations' addresses,
+// which have no language setting); without one they are in English.
+func (n *Network) SetLocale(c *locale.Catalog) { n.locale = c }
+
 // notify records a notification for organisation orgID in tx and, for a
 // new request when the organisation wants them at once, queues an email
 // to its address in the same transaction.
-func notify(ctx context.Context, tx pgx.Tx, q issuer.Queue, orgID int64, kind, text, link string) error {
+func notify(ctx context.Context, tx pgx.Tx, q issuer.Queue, loc *locale.Catalog, orgID int64, kind, text, link string) error {
 	o, err := issuer.OrganisationByID(ctx, tx, orgID)
 	if err != nil {
 		return err
 	}
 	emailed := false
 	if kind == KindRequest && o.RequestEmail == "immediately" && o.Email != "" && q != nil {
-		msg := mail.SendArgs{Message: mail.Message{To: o.Email, Subject: "New endorsement request for " + o.Name,
-			Text: text + ".\n\nAnswer it under Network > Requests.\n"}}
+		l := loc.Mail("", "")
+		msg := mail.SendArgs{Message: mail.Message{To: o.Email, Subject: l.T("mail.request.subject", "Organisation", o.Name),
+			Text: mail.Paragraphs(text+".", l.T("mail.request.answer"))}}
 		if _, err := q.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: msg}}); err != nil {
 			return fmt.Errorf("queue request email: %w", err)
 		}
@@ -152,13 +159,18 @@ func (n *Network) digest(ctx context.Context, tx pgx.Tx, orgID int64) error {
 	if err != nil || len(texts) == 0 {
 		return err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s has %d new endorsement request(s):\n\n", o.Name, len(texts))
-	for _, t := range texts {
-		fmt.Fprintf(&b, "- %s\n", t)
+	l := n.locale.Mail("", "")
+	var list strings.Builder
+	for i, t := range texts {
+		if i > 0 {
+			list.WriteString("\n")
+		}
+		fmt.Fprintf(&list, "- %s", t)
 	}
-	b.WriteString("\nAnswer them under Network > Requests.\n")
-	msg := mail.SendArgs{Message: mail.Message{To: o.Email, Subject: fmt.Sprintf("%d new endorsement request(s) for %s", len(texts), o.Name), Text: b.String()}}
+	msg := mail.SendArgs{Message: mail.Message{To: o.Email,
+		Subject: l.N("mail.request.digest_subject", len(texts), "Organisation", o.Name),
+		Text: mail.Paragraphs(l.N("mail.request.digest_intro", len(texts), "Organisation", o.Name), list.String(),
+			l.T("mail.request.digest_answer"))}}
 	if _, err := n.mail.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: msg}}); err != nil {
 		return fmt.Errorf("queue digest of %s: %w", o.Slug, err)
 	}

@@ -102,7 +102,7 @@ func (n *Network) RequestEndorsement(ctx context.Context, o issuer.Organisation,
 			return fmt.Errorf("record request: %w", err)
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests")
+			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests")
 		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
@@ -200,7 +200,7 @@ func (n *Network) Accept(ctx context.Context, o issuer.Organisation, id, comment
 			return err
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindAnswer, answerText(o.Name, Accepted, q.SubjectName), "/network?tab=requests")
+			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindAnswer, answerText(o.Name, Accepted, q.SubjectName), "/network?tab=requests")
 		}
 		accept := n.activity(o, "Accept", p, q.Offer)
 		accept["result"] = e.ID
@@ -240,7 +240,7 @@ func (n *Network) close(ctx context.Context, o issuer.Organisation, id, side, st
 			return err
 		}
 		if p.Org != nil && state == Declined {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindAnswer, answerText(o.Name, Declined, q.SubjectName), "/network?tab=requests")
+			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindAnswer, answerText(o.Name, Declined, q.SubjectName), "/network?tab=requests")
 		}
 		var object any = q.Offer
 		if answer == "Undo" {

@@ -130,7 +130,7 @@ func (n *Network) shareOne(ctx context.Context, o issuer.Organisation, doc vocab
 			return fmt.Errorf("record share: %w", err)
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", o.Name, doc.Name), "/network?tab=shared-with-us")
+			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", o.Name, doc.Name), "/network?tab=shared-with-us")
 		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
@@ -209,7 +209,7 @@ func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id str
 			return err
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindShare, fmt.Sprintf("%s %s the badge %q you shared", o.Name, strings.ToLower(state), s.BadgeName), "/network?tab=shared-with-partners")
+			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindShare, fmt.Sprintf("%s %s the badge %q you shared", o.Name, strings.ToLower(state), s.BadgeName), "/network?tab=shared-with-partners")
 		}
 		act := n.activity(o, answer, p, s.Offer)
 		act["published"] = time.Now().UTC().Format(time.RFC3339Nano)
@@ -296,7 +296,7 @@ func (n *Network) receiveShare(ctx context.Context, tx pgx.Tx, in federation.Inc
 	if err != nil {
 		return "", true, fmt.Errorf("store share %s: %w", in.ID, err)
 	}
-	if err := notify(ctx, tx, n.mail, receiver.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", p.Name, string(name)), "/network?tab=shared-with-us"); err != nil {
+	if err := notify(ctx, tx, n.mail, n.locale, receiver.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", p.Name, string(name)), "/network?tab=shared-with-us"); err != nil {
 		return "", true, err
 	}
 	return "badge share stored", true, nil
@@ -353,7 +353,7 @@ func (n *Network) receiveShareAnswer(state string) federation.Handler {
 			return "", true, err
 		}
 		text := fmt.Sprintf("%s %s the badge %q you shared", p.Name, strings.ToLower(state), badge)
-		if err := notify(ctx, tx, n.mail, sharer, KindShare, text, "/network?tab=shared-with-partners"); err != nil {
+		if err := notify(ctx, tx, n.mail, n.locale, sharer, KindShare, text, "/network?tab=shared-with-partners"); err != nil {
 			return "", true, err
 		}
 		return "share " + state, true, nil

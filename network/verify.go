@@ -113,7 +113,7 @@ func (n *Network) VerifyCredential(ctx context.Context, id int64, last bool) err
 		if orgID == nil {
 			return nil
 		}
-		return notify(ctx, tx, n.mail, *orgID, KindEndorsement, endorsedText(endorser, subject{Kind: kind, Name: name}), "/network?tab=received")
+		return notify(ctx, tx, n.mail, n.locale, *orgID, KindEndorsement, endorsedText(endorser, subject{Kind: kind, Name: name}), "/network?tab=received")
 	})
 }
 

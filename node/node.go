@@ -99,7 +99,8 @@ type Config struct {
 	MetricsToken string
 	// Language is the node's default language for pages (an IETF tag
 	// package locale supports: en, fi, sv, fr), for readers with no setting
-	// whose browser asks for none of them; empty means English.
+	// whose browser asks for none of them, and for emails to recipients
+	// with no setting; empty means English.
 	Language string
 	// ShutdownTimeout bounds how long in-flight requests and jobs may take
 	// to finish at shutdown.
@@ -248,8 +249,10 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}}
 	endorsements := network.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, n.egress, check)
 	endorsements.Register()
+	endorsements.SetLocale(catalog)
 	backpacks := passport.New(n.db.Pool, fed, issuer.URLs{Base: n.baseURL}, check)
 	backpacks.Register()
+	backpacks.SetLocale(catalog)
 	milestones := milestone.New(n.db.Pool, issuer.URLs{Base: n.baseURL})
 	backpacks.SetAccepted(milestones.Accepted)
 	networks := community.New(n.db.Pool, fed, endorsements)

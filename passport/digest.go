@@ -170,18 +170,22 @@ func (p *Passport) digestMessage(u account.User, since time.Time, entries []Stre
 		name = u.Username
 	}
 	page := baseOf(p.urls) + "/passport/stream"
-	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\nWhat happened in your network since %s:\n\n", name, since.UTC().Format("2 January 2006 15:04 MST"))
-	for _, e := range entries {
-		fmt.Fprintf(&b, "- %s: %s\n  %s\n", e.Actor, e.Text, e.Link)
+	l := p.locale.Mail(u.Language, "")
+	var list strings.Builder
+	for i, e := range entries {
+		if i > 0 {
+			list.WriteString("\n")
+		}
+		fmt.Fprintf(&list, "- %s: %s\n  %s", e.Actor, e.Text, e.Link)
 	}
+	var andMore string
+	subject := l.N("mail.digest.subject", len(entries))
 	if more {
-		b.WriteString("\nAnd more: see them all on your stream.\n")
+		andMore = l.T("mail.digest.more")
+		subject = l.T("mail.digest.subject_more", "Count", l.Number(MaxDigestEntries))
 	}
-	fmt.Fprintf(&b, "\nYour stream: %s\nTo change how often you get this email, or to stop it, use the form on that page.\n", page)
-	subject := fmt.Sprintf("%d new in your network", len(entries))
-	if more {
-		subject = fmt.Sprintf("More than %d new in your network", MaxDigestEntries)
-	}
-	return laurelmail.Message{To: u.Email, Subject: subject, Text: b.String()}
+	when := l.Date(since.UTC()) + " " + since.UTC().Format("15:04 MST")
+	text := laurelmail.Paragraphs(l.T("mail.common.hello_name", "Name", name), l.T("mail.digest.since", "Date", when),
+		list.String(), andMore, l.T("mail.digest.stream", "URL", page))
+	return laurelmail.Message{To: u.Email, Subject: subject, Text: text}
 }

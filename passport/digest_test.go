@@ -17,7 +17,7 @@ type digestMail struct{ to, subject, text string }
 func (s *social) digests(t *testing.T) map[string][]digestMail {
 	t.Helper()
 	rows, err := s.pool.Query(context.Background(), `SELECT lower(args->>'to'), args->>'subject', args->>'text' FROM river_job
-		WHERE kind = 'mail_send' AND args->>'subject' LIKE '%in your network' ORDER BY id`)
+		WHERE kind = 'mail_send' AND args->>'text' LIKE '%/passport/stream%' ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +92,10 @@ func TestDigest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Max reads Swedish: his digest is in Swedish, the others' in English.
+	if err := account.SetLanguage(ctx, s.pool, s.max.ID, "sv"); err != nil {
+		t.Fatal(err)
+	}
 	// Each gets a badge after choosing; Eva's two earlier ones are not
 	// news any more.
 	for _, addr := range []string{evaEmail, "ann@example.org", "max@example.org", "otto@example.org"} {
@@ -148,5 +152,10 @@ func TestDigest(t *testing.T) {
 	if m.subject != "1 new in your network" || !strings.Contains(m.text, "Tampere University: You received “Robotics”.") ||
 		!strings.Contains(m.text, "http://laurel.test/passport/badges/") || !strings.Contains(m.text, "http://laurel.test/passport/stream") {
 		t.Fatalf("Eva's digest:\n%s\n%s", m.subject, m.text)
+	}
+	m = s.digests(t)["max@example.org"][0]
+	if m.subject != "1 ny i ditt nätverk" || !strings.Contains(m.text, "Det här har hänt i ditt nätverk sedan ") ||
+		!strings.Contains(m.text, "Ditt flöde: http://laurel.test/passport/stream") {
+		t.Fatalf("Max's digest:\n%s\n%s", m.subject, m.text)
 	}
 }

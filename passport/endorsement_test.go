@@ -12,6 +12,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/jobs"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/testkit"
@@ -397,11 +398,35 @@ func TestEndorsementRequests(t *testing.T) {
 			t.Fatalf("request emails queued to %s: %d, %v", to, mails, err)
 		}
 	}
+	// The email goes to an address without an account: in the node's
+	// default language, English without a catalogue.
+	subjectTo := func(to string) string {
+		t.Helper()
+		var subject string
+		if err := s.pool.QueryRow(ctx, `SELECT args->>'subject' FROM river_job WHERE kind = 'mail_send' AND args->>'to' = $1`, to).Scan(&subject); err != nil {
+			t.Fatal(err)
+		}
+		return subject
+	}
+	if got := subjectTo("zoe@example.org"); !strings.HasSuffix(got, " asks you to endorse a badge") {
+		t.Fatalf("request email to Zoe: %q", got)
+	}
+	finnish, err := locale.New("fi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.p.SetLocale(finnish)
+	if _, err := s.p.Ask(ctx, s.eva, s.public.UUID, passport.AskInput{Email: "yan@example.org"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := subjectTo("yan@example.org"); !strings.HasSuffix(got, " pyytää sinua suosittelemaan merkkiä") {
+		t.Fatalf("request email to Yan on a Finnish node: %q", got)
+	}
 	if got, err := passport.Requests(ctx, s.pool, squatter.ID, true); err != nil || len(got) != 0 {
 		t.Fatalf("requests to the unconfirmed account: %+v, %v", got, err)
 	}
 	sent, err := passport.Requests(ctx, s.pool, s.eva.ID, false)
-	if err != nil || len(sent) != 4 {
+	if err != nil || len(sent) != 5 {
 		t.Fatalf("Eva's requests: %+v, %v", sent, err)
 	}
 	toMax, err := passport.Requests(ctx, s.pool, s.max.ID, true)

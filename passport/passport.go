@@ -9,6 +9,7 @@ import (
 
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/verifier"
 )
 
@@ -29,7 +30,8 @@ type Passport struct {
 	fed      *federation.Federation
 	urls     issuer.URLs
 	verifier *verifier.Verifier
-	queue    issuer.Queue // nil until SetQueue
+	queue    issuer.Queue    // nil until SetQueue
+	locale   *locale.Catalog // writes the emails (SetLocale); nil: English
 	accepted func(ctx context.Context, tx pgx.Tx, it Item) error
 }
 
@@ -43,6 +45,11 @@ func New(pool *pgxpool.Pool, fed *federation.Federation, urls issuer.URLs, v *ve
 // SetQueue gives the passport the River client it queues verifications
 // on, inside the inbox's transaction.
 func (p *Passport) SetQueue(q issuer.Queue) { p.queue = q }
+
+// SetLocale gives the passport the catalogue its emails are written from:
+// the digest in its user's language, a request to an address without an
+// account in the node's default.
+func (p *Passport) SetLocale(c *locale.Catalog) { p.locale = c }
 
 // SetAccepted gives the passport a function told of every badge its earner
 // takes into the passport (Passport.Accept, Add and imports), in the

@@ -244,13 +244,11 @@ func (p *Passport) mailRequest(ctx context.Context, tx pgx.Tx, r Request, to str
 		return errors.New("passport: no job queue to send the request email on")
 	}
 	login := baseOf(p.urls) + "/login?" + url.Values{"next": {strings.TrimPrefix(r.BadgePage, baseOf(p.urls))}}.Encode()
-	body := fmt.Sprintf("%s asks you to endorse their badge %q:\n\n%s\n\n", r.RequesterName, r.BadgeName, r.BadgePage)
-	if r.Message != "" {
-		body += r.Message + "\n\n"
-	}
-	body += "To endorse it, log in (or sign up) on this server, then open the badge's page:\n" + login + "\n"
+	l := p.locale.Mail("", "")
 	msg := laurelmail.SendArgs{Message: laurelmail.Message{To: to,
-		Subject: fmt.Sprintf("%s asks you to endorse a badge", r.RequesterName), Text: body}}
+		Subject: l.T("mail.endorse_request.subject", "Name", r.RequesterName),
+		Text: laurelmail.Paragraphs(l.T("mail.endorse_request.asks", "Name", r.RequesterName, "Badge", r.BadgeName, "URL", r.BadgePage),
+			r.Message, l.T("mail.endorse_request.how", "URL", login))}}
 	if _, err := p.queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: msg}}); err != nil {
 		return fmt.Errorf("queue the request email: %w", err)
 	}

@@ -62,7 +62,7 @@ func (s *Handlers) SignupAdminRoutes(r chi.Router) {
 // verification is how this node confirms addresses: by email, when it
 // sends email, with a link to /verify-email/{token} (VerifyEmailLink).
 func (s *Handlers) verification() account.Verification {
-	return account.Verification{Queue: s.MailQueue(), Node: s.Deps.BaseURL.Host}
+	return account.Verification{Queue: s.MailQueue(), Node: s.Deps.BaseURL.Host, Locale: s.Deps.Locale}
 }
 
 // VerifyEmailLink is the URL, on the node at base, of the page that

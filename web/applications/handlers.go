@@ -54,7 +54,7 @@ func New(k *kit.Kit, hooks func() issuer.Hooks) *Handlers {
 // env is what the application steps need of the node: the mail queue
 // (none when the node sends no mail), the links and the issuing hooks.
 func (s *Handlers) env() application.Env {
-	env := application.Env{URLs: s.appURLs(), Issuer: s.URLs()}
+	env := application.Env{URLs: s.appURLs(), Issuer: s.URLs(), Locale: s.Deps.Locale}
 	if q := s.MailQueue(); q != nil {
 		env.Queue = q
 	}

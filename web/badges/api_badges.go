@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	laurelmd "github.com/laurelnet/laurel/markdown"
@@ -538,6 +539,7 @@ func (s *Handlers) issueHooks() issuer.Hooks {
 	}, BadgeEndorsementCredentials: func(ctx context.Context, tx pgx.Tx, badgeID string) ([]json.RawMessage, error) {
 		return network.CredentialsOf(ctx, tx, badgeID)
 	}}
+	n.Locale, n.RecipientLanguage = s.Deps.Locale, recipientLanguage
 	n.Issued = func(ctx context.Context, tx pgx.Tx, o issuer.Organisation, b issuer.BadgeClass, a issuer.Assertion, rc issuer.Recipient) error {
 		return passport.DeliverIssued(ctx, tx, s.URLs(), o, b, a, rc)
 	}
@@ -554,6 +556,19 @@ func (s *Handlers) issueHooks() issuer.Hooks {
 		}
 	}
 	return milestone.WithMilestones(n, s.URLs())
+}
+
+// recipientLanguage is the language setting of the user whose confirmed
+// address a badge is issued to, for the claim email.
+func recipientLanguage(ctx context.Context, tx pgx.Tx, r issuer.Recipient) (string, error) {
+	if r.Kind != issuer.RecipientEmail {
+		return "", nil
+	}
+	u, err := account.UserByEmail(ctx, tx, r.Identity)
+	if problem.Is(err, problem.NotFound) || (err == nil && !u.EmailVerified) {
+		return "", nil
+	}
+	return u.Language, err
 }
 
 // IssueHooks are the hooks of any issuing on the node, for the

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/node"
+	"github.com/laurelnet/laurel/testkit/smtptest"
 	"github.com/laurelnet/laurel/web/webtest"
 )
 
@@ -111,4 +113,40 @@ func fakeMastodon(t *testing.T) string {
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return host
+}
+
+// TestClaimMailLanguageOnANode: on a node whose --language is Swedish,
+// the claim email to the confirmed address of a user who reads Finnish is
+// in Finnish, and to an address without an account in Swedish.
+func TestClaimMailLanguageOnANode(t *testing.T) {
+	smtp := smtptest.New(t)
+	f := webtest.StartNode(t, func(c *node.Config) {
+		c.SMTPURL, c.SMTPFrom, c.Language = smtp.URL(), "badges@tuni.example", "sv"
+	})
+	ctx := context.Background()
+	f.SetIssuerEmail(t, nil)
+	b := f.APIBadge(t)
+	aino, err := account.CreateUser(ctx, f.Pool, account.NewUser{Email: "aino@example.org", Password: webtest.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetLanguage(ctx, f.Pool, aino.ID, "fi"); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"aino@example.org", "stina@example.org"} {
+		if status, a := f.API(t, "POST", "/api/v1/orgs/tampere-uni/badges/"+b["uuid"].(string)+"/assertions",
+			map[string]any{"recipient": map[string]any{"type": "email", "identity": to}}, ""); status != http.StatusCreated {
+			t.Fatalf("issue to %s = %d %v", to, status, a)
+		}
+	}
+	byTo := map[string]smtptest.Message{}
+	for _, m := range smtp.Wait(t, 2, 20*time.Second) {
+		byTo[m.To[0]] = m
+	}
+	if m := byTo["aino@example.org"]; !strings.HasPrefix(m.Subject, "Olet ansainnut merkin") || !strings.Contains(m.Text, "Hei,") {
+		t.Errorf("to Aino: %q\n%s", m.Subject, m.Text)
+	}
+	if m := byTo["stina@example.org"]; !strings.HasPrefix(m.Subject, "Du har fått märket") || !strings.Contains(m.Text, "Hej,") {
+		t.Errorf("to Stina: %q\n%s", m.Subject, m.Text)
+	}
 }

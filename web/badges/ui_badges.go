@@ -37,9 +37,6 @@ func (s *Handlers) BadgeToolRoutes(r chi.Router) {
 	s.issuerToolRoutes(r)
 }
 
-// dateLayout is how dates are written on pages.
-const dateLayout = "2 January 2006"
-
 // minAlignmentRows is how many alignment rows the badge form offers at
 // least; rows left empty are ignored.
 const minAlignmentRows = 3

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 	"github.com/laurelnet/laurel/web/kit"
@@ -151,7 +152,7 @@ func (s *Handlers) renderIssuePage(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	now := time.Now()
-	p := issuePageData{Org: o, Badge: b, Image: s.URLs().BadgeImage(b.UUID), Rule: expiryRule(b.Expiry),
+	p := issuePageData{Org: o, Badge: b, Image: s.URLs().BadgeImage(b.UUID), Rule: expiryRule(s.Localizer(r), b.Expiry),
 		Form: f, Bulk: bulk, Columns: issuer.BulkColumns, MailOn: s.MailQueue() != nil,
 		Notice: s.PopNotice(r)}
 	if end := b.Expiry.From(now); end != nil {
@@ -178,21 +179,20 @@ func (s *Handlers) renderIssuePage(w http.ResponseWriter, r *http.Request, statu
 	s.Render(w, r, status, "issue", kit.PageData{Title: "Issue " + b.Name, Message: message, Data: p})
 }
 
-// expiryRule says in words when assertions of a badge expire.
-func expiryRule(e issuer.Expiry) string {
+// expiryRule says in l's language when assertions of a badge expire.
+func expiryRule(l *locale.Localizer, e issuer.Expiry) string {
 	switch e.Kind {
 	case "duration":
-		unit := e.Unit
-		if e.Amount == 1 {
-			unit = strings.TrimSuffix(unit, "s")
+		switch e.Unit {
+		case "days", "weeks", "months", "years":
+			return l.N("kit.expiry."+e.Unit, e.Amount)
 		}
-		return fmt.Sprintf("expires %d %s after it is issued", e.Amount, unit)
 	case "date":
 		if e.Date != nil {
-			return "expires on " + e.Date.UTC().Format(dateLayout)
+			return l.T("kit.expiry.date", "Date", l.Date(e.Date.UTC()))
 		}
 	}
-	return "does not expire"
+	return l.T("kit.expiry.never")
 }
 
 func (s *Handlers) issuePage(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {

@@ -125,7 +125,7 @@ func (s *Handlers) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a i
 		return
 	}
 	if a.Expires != nil && !p.Expired {
-		p.DaysLeft = kit.DaysLeft(a.Expires.Sub(now))
+		p.DaysLeft = kit.DaysLeft(s.Localizer(r), a.Expires.Sub(now))
 	}
 	// A revocation or an expiry should show as soon as it happens. A claim
 	// link is a secret of the earner's: keep it out of caches and search

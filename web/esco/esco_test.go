@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/esco/escotest"
 	"github.com/laurelnet/laurel/issuer"
@@ -429,11 +430,20 @@ func TestBrowserESCOPicker(t *testing.T) {
 		name    string
 		emulate chromedp.Action[chromedp.Void]
 		isNew   bool
+		lang    string // the editor's language setting
+		// found and filled are the panel's texts after the search and
+		// after the click, in that language.
+		found, filled string
 	}{
-		{"desktop", browser.Desktop(), false},
-		{"phone", browser.Phone(), true},
+		{"desktop", browser.Desktop(), false, "", "2 found in ESCO", "is alignment 1 now"},
+		{"phone", browser.Phone(), true, "", "2 found in ESCO", "is alignment 1 now"},
+		// The script's texts come from the page, in the reader's language.
+		{"desktop-fi", browser.Desktop(), false, "fi", "2 osumaa ESCOssa", "on nyt kytkentä 1"},
 	} {
 		t.Run(device.name, func(t *testing.T) {
+			if err := account.SetLanguage(context.Background(), f.Pool, f.Staff.ID, device.lang); err != nil {
+				t.Fatal(err)
+			}
 			name := "Python on " + device.name
 			editor := "/creator/tampere-uni/badges/new"
 			if !device.isNew {
@@ -467,7 +477,7 @@ func TestBrowserESCOPicker(t *testing.T) {
 			if first := browser.Text(t, ctx, "#esco-results button"); first != "Python (computer programming)" {
 				t.Fatalf("first result is %q", first)
 			}
-			hasAll(t, "panel", browser.Text(t, ctx, "#esco-panel"), "2 found in ESCO", esco.Attribution)
+			hasAll(t, "panel", browser.Text(t, ctx, "#esco-panel"), device.found, esco.Attribution)
 			browser.NoHorizontalScroll(t, ctx)
 			browser.Do(t, ctx, chromedp.Click(chromedp.CSS("#esco-results button")))
 			row := browser.Eval[[]string](t, ctx, `["name", "url", "framework", "code", "description"].map(
@@ -476,7 +486,7 @@ func TestBrowserESCOPicker(t *testing.T) {
 				!strings.HasPrefix(row[4], "The techniques and principles of software development") {
 				t.Fatalf("the first alignment row is %q", row)
 			}
-			if status := browser.Text(t, ctx, "#esco-status"); !strings.Contains(status, "is alignment 1 now") {
+			if status := browser.Text(t, ctx, "#esco-status"); !strings.Contains(status, device.filled) {
 				t.Errorf("status after the click: %q", status)
 			}
 			browser.NoHorizontalScroll(t, ctx)

@@ -3,7 +3,9 @@ package kit
 import "net/http"
 
 // Notice is a one-time message shown after a redirect: what a form did,
-// with an optional link to what it made.
+// with an optional link to what it made. Text and LinkText may be message
+// ids (PopNotice translates them for the reader); a notice with values in
+// it is written with Kit.Localizer.
 type Notice struct {
 	Text, Link, LinkText string
 }
@@ -19,8 +21,9 @@ func (s *Kit) SetNotice(r *http.Request, n Notice) {
 
 func (s *Kit) PopNotice(r *http.Request) Notice {
 	ctx := r.Context()
-	return Notice{Text: s.Sessions.PopString(ctx, noticeText), Link: s.Sessions.PopString(ctx, noticeLink),
-		LinkText: s.Sessions.PopString(ctx, noticeLinkText)}
+	l := s.localizer(r)
+	return Notice{Text: l.Text(s.Sessions.PopString(ctx, noticeText)), Link: s.Sessions.PopString(ctx, noticeLink),
+		LinkText: l.Text(s.Sessions.PopString(ctx, noticeLinkText))}
 }
 
 // The session keys of a notice. Plain strings, because the session store

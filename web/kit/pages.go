@@ -44,9 +44,13 @@ func parsePages(fsys fs.FS, catalog *locale.Catalog) (*pages, error) {
 	return p, nil
 }
 
-// localizer is the language a page is written in for the reader of r:
+// Localizer is the language a page is written in for the reader of r:
 // their setting when logged in, else their browser's Accept-Language,
-// else the node's default.
+// else the node's default. Handlers write notices with parameters with it
+// (a notice without any can simply be a message id), and text of their
+// own (a chart's labels, a CSV's header).
+func (s *Kit) Localizer(r *http.Request) *locale.Localizer { return s.localizer(r) }
+
 func (s *Kit) localizer(r *http.Request) *locale.Localizer {
 	setting := ""
 	if u, ok := CurrentUser(r); ok {
@@ -54,10 +58,6 @@ func (s *Kit) localizer(r *http.Request) *locale.Localizer {
 	}
 	return s.Deps.Locale.For(s.Deps.Locale.Match(setting, r.Header.Get("Accept-Language")))
 }
-
-// Localizer is the language of the page for the reader of r, for text a
-// handler writes itself (a chart's labels, a CSV's header).
-func (s *Kit) Localizer(r *http.Request) *locale.Localizer { return s.localizer(r) }
 
 // navItem is one entry of the product's menu.
 type navItem struct {
@@ -178,11 +178,11 @@ func (s *Kit) MyOrganisations(r *http.Request, u account.User) ([]OrgRole, error
 }
 
 // Sections describe the menu's work areas; each lists the organisations the
-// viewer can work for there.
+// viewer can work for there. Title and Intro are message ids.
 var Sections = map[string]struct{ Title, Intro string }{
-	"issuer":  {"Issuer tools", "Issue badges to earners, follow what you issued, revoke when needed."},
-	"creator": {"Creator tools", "Design badges: name, image, criteria, alignments and expiry, ready to issue."},
-	"network": {"Network", "Your partner organisations, the endorsements between you, and the badges you share."},
+	"issuer":  {"menu.issuer_tools", "kit.sections.issuer_intro"},
+	"creator": {"menu.creator_tools", "kit.sections.creator_intro"},
+	"network": {"menu.network", "kit.sections.network_intro"},
 }
 
 func (s *Kit) SectionPage(key string) http.HandlerFunc {
@@ -195,6 +195,6 @@ func (s *Kit) SectionPage(key string) http.HandlerFunc {
 			return
 		}
 		s.Render(w, r, http.StatusOK, "section", PageData{Title: sec.Title,
-			Data: map[string]any{"Intro": sec.Intro, "Organisations": orgs}})
+			Data: map[string]any{"Intro": s.localizer(r).T(sec.Intro), "Organisations": orgs}})
 	}
 }

@@ -70,13 +70,23 @@ func (s *Kit) Problem(w http.ResponseWriter, r *http.Request, status int, field,
 	if field != "" {
 		message = field + ": " + message
 	}
-	s.Render(w, r, status, "error", PageData{Title: http.StatusText(status), Message: message})
+	s.Render(w, r, status, "error", PageData{Title: s.statusTitle(status), Message: message})
+}
+
+// statusTitle is the title of an error page: the status's name as a
+// message id ("kit.status.404"), or Go's English name of a status the
+// catalogue does not name.
+func (s *Kit) statusTitle(status int) string {
+	if id := "kit.status." + strconv.Itoa(status); s.Deps.Locale.Has(id) {
+		return id
+	}
+	return http.StatusText(status)
 }
 
 // ServerError answers 500 without revealing the cause, which is logged.
 func (s *Kit) ServerError(w http.ResponseWriter, r *http.Request) {
 	s.Problem(w, r, http.StatusInternalServerError, "",
-		"something went wrong on our side (request "+middleware.GetReqID(r.Context())+")")
+		s.localizer(r).T("kit.server_error", "Request", middleware.GetReqID(r.Context())))
 }
 
 // StatusOf maps a problem's kind to its HTTP status, in one place.

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -208,11 +209,8 @@ func FieldLabel(field string) string {
 	return string(field[0]-'a'+'A') + field[1:]
 }
 
-// DaysLeft says how many days, started ones included, remain of d.
-func DaysLeft(d time.Duration) string {
-	n := int(math.Ceil(d.Hours() / 24))
-	if n == 1 {
-		return "(1 day)"
-	}
-	return "(" + strconv.Itoa(n) + " days)"
+// DaysLeft says in l's language how many days, started ones included,
+// remain of d: "(3 days)".
+func DaysLeft(l *locale.Localizer, d time.Duration) string {
+	return l.N("kit.days_left", int(math.Ceil(d.Hours()/24)))
 }

@@ -67,6 +67,6 @@ func (s *Kit) unavailable(w http.ResponseWriter, r *http.Request, why string, er
 		_ = json.NewEncoder(w).Encode(doc) // the client went away: nothing to do
 		return
 	}
-	s.Render(w, r, http.StatusServiceUnavailable, "error", PageData{Title: "Service unavailable",
-		Message: "Laurel cannot reach its database just now (" + why + "). Try again in a few seconds."})
+	s.Render(w, r, http.StatusServiceUnavailable, "error", PageData{Title: "kit.status.503",
+		Message: s.localizer(r).T("kit.database_unavailable", "Why", why)})
 }

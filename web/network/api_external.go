@@ -38,7 +38,7 @@ func (s *Handlers) apiInviteExternal(w http.ResponseWriter, r *http.Request, o i
 		s.Fail(w, r, err)
 		return
 	}
-	v, err := network.InviteExternal(r.Context(), s.Deps.Pool, s.MailQueue(), s.URLs(), o, in.Email, in.Subject, in.Message)
+	v, err := network.InviteExternal(r.Context(), s.Deps.Pool, s.MailQueue(), s.Deps.Locale, s.URLs(), o, in.Email, in.Subject, in.Message)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -276,3 +276,62 @@ func TestNetworkProfileInBrowser(t *testing.T) {
 		t.Errorf("the Group actor: %+v %v", actor, err)
 	}
 }
+
+// TestNetworkPageInFinnish: a moderator who reads Finnish sees a
+// network's page, its moderation and the notices of its forms in Finnish,
+// on a desktop and on a phone; the founding notice on the networks tab
+// is Finnish too.
+func TestNetworkPageInFinnish(t *testing.T) {
+	f := webtest.StartNode(t)
+	ctx := context.Background()
+	if err := account.SetMembership(ctx, f.Pool, f.Staff.ID, f.Org.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetLanguage(ctx, f.Pool, f.Staff.ID, "fi"); err != nil {
+		t.Fatal(err)
+	}
+	tampere := f.Login(t, "staff@example.org")
+	f.PostOK(t, tampere, "/network/orgs/tampere-uni/networks", url.Values{"slug": {"badge-finland"}, "name": {"Badge Finland"},
+		"countries": {"FI"}, "policy": {"approval"}}, "/network/networks?org=tampere-uni")
+	webtest.Contains(t, "the founding notice", f.Page(t, tampere, "/network/networks?org=tampere-uni"),
+		"Badge Finland on perustettu: organisaatiot liittyvät siihen tunnuksella badge-finland@")
+
+	bctx := browser.New(t)
+	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/networks/badge-finland")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
+		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#moderation-title")),
+	)
+	for sel, want := range map[string]string{
+		"#members-title":          "Jäsenet (1)",
+		"#relations-title":        "Kuka suosittelee ketä",
+		"#moderation-title":       "Moderointi",
+		"article.network-profile": "moderaattorit hyväksyvät jäsenet",
+		"section.moderation":      "Hakemuksia ei odota.",
+	} {
+		if got := browser.Text(t, bctx, sel); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", sel, got, want)
+		}
+	}
+	browser.Screenshot(t, bctx, "network-page-fi-desktop")
+	browser.Do(t, bctx,
+		chromedp.Click(chromedp.CSS(`form[action$="/moderate/relations/refresh"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if got := browser.Text(t, bctx, "p.notice"); got != "Kuva siitä, kuka suosittelee ketä, on ajan tasalla." {
+		t.Errorf("notice after reading the endorsements: %q", got)
+	}
+
+	browser.Do(t, bctx, browser.Phone(), chromedp.Navigate(f.Base+"/networks/badge-finland"),
+		chromedp.WaitVisible(chromedp.CSS("#moderation-title")),
+	)
+	if got := browser.Text(t, bctx, "#edit-profile summary"); got != "Muokkaa profiilia" {
+		t.Errorf("the profile form on a phone: %q", got)
+	}
+	if got := browser.Text(t, bctx, "#members"); !strings.Contains(got, "jäsen alkaen") {
+		t.Errorf("members on a phone: %q", got)
+	}
+	browser.NoHorizontalScroll(t, bctx)
+	browser.Screenshot(t, bctx, "network-page-fi-phone")
+}

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -110,12 +109,13 @@ func (s *Handlers) networksJoin(w http.ResponseWriter, r *http.Request, o issuer
 		s.networkProblem(w, r, o, tabNetworks, f, err)
 		return
 	}
-	text := fmt.Sprintf("%s is a member of %s.", o.Name, orHandle(m))
+	l := s.Localizer(r)
+	text := l.T("community.notice.member", "Organisation", o.Name, "Network", orHandle(m))
 	switch m.State {
 	case community.Pending:
-		text = fmt.Sprintf("%s asked to join %s: the membership is pending until its moderators accept it.", o.Name, orHandle(m))
+		text = l.T("community.notice.pending", "Organisation", o.Name, "Network", orHandle(m))
 	case community.Declined:
-		text = fmt.Sprintf("%s declined: it takes only the organisations its moderators invite.", orHandle(m))
+		text = l.T("community.notice.declined", "Network", orHandle(m))
 	}
 	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: text})
 }
@@ -145,7 +145,7 @@ func (s *Handlers) networksLeave(w http.ResponseWriter, r *http.Request, o issue
 		s.networkProblem(w, r, o, tabNetworks, networkForm{}, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: o.Name + " left the network."})
+	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: s.Localizer(r).T("community.notice.left", "Organisation", o.Name)})
 }
 
 func (s *Handlers) networksFound(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -170,8 +170,8 @@ func (s *Handlers) networksFound(w http.ResponseWriter, r *http.Request, o issue
 		s.networkProblem(w, r, o, tabNetworks, f, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: fmt.Sprintf("%s is founded: organisations join it as %s.", n.Name, n.Handle),
-		Link: "/networks/" + url.PathEscape(n.Slug), LinkText: "Its page"})
+	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: s.Localizer(r).T("community.notice.founded", "Name", n.Name, "Handle", n.Handle),
+		Link: "/networks/" + url.PathEscape(n.Slug), LinkText: "community.notice.its_page"})
 }
 
 func (s *Handlers) networksShare(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -184,7 +184,7 @@ func (s *Handlers) networksShare(w http.ResponseWriter, r *http.Request, o issue
 		s.networkProblem(w, r, o, tabNetworks, f, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: "Shared with the network: it relays the post to every member."})
+	s.doneNetwork(w, r, o, tabNetworks, kit.Notice{Text: "community.notice.shared"})
 }
 
 // communityPage is a network's page.
@@ -360,16 +360,16 @@ func (s *Handlers) moderateAnswer(w http.ResponseWriter, r *http.Request, n comm
 	}
 	accept := chi.URLParam(r, "answer") == "accept"
 	m, err := s.Deps.Communities.Answer(r.Context(), n, moderatorName(r), id, accept)
-	verb := "declined"
+	text := s.Localizer(r).T("community.notice.application_declined", "Name", m.Name)
 	if accept {
-		verb = "is a member now"
+		text = s.Localizer(r).T("community.notice.application_accepted", "Name", m.Name)
 	}
-	s.moderated(w, r, n, m.Name+" "+verb+".", err)
+	s.moderated(w, r, n, text, err)
 }
 
 func (s *Handlers) moderateInvite(w http.ResponseWriter, r *http.Request, n community.Network) {
 	m, err := s.Deps.Communities.Invite(r.Context(), n, moderatorName(r), strings.TrimSpace(r.PostForm.Get("handle")))
-	s.moderated(w, r, n, m.Name+" is invited: it is a member as soon as it asks to join.", err)
+	s.moderated(w, r, n, s.Localizer(r).T("community.notice.invited", "Name", m.Name), err)
 }
 
 func (s *Handlers) moderateRemove(w http.ResponseWriter, r *http.Request, n community.Network) {
@@ -378,17 +378,17 @@ func (s *Handlers) moderateRemove(w http.ResponseWriter, r *http.Request, n comm
 		s.Fail(w, r, err)
 		return
 	}
-	s.moderated(w, r, n, "The member is removed.", s.Deps.Communities.Remove(r.Context(), n, moderatorName(r), id))
+	s.moderated(w, r, n, "community.notice.removed", s.Deps.Communities.Remove(r.Context(), n, moderatorName(r), id))
 }
 
 func (s *Handlers) moderateRecognise(w http.ResponseWriter, r *http.Request, n community.Network) {
 	e, err := s.Deps.Communities.Recognise(r.Context(), n, moderatorName(r), strings.TrimSpace(r.PostForm.Get("subject")), r.PostForm.Get("comment"))
-	s.moderated(w, r, n, n.Name+" recognises "+e.SubjectName+".", err)
+	s.moderated(w, r, n, s.Localizer(r).T("community.notice.recognises", "Network", n.Name, "Subject", e.SubjectName), err)
 }
 
 func (s *Handlers) moderateWithdraw(w http.ResponseWriter, r *http.Request, n community.Network) {
 	_, err := s.Deps.Communities.Withdraw(r.Context(), n, moderatorName(r), chi.URLParam(r, "id"))
-	s.moderated(w, r, n, "The recognition is withdrawn.", err)
+	s.moderated(w, r, n, "community.notice.withdrawn", err)
 }
 
 // directory searches the partner directory for organisation o: the
@@ -442,21 +442,21 @@ func (s *Handlers) moderateProposal(w http.ResponseWriter, r *http.Request, n co
 	id := chi.URLParam(r, "id")
 	if chi.URLParam(r, "answer") == "accept" {
 		q, err := s.Deps.Communities.AcceptProposal(r.Context(), n, moderatorName(r), id, r.PostForm.Get("comment"))
-		s.moderated(w, r, n, n.Name+" recognises "+q.SubjectName+".", err)
+		s.moderated(w, r, n, s.Localizer(r).T("community.notice.recognises", "Network", n.Name, "Subject", q.SubjectName), err)
 		return
 	}
 	_, err := s.Deps.Communities.DeclineProposal(r.Context(), n, moderatorName(r), id)
-	s.moderated(w, r, n, "The proposal is declined.", err)
+	s.moderated(w, r, n, "community.notice.proposal_declined", err)
 }
 
 func (s *Handlers) moderateAppoint(w http.ResponseWriter, r *http.Request, n community.Network) {
 	slug := strings.TrimSpace(r.PostForm.Get("organisation"))
-	s.moderated(w, r, n, slug+" moderates "+n.Name+" too.", s.Deps.Communities.Appoint(r.Context(), n, moderatorName(r), slug))
+	s.moderated(w, r, n, s.Localizer(r).T("community.notice.appointed", "Organisation", slug, "Network", n.Name), s.Deps.Communities.Appoint(r.Context(), n, moderatorName(r), slug))
 }
 
 func (s *Handlers) moderateDismiss(w http.ResponseWriter, r *http.Request, n community.Network) {
 	slug := chi.URLParam(r, "slug")
-	s.moderated(w, r, n, slug+" no longer moderates "+n.Name+".", s.Deps.Communities.Dismiss(r.Context(), n, moderatorName(r), slug))
+	s.moderated(w, r, n, s.Localizer(r).T("community.notice.dismissed", "Organisation", slug, "Network", n.Name), s.Deps.Communities.Dismiss(r.Context(), n, moderatorName(r), slug))
 }
 
 // LocalMembers are the members on this node that are not moderators:
@@ -478,5 +478,5 @@ func (p communityPage) Slug(m community.Member) string {
 }
 
 func (s *Handlers) moderateRefreshRelations(w http.ResponseWriter, r *http.Request, n community.Network) {
-	s.moderated(w, r, n, "The picture of who endorses whom is up to date.", s.Deps.Communities.RefreshRelations(r.Context(), n))
+	s.moderated(w, r, n, "community.notice.relations_read", s.Deps.Communities.RefreshRelations(r.Context(), n))
 }

@@ -61,7 +61,7 @@ func (s *Handlers) moderateProfile(w http.ResponseWriter, r *http.Request, n com
 	}
 	in.Logo = logo
 	_, err = s.Deps.Communities.Update(r.Context(), n, moderatorName(r), in)
-	s.moderated(w, r, n, "The profile is saved: members and followers are told of it.", err)
+	s.moderated(w, r, n, "community.notice.profile_saved", err)
 }
 
 // CountryList is the network's countries as the profile form writes

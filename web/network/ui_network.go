@@ -1049,7 +1049,7 @@ func (s *Handlers) networkInvite(w http.ResponseWriter, r *http.Request, o issue
 	}
 	v := r.PostForm
 	f := networkForm{Name: "invite", Email: v.Get("email"), Badge: strings.TrimSpace(v.Get("badge")), Message: v.Get("message")}
-	inv, err := network.InviteExternal(r.Context(), s.Deps.Pool, s.MailQueue(), s.URLs(), o, f.Email, f.Badge, f.Message)
+	inv, err := network.InviteExternal(r.Context(), s.Deps.Pool, s.MailQueue(), s.Deps.Locale, s.URLs(), o, f.Email, f.Badge, f.Message)
 	if err != nil {
 		s.networkProblem(w, r, o, tabExternal, f, err)
 		return

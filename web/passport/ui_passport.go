@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
@@ -71,10 +72,10 @@ func (v backpackItemView) CheckedAgo() string {
 	return fmt.Sprintf("checked %d days ago", int(d.Hours()/24))
 }
 
-func backpackItemViewOf(u account.User, it passport.Item, now time.Time) backpackItemView {
+func backpackItemViewOf(l *locale.Localizer, u account.User, it passport.Item, now time.Time) backpackItemView {
 	v := backpackItemView{Item: it, Expired: it.Expired(now), Page: "/passport/badges/" + it.UUID, Name: it.BadgeName}
 	if it.Expires != nil && !v.Expired {
-		v.DaysLeft = kit.DaysLeft(it.Expires.Sub(now))
+		v.DaysLeft = kit.DaysLeft(l, it.Expires.Sub(now))
 	}
 	if it.IsPublic() {
 		v.Public = publicBadgePath(u.Username, it.UUID)
@@ -133,7 +134,7 @@ func (s *Handlers) passportData(r *http.Request, u account.User) (passportPageDa
 	d := passportPageData{Visibilities: visibilityChoices}
 	now := time.Now()
 	for _, it := range list {
-		v := backpackItemViewOf(u, it, now)
+		v := backpackItemViewOf(s.Localizer(r), u, it, now)
 		switch it.State {
 		case passport.Pending:
 			d.Pending = append(d.Pending, v)
@@ -338,7 +339,8 @@ type backpackAlignment struct {
 	Name, URL, Framework, Code string
 }
 
-func (s *Handlers) backpackBadgeViewOf(ctx context.Context, u account.User, it passport.Item) backpackBadgeView {
+func (s *Handlers) backpackBadgeViewOf(r *http.Request, u account.User, it passport.Item) backpackBadgeView {
+	ctx := r.Context()
 	badge, iss := it.Badge, it.Issuer
 	if len(badge) == 0 && len(it.Credential) > 0 {
 		// A 3.0 credential only: its Achievement and issuer Profile have
@@ -346,7 +348,7 @@ func (s *Handlers) backpackBadgeViewOf(ctx context.Context, u account.User, it p
 		badge = docFirst(docFirst(it.Credential["credentialSubject"])["achievement"])
 		iss, _ = it.Credential["issuer"].(map[string]any)
 	}
-	v := backpackBadgeView{Item: backpackItemViewOf(u, it, time.Now()), Earner: u.Name, EarnerPage: "/people/" + u.Username,
+	v := backpackBadgeView{Item: backpackItemViewOf(s.Localizer(r), u, it, time.Now()), Earner: u.Name, EarnerPage: "/people/" + u.Username,
 		Description: docString(badge["description"]), IssuerURL: linkURL(docString(iss["url"])), Visibilities: visibilityChoices,
 		OrgEndorsements: s.orgEndorsements(ctx, badge), BadgeID: linkURL(docString(badge["id"])),
 		Standards: it.StandardNames()}
@@ -417,7 +419,7 @@ func (s *Handlers) passportBadgePage(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	v := s.backpackBadgeViewOf(r.Context(), u, it)
+	v := s.backpackBadgeViewOf(r, u, it)
 	v.Own, v.Notice = true, s.PopNotice(r)
 	if v.Social, err = s.badgeSocial(r, u, u, it); err != nil {
 		s.Fail(w, r, err)

@@ -296,7 +296,7 @@ func (s *Handlers) followersBadge(w http.ResponseWriter, r *http.Request, it pas
 		s.Fail(w, r, err)
 		return
 	}
-	v := s.backpackBadgeViewOf(r.Context(), earner, it)
+	v := s.backpackBadgeViewOf(r, earner, it)
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.Render(w, r, http.StatusOK, "passport_badge", kit.PageData{Title: v.Item.Name, Data: v})
 }

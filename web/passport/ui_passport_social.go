@@ -309,7 +309,7 @@ func (s *Handlers) showPublicBadge(w http.ResponseWriter, r *http.Request, statu
 		}
 	}
 	viewer, _ := kit.CurrentUser(r)
-	v := s.backpackBadgeViewOf(r.Context(), u, it)
+	v := s.backpackBadgeViewOf(r, u, it)
 	if v.Social, err = s.badgeSocial(r, u, viewer, it); err != nil {
 		s.Fail(w, r, err)
 		return

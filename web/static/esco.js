@@ -23,25 +23,36 @@
   var timer = 0;
   var pending = null; // the AbortController of the request in flight
 
+  // text is the panel's message key in the reader's language, which the
+  // page writes into data-t-KEY attributes, with {name}s filled from
+  // values.
+  function text(key, values) {
+    var s = panel.getAttribute("data-t-" + key) || key;
+    // One pass, so that a value with braces in it stays as it is.
+    return s.replace(/\{(\w+)\}/g, function (m, k) {
+      return values && Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
+    });
+  }
+
   // The buttons replace the links to the picker pages (and, on a new
   // badge, the advice to save it first).
   while (pickers.firstChild) {
     pickers.removeChild(pickers.firstChild);
   }
-  pickers.appendChild(pickerButton("pick-esco", "Pick from ESCO", openSearch));
-  pickers.appendChild(pickerButton("pick-saved", "Pick saved alignment", openSaved));
+  pickers.appendChild(pickerButton("pick-esco", text("pick-esco"), openSearch));
+  pickers.appendChild(pickerButton("pick-saved", text("pick-saved"), openSaved));
   var hint = document.createElement("small");
   hint.className = "muted";
   hint.id = "pick-hint";
-  hint.textContent = "A pick fills the next empty alignment row; save the badge to keep it.";
+  hint.textContent = text("hint");
   pickers.appendChild(hint);
 
-  function pickerButton(id, text, onclick) {
+  function pickerButton(id, label, onclick) {
     var b = document.createElement("button");
     b.type = "button";
     b.id = id;
     b.className = "secondary";
-    b.textContent = text;
+    b.textContent = label;
     b.setAttribute("aria-controls", "esco-panel");
     b.addEventListener("click", onclick);
     return b;
@@ -50,7 +61,7 @@
   function openSearch() {
     panel.hidden = false;
     filters.hidden = false;
-    title.textContent = "Pick from ESCO";
+    title.textContent = text("pick-esco");
     clearResults("");
     input.focus();
     if (input.value.trim()) {
@@ -61,12 +72,12 @@
   function openSaved() {
     panel.hidden = false;
     filters.hidden = true;
-    title.textContent = "Pick saved alignment";
-    clearResults("Loading the saved alignments…");
+    title.textContent = text("pick-saved");
+    clearResults(text("loading"));
     request(panel.getAttribute("data-saved"), function (body) {
       var list = body.items || [];
       if (!list.length) {
-        clearResults("No saved alignments yet. Without JavaScript, “Save as template” on the ESCO picker page keeps one.");
+        clearResults(text("no-saved"));
         return;
       }
       showResults(list.map(function (a) {
@@ -75,7 +86,7 @@
           framework: a.targetFramework || "", code: a.targetCode || "",
           facts: [a.targetFramework, a.targetCode].filter(Boolean).join(" · ")
         };
-      }), list.length + (list.length === 1 ? " saved alignment." : " saved alignments.") + " Click one to fill an alignment row.");
+      }), text(list.length === 1 ? "saved-one" : "saved-other", { count: list.length }) + " " + text("click-one"));
     });
   }
 
@@ -96,26 +107,26 @@
   });
 
   function search() {
-    var text = input.value.trim();
-    if (text.length < 2) {
-      clearResults(text ? "Type a little more." : "");
+    var words = input.value.trim();
+    if (words.length < 2) {
+      clearResults(words ? text("type-more") : "");
       return;
     }
     var params = new URLSearchParams();
-    params.set("text", text);
+    params.set("text", words);
     params.set("language", language.value);
     Array.prototype.forEach.call(panel.querySelectorAll(".esco-type:checked"), function (box) {
       params.append("type", box.value);
     });
-    status.textContent = "Searching…";
+    status.textContent = text("searching");
     request(panel.getAttribute("data-search") + "?" + params.toString(), function (body) {
-      var found = body.total === 1 ? "1 found" : body.total + " found";
-      var said = body.source === "api" ? found + " in ESCO." : found + ".";
+      var found = text(body.total === 1 ? "found-one" : "found-other", { count: body.total });
+      var said = text(body.source === "api" ? "in-esco" : "found", { found: found });
       if (body.note) {
         said = body.note + ". " + said;
       }
       if (!body.concepts.length) {
-        clearResults(said + " Try other words, another language or more types.");
+        clearResults(said + " " + text("try-other"));
         return;
       }
       showResults(body.concepts.map(function (c) {
@@ -124,7 +135,7 @@
           framework: c.version ? "ESCO " + c.version : "ESCO", code: c.code || "",
           facts: [typeName(c.type), c.code].filter(Boolean).join(" · ")
         };
-      }), said + " Click one to fill an alignment row.");
+      }), said + " " + text("click-one"));
     });
   }
 
@@ -150,7 +161,7 @@
       pending = null;
       if (!res.ok) {
         var e = res.body && res.body.error;
-        clearResults("The search failed: " + (e ? (e.field ? e.field + ": " : "") + e.message : "no answer") + ".");
+        clearResults(text("failed", { why: e ? (e.field ? e.field + ": " : "") + e.message : text("no-answer") }));
         return;
       }
       done(res.body);
@@ -158,12 +169,12 @@
       if (err && err.name === "AbortError") {
         return;
       }
-      clearResults("The search failed: " + (err && err.message ? err.message : "no answer") + ".");
+      clearResults(text("failed", { why: err && err.message ? err.message : text("no-answer") }));
     });
   }
 
   function typeName(t) {
-    return t === "skill" ? "Skill" : t === "occupation" ? "Occupation" : "Concept";
+    return text(t === "skill" ? "skill" : t === "occupation" ? "occupation" : "concept");
   }
 
   function clearResults(message) {
@@ -185,8 +196,8 @@
       b.addEventListener("click", function () {
         var n = fill(item);
         status.textContent = n > 0
-          ? "“" + item.name + "” is alignment " + n + " now. Save the badge to keep it."
-          : "“" + item.name + "” is already alignment " + (-n) + ".";
+          ? text("filled", { name: item.name, n: n })
+          : text("already", { name: item.name, n: -n });
       });
       li.appendChild(b);
       if (item.facts) {
@@ -265,7 +276,7 @@
     });
     var legend = row.querySelector("legend");
     if (legend) {
-      legend.textContent = "Alignment " + (n + 1);
+      legend.textContent = text("alignment", { n: n + 1 });
     }
     last.parentNode.insertBefore(row, last.nextSibling);
     return row;
