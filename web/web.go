@@ -28,6 +28,7 @@ import (
 	"github.com/laurelnet/laurel/web/account"
 	"github.com/laurelnet/laurel/web/admin"
 	"github.com/laurelnet/laurel/web/badges"
+	"github.com/laurelnet/laurel/web/creator"
 	"github.com/laurelnet/laurel/web/esco"
 	"github.com/laurelnet/laurel/web/federation"
 	"github.com/laurelnet/laurel/web/kit"
@@ -52,6 +53,7 @@ type Server struct {
 	account    *account.Handlers
 	admin      *admin.Handlers
 	badges     *badges.Handlers
+	creator    *creator.Handlers
 	esco       *esco.Handlers
 	federation *federation.Handlers
 	network    *network.Handlers
@@ -78,6 +80,9 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	s.openbadges = openbadges.New(k, s.network)
 	s.badges = badges.New(k, s.openbadges, s.esco)
 	s.passport = passport.New(k, s.openbadges)
+	if s.creator, err = creator.New(k); err != nil {
+		return nil, err
+	}
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -121,6 +126,7 @@ func (s *Server) routes(ctx context.Context) error {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Get("/openapi.json", s.openAPI)
 		r.With(verifyLimit).Post("/verify", s.openbadges.APIVerify)
+		s.creator.PublicAPIRoutes(r)
 		r.Route("/networks/{name}", func(r chi.Router) {
 			s.network.CommunityPublicRoutes(r)
 			r.Group(func(r chi.Router) {
@@ -142,7 +148,9 @@ func (s *Server) routes(ctx context.Context) error {
 				s.network.ShareAPIRoutes(r)
 				s.esco.AlignmentAPIRoutes(r)
 				s.network.CommunityOrgRoutes(r)
+				s.creator.OrgAPIRoutes(r)
 			})
+			s.creator.UserAPIRoutes(r)
 			r.Get("/directory", s.network.APIDirectory)
 			r.Get("/esco/search", s.esco.APIESCOSearch)
 			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
@@ -155,6 +163,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.passport.BadgeFollowAPIRoutes(r)
 				s.account.ProfileAPIRoutes(r)
 				s.openbadges.PersonKeyRoutes(r)
+				s.creator.MeAPIRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.admin.RequireNodeAdminAPI)
@@ -208,6 +217,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.RequireUserHTML)
 			r.Get("/", s.dashboard)
 			s.badges.BadgeToolRoutes(r)
+			s.creator.UIRoutes(r)
 			s.network.OrgSettingsRoutes(r)
 			s.network.NetworkUIRoutes(r)
 			s.network.CommunityModerationRoutes(r)
