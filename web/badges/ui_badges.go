@@ -60,6 +60,9 @@ type libraryPage struct {
 	Notice   kit.Notice
 }
 
+// Tab is the creator tools menu's entry of the library (creator_menu.html).
+func (p libraryPage) Tab() string { return "library" }
+
 // badgeCard is a badge class in a library, with its image's address.
 type badgeCard struct {
 	issuer.BadgeClass
