@@ -245,7 +245,7 @@ func (s *Handlers) imagesPage(w http.ResponseWriter, r *http.Request, o issuer.O
 func (s *Handlers) showImages(w http.ResponseWriter, r *http.Request, status int, message, invalid string,
 	o issuer.Organisation, upload imagelib.Meta) {
 	q := r.URL.Query()
-	d := imagesData{Tag: q.Get("tag"), Name: q.Get("name"), Upload: upload, UploadKB: issuer.MaxImageBytes >> 10}
+	d := imagesData{Tag: strings.ToLower(strings.TrimSpace(q.Get("tag"))), Name: q.Get("name"), Upload: upload, UploadKB: issuer.MaxImageBytes >> 10}
 	ctx := r.Context()
 	list, err := imagelib.List(ctx, s.Deps.Pool, o.ID, imagelib.Filter{Tag: d.Tag, Name: d.Name})
 	if err == nil {
