@@ -98,16 +98,16 @@ func (s *Handlers) badgeJSON(b issuer.BadgeClass) badgeJSON {
 
 // badgeBody is a badge class as the API takes it.
 type badgeBody struct {
-	Name        string                  `json:"name"`
-	Description string                  `json:"description"`
-	Image       string                  `json:"image"` // a data: URL; or a multipart part
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Image       string `json:"image"` // a data: URL; or a multipart part
 	// LibraryImage is the uuid of an image of the organisation's library,
 	// copied into the badge instead of image.
-	LibraryImage string `json:"library_image"`
-	Criteria    *vocab.Criteria         `json:"criteria"`
-	Tags        []string                `json:"tags"`
-	Alignment   []vocab.AlignmentObject `json:"alignment"`
-	Expiry      issuer.Expiry           `json:"expiry"`
+	LibraryImage string                  `json:"library_image"`
+	Criteria     *vocab.Criteria         `json:"criteria"`
+	Tags         []string                `json:"tags"`
+	Alignment    []vocab.AlignmentObject `json:"alignment"`
+	Expiry       issuer.Expiry           `json:"expiry"`
 }
 
 // readBadge reads a badge class from a JSON body, or from a multipart body

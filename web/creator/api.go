@@ -1,8 +1,6 @@
 package creator
 
 import (
-
-
 	"mime"
 	"net/http"
 	"strings"
@@ -678,4 +676,3 @@ func (s *Handlers) apiPreviewEmailTemplate(w http.ResponseWriter, r *http.Reques
 	}
 	kit.WriteJSON(w, http.StatusOK, map[string]string{"subject": msg.Subject, "text": msg.Text})
 }
-
