@@ -7,7 +7,7 @@
 // the middleware, metrics, health, the dashboard and the public profile
 // pages; it embeds the templates, static files and OpenAPI document. The
 // handlers live in one sub-package per domain (web/account, web/admin,
-// web/badges, web/esco, web/federation, web/network, web/openbadges,
+// web/badges, web/creator, web/esco, web/federation, web/network, web/openbadges,
 // web/passport), each sharing web/kit.
 package web
 

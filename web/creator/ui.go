@@ -367,10 +367,7 @@ func designOf(v url.Values) designer.Design {
 		d.BorderWidth = n
 	}
 	if _, ok := v["line"]; ok {
-		d.Lines = nil
-		for _, l := range v["line"] {
-			d.Lines = append(d.Lines, l)
-		}
+		d.Lines = append([]string(nil), v["line"]...)
 	}
 	return d
 }
