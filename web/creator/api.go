@@ -3,6 +3,7 @@ package creator
 import (
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -366,9 +367,19 @@ func (s *Handlers) imageFile(w http.ResponseWriter, r *http.Request, o issuer.Or
 		s.Fail(w, r, err)
 		return
 	}
-	kit.WriteImage(w, img, "")
 	// The library is private: no shared cache keeps it.
-	w.Header().Set("Cache-Control", "private, max-age=60")
+	writeImage(w, img, "private, max-age=60")
+}
+
+// writeImage answers with an image as kit.WriteImage does (an SVG may run
+// nothing), cached as cache says.
+func writeImage(w http.ResponseWriter, img issuer.Image, cache string) {
+	w.Header().Set("Content-Type", img.Type)
+	w.Header().Set("Content-Length", strconv.Itoa(len(img.Data)))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
+	w.Header().Set("Cache-Control", cache)
+	_, _ = w.Write(img.Data)
 }
 
 func (s *Handlers) apiRenameImage(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -435,8 +446,8 @@ func (s *Handlers) writeDesign(w http.ResponseWriter, r *http.Request, d designe
 	if format == imagelib.FormatPNG {
 		out = issuer.Image{Type: "image/png", Data: img.PNG}
 	}
-	kit.WriteImage(w, out, "")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
+	// The same design always gives the same bytes.
+	writeImage(w, out, "private, max-age=3600")
 }
 
 func (s *Handlers) apiDesignerPreview(w http.ResponseWriter, r *http.Request) {

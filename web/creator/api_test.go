@@ -279,6 +279,9 @@ func TestImageLibraryAPI(t *testing.T) {
 	if uses, _ := out["uses"].([]any); status != http.StatusOK || len(uses) != 1 || uses[0].(map[string]any)["name"] != "Robotics" {
 		t.Fatalf("uses = %d %v", status, out)
 	}
+	if _, _, hdr := f.Do(t, f.Client, "GET", "/api/v1/orgs/tampere-uni/images/"+shield+"/file", nil, map[string]string{"Authorization": "Bearer " + f.Token}); !strings.HasPrefix(hdr.Get("Cache-Control"), "private") {
+		t.Errorf("a library image may be kept by shared caches: Cache-Control %q", hdr.Get("Cache-Control"))
+	}
 	if status, _, _ := f.Do(t, webtest.Visitor(), "GET", "/api/v1/orgs/tampere-uni/images/"+shield+"/file", nil, nil); status != http.StatusUnauthorized {
 		t.Errorf("a visitor reads the library = %d, want 401", status)
 	}
