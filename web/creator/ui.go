@@ -342,6 +342,8 @@ type designerData struct {
 	Tags    string
 	Format  string
 	Limits  map[string]int
+	// IconPreviews are small drawings of each icon, for its radio.
+	IconPreviews map[string]string
 }
 
 // designOf reads a design from the form or query values v; a missing
@@ -392,6 +394,11 @@ func (s *Handlers) showDesigner(w http.ResponseWriter, r *http.Request, status i
 	data := designerData{Design: d, Shapes: designer.Shapes, Icons: s.designer.Icons(), Name: name, Tags: tags,
 		Format: orPNG(format), Limits: map[string]int{"lines": designer.MaxLines, "chars": designer.MaxLineRunes, "border": designer.MaxBorderWidth}}
 	copy(data.Lines[:], d.Lines)
+	data.IconPreviews = map[string]string{}
+	for _, icon := range data.Icons {
+		q := designQuery(designer.Design{Shape: designer.ShapeCircle, Fill: "#ffffff", Border: "#ffffff", TextColor: "#1e4d3a", Icon: icon})
+		data.IconPreviews[icon] = "/creator/" + o.Slug + "/designer/preview.svg?" + q.Encode()
+	}
 	if _, err := s.designer.Check(d); err != nil {
 		m, field, _, ok := problemOf(err)
 		if !ok {

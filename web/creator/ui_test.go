@@ -1,8 +1,10 @@
 package creator_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,6 +74,14 @@ func TestToolPagesWithoutJavaScript(t *testing.T) {
 	body = f.Page(t, staff, "/creator/tampere-uni/designer?"+q.Encode())
 	webtest.Contains(t, "designer", body, `<img id="preview" src="/creator/tampere-uni/designer/preview.svg?`, `value="hexagon" checked`,
 		`value="wrench" checked`, `value="Maker"`, `formmethod="post"`)
+	// Each icon's radio shows the icon, drawn by the same preview.
+	icon := regexp.MustCompile(`value="rocket"> <img src="([^"]+)"`).FindStringSubmatch(body)
+	if icon == nil {
+		t.Fatal("the rocket icon's radio has no picture")
+	}
+	if status, svg, _ := f.Do(t, staff, "GET", html.UnescapeString(icon[1]), nil, nil); status != http.StatusOK || !strings.Contains(svg, "<path") {
+		t.Errorf("the rocket icon's picture = %d", status)
+	}
 	preview := "/creator/tampere-uni/designer/preview.svg?" + q.Encode()
 	if status, svg, hdr := f.Do(t, staff, "GET", preview, nil, nil); status != http.StatusOK || hdr.Get("Content-Type") != "image/svg+xml" || !strings.Contains(svg, "<path") {
 		t.Fatalf("preview = %d %s", status, hdr.Get("Content-Type"))
