@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laurelnet/laurel/mailtemplate"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -19,7 +20,7 @@ const MaxBulkRows = 1000
 
 // BulkColumns are the columns a bulk-issuing CSV file may have, in its
 // header row; only recipient is required.
-var BulkColumns = []string{"recipient", "type", "name", "evidence", "evidence_narrative", "narrative", "issued_on", "expires"}
+var BulkColumns = []string{"recipient", "type", "name", "evidence", "evidence_narrative", "narrative", "issued_on", "expires", "language"}
 
 // RowReport says what became of one row of a bulk-issuing file. Row counts
 // lines as a spreadsheet does: the header is row 1.
@@ -116,6 +117,13 @@ func bulkRow(rec []string, col map[string]int) (AssertionInput, string, string) 
 		in.Evidence = []vocab.Evidence{{ID: e, Narrative: n}}
 	}
 	in.Narrative = get("narrative")
+	// The claim email's language; checked here so that the row says so.
+	lang, err := mailtemplate.Language("language", get("language"))
+	if err != nil {
+		p, _ := problem.As(err)
+		return in, "language", p.Message
+	}
+	in.Language = lang
 	for _, d := range []struct {
 		name     string
 		dst      **time.Time

@@ -7,8 +7,8 @@
 // the middleware, metrics, health, help and the public profile
 // pages; it embeds the templates, static files and OpenAPI document. The
 // handlers live in one sub-package per domain (web/account, web/admin,
-// web/applications, web/badges, web/esco, web/federation, web/network, web/openbadges,
-// web/passport, web/reports), each sharing web/kit.
+// web/applications, web/badges, web/creator, web/esco, web/federation, web/network,
+// web/openbadges, web/passport, web/reports), each sharing web/kit.
 package web
 
 import (
@@ -29,6 +29,7 @@ import (
 	"github.com/laurelnet/laurel/web/admin"
 	"github.com/laurelnet/laurel/web/applications"
 	"github.com/laurelnet/laurel/web/badges"
+	"github.com/laurelnet/laurel/web/creator"
 	"github.com/laurelnet/laurel/web/esco"
 	"github.com/laurelnet/laurel/web/federation"
 	"github.com/laurelnet/laurel/web/kit"
@@ -55,6 +56,7 @@ type Server struct {
 	admin      *admin.Handlers
 	apps       *applications.Handlers
 	badges     *badges.Handlers
+	creator    *creator.Handlers
 	esco       *esco.Handlers
 	federation *federation.Handlers
 	network    *network.Handlers
@@ -84,6 +86,9 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	s.passport = passport.New(k, s.openbadges)
 	s.apps = applications.New(k, s.badges.IssueHooks)
 	s.reports = reports.New(k)
+	if s.creator, err = creator.New(k); err != nil {
+		return nil, err
+	}
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -132,6 +137,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.Authenticate)
 			s.apps.PublicAPIRoutes(r)
 		})
+		s.creator.PublicAPIRoutes(r)
 		r.Route("/networks/{name}", func(r chi.Router) {
 			s.network.CommunityPublicRoutes(r)
 			r.Group(func(r chi.Router) {
@@ -155,8 +161,10 @@ func (s *Server) routes(ctx context.Context) error {
 				s.network.CommunityOrgRoutes(r)
 				s.apps.OrgAPIRoutes(r)
 				s.reports.APIRoutes(r)
+				s.creator.OrgAPIRoutes(r)
 			})
 			s.apps.APIRoutes(r)
+			s.creator.UserAPIRoutes(r)
 			r.Get("/directory", s.network.APIDirectory)
 			r.Get("/esco/search", s.esco.APIESCOSearch)
 			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
@@ -170,6 +178,7 @@ func (s *Server) routes(ctx context.Context) error {
 				s.account.ProfileAPIRoutes(r)
 				s.openbadges.PersonKeyRoutes(r)
 				s.apps.MeAPIRoutes(r)
+				s.creator.MeAPIRoutes(r)
 			})
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(s.admin.RequireNodeAdminAPI)
@@ -224,6 +233,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Use(s.RequireUserHTML)
 			s.reports.UIRoutes(r) // the dashboard and the reports
 			s.badges.BadgeToolRoutes(r)
+			s.creator.UIRoutes(r)
 			s.network.OrgSettingsRoutes(r)
 			s.network.NetworkUIRoutes(r)
 			s.network.CommunityModerationRoutes(r)

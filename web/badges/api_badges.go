@@ -15,6 +15,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
+	"github.com/laurelnet/laurel/imagelib"
 	"github.com/laurelnet/laurel/issuer"
 	laurelmd "github.com/laurelnet/laurel/markdown"
 	"github.com/laurelnet/laurel/milestone"
@@ -98,49 +99,60 @@ func (s *Handlers) badgeJSON(b issuer.BadgeClass) badgeJSON {
 
 // badgeBody is a badge class as the API takes it.
 type badgeBody struct {
-	Name        string                  `json:"name"`
-	Description string                  `json:"description"`
-	Image       string                  `json:"image"` // a data: URL; or a multipart part
-	Criteria    *vocab.Criteria         `json:"criteria"`
-	Tags        []string                `json:"tags"`
-	Alignment   []vocab.AlignmentObject `json:"alignment"`
-	Expiry      issuer.Expiry           `json:"expiry"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Image       string `json:"image"` // a data: URL; or a multipart part
+	// LibraryImage is the uuid of an image of the organisation's library,
+	// copied into the badge instead of image.
+	LibraryImage string                  `json:"library_image"`
+	Criteria     *vocab.Criteria         `json:"criteria"`
+	Tags         []string                `json:"tags"`
+	Alignment    []vocab.AlignmentObject `json:"alignment"`
+	Expiry       issuer.Expiry           `json:"expiry"`
 }
 
 // readBadge reads a badge class from a JSON body, or from a multipart body
 // with the JSON in the part "badge" and the image file in the part "image".
-func readBadge(r *http.Request) (issuer.BadgeInput, error) {
+func readBadge(r *http.Request) (issuer.BadgeInput, string, error) {
+	in, body, err := readBadgeBody(r)
+	if err == nil && body.LibraryImage != "" && in.Image != nil {
+		err = problem.Invalidf("library_image", "give an image or a library_image, not both")
+	}
+	return in, body.LibraryImage, err
+}
+
+func readBadgeBody(r *http.Request) (issuer.BadgeInput, badgeBody, error) {
 	var body badgeBody
 	var image []byte
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
 		if err := r.ParseMultipartForm(issuer.MaxImageBytes + 64<<10); err != nil {
-			return issuer.BadgeInput{}, kit.BadMultipart(err)
+			return issuer.BadgeInput{}, body, kit.BadMultipart(err)
 		}
 		if err := decodeJSONString("badge", r.PostForm.Get("badge"), &body); err != nil {
-			return issuer.BadgeInput{}, err
+			return issuer.BadgeInput{}, body, err
 		}
 		file, _, err := r.FormFile("image")
 		switch {
 		case errors.Is(err, http.ErrMissingFile):
 		case err != nil:
-			return issuer.BadgeInput{}, problem.Invalidf("image", "cannot read the upload: %v", err)
+			return issuer.BadgeInput{}, body, problem.Invalidf("image", "cannot read the upload: %v", err)
 		default:
 			defer file.Close()
 			if image, err = io.ReadAll(io.LimitReader(file, issuer.MaxImageBytes+1)); err != nil {
-				return issuer.BadgeInput{}, problem.Invalidf("image", "cannot read the upload: %v", err)
+				return issuer.BadgeInput{}, body, problem.Invalidf("image", "cannot read the upload: %v", err)
 			}
 		}
 	} else if err := kit.DecodeJSON(r, &body); err != nil {
-		return issuer.BadgeInput{}, err
+		return issuer.BadgeInput{}, body, err
 	}
 	if body.Image != "" {
 		if image != nil {
-			return issuer.BadgeInput{}, problem.Invalidf("image", "give the image as a data: URL or as an upload, not both")
+			return issuer.BadgeInput{}, body, problem.Invalidf("image", "give the image as a data: URL or as an upload, not both")
 		}
 		var err error
 		if image, err = issuer.DecodeDataURL("image", body.Image); err != nil {
-			return issuer.BadgeInput{}, err
+			return issuer.BadgeInput{}, body, err
 		}
 	}
 	in := issuer.BadgeInput{Name: body.Name, Description: body.Description, Image: image, Tags: body.Tags,
@@ -151,7 +163,7 @@ func readBadge(r *http.Request) (issuer.BadgeInput, error) {
 			in.CriteriaURL = "" // the hosted criteria page is ours; its id in a round trip is not an external page
 		}
 	}
-	return in, nil
+	return in, body, nil
 }
 
 // decodeJSONString decodes a JSON object carried in a form field.
@@ -185,12 +197,17 @@ func (s *Handlers) apiBadges(w http.ResponseWriter, r *http.Request, o issuer.Or
 }
 
 func (s *Handlers) apiCreateBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-	in, err := readBadge(r)
+	in, lib, err := readBadge(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	b, err := issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+	var b issuer.BadgeClass
+	if lib != "" {
+		b, err = imagelib.CreateBadge(r.Context(), s.Deps.Pool, o.ID, lib, in)
+	} else {
+		b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+	}
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -209,12 +226,17 @@ func (s *Handlers) apiBadge(w http.ResponseWriter, r *http.Request, o issuer.Org
 }
 
 func (s *Handlers) apiUpdateBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-	in, err := readBadge(r)
+	in, lib, err := readBadge(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	b, err := issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), in)
+	var b issuer.BadgeClass
+	if lib != "" {
+		b, err = imagelib.UpdateBadge(r.Context(), s.Deps.Pool, o.ID, lib, chi.URLParam(r, "uuid"), in)
+	} else {
+		b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), in)
+	}
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -289,6 +311,8 @@ type assertionBody struct {
 		Type     string `json:"type"`
 		Identity string `json:"identity"`
 		Name     string `json:"name"`
+		// Language picks the claim email's template (a BCP 47 tag).
+		Language string `json:"language"`
 	} `json:"recipient"`
 	Evidence  evidenceList `json:"evidence"`
 	Narrative string       `json:"narrative"`
@@ -366,7 +390,7 @@ func (s *Handlers) apiIssue(w http.ResponseWriter, r *http.Request, o issuer.Org
 	}
 	u, _ := kit.CurrentUser(r)
 	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{{
-		Recipient: rc, Evidence: body.Evidence, Narrative: body.Narrative,
+		Recipient: rc, Evidence: body.Evidence, Narrative: body.Narrative, Language: body.Recipient.Language,
 		IssuedOn: body.IssuedOn, Expires: body.Expires, IssuedBy: u.ID,
 	}})
 	if err != nil {

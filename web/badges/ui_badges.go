@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/criteria"
+	"github.com/laurelnet/laurel/imagelib"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -54,6 +56,9 @@ type libraryPage struct {
 	Badges   []badgeCard
 	Notice   kit.Notice
 }
+
+// Tab is the creator tools menu's entry of the library (creator_menu.html).
+func (p libraryPage) Tab() string { return "library" }
 
 // badgeCard is a badge class in a library, with its image's address.
 type badgeCard struct {
@@ -120,6 +125,16 @@ type badgeForm struct {
 	// KeptImage is an image that passed the checks in a failed attempt, as
 	// a data: URL, so that the user need not choose the file again.
 	KeptImage template.URL
+	// LibraryImage is the uuid of the image library's image picked as the
+	// badge's image; empty for none.
+	LibraryImage string
+	// CriteriaTemplate is the criteria template picked ("Pick template"),
+	// TemplateName the name to save the criteria as ("Save as template").
+	CriteriaTemplate string
+	TemplateName     string
+	// Action is what the form's button asked: "" to save the badge,
+	// fill_template or save_template.
+	Action string
 	// Invalid is the id of the control the problem is about.
 	Invalid string
 }
@@ -189,6 +204,12 @@ func formOf(b issuer.BadgeClass) badgeForm {
 // rows maps the index of an alignment given to its row in the form.
 func (f *badgeForm) blame(field string, rows []int) string {
 	switch {
+	case field == "template_name" || f.Action == "save_template" && field == "name":
+		f.Invalid = "template_name"
+		return "Template name"
+	case f.Action != "" && field == "body":
+		f.Invalid = "criteria_narrative"
+		return "Criteria"
 	case field == "name":
 		f.Invalid = "name"
 		return "Name"
@@ -198,6 +219,12 @@ func (f *badgeForm) blame(field string, rows []int) string {
 	case field == "image":
 		f.Invalid = "image"
 		return "Image"
+	case field == "library_image":
+		f.Invalid = "library_image"
+		return "Image library"
+	case field == "criteria_template":
+		f.Invalid = "criteria_template"
+		return "Criteria template"
 	case field == "criteria.id" || field == "criteria" && f.CriteriaKind == "url":
 		f.Invalid = "criteria_url"
 		return "Criteria URL"
@@ -265,6 +292,8 @@ func readBadgeForm(w http.ResponseWriter, r *http.Request) (issuer.BadgeInput, b
 		CriteriaNarrative: v.Get("criteria_narrative"), CriteriaURL: v.Get("criteria_url"), Tags: v.Get("tags"),
 		ExpiryKind: v.Get("expiry_kind"), ExpiryAmount: strings.TrimSpace(v.Get("expiry_amount")),
 		ExpiryUnit: v.Get("expiry_unit"), ExpiryDate: strings.TrimSpace(v.Get("expiry_date")),
+		LibraryImage: v.Get("library_image"), CriteriaTemplate: v.Get("criteria_template"),
+		TemplateName: v.Get("template_name"), Action: v.Get("action"),
 	}
 	if f.CriteriaKind != "url" {
 		f.CriteriaKind = "narrative"
@@ -352,6 +381,15 @@ type badgeFormPage struct {
 	Units      []string
 	Notice     kit.Notice      // what a picker did, after its redirect here
 	ESCO       esco.ESCOPicker // the alignment pickers
+	// Library is the organisation's image library, to pick the image from.
+	Library []libraryChoice
+	// Templates are the organisation's criteria templates ("Pick template").
+	Templates []criteria.Template
+}
+
+// libraryChoice is an image of the library, as the badge form offers it.
+type libraryChoice struct {
+	UUID, Name, File string
 }
 
 // renderBadgeForm shows the new (b nil) or edit form.
@@ -359,6 +397,17 @@ func (s *Handlers) renderBadgeForm(w http.ResponseWriter, r *http.Request, statu
 	o issuer.Organisation, b *issuer.BadgeClass, f badgeForm) {
 	p := badgeFormPage{Org: o, Badge: b, Form: f, Action: "/creator/" + o.Slug + "/badges",
 		MaxImageKB: issuer.MaxImageBytes >> 10, Units: expiryUnits, Notice: s.PopNotice(r), ESCO: esco.ESCOPickerFor(o, b, nil)}
+	images, err := imagelib.List(r.Context(), s.Deps.Pool, o.ID, imagelib.Filter{})
+	if err == nil {
+		p.Templates, err = criteria.List(r.Context(), s.Deps.Pool, o.ID)
+	}
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	for _, im := range images {
+		p.Library = append(p.Library, libraryChoice{UUID: im.UUID, Name: im.Name, File: "/creator/" + o.Slug + "/images/" + im.UUID + "/file"})
+	}
 	title := "New badge"
 	if b != nil {
 		p.Image, p.Action, title = s.URLs().BadgeImage(b.UUID), p.Action+"/"+b.UUID, "Edit "+b.Name
@@ -405,16 +454,25 @@ func (s *Handlers) badgeFormProblem(w http.ResponseWriter, r *http.Request, o is
 }
 
 func (s *Handlers) newBadgeForm(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-	f := badgeForm{CriteriaKind: "narrative", ExpiryKind: "none", ExpiryUnit: "years"}
+	f := badgeForm{CriteriaKind: "narrative", ExpiryKind: "none", ExpiryUnit: "years",
+		LibraryImage: r.URL.Query().Get("library_image")}
 	f.padAlignments()
 	s.renderBadgeForm(w, r, http.StatusOK, "", o, nil, f)
 }
 
 func (s *Handlers) createBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
 	in, f, rows, err := readBadgeForm(w, r)
+	if err == nil && f.Action != "" {
+		s.criteriaAction(w, r, o, nil, in, f, rows)
+		return
+	}
 	var b issuer.BadgeClass
 	if err == nil {
-		b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+		if f.LibraryImage != "" && in.Image == nil {
+			b, err = imagelib.CreateBadge(r.Context(), s.Deps.Pool, o.ID, f.LibraryImage, in)
+		} else {
+			b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+		}
 	}
 	if err != nil {
 		s.badgeFormProblem(w, r, o, nil, f, rows, in.Image, err)
@@ -441,9 +499,17 @@ func (s *Handlers) updateBadge(w http.ResponseWriter, r *http.Request, o issuer.
 		return
 	}
 	in, f, rows, err := readBadgeForm(w, r)
+	if err == nil && f.Action != "" {
+		s.criteriaAction(w, r, o, &old, in, f, rows)
+		return
+	}
 	var b issuer.BadgeClass
 	if err == nil {
-		b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, old.UUID, in)
+		if f.LibraryImage != "" && in.Image == nil {
+			b, err = imagelib.UpdateBadge(r.Context(), s.Deps.Pool, o.ID, f.LibraryImage, old.UUID, in)
+		} else {
+			b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, old.UUID, in)
+		}
 	}
 	if err != nil {
 		s.badgeFormProblem(w, r, o, &old, f, rows, in.Image, err)
@@ -451,6 +517,55 @@ func (s *Handlers) updateBadge(w http.ResponseWriter, r *http.Request, o issuer.
 	}
 	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Badge “%s” saved. Badges already issued show the changes too.", b.Name)})
 	http.Redirect(w, r, kit.LibraryURL(o, b.ArchivedAt != nil), http.StatusSeeOther)
+}
+
+// criteriaAction does what the criteria field's buttons ask, without
+// saving the badge: "Fill" writes the picked template, filled with the
+// form's name and alignments, into the criteria; "Save as template" keeps
+// the criteria as a new template. The form comes back as it was typed, an
+// image that passed the checks kept, so this works without JavaScript.
+func (s *Handlers) criteriaAction(w http.ResponseWriter, r *http.Request, o issuer.Organisation,
+	b *issuer.BadgeClass, in issuer.BadgeInput, f badgeForm, rows []int) {
+	var err error
+	var notice string
+	switch f.Action {
+	case "fill_template":
+		if f.CriteriaTemplate == "" {
+			err = problem.Invalidf("criteria_template", "pick a template to fill the criteria from")
+			break
+		}
+		var text string
+		text, err = criteria.Fill(r.Context(), s.Deps.Pool, o.ID, f.CriteriaTemplate,
+			criteria.Values{Badge: in.Name, Issuer: o.Name, Alignments: in.Alignments})
+		if err == nil {
+			f.CriteriaKind, f.CriteriaNarrative = "narrative", text
+			notice = "Criteria filled from the template; check them and save the badge."
+		}
+	case "save_template":
+		if strings.TrimSpace(f.TemplateName) == "" {
+			err = problem.Invalidf("template_name", "is required: a name for the template")
+			break
+		}
+		var t criteria.Template
+		t, err = criteria.Create(r.Context(), s.Deps.Pool, o.ID, criteria.Input{Name: f.TemplateName, Body: f.CriteriaNarrative})
+		if err == nil {
+			f.TemplateName, f.CriteriaTemplate = "", t.UUID
+			notice = fmt.Sprintf("Criteria saved as the template “%s”.", t.Name)
+		}
+	default:
+		err = problem.Invalidf("action", "must be fill_template or save_template")
+	}
+	if err != nil {
+		s.badgeFormProblem(w, r, o, b, f, rows, in.Image, err)
+		return
+	}
+	if in.Image != nil {
+		if checked, err := issuer.CheckImage("image", in.Image); err == nil {
+			f.KeptImage = template.URL("data:" + checked.Type + ";base64," + base64.StdEncoding.EncodeToString(checked.Data)) //nolint:gosec // checked just now
+		}
+	}
+	s.SetNotice(r, kit.Notice{Text: notice})
+	s.renderBadgeForm(w, r, http.StatusOK, "", o, b, f)
 }
 
 // archiveBadge archives a badge (archived true) or restores it.

@@ -59,6 +59,7 @@ func (s *Handlers) sampleCSV(w http.ResponseWriter, r *http.Request) {
 type issueForm struct {
 	Type              string // issuer.RecipientEmail, RecipientURL or RecipientActor
 	Identity          string
+	Language          string // the claim email's language; empty: the organisation's default
 	Name              string
 	EvidenceURL       string
 	EvidenceNarrative string
@@ -77,6 +78,9 @@ func (f *issueForm) blame(field string) string {
 	case field == "recipient.identity" || field == "target":
 		f.Invalid = "identity"
 		return "Recipient"
+	case field == "language":
+		f.Invalid = "language"
+		return "Email language"
 	case field == "recipient.name":
 		f.Invalid = "recipient_name"
 		return "Name"
@@ -221,7 +225,7 @@ func (s *Handlers) issueOne(w http.ResponseWriter, r *http.Request, o issuer.Org
 	}
 	v := r.PostForm
 	f := issueForm{Type: v.Get("recipient_type"), Identity: v.Get("identity"), Name: v.Get("recipient_name"),
-		EvidenceURL: v.Get("evidence_url"), EvidenceNarrative: v.Get("evidence_narrative"),
+		Language: strings.TrimSpace(v.Get("language")), EvidenceURL: v.Get("evidence_url"), EvidenceNarrative: v.Get("evidence_narrative"),
 		Narrative: v.Get("narrative"), Expires: strings.TrimSpace(v.Get("expires"))}
 	a, err := s.issueFromForm(r, o, b, f)
 	if err != nil {
@@ -252,7 +256,7 @@ func (s *Handlers) issueFromForm(r *http.Request, o issuer.Organisation, b issue
 		return issuer.Assertion{}, err
 	}
 	u, _ := kit.CurrentUser(r)
-	in := issuer.AssertionInput{Recipient: rc, Narrative: f.Narrative, IssuedBy: u.ID}
+	in := issuer.AssertionInput{Recipient: rc, Narrative: f.Narrative, IssuedBy: u.ID, Language: f.Language}
 	if strings.TrimSpace(f.EvidenceURL+f.EvidenceNarrative) != "" {
 		in.Evidence = []vocab.Evidence{{ID: f.EvidenceURL, Narrative: f.EvidenceNarrative}}
 	}

@@ -18,7 +18,21 @@ import (
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
 var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "org_reports", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset",
-	"form_templates", "form_template", "applications", "application_form", "application", "apply", "apply_confirm", "apply_mine", "review"}
+	"form_templates", "form_template", "applications", "application_form", "application", "apply", "apply_confirm", "apply_mine", "review",
+	"ct_milestones", "ct_milestone_form", "ct_images", "ct_designer", "ct_criteria", "ct_email"}
+
+// pageParts are the templates a page includes besides layout.html and its
+// own: shared menus, and sections kept in files of their own.
+var pageParts = map[string][]string{
+	"creator":           {"creator_menu"},
+	"ct_milestones":     {"creator_menu"},
+	"ct_milestone_form": {"creator_menu"},
+	"ct_images":         {"creator_menu"},
+	"ct_designer":       {"creator_menu"},
+	"ct_criteria":       {"creator_menu"},
+	"ct_email":          {"creator_menu"},
+	"passport":          {"passport_milestones"},
+}
 
 // pages are the templates, parsed once per language with that language's
 // template functions (t, n, date, number: see locale.Localizer.Funcs).
@@ -33,7 +47,11 @@ func parsePages(fsys fs.FS, catalog *locale.Catalog) (*pages, error) {
 		funcs := catalog.For(tag).Funcs()
 		byName := map[string]*template.Template{}
 		for _, name := range pageNames {
-			t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
+			files := []string{"templates/layout.html", "templates/" + name + ".html"}
+			for _, part := range pageParts[name] {
+				files = append(files, "templates/"+part+".html")
+			}
+			t, err := template.New(name).Funcs(funcs).ParseFS(fsys, files...)
 			if err != nil {
 				return nil, fmt.Errorf("parse page %s: %w", name, err)
 			}

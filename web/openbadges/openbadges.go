@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/milestone"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -135,9 +136,15 @@ func (s *Handlers) hostedCriteria(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		s.Render(w, r, http.StatusOK, "criteria", kit.PageData{Title: "Criteria: " + b.Name, Data: criteriaPage{
-			Badge: b, OrgName: o.Name, Narrative: s.Markdown.HTML(b.CriteriaNarrative), JSONLD: doc.ID,
-		}})
+		page := criteriaPage{Badge: b, OrgName: o.Name, Narrative: s.Markdown.HTML(b.CriteriaNarrative), JSONLD: doc.ID}
+		// A milestone badge's criteria are also its rule: what it takes.
+		if m, err := milestone.ByBadge(r.Context(), s.Deps.Pool, s.URLs(), b.UUID); err == nil {
+			page.Milestone = &m
+		} else if !problem.Is(err, problem.NotFound) {
+			s.Fail(w, r, err)
+			return
+		}
+		s.Render(w, r, http.StatusOK, "criteria", kit.PageData{Title: "Criteria: " + b.Name, Data: page})
 		return
 	}
 	kit.WriteLD(w, http.StatusOK, doc)
@@ -149,6 +156,7 @@ type criteriaPage struct {
 	OrgName   string
 	Narrative template.HTML
 	JSONLD    string
+	Milestone *milestone.Milestone // the rule, when the badge is a milestone
 }
 
 func (s *Handlers) hostedAssertion(w http.ResponseWriter, r *http.Request) {

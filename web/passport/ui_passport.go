@@ -15,6 +15,7 @@ import (
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/locale"
+	"github.com/laurelnet/laurel/milestone"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
@@ -108,6 +109,9 @@ type passportPageData struct {
 	// AnnounceBadges: the earner's new public badges are announced to
 	// their followers.
 	AnnounceBadges bool
+	// Milestones are how far the earner is toward milestone badges of this
+	// node ("3 of 5"), in passport_milestones.html.
+	Milestones []milestone.Progress
 }
 
 // addBadgeForm keeps the add form's text fields.
@@ -145,6 +149,9 @@ func (s *Handlers) passportData(r *http.Request, u account.User) (passportPageDa
 		}
 	}
 	if d.Social, err = s.passportSocial(r, u, d.Accepted); err != nil {
+		return passportPageData{}, err
+	}
+	if d.Milestones, err = milestone.ProgressOf(r.Context(), s.Deps.Pool, s.URLs(), u.ID); err != nil {
 		return passportPageData{}, err
 	}
 	if d.AnnounceBadges, err = passport.AnnouncesBadges(r.Context(), s.Deps.Pool, u.ID); err != nil {
