@@ -96,9 +96,16 @@ func (s *Handlers) profileWithEndorsements(ctx context.Context, db issuer.DB, u 
 }
 
 func (s *Handlers) hostedBadgeClass(w http.ResponseWriter, r *http.Request) {
+	// One address, two readers: people get the badge's page, Open Badges
+	// tools its JSON-LD; caches must keep them apart.
+	w.Header().Set("Vary", "Accept")
 	b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
 	if err != nil {
 		s.Fail(w, r, err)
+		return
+	}
+	if kit.PrefersHTML(r) {
+		s.RenderBadgeClass(w, r, b, nil)
 		return
 	}
 	doc := b.Document(s.URLs())
