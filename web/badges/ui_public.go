@@ -39,7 +39,7 @@ type publicBadgePage struct {
 	DownloadV3, CredentialID string
 	// Verify is the URL "Check this badge" checks, at once.
 	Verify   string
-	Criteria                 template.HTML
+	Criteria template.HTML
 	// CriteriaPage is where the criteria live: the hosted page of written
 	// criteria, or the issuer's own page.
 	CriteriaPage string

@@ -100,6 +100,10 @@ func (s *Handlers) hostedBadgeClass(w http.ResponseWriter, r *http.Request) {
 	// tools its JSON-LD; caches must keep them apart.
 	w.Header().Set("Vary", "Accept")
 	b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
+	if p, ok := problem.As(err); ok && p.Kind == problem.NotFound && kit.PrefersHTML(r) {
+		s.Render(w, r, http.StatusNotFound, "error", kit.PageData{Title: http.StatusText(http.StatusNotFound), Message: "badgepage.no_such_badge"})
+		return
+	}
 	if err != nil {
 		s.Fail(w, r, err)
 		return

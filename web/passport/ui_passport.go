@@ -296,7 +296,7 @@ type backpackBadgeView struct {
 	// IssuerEndorsements are the issuer's endorsements, when the issuer
 	// is an organisation of this node.
 	IssuerEndorsements []openbadges.EndorsementView
-	Alignments  []backpackAlignment
+	Alignments         []backpackAlignment
 	// OrgEndorsements are the badge class's endorsements by organisations:
 	// with names and comments when the class is hosted here, else as the
 	// links its document lists.
