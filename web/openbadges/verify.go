@@ -207,6 +207,33 @@ func (s *Handlers) describe(r *http.Request, in verifier.Input, report verifier.
 			c.Earner = name
 		}
 	}
+	// A badge of this node is described from its records too: a revoked
+	// one's hosted document is its revocation alone.
+	local := s.URLs().AssertionUUID(id(assertion))
+	if local == "" {
+		local = s.URLs().AssertionUUID(in.URL)
+	}
+	if local != "" {
+		if a, err := issuer.AssertionByUUID(r.Context(), s.Deps.Pool, local); err == nil {
+			c.RevokedAt = a.RevokedAt
+			issued := a.IssuedOn
+			c.IssuedOn = &issued
+			if c.Expires == nil {
+				c.Expires = a.Expires
+			}
+			if badge == nil {
+				if b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, a.BadgeUUID); err == nil {
+					badge = map[string]any{"id": s.URLs().BadgeClass(b.UUID), "name": b.Name, "description": b.Description,
+						"image": s.URLs().BadgeImage(b.UUID)}
+				}
+			}
+			if iss == nil {
+				if o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, a.OrganisationSlug); err == nil {
+					iss = map[string]any{"id": s.URLs().Profile(o.Slug), "name": o.Name}
+				}
+			}
+		}
+	}
 	if badge == nil && iss == nil {
 		return nil
 	}
@@ -218,7 +245,7 @@ func (s *Handlers) describe(r *http.Request, in verifier.Input, report verifier.
 	if c.Issuer == "" {
 		c.Issuer = id(iss)
 	}
-	if t, err := time.Parse(time.RFC3339, str(assertion["issuedOn"])); err == nil {
+	if t, err := time.Parse(time.RFC3339, str(assertion["issuedOn"])); err == nil && c.IssuedOn == nil {
 		c.IssuedOn = &t
 	}
 	if c.Expires == nil {
@@ -237,13 +264,6 @@ func (s *Handlers) describe(r *http.Request, in verifier.Input, report verifier.
 			c.EarnerHashed = true
 		default:
 			c.Earner = str(rc["identity"])
-		}
-	}
-	if report.Revoked {
-		if uuid := s.URLs().AssertionUUID(id(assertion)); uuid != "" {
-			if a, err := issuer.AssertionByUUID(r.Context(), s.Deps.Pool, uuid); err == nil {
-				c.RevokedAt = a.RevokedAt
-			}
 		}
 	}
 	if badgeID := id(badge); badgeID != "" {
