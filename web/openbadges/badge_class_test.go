@@ -71,6 +71,10 @@ func TestBadgeClassPage(t *testing.T) {
 			t.Errorf("the JSON-LD lists endorsements %v, want Lund's", doc["endorsement"])
 		}
 	}
+	status, page, _ = f.Do(t, webtest.Visitor(), "GET", path+"/criteria", nil, map[string]string{"Accept": "text/html"})
+	if status != 200 || !strings.Contains(page, `<a href="`+path+`" id="badge-page">`) {
+		t.Errorf("the criteria page = %d, want a link to the badge's page:\n%s", status, page)
+	}
 	status, page, _ = f.Do(t, webtest.Visitor(), "GET", "/ob/badges/00000000-0000-0000-0000-000000000000", nil, map[string]string{"Accept": "text/html"})
 	if status != http.StatusNotFound || !strings.Contains(page, "No such badge: it may have been deleted") {
 		t.Errorf("no such badge in a browser = %d, want a 404 page:\n%s", status, page)
