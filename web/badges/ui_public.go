@@ -79,7 +79,7 @@ func (s *Handlers) BadgePage(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	username, item, ok, err := passport.PublicHolder(r.Context(), s.Deps.Pool, a.PublicID(s.URLs()))
+	username, item, ok, err := passport.PublicHolder(r.Context(), s.Deps.Pool, a.PublicID(s.URLs()), s.URLs().BadgeClass(a.BadgeUUID))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
