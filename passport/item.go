@@ -219,3 +219,23 @@ func Items(ctx context.Context, db DB, userID int64, state string) ([]Item, erro
 func itemByID(ctx context.Context, db DB, id int64) (Item, error) {
 	return scanItem(db.QueryRow(ctx, `SELECT `+itemColumns+` FROM backpack_item i WHERE i.id = $1`, id))
 }
+
+// PublicHolder names the earner and the item of the public backpack item
+// that holds the assertion with id assertionID, of the badge class with id
+// badgeID: the page an issuer's badge page sends people to once its earner
+// keeps it in public. ok is false when no earner here shows it in public.
+// (The badge class narrows the search by the index of public items by
+// badge class.)
+func PublicHolder(ctx context.Context, db DB, assertionID, badgeID string) (username, uuid string, ok bool, err error) {
+	err = db.QueryRow(ctx, `SELECT u.username, i.uuid::text FROM backpack_item i
+		JOIN app_user u ON u.id = i.user_id
+		WHERE (i.badge->>'id') = $2 AND i.assertion_id = $1 AND i.state = 'accepted' AND i.visibility = 'public'
+		ORDER BY i.added_at, i.id LIMIT 1`, assertionID, badgeID).Scan(&username, &uuid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("find the public holder of %s: %w", assertionID, err)
+	}
+	return username, uuid, true, nil
+}

@@ -46,6 +46,12 @@ func TestIssueEmailsAClaimLink(t *testing.T) {
 	if status != 200 || !strings.Contains(page, "Robotics") || !strings.Contains(page, "Keep it in your Laurel passport") {
 		t.Fatalf("claim link = %d:\n%s", status, page)
 	}
+	// What the claim page offers to share is the badge's public page,
+	// never the claim link, which is the earner's alone.
+	public := f.Base + "/badges/" + a["uuid"].(string)
+	webtest.Contains(t, "the claim page's share box", page, `id="share-link" type="url" readonly value="`+public+`"`,
+		"certUrl="+url.QueryEscape(public))
+	webtest.Lacks(t, "the claim page's share box", page, url.QueryEscape(link), "&lt;a href=&#34;"+link)
 	// To a passport: only on a Laurel node, as WebFinger and NodeInfo say.
 	other := webtest.StartNode(t, func(c *node.Config) { c.Listen = "127.0.0.2:0" })
 	otherHost := strings.TrimPrefix(other.Base, "http://")

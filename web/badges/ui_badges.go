@@ -31,6 +31,7 @@ func (s *Handlers) BadgeToolRoutes(r chi.Router) {
 	r.Get("/creator", s.creatorPage)
 	r.Get("/creator/{slug}/badges/new", s.WithOrg(s.newBadgeForm))
 	r.Post("/creator/{slug}/badges", s.WithOrg(s.createBadge))
+	r.Get("/creator/{slug}/badges/{uuid}", s.WithOrg(s.badgeView))
 	r.Get("/creator/{slug}/badges/{uuid}/edit", s.WithOrg(s.editBadgeForm))
 	r.Post("/creator/{slug}/badges/{uuid}", s.WithOrg(s.updateBadge))
 	r.Post("/creator/{slug}/badges/{uuid}/archive", s.WithOrg(s.archiveBadge(true)))

@@ -13,9 +13,10 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/issuer"
-	"github.com/laurelnet/laurel/network"
+	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/web/kit"
+	"github.com/laurelnet/laurel/web/openbadges"
 )
 
 // The public page of an earned badge, which anyone may open, and the claim
@@ -31,11 +32,14 @@ type publicBadgePage struct {
 	AssertionID string // the hosted Open Badges Assertion
 	BadgeID     string // the hosted BadgeClass, which people can follow
 	Download    string // the image with the assertion baked in
+	// DownloadLabel is the message naming Download: PNG or SVG.
+	DownloadLabel string
 	// DownloadV3 and CredentialID: the image with the Open Badges 3.0
 	// credential baked in, and the credential; "" when it has none.
 	DownloadV3, CredentialID string
-	Verify                   string // the page that checks the badge
-	Criteria                 template.HTML
+	// Verify is the URL "Check this badge" checks, at once.
+	Verify   string
+	Criteria template.HTML
 	// CriteriaPage is where the criteria live: the hosted page of written
 	// criteria, or the issuer's own page.
 	CriteriaPage string
@@ -50,9 +54,12 @@ type publicBadgePage struct {
 	Reason       string
 	// Claimed: the earner opened the page through their claim link.
 	Claimed bool
-	// Endorsements are the badge class's current endorsements by other
-	// organisations, oldest first.
-	Endorsements []network.Endorsement
+	// Endorsements are the badge class's current endorsements by
+	// organisations and networks, oldest first; IssuerEndorsements the
+	// issuer's.
+	Endorsements, IssuerEndorsements []openbadges.EndorsementView
+	// Share is how the earner shares the badge; nil once revoked.
+	Share *openbadges.ShareView
 }
 
 // evidenceView is one evidence item, its narrative rendered.
@@ -61,10 +68,25 @@ type evidenceView struct {
 	Narrative template.HTML
 }
 
+// BadgePage is the issuer's page of an issued badge. Once its earner
+// keeps the badge in a passport here and shows it in public, the earner's
+// page is the badge's one page, richer (who earned it, what people said):
+// this address then redirects there, permanently but to be revalidated,
+// since the earner may make the badge private again.
 func (s *Handlers) BadgePage(w http.ResponseWriter, r *http.Request) {
 	a, err := issuer.AssertionByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
 	if err != nil {
 		s.Fail(w, r, err)
+		return
+	}
+	username, item, ok, err := passport.PublicHolder(r.Context(), s.Deps.Pool, a.PublicID(s.URLs()), s.URLs().BadgeClass(a.BadgeUUID))
+	if err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	if ok {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.Redirect(w, r, "/u/"+url.PathEscape(username)+"/badges/"+item, http.StatusPermanentRedirect)
 		return
 	}
 	s.renderEarnedBadge(w, r, a, false)
@@ -94,7 +116,7 @@ func (s *Handlers) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a i
 	u, now := s.URLs(), time.Now()
 	p := publicBadgePage{
 		Badge: b, Org: o, Image: u.BadgeImage(b.UUID), AssertionID: u.Assertion(a.UUID), BadgeID: u.BadgeClass(b.UUID),
-		Download: u.AssertionImage(a.UUID), Verify: "/verify?" + url.Values{"url": {u.Assertion(a.UUID)}}.Encode(),
+		Download: u.AssertionImage(a.UUID), DownloadLabel: downloadLabel(b.ImageType), Verify: u.Assertion(a.UUID),
 		CriteriaPage: b.CriteriaURL, Narrative: s.Markdown.HTML(a.Narrative),
 		IssuedOn: a.IssuedOn, Expires: a.Expires, Expired: a.Expired(now), Revoked: a.Revoked(),
 		Reason: a.RevocationReason, Claimed: claimed,
@@ -105,7 +127,7 @@ func (s *Handlers) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a i
 	}
 	if !a.OB2 { // a 3.0 credential alone: no 2.0 document to link or download
 		p.AssertionID, p.Download = a.PublicID(u), ""
-		p.Verify = "/verify?" + url.Values{"url": {p.AssertionID}}.Encode()
+		p.Verify = p.AssertionID
 	}
 	if b.CriteriaNarrative != "" {
 		p.Criteria, p.CriteriaPage = s.Markdown.HTML(b.CriteriaNarrative), u.Criteria(b.UUID)
@@ -120,9 +142,18 @@ func (s *Handlers) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a i
 	if a.RevokedAt != nil {
 		p.RevokedAt = *a.RevokedAt
 	}
-	if p.Endorsements, err = network.EndorsementsOf(r.Context(), s.Deps.Pool, u.BadgeClass(b.UUID)); err != nil {
+	if p.Endorsements, err = s.openbadges.Endorsements(r, u.BadgeClass(b.UUID)); err == nil {
+		p.IssuerEndorsements, err = s.openbadges.Endorsements(r, u.Profile(o.Slug))
+	}
+	if err != nil {
 		s.Fail(w, r, err)
 		return
+	}
+	if !a.Revoked() {
+		issued := a.IssuedOn
+		sh := openbadges.ShareOf(openbadges.Earned{Page: u.BadgePage(a.UUID), Image: p.Image, Name: b.Name,
+			IssuerName: o.Name, IssuedOn: &issued, Expires: a.Expires, ID: a.UUID})
+		p.Share = &sh
 	}
 	if a.Expires != nil && !p.Expired {
 		p.DaysLeft = kit.DaysLeft(s.Localizer(r), a.Expires.Sub(now))
@@ -225,4 +256,13 @@ func (s *Handlers) getJSON(ctx context.Context, rawURL string, dst any) error {
 func sameHost(rawURL, host string) bool {
 	u, err := url.Parse(rawURL)
 	return err == nil && strings.EqualFold(u.Host, host)
+}
+
+// downloadLabel is the message that names a download of a badge image of
+// the given media type.
+func downloadLabel(mediaType string) string {
+	if mediaType == "image/svg+xml" {
+		return "earned.download_svg"
+	}
+	return "earned.download_png"
 }

@@ -266,7 +266,7 @@ func TestNetworkBadgeEndorsementOnBadgePage(t *testing.T) {
 
 	body = f.Page(t, f.Client, "/badges/"+a.UUID)
 	today := time.Now().UTC().Format("02/01/2006") // English pages write days as 05/03/2018
-	webtest.Contains(t, "badge page after", body, "This badge is endorsed by:", "<strong>Lund University</strong> – ", today,
+	webtest.Contains(t, "badge page after", body, "This badge is endorsed by:", "<a href=\"/orgs/lund-uni\"><strong>Lund University</strong></a> – ", today,
 		"We also issue this badge.\nIt is &lt;great&gt;.")
 	webtest.Lacks(t, "badge page after", body, "No endorsements yet", "<great>")
 	body = f.Page(t, c, "/network/external?org=tampere-uni")

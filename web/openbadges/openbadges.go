@@ -97,9 +97,20 @@ func (s *Handlers) profileWithEndorsements(ctx context.Context, db issuer.DB, u 
 }
 
 func (s *Handlers) hostedBadgeClass(w http.ResponseWriter, r *http.Request) {
+	// One address, two readers: people get the badge's page, Open Badges
+	// tools its JSON-LD; caches must keep them apart.
+	w.Header().Set("Vary", "Accept")
 	b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
+	if p, ok := problem.As(err); ok && p.Kind == problem.NotFound && kit.PrefersHTML(r) {
+		s.Render(w, r, http.StatusNotFound, "error", kit.PageData{Title: http.StatusText(http.StatusNotFound), Message: "badgepage.no_such_badge"})
+		return
+	}
 	if err != nil {
 		s.Fail(w, r, err)
+		return
+	}
+	if kit.PrefersHTML(r) {
+		s.RenderBadgeClass(w, r, b, nil)
 		return
 	}
 	doc := b.Document(s.URLs())

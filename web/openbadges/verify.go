@@ -14,6 +14,7 @@ import (
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/verifier"
+	"github.com/laurelnet/laurel/vocab"
 	"github.com/laurelnet/laurel/web/kit"
 )
 
@@ -159,6 +160,130 @@ type verifyPage struct {
 	// Credential is what the page says of an Open Badges 3.0 credential:
 	// its name, achievement and issuer, when the report has one.
 	Credential *credentialSummary
+	// Badge is the checked badge as a person reads it, above the checks.
+	Badge *checkedBadge
+}
+
+// checkedBadge is what the verdict is about: the badge, its issuer, its
+// earner, its dates and its endorsements, as the checked documents say.
+type checkedBadge struct {
+	Image, Name, Description, Issuer, IssuerURL string
+	// Earner is the recipient's identity when it is in the clear or was
+	// matched against the email given; EarnerHashed says it is hashed
+	// and was not checked.
+	Earner       string
+	EarnerHashed bool
+	IssuedOn     *time.Time
+	Expires      *time.Time
+	// RevokedAt is when the badge was revoked, when its issuer is this
+	// node (an Open Badges 2.0 revocation carries no date).
+	RevokedAt    *time.Time
+	Endorsements []EndorsementView
+}
+
+// describe reads the checked badge out of report, for in.
+func (s *Handlers) describe(r *http.Request, in verifier.Input, report verifier.Report) *checkedBadge {
+	str := func(v any) string { s, _ := v.(string); return s }
+	id := func(v any) string {
+		if m, ok := v.(map[string]any); ok {
+			return str(m["id"])
+		}
+		return str(v)
+	}
+	c := &checkedBadge{Expires: report.Expires}
+	assertion, badge, iss := report.Assertion, report.BadgeClass, report.Issuer
+	if doc := report.Credential; doc != nil {
+		var subject map[string]any
+		if list := vocab.List(doc["credentialSubject"]); len(list) > 0 {
+			subject, _ = list[0].(map[string]any)
+		}
+		badge, _ = subject["achievement"].(map[string]any)
+		iss, _ = doc["issuer"].(map[string]any)
+		if iss == nil {
+			iss = map[string]any{"id": str(doc["issuer"])}
+		}
+		assertion = map[string]any{"issuedOn": firstString(doc["validFrom"], doc["issuanceDate"]), "expires": doc["validUntil"]}
+		if name := str(subject["name"]); name != "" {
+			c.Earner = name
+		}
+	}
+	// A badge of this node is described from its records too: a revoked
+	// one's hosted document is its revocation alone.
+	local := s.URLs().AssertionUUID(id(assertion))
+	if local == "" {
+		local = s.URLs().AssertionUUID(in.URL)
+	}
+	if local != "" {
+		if a, err := issuer.AssertionByUUID(r.Context(), s.Deps.Pool, local); err == nil {
+			c.RevokedAt = a.RevokedAt
+			issued := a.IssuedOn
+			c.IssuedOn = &issued
+			if c.Expires == nil {
+				c.Expires = a.Expires
+			}
+			if badge == nil {
+				if b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, a.BadgeUUID); err == nil {
+					badge = map[string]any{"id": s.URLs().BadgeClass(b.UUID), "name": b.Name, "description": b.Description,
+						"image": s.URLs().BadgeImage(b.UUID)}
+				}
+			}
+			if iss == nil {
+				if o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, a.OrganisationSlug); err == nil {
+					iss = map[string]any{"id": s.URLs().Profile(o.Slug), "name": o.Name}
+				}
+			}
+		}
+	}
+	if badge == nil && iss == nil {
+		return nil
+	}
+	c.Name, c.Description = str(badge["name"]), str(badge["description"])
+	if img := id(badge["image"]); isHTTPURL(img) || strings.HasPrefix(img, "data:image/") {
+		c.Image = img
+	}
+	c.Issuer, c.IssuerURL = str(iss["name"]), s.ProfilePage(id(iss), str(iss["url"]))
+	if c.Issuer == "" {
+		c.Issuer = id(iss)
+	}
+	if t, err := time.Parse(time.RFC3339, str(assertion["issuedOn"])); err == nil && c.IssuedOn == nil {
+		c.IssuedOn = &t
+	}
+	if c.Expires == nil {
+		if t, err := time.Parse(time.RFC3339, str(assertion["expires"])); err == nil {
+			c.Expires = &t
+		}
+	}
+	if rc, ok := assertion["recipient"].(map[string]any); ok && c.Earner == "" {
+		switch {
+		case report.RecipientMatched != nil && *report.RecipientMatched:
+			c.Earner = in.RecipientEmail
+			if c.Earner == "" {
+				c.Earner = in.RecipientURL
+			}
+		case rc["hashed"] == true:
+			c.EarnerHashed = true
+		default:
+			c.Earner = str(rc["identity"])
+		}
+	}
+	if badgeID := id(badge); badgeID != "" {
+		list, err := s.Endorsements(r, badgeID)
+		if err != nil {
+			s.Log.Error("list the endorsements of a checked badge", "badge", badgeID, "err", err)
+		}
+		c.Endorsements = list
+	}
+	return c
+}
+
+// firstString is the first of vs that is a non-empty string.
+func firstString(vs ...any) string {
+	for _, v := range vs {
+		if s, ok := v.(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // credentialSummary names an Open Badges 3.0 credential for the page.
@@ -211,7 +336,8 @@ func (s *Handlers) VerifySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	report := s.Deps.Verifier.Verify(r.Context(), in)
 	s.Render(w, r, http.StatusOK, "verify", kit.PageData{Title: "Check a badge",
-		Data: verifyPage{URL: in.URL, Email: in.RecipientEmail, Report: &report, Credential: summarize(report.Credential)}})
+		Data: verifyPage{URL: in.URL, Email: in.RecipientEmail, Report: &report, Credential: summarize(report.Credential),
+			Badge: s.describe(r, in, report)}})
 }
 
 // VerifyRateLimit bounds verifications per client address: each one makes

@@ -118,7 +118,7 @@ func TestCheckThisBadgePageOB3Endorsements(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("check = %d:\n%s", status, page)
 	}
-	for _, want := range []string{`id="verdict">Valid`, "Welding basics", "Issued by Welding School",
+	for _, want := range []string{`id="verdict">Valid`, "Welding basics", `id="checked-issuer">Welding School`,
 		"<h2>Endorsements</h2>", "✓ verified: an endorsement of the achievement by Guild of Makers",
 		"✗ does not verify: an endorsement of the achievement by Guild of Makers"} {
 		if !strings.Contains(page, want) {

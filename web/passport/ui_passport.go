@@ -21,6 +21,7 @@ import (
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 	"github.com/laurelnet/laurel/web/kit"
+	"github.com/laurelnet/laurel/web/openbadges"
 )
 
 // The passport pages: the earner's backpack at /passport, where badges
@@ -288,8 +289,22 @@ type backpackBadgeView struct {
 	Criteria    template.HTML // the criteria's narrative, rendered
 	CriteriaURL string
 	IssuerURL   string
-	Verify      string // "Check this badge", for a hosted badge
-	Alignments  []backpackAlignment
+	Verify      string // the URL "Check this badge" checks at once, for a hosted badge
+	// Narrative and Evidence are what the earner did, as the assertion
+	// tells; Tags the badge's.
+	Narrative template.HTML
+	Evidence  []evidenceView
+	Tags      []string
+	// Download is the badge image with the 2.0 assertion baked in, when
+	// its issuer serves one; DownloadLabel the message naming it.
+	Download, DownloadLabel string
+	// Share is how the earner shares the badge, while it is public and
+	// not revoked.
+	Share *openbadges.ShareView
+	// IssuerEndorsements are the issuer's endorsements, when the issuer
+	// is an organisation of this node.
+	IssuerEndorsements []openbadges.EndorsementView
+	Alignments         []backpackAlignment
 	// OrgEndorsements are the badge class's endorsements by organisations:
 	// with names and comments when the class is hosted here, else as the
 	// links its document lists.
@@ -312,7 +327,15 @@ type backpackBadgeView struct {
 // orgEndorsementView is one endorsement of an earned badge's class.
 type orgEndorsementView struct {
 	ID, Name, Comment string
+	Profile           string // the endorser's page
 	IssuedOn          *time.Time
+}
+
+// evidenceView is one evidence item of an earned badge, its narrative
+// rendered.
+type evidenceView struct {
+	URL       string
+	Narrative template.HTML
 }
 
 // orgEndorsements lists the endorsements of a badge class: from the
@@ -328,7 +351,8 @@ func (s *Handlers) orgEndorsements(ctx context.Context, badge map[string]any) []
 		}
 		out := make([]orgEndorsementView, len(list))
 		for i, e := range list {
-			out[i] = orgEndorsementView{ID: e.ID, Name: e.EndorserName, Comment: e.Comment, IssuedOn: &e.IssuedOn}
+			out[i] = orgEndorsementView{ID: e.ID, Name: e.EndorserName, Comment: e.Comment, IssuedOn: &e.IssuedOn,
+				Profile: s.openbadges.ProfilePage(e.Profile, e.Endorser)}
 		}
 		return out
 	}
@@ -362,7 +386,7 @@ func (s *Handlers) backpackBadgeViewOf(r *http.Request, u account.User, it passp
 	if len(it.Credential) > 0 {
 		v.CredentialDownload = publicBadgePath(u.Username, it.UUID) + "/credential"
 		if id := linkURL(it.CredentialID()); id != "" && len(it.Assertion) == 0 {
-			v.Verify = "/verify?" + url.Values{"url": {id}}.Encode()
+			v.Verify = id
 		}
 	}
 	if v.Earner == "" {
@@ -386,9 +410,70 @@ func (s *Handlers) backpackBadgeViewOf(r *http.Request, u account.User, it passp
 			Framework: docString(m["targetFramework"]), Code: docString(m["targetCode"])})
 	}
 	if it.Verification == "hosted" && linkURL(it.AssertionID) != "" && len(it.Assertion) > 0 {
-		v.Verify = "/verify?" + url.Values{"url": {it.AssertionID}}.Encode()
+		v.Verify = it.AssertionID
 	}
+	s.earnedFacts(ctx, &v, u, it, badge, iss)
 	return v
+}
+
+// earnedFacts adds to v what the earned badge's one page shows besides:
+// the narrative and evidence, the tags, the 2.0 download, the issuer's
+// endorsements, and the sharing of a public badge.
+func (s *Handlers) earnedFacts(ctx context.Context, v *backpackBadgeView, u account.User, it passport.Item, badge, iss map[string]any) {
+	if n := docString(it.Assertion["narrative"]); n != "" {
+		v.Narrative = s.Markdown.HTML(n)
+	}
+	for _, e := range docList(it.Assertion["evidence"]) {
+		var ev evidenceView
+		switch e := e.(type) {
+		case string:
+			ev.URL = linkURL(e)
+		case map[string]any:
+			ev.URL = linkURL(docString(e["id"]))
+			if n := docString(e["narrative"]); n != "" {
+				ev.Narrative = s.Markdown.HTML(n)
+			}
+		}
+		if ev.URL != "" || ev.Narrative != "" {
+			v.Evidence = append(v.Evidence, ev)
+		}
+	}
+	for _, t := range append(docList(badge["tags"]), docList(badge["tag"])...) { // 2.0 tags, 3.0 tag
+		if t, ok := t.(string); ok && t != "" {
+			v.Tags = append(v.Tags, t)
+		}
+	}
+	urls := s.URLs()
+	image := linkURL(it.BadgeImage)
+	if len(it.Assertion) > 0 && !it.Revoked {
+		// The issuer's baked image: ours at its address, another's where
+		// its assertion says.
+		if a := urls.AssertionUUID(it.AssertionID); a != "" {
+			v.Download = urls.AssertionImage(a)
+		} else if img := linkURL(docString(it.Assertion["image"])); img != "" && img != image {
+			v.Download = img
+		}
+		v.DownloadLabel = "earned.download_png"
+		if strings.HasSuffix(strings.ToLower(v.Download), ".svg") || docString(docFirst(badge["image"])["type"]) == "image/svg+xml" {
+			v.DownloadLabel = "earned.download_svg"
+		}
+	}
+	if id := docString(iss["id"]); urls.ProfileSlug(id) != "" {
+		list, err := network.EndorsementsOf(ctx, s.Deps.Pool, id)
+		if err != nil {
+			s.Log.Error("list endorsements of an issuer", "issuer", id, "err", err)
+		}
+		for _, e := range list {
+			v.IssuerEndorsements = append(v.IssuerEndorsements, openbadges.EndorsementView{Name: e.EndorserName, Comment: e.Comment,
+				Endorsement: e, Profile: s.openbadges.ProfilePage(e.Profile, e.Endorser)})
+		}
+	}
+	if it.State == passport.Accepted && it.IsPublic() && !it.Revoked {
+		page := strings.TrimSuffix(urls.Base.String(), "/") + publicBadgePath(u.Username, it.UUID)
+		sh := openbadges.ShareOf(openbadges.Earned{Page: page, Image: image, Name: it.BadgeName, IssuerName: it.IssuerName,
+			IssuedOn: it.IssuedOn, Expires: it.Expires, ID: it.AssertionID})
+		v.Share = &sh
+	}
 }
 
 // docFirst is the first object of a property that may be one object or
