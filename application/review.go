@@ -583,7 +583,7 @@ func approve(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application, c
 	}
 	hooks := env.Hooks
 	hooks.Mail = nil // the approval email carries the claim link
-	issued, err := issuer.Issue(ctx, tx, hooks, env.Issuer, o, b, []issuer.AssertionInput{in})
+	issued, err := issuer.Issue(ctx, tx, account.NodeActor(), hooks, env.Issuer, o, b, []issuer.AssertionInput{in})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/jobs"
 	"github.com/laurelnet/laurel/mail"
@@ -40,7 +41,7 @@ func TestClaimMailTemplates(t *testing.T) {
 	defer client.Stop(ctx)
 
 	o := newOrg(t, db, "tuni")
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,13 +56,13 @@ func TestClaimMailTemplates(t *testing.T) {
 		}
 	}
 
-	_, err = issuer.Issue(ctx, db, issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
+	_, err = issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "eva@example.org"}, Language: "Finnish"}})
 	if p, ok := problem.As(err); !ok || p.Field != "language" {
 		t.Fatalf("issue with a bad language = %v", err)
 	}
 
-	issued, err := issuer.Issue(ctx, db, issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
+	issued, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "aino@example.org", Name: "Aino"}, Language: "fi-FI"},
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "Stina@Example.org"}, Language: "sv"},
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "ed@example.org", Name: "Ed"}, Language: "en"},

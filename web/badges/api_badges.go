@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	laurelmd "github.com/laurelnet/laurel/markdown"
@@ -189,7 +190,7 @@ func (s *Handlers) apiCreateBadge(w http.ResponseWriter, r *http.Request, o issu
 		s.Fail(w, r, err)
 		return
 	}
-	b, err := issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+	b, err := issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, in)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -213,7 +214,7 @@ func (s *Handlers) apiUpdateBadge(w http.ResponseWriter, r *http.Request, o issu
 		s.Fail(w, r, err)
 		return
 	}
-	b, err := issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), in)
+	b, err := issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid"), in)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -222,7 +223,7 @@ func (s *Handlers) apiUpdateBadge(w http.ResponseWriter, r *http.Request, o issu
 }
 
 func (s *Handlers) apiDeleteBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-	if err := issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid")); err != nil {
+	if err := issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid")); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -231,7 +232,7 @@ func (s *Handlers) apiDeleteBadge(w http.ResponseWriter, r *http.Request, o issu
 
 func (s *Handlers) apiArchiveBadge(archived bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), archived)
+		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid"), archived)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -364,7 +365,7 @@ func (s *Handlers) apiIssue(w http.ResponseWriter, r *http.Request, o issuer.Org
 		return
 	}
 	u, _ := kit.CurrentUser(r)
-	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{{
+	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.Actor(r), s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{{
 		Recipient: rc, Evidence: body.Evidence, Narrative: body.Narrative,
 		IssuedOn: body.IssuedOn, Expires: body.Expires, IssuedBy: u.ID,
 	}})
@@ -409,7 +410,7 @@ func (s *Handlers) issueBulk(r *http.Request, o issuer.Organisation, b issuer.Ba
 		}
 		in.Recipient = rc
 	}
-	ok, err := issuer.IssueBulk(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, inputs, report)
+	ok, err := issuer.IssueBulk(r.Context(), s.Deps.Pool, s.Actor(r), s.issueHooks(), s.URLs(), o, b, inputs, report)
 	return bulkResult{Issued: ok, Rows: report}, err
 }
 
@@ -500,7 +501,7 @@ func (s *Handlers) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Or
 		s.Fail(w, r, err)
 		return
 	}
-	a, err := s.revoke(r.Context(), o, chi.URLParam(r, "uuid"), in.RevocationReason)
+	a, err := s.revoke(r.Context(), s.Actor(r), o, chi.URLParam(r, "uuid"), in.RevocationReason)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -511,11 +512,11 @@ func (s *Handlers) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Or
 // revoke revokes an assertion of o and, in the same transaction, marks
 // the copies kept in this node's backpacks revoked: their pages show it at
 // once.
-func (s *Handlers) revoke(ctx context.Context, o issuer.Organisation, uuid, reason string) (issuer.Assertion, error) {
+func (s *Handlers) revoke(ctx context.Context, by account.Actor, o issuer.Organisation, uuid, reason string) (issuer.Assertion, error) {
 	var a issuer.Assertion
 	err := pgx.BeginFunc(ctx, s.Deps.Pool, func(tx pgx.Tx) error {
 		var err error
-		if a, err = issuer.Revoke(ctx, tx, o.ID, uuid, reason); err != nil {
+		if a, err = issuer.Revoke(ctx, tx, by, o.ID, uuid, reason); err != nil {
 			return err
 		}
 		if err := passport.NoteRevoked(ctx, tx, s.URLs().Assertion(a.UUID), a.RevocationReason); err != nil {

@@ -417,7 +417,7 @@ func (s *Handlers) createBadge(w http.ResponseWriter, r *http.Request, o issuer.
 	in, f, rows, err := readBadgeForm(w, r)
 	var b issuer.BadgeClass
 	if err == nil {
-		b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+		b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, in)
 	}
 	if err != nil {
 		s.badgeFormProblem(w, r, o, nil, f, rows, in.Image, err)
@@ -446,7 +446,7 @@ func (s *Handlers) updateBadge(w http.ResponseWriter, r *http.Request, o issuer.
 	in, f, rows, err := readBadgeForm(w, r)
 	var b issuer.BadgeClass
 	if err == nil {
-		b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, old.UUID, in)
+		b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, old.UUID, in)
 	}
 	if err != nil {
 		s.badgeFormProblem(w, r, o, &old, f, rows, in.Image, err)
@@ -459,7 +459,7 @@ func (s *Handlers) updateBadge(w http.ResponseWriter, r *http.Request, o issuer.
 // archiveBadge archives a badge (archived true) or restores it.
 func (s *Handlers) archiveBadge(archived bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), archived)
+		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid"), archived)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -477,7 +477,7 @@ func (s *Handlers) archiveBadge(archived bool) func(http.ResponseWriter, *http.R
 func (s *Handlers) deleteBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
 	b, err := s.OrgBadge(r, o)
 	if err == nil {
-		err = issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, o.ID, b.UUID)
+		err = issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, b.UUID)
 	}
 	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict {
 		// Say why on the library itself, where archiving is one click away.

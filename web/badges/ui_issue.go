@@ -263,7 +263,7 @@ func (s *Handlers) issueFromForm(r *http.Request, o issuer.Organisation, b issue
 		}
 		in.Expires = &t
 	}
-	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{in})
+	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.Actor(r), s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{in})
 	if err != nil {
 		return issuer.Assertion{}, err
 	}
@@ -339,7 +339,7 @@ func (s *Handlers) revokeAssertion(w http.ResponseWriter, r *http.Request, o iss
 		s.Fail(w, r, err)
 		return
 	}
-	if a, err = s.revoke(r.Context(), o, a.UUID, r.PostForm.Get("reason")); err != nil {
+	if a, err = s.revoke(r.Context(), s.Actor(r), o, a.UUID, r.PostForm.Get("reason")); err != nil {
 		s.Fail(w, r, err)
 		return
 	}

@@ -276,7 +276,7 @@ func (s *Handlers) escoPick(w http.ResponseWriter, r *http.Request, o issuer.Org
 // happened.
 func (s *Handlers) alignAndReturn(w http.ResponseWriter, r *http.Request, o issuer.Organisation, b issuer.BadgeClass, a vocab.AlignmentObject) {
 	edit := "/creator/" + o.Slug + "/badges/" + b.UUID + "/edit"
-	_, err := issuer.AlignBadge(r.Context(), s.Deps.Pool, s.alignQueue(), o.ID, b.UUID, a)
+	_, err := issuer.AlignBadge(r.Context(), s.Deps.Pool, s.Actor(r), s.alignQueue(), o.ID, b.UUID, a)
 	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict {
 		s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” already has the alignment “%s”.", b.Name, a.TargetName)})
 		http.Redirect(w, r, edit, http.StatusSeeOther)

@@ -58,7 +58,7 @@ func (s *Handlers) apiShares(w http.ResponseWriter, r *http.Request, o issuer.Or
 
 func (s *Handlers) apiAnswerShare(accept bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		sh, err := s.Deps.Network.AnswerShare(r.Context(), o, chi.URLParam(r, "uuid"), accept)
+		sh, err := s.Deps.Network.AnswerShare(r.Context(), s.Actor(r), o, chi.URLParam(r, "uuid"), accept)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

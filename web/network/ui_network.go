@@ -1013,7 +1013,7 @@ func (s *Handlers) networkShare(w http.ResponseWriter, r *http.Request, o issuer
 // answer may be changed later, either way.
 func (s *Handlers) networkAnswerShare(accept bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		sh, err := s.Deps.Network.AnswerShare(r.Context(), o, chi.URLParam(r, "uuid"), accept)
+		sh, err := s.Deps.Network.AnswerShare(r.Context(), s.Actor(r), o, chi.URLParam(r, "uuid"), accept)
 		if err != nil {
 			s.networkProblem(w, r, o, tabSharedWithUs, networkForm{}, err)
 			return
