@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -27,13 +28,13 @@ import (
 // Every route under an organisation's slug checks the user acts for it.
 func (s *Handlers) BadgeToolRoutes(r chi.Router) {
 	r.Get("/creator", s.creatorPage)
-	r.Get("/creator/{slug}/badges/new", s.WithOrg(s.newBadgeForm))
-	r.Post("/creator/{slug}/badges", s.WithOrg(s.createBadge))
-	r.Get("/creator/{slug}/badges/{uuid}/edit", s.WithOrg(s.editBadgeForm))
-	r.Post("/creator/{slug}/badges/{uuid}", s.WithOrg(s.updateBadge))
-	r.Post("/creator/{slug}/badges/{uuid}/archive", s.WithOrg(s.archiveBadge(true)))
-	r.Post("/creator/{slug}/badges/{uuid}/restore", s.WithOrg(s.archiveBadge(false)))
-	r.Post("/creator/{slug}/badges/{uuid}/delete", s.WithOrg(s.deleteBadge))
+	r.Get("/creator/{slug}/badges/new", s.WithOrgFor(account.CreateBadges, s.newBadgeForm))
+	r.Post("/creator/{slug}/badges", s.WithOrgFor(account.CreateBadges, s.createBadge))
+	r.Get("/creator/{slug}/badges/{uuid}/edit", s.WithOrgFor(account.CreateBadges, s.editBadgeForm))
+	r.Post("/creator/{slug}/badges/{uuid}", s.WithOrgFor(account.CreateBadges, s.updateBadge))
+	r.Post("/creator/{slug}/badges/{uuid}/archive", s.WithOrgFor(account.CreateBadges, s.archiveBadge(true)))
+	r.Post("/creator/{slug}/badges/{uuid}/restore", s.WithOrgFor(account.CreateBadges, s.archiveBadge(false)))
+	r.Post("/creator/{slug}/badges/{uuid}/delete", s.WithOrgFor(account.CreateBadges, s.deleteBadge))
 	s.issuerToolRoutes(r)
 }
 
@@ -66,10 +67,10 @@ type badgeCard struct {
 }
 
 // library reads the library page for ?org= and ?archived=.
-func (s *Handlers) library(r *http.Request, intro string) (libraryPage, error) {
+func (s *Handlers) library(r *http.Request, c account.Capability, intro string) (libraryPage, error) {
 	p := libraryPage{Intro: intro, Archived: r.URL.Query().Get("archived") == "1"}
 	var err error
-	if p.Orgs, err = s.ActingOrganisations(r); err != nil || len(p.Orgs) == 0 {
+	if p.Orgs, err = s.ActingOrganisationsFor(r, c); err != nil || len(p.Orgs) == 0 {
 		return p, err
 	}
 	if p.Org, err = kit.ChooseOrganisation(r, p.Orgs); err != nil {
@@ -97,7 +98,7 @@ func (s *Handlers) creatorPage(w http.ResponseWriter, r *http.Request) {
 // renderLibrary shows the creator's library, with message as a problem to
 // report (a refused delete) when it is not empty.
 func (s *Handlers) renderLibrary(w http.ResponseWriter, r *http.Request, status int, message string) {
-	p, err := s.library(r, kit.Sections["creator"].Intro)
+	p, err := s.library(r, account.CreateBadges, kit.Sections["creator"].Intro)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

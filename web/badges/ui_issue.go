@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -26,16 +27,16 @@ const bulkFormLimit = 1 << 20
 func (s *Handlers) issuerToolRoutes(r chi.Router) {
 	r.Get("/issuer", s.issuerPage)
 	r.Get("/issuer/sample.csv", s.sampleCSV)
-	r.Get("/issuer/{slug}/badges/{uuid}", s.WithOrg(s.issuePage))
-	r.Post("/issuer/{slug}/badges/{uuid}", s.WithOrg(s.issueOne))
-	r.Post("/issuer/{slug}/badges/{uuid}/bulk", s.WithOrg(s.issueCSV))
-	r.Post("/issuer/{slug}/assertions/{uuid}/revoke", s.WithOrg(s.revokeAssertion))
+	r.Get("/issuer/{slug}/badges/{uuid}", s.WithOrgFor(account.IssueBadges, s.issuePage))
+	r.Post("/issuer/{slug}/badges/{uuid}", s.WithOrgFor(account.IssueBadges, s.issueOne))
+	r.Post("/issuer/{slug}/badges/{uuid}/bulk", s.WithOrgFor(account.IssueBadges, s.issueCSV))
+	r.Post("/issuer/{slug}/assertions/{uuid}/revoke", s.WithOrgFor(account.IssueBadges, s.revokeAssertion))
 }
 
 // issuerPage lists the badges an organisation can issue now: the ones not
 // archived.
 func (s *Handlers) issuerPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.library(r, kit.Sections["issuer"].Intro)
+	p, err := s.library(r, account.IssueBadges, kit.Sections["issuer"].Intro)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

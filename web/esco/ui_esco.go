@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/issuer"
@@ -27,13 +28,13 @@ import (
 
 // ESCOUIRoutes are the pickers and the review flags, for logged-in users.
 func (s *Handlers) ESCOUIRoutes(r chi.Router) {
-	r.Get("/creator/{slug}/badges/{uuid}/esco", s.WithOrg(s.escoPickPage))
-	r.Post("/creator/{slug}/badges/{uuid}/esco", s.WithOrg(s.escoPick))
-	r.Get("/creator/{slug}/badges/{uuid}/alignments", s.WithOrg(s.savedPickPage))
-	r.Post("/creator/{slug}/badges/{uuid}/alignments", s.WithOrg(s.savedPick))
-	r.Post("/creator/{slug}/badges/{uuid}/alignments/recommended", s.WithOrg(s.recommendedPick))
-	r.Post("/creator/{slug}/alignments/{id}/delete", s.WithOrg(s.deleteSavedAlignment))
-	r.Post("/creator/{slug}/reviews/{id}/resolve", s.WithOrg(s.resolveReview))
+	r.Get("/creator/{slug}/badges/{uuid}/esco", s.WithOrgFor(account.CreateBadges, s.escoPickPage))
+	r.Post("/creator/{slug}/badges/{uuid}/esco", s.WithOrgFor(account.CreateBadges, s.escoPick))
+	r.Get("/creator/{slug}/badges/{uuid}/alignments", s.WithOrgFor(account.CreateBadges, s.savedPickPage))
+	r.Post("/creator/{slug}/badges/{uuid}/alignments", s.WithOrgFor(account.CreateBadges, s.savedPick))
+	r.Post("/creator/{slug}/badges/{uuid}/alignments/recommended", s.WithOrgFor(account.CreateBadges, s.recommendedPick))
+	r.Post("/creator/{slug}/alignments/{id}/delete", s.WithOrgFor(account.CreateBadges, s.deleteSavedAlignment))
+	r.Post("/creator/{slug}/reviews/{id}/resolve", s.WithOrgFor(account.CreateBadges, s.resolveReview))
 }
 
 // ESCOPicker is what the editor and the pickers show of ESCO: the choices

@@ -13,8 +13,14 @@ import (
 
 // ActingOrganisations lists the organisations the viewer may work for in
 // the tools: those they are a member of, or every one for a node admin,
-// who may act for any (see memberOrganisation).
+// who may act for any (see MemberOrganisation).
 func (s *Kit) ActingOrganisations(r *http.Request) ([]issuer.Organisation, error) {
+	return s.ActingOrganisationsFor(r, account.ActFor)
+}
+
+// ActingOrganisationsFor is ActingOrganisations for work c: the
+// organisations where the viewer's role may do it.
+func (s *Kit) ActingOrganisationsFor(r *http.Request, c account.Capability) ([]issuer.Organisation, error) {
 	u, _ := CurrentUser(r)
 	if u.NodeAdmin {
 		return issuer.Organisations(r.Context(), s.Deps.Pool)
@@ -23,9 +29,11 @@ func (s *Kit) ActingOrganisations(r *http.Request) ([]issuer.Organisation, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]issuer.Organisation, len(mine))
-	for i, o := range mine {
-		out[i] = o.Organisation
+	out := make([]issuer.Organisation, 0, len(mine))
+	for _, o := range mine {
+		if o.Role.Can(c) {
+			out = append(out, o.Organisation)
+		}
 	}
 	return out, nil
 }

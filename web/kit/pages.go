@@ -58,9 +58,10 @@ func (s *Kit) localizer(r *http.Request) *locale.Localizer {
 type navItem struct {
 	Name, Path string // Name is a message id (the layout translates it)
 	AdminOnly  bool
-	// Member: only for people who act for an organisation (and node
-	// admins); an earner's menu is Dashboard, Passport, Profile and Help.
-	Member  bool
+	// Needs: only for people whose role in some organisation has this
+	// capability (and node admins); an earner's menu is Dashboard,
+	// Passport, Profile and Help.
+	Needs   account.Capability
 	Current bool // the page shown is this entry or below it
 }
 
@@ -68,11 +69,11 @@ type navItem struct {
 var menu = []navItem{
 	{Name: "menu.dashboard", Path: "/"},
 	{Name: "menu.passport", Path: "/passport"},
-	{Name: "menu.issuer_tools", Path: "/issuer", Member: true},
-	{Name: "menu.creator_tools", Path: "/creator", Member: true},
-	{Name: "menu.network", Path: "/network", Member: true},
+	{Name: "menu.issuer_tools", Path: "/issuer", Needs: account.IssueBadges},
+	{Name: "menu.creator_tools", Path: "/creator", Needs: account.CreateBadges},
+	{Name: "menu.network", Path: "/network", Needs: account.Endorse},
 	{Name: "menu.admin_tools", Path: "/admin", AdminOnly: true},
-	{Name: "menu.reports", Path: "/reports", Member: true},
+	{Name: "menu.reports", Path: "/reports", Needs: account.ViewReports},
 	{Name: "menu.profile", Path: "/me/profile"},
 	{Name: "menu.help", Path: "/help"},
 }
@@ -104,13 +105,15 @@ type PageData struct {
 func (s *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name string, data PageData) {
 	if u, ok := CurrentUser(r); ok {
 		data.User = &u
-		member := u.NodeAdmin
-		if !member {
-			ms, err := account.Memberships(r.Context(), s.Deps.Pool, u.ID)
-			member = err == nil && slices.ContainsFunc(ms, func(m account.Membership) bool { return m.Role.ActsFor() })
+		var ms []account.Membership
+		if !u.NodeAdmin {
+			ms, _ = account.Memberships(r.Context(), s.Deps.Pool, u.ID) // no menu entries beats no page
+		}
+		can := func(c account.Capability) bool {
+			return c == 0 || u.NodeAdmin || slices.ContainsFunc(ms, func(m account.Membership) bool { return m.Role.Can(c) })
 		}
 		for _, item := range menu {
-			if (!item.AdminOnly || u.NodeAdmin) && (!item.Member || member) {
+			if (!item.AdminOnly || u.NodeAdmin) && can(item.Needs) {
 				item.Current = r.URL.Path == item.Path || item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path+"/")
 				data.Menu = append(data.Menu, item)
 			}
