@@ -34,6 +34,7 @@ import (
 	"github.com/laurelnet/laurel/web/network"
 	"github.com/laurelnet/laurel/web/openbadges"
 	"github.com/laurelnet/laurel/web/passport"
+	"github.com/laurelnet/laurel/web/people"
 )
 
 //go:embed templates static openapi.json
@@ -57,6 +58,7 @@ type Server struct {
 	network    *network.Handlers
 	openbadges *openbadges.Handlers
 	passport   *passport.Handlers
+	people     *people.Handlers
 }
 
 // New builds the handler tree. Background services of the handlers (the
@@ -78,6 +80,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	s.openbadges = openbadges.New(k, s.network)
 	s.badges = badges.New(k, s.openbadges, s.esco)
 	s.passport = passport.New(k, s.openbadges)
+	s.people = people.New(k)
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -142,7 +145,9 @@ func (s *Server) routes(ctx context.Context) error {
 				s.network.ShareAPIRoutes(r)
 				s.esco.AlignmentAPIRoutes(r)
 				s.network.CommunityOrgRoutes(r)
+				s.people.PeopleAPIRoutes(r)
 			})
+			s.people.InvitationAPIRoutes(r)
 			r.Get("/directory", s.network.APIDirectory)
 			r.Get("/esco/search", s.esco.APIESCOSearch)
 			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
@@ -189,6 +194,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Post("/logout", s.account.Logout)
 		s.account.SignupRoutes(r)
 		s.account.ResetRoutes(r)
+		s.people.JoinRoutes(r)
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/networks/{name}", s.network.CommunityPageHandler)
@@ -209,6 +215,7 @@ func (s *Server) routes(ctx context.Context) error {
 			r.Get("/", s.dashboard)
 			s.badges.BadgeToolRoutes(r)
 			s.network.OrgSettingsRoutes(r)
+			s.people.PeopleUIRoutes(r)
 			s.network.NetworkUIRoutes(r)
 			s.network.CommunityModerationRoutes(r)
 			s.esco.ESCOUIRoutes(r)
@@ -309,6 +316,9 @@ func VerifyEmailLink(base *url.URL) func(token string) string {
 func ResetPasswordLink(base *url.URL) func(token string) string {
 	return account.ResetPasswordLink(base)
 }
+
+// JoinLink makes the link of an invitation to join an organisation.
+func JoinLink(base *url.URL) func(token string) string { return people.JoinLink(base) }
 
 // IssueHooks are the hooks of any issuing on the node (claim mail,
 // mention, backpack, milestones), for the milestone_evaluate job.

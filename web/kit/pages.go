@@ -17,7 +17,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset"}
+var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset", "people", "join"}
 
 // pages are the templates, parsed once per language with that language's
 // template functions (t, n, date, number: see locale.Localizer.Funcs).
@@ -196,3 +196,7 @@ func (s *Kit) SectionPage(key string) http.HandlerFunc {
 			Data: map[string]any{"Intro": sec.Intro, "Organisations": orgs}})
 	}
 }
+
+// T is message id in the reader's language, for text a handler makes
+// (notices): args are name, value pairs as in the templates' t.
+func (s *Kit) T(r *http.Request, id string, args ...any) string { return s.localizer(r).T(id, args...) }
