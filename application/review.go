@@ -138,7 +138,7 @@ func isOrgReviewer(ctx context.Context, db DB, userID, orgID int64) (bool, error
 		return false, err
 	}
 	for _, m := range ms {
-		if m.OrganisationID == orgID && (m.Role == account.RoleAdmin || m.Role == account.RoleReviewer) {
+		if m.OrganisationID == orgID && m.Role.Can(account.ReviewApplications) {
 			return true, nil
 		}
 	}
