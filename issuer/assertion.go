@@ -16,9 +16,9 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/mailtemplate"
-	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
