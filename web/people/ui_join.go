@@ -34,7 +34,6 @@ func (s *Handlers) JoinRoutes(r chi.Router) {
 func (s *Handlers) renderJoin(w http.ResponseWriter, r *http.Request, status int, message string, p joinPage) {
 	// The page carries the token.
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
 	p.LoginURL = "/login?next=" + url.QueryEscape("/join/"+p.Token)
 	p.MinPassword = account.MinPasswordLen
 	s.Render(w, r, status, "join", kit.PageData{Title: "join.title", Message: message, Data: p})
