@@ -51,7 +51,7 @@ func TestBrowserLanguages(t *testing.T) {
 			// Chromium asks for English: the pages start in English.
 			browser.Do(t, ctx, device.emulate, acceptLanguage("en-US,en;q=0.9"), chromedp.Navigate(f.Base+"/login"),
 				chromedp.SendKeys(chromedp.CSS("#email"), email),
-				chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
 				chromedp.Navigate(f.Base+"/me/profile"),
@@ -117,7 +117,7 @@ func TestBrowserLanguages(t *testing.T) {
 			// Someone not logged in, whose browser asks for Swedish.
 			anon := browser.New(t)
 			browser.Do(t, anon, device.emulate, acceptLanguage("sv-SE,sv;q=0.9,en;q=0.5"), chromedp.Navigate(f.Base+"/login"),
-				chromedp.WaitVisible(chromedp.CSS("#webtest.Password")))
+				chromedp.WaitVisible(chromedp.CSS("#password")))
 			if h := browser.Text(t, anon, "h1"); h != "Logga in" {
 				t.Errorf("the login page for a Swedish browser is %q, want Logga in", h)
 			}
@@ -143,7 +143,7 @@ func TestBrowserLanguages(t *testing.T) {
 			admin := browser.New(t)
 			browser.Do(t, admin, device.emulate, chromedp.Navigate(f.Base+"/login"),
 				chromedp.SendKeys(chromedp.CSS("#email"), f.Admin.Email),
-				chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
 				chromedp.Navigate(f.Base+"/admin"),
