@@ -121,8 +121,8 @@ func TestBrowserLanguages(t *testing.T) {
 			if h := browser.Text(t, anon, "h1"); h != "Logga in" {
 				t.Errorf("the login page for a Swedish browser is %q, want Logga in", h)
 			}
-			if got := browser.Text(t, anon, `label[for="webtest.Password"]`); got != "Lösenord" {
-				t.Errorf("the webtest.Password webtest.Field is labelled %q", got)
+			if got := browser.Text(t, anon, `label[for="password"]`); got != "Lösenord" {
+				t.Errorf("the password field is labelled %q", got)
 			}
 			if got := browser.Text(t, anon, "form.card button"); got != "Logga in" {
 				t.Errorf("the login button says %q", got)
@@ -180,7 +180,7 @@ func TestPagesFollowAcceptLanguage(t *testing.T) {
 		want                     []string
 	}{
 		{"Finnish browser", "GET", "/login", "", f, "fi-FI,fi;q=0.9", 200, "fi", []string{"<title>Kirjaudu sisään · Laurel</title>", ">Salasana</label>", "Unohditko salasanasi?"}},
-		{"unknown language: English", "GET", "/login", "", f, "de-DE,de;q=0.9", 200, "en", []string{"<h1>Log in</h1>", "Forgot your webtest.Password?"}},
+		{"unknown language: English", "GET", "/login", "", f, "de-DE,de;q=0.9", 200, "en", []string{"<h1>Log in</h1>", "Forgot your password?"}},
 		{"wrong webtest.Password, French", "POST", "/login", "email=nobody%40example.org&webtest.Password=wrong+horse+battery", f, "fr", 401, "fr", []string{"E-mail ou mot de passe incorrect."}},
 		{"no such page, Swedish", "GET", "/no-such-page", "", f, "sv", 404, "sv", []string{"<h1>Hittades inte</h1>", "Tillbaka till översikten"}},
 		{"node default French", "GET", "/login", "", fr, "", 200, "fr", []string{"<h1>Connexion</h1>", "Mot de passe oublié ?"}},
