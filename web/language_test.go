@@ -181,7 +181,7 @@ func TestPagesFollowAcceptLanguage(t *testing.T) {
 	}{
 		{"Finnish browser", "GET", "/login", "", f, "fi-FI,fi;q=0.9", 200, "fi", []string{"<title>Kirjaudu sisään · Laurel</title>", ">Salasana</label>", "Unohditko salasanasi?"}},
 		{"unknown language: English", "GET", "/login", "", f, "de-DE,de;q=0.9", 200, "en", []string{"<h1>Log in</h1>", "Forgot your password?"}},
-		{"wrong webtest.Password, French", "POST", "/login", "email=nobody%40example.org&webtest.Password=wrong+horse+battery", f, "fr", 401, "fr", []string{"E-mail ou mot de passe incorrect."}},
+		{"wrong password, French", "POST", "/login", "email=nobody%40example.org&password=wrong+horse+battery", f, "fr", 401, "fr", []string{"E-mail ou mot de passe incorrect."}},
 		{"no such page, Swedish", "GET", "/no-such-page", "", f, "sv", 404, "sv", []string{"<h1>Hittades inte</h1>", "Tillbaka till översikten"}},
 		{"node default French", "GET", "/login", "", fr, "", 200, "fr", []string{"<h1>Connexion</h1>", "Mot de passe oublié ?"}},
 		{"browser over node default", "GET", "/login", "", fr, "sv", 200, "sv", []string{"<h1>Logga in</h1>"}},
