@@ -31,9 +31,8 @@ const (
 	RoleReviewer Role = "reviewer"
 	// RoleStaff is the role before creator and issuer: accepted as input
 	// (ParseRole, the CLI, the API) as a synonym of creator, never stored
-	// (migration 0036 made every staff member a creator).
-	//
-	// Deprecated: use RoleCreator.
+	// (migration 0036 made every staff member a creator). New code says
+	// RoleCreator; this stays while older callers and clients use it.
 	RoleStaff Role = "staff"
 )
 
