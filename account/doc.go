@@ -1,5 +1,5 @@
 // Package account owns the people who log in to a node: users and their
-// password hashes, their roles (node admin; admin, staff or reviewer of an
+// password hashes, their roles (node admin; admin, creator, issuer or reviewer of an
 // organisation; every user is also an earner), and API tokens. Browser
 // sessions live in its sessions table, managed by the web package's session
 // manager.

@@ -86,7 +86,7 @@ func setup(t *testing.T, sending bool) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.badge, err = issuer.CreateBadgeClass(ctx, f.db, f.org.ID, issuer.BadgeInput{
+	if f.badge, err = issuer.CreateBadgeClass(ctx, f.db, account.NodeActor(), f.org.ID, issuer.BadgeInput{
 		Name: "Robot builder", Description: "Builds a working robot.", Image: png, CriteriaNarrative: "Build a robot and show it.",
 	}); err != nil {
 		t.Fatal(err)

@@ -138,7 +138,7 @@ func isOrgReviewer(ctx context.Context, db DB, userID, orgID int64) (bool, error
 		return false, err
 	}
 	for _, m := range ms {
-		if m.OrganisationID == orgID && (m.Role == account.RoleAdmin || m.Role == account.RoleReviewer) {
+		if m.OrganisationID == orgID && m.Role.Can(account.ReviewApplications) {
 			return true, nil
 		}
 	}
@@ -591,7 +591,7 @@ func approve(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application, c
 	}
 	hooks := env.Hooks
 	hooks.Mail = nil // the approval email carries the claim link
-	issued, err := issuer.Issue(ctx, tx, hooks, env.Issuer, o, b, []issuer.AssertionInput{in})
+	issued, err := issuer.Issue(ctx, tx, account.NodeActor(), hooks, env.Issuer, o, b, []issuer.AssertionInput{in})
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func TestTemplateRules(t *testing.T) {
 	_, err = application.CreateForm(ctx, f.db, other.ID, application.FormInput{BadgeUUID: f.badge.UUID, TemplateID: f.tmpl.ID, Title: "X"})
 	wantProblem(t, err, problem.Invalid, "badge")
 	// An issuer without an address could never issue the badge on approval.
-	b, err := issuer.CreateBadgeClass(ctx, f.db, other.ID, issuer.BadgeInput{Name: "B", Description: "B.", Image: pngBytes, CriteriaNarrative: "B."})
+	b, err := issuer.CreateBadgeClass(ctx, f.db, account.NodeActor(), other.ID, issuer.BadgeInput{Name: "B", Description: "B.", Image: pngBytes, CriteriaNarrative: "B."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,12 +215,12 @@ func TestFormWindow(t *testing.T) {
 	wantProblem(t, err, problem.NotFound, "")
 	// An archived badge takes no applications.
 	archived := f.form(t, nil)
-	if _, err := issuer.ArchiveBadgeClass(ctx, f.db, f.org.ID, f.badge.UUID, true); err != nil {
+	if _, err := issuer.ArchiveBadgeClass(ctx, f.db, account.NodeActor(), f.org.ID, f.badge.UUID, true); err != nil {
 		t.Fatal(err)
 	}
 	_, err = application.Apply(ctx, f.db, f.env, archived.Token, submission("ada@example.org", "Ada"))
 	wantProblem(t, err, problem.Conflict, "")
-	if _, err := issuer.ArchiveBadgeClass(ctx, f.db, f.org.ID, f.badge.UUID, false); err != nil {
+	if _, err := issuer.ArchiveBadgeClass(ctx, f.db, account.NodeActor(), f.org.ID, f.badge.UUID, false); err != nil {
 		t.Fatal(err)
 	}
 	// Closing an open form with UpdateForm stops applications.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/criteria"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/markdown"
@@ -128,7 +129,7 @@ func TestTemplates(t *testing.T) {
 		t.Fatalf("Fill = %q, %v", narrative, err)
 	}
 	// The text is a badge's criteria as it is.
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, issuer.BadgeInput{Name: "Robotics", Description: "Builds robots.",
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, issuer.BadgeInput{Name: "Robotics", Description: "Builds robots.",
 		CriteriaNarrative: narrative, Alignments: alignments[:1],
 		Image: []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>`)})
 	if err != nil || b.CriteriaNarrative != want {

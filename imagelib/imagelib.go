@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/designer"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -413,7 +414,7 @@ func Uses(ctx context.Context, db issuer.DB, orgID int64, id string) ([]Use, err
 
 // CreateBadge creates a badge class of organisation orgID whose image is
 // a copy of library image id (in.Image is ignored), in one transaction.
-func CreateBadge(ctx context.Context, db issuer.DB, orgID int64, id string, in issuer.BadgeInput) (issuer.BadgeClass, error) {
+func CreateBadge(ctx context.Context, db issuer.DB, by account.Actor, orgID int64, id string, in issuer.BadgeInput) (issuer.BadgeClass, error) {
 	var b issuer.BadgeClass
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		img, imageID, err := forBadge(ctx, tx, orgID, id)
@@ -421,7 +422,7 @@ func CreateBadge(ctx context.Context, db issuer.DB, orgID int64, id string, in i
 			return err
 		}
 		in.Image = img.Data
-		if b, err = issuer.CreateBadgeClass(ctx, tx, orgID, in); err != nil {
+		if b, err = issuer.CreateBadgeClass(ctx, tx, by, orgID, in); err != nil {
 			return err
 		}
 		return noteUse(ctx, tx, imageID, b)
@@ -432,7 +433,7 @@ func CreateBadge(ctx context.Context, db issuer.DB, orgID int64, id string, in i
 // UpdateBadge edits badge class badge of organisation orgID as
 // issuer.UpdateBadgeClass does, with a copy of library image id as its
 // image (in.Image is ignored), in one transaction.
-func UpdateBadge(ctx context.Context, db issuer.DB, orgID int64, id, badge string, in issuer.BadgeInput) (issuer.BadgeClass, error) {
+func UpdateBadge(ctx context.Context, db issuer.DB, by account.Actor, orgID int64, id, badge string, in issuer.BadgeInput) (issuer.BadgeClass, error) {
 	var b issuer.BadgeClass
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		img, imageID, err := forBadge(ctx, tx, orgID, id)
@@ -440,7 +441,7 @@ func UpdateBadge(ctx context.Context, db issuer.DB, orgID int64, id, badge strin
 			return err
 		}
 		in.Image = img.Data
-		if b, err = issuer.UpdateBadgeClass(ctx, tx, orgID, badge, in); err != nil {
+		if b, err = issuer.UpdateBadgeClass(ctx, tx, by, orgID, badge, in); err != nil {
 			return err
 		}
 		return noteUse(ctx, tx, imageID, b)

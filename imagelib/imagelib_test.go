@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/designer"
 	"github.com/laurelnet/laurel/imagelib"
@@ -199,9 +200,9 @@ func TestDesignedImageInABadge(t *testing.T) {
 	}
 
 	// Used in a new badge: the badge gets the bytes.
-	_, err = imagelib.CreateBadge(ctx, db, other.ID, img.UUID, badgeInput())
+	_, err = imagelib.CreateBadge(ctx, db, account.NodeActor(), other.ID, img.UUID, badgeInput())
 	wantProblem(t, err, problem.Invalid, "library_image")
-	b, err := imagelib.CreateBadge(ctx, db, o.ID, img.UUID, badgeInput())
+	b, err := imagelib.CreateBadge(ctx, db, account.NodeActor(), o.ID, img.UUID, badgeInput())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestDesignedImageInABadge(t *testing.T) {
 	// The badge editor takes the new version.
 	in := badgeInput()
 	in.Name = "Robotics (green)"
-	b, err = imagelib.UpdateBadge(ctx, db, o.ID, img.UUID, b.UUID, in)
+	b, err = imagelib.UpdateBadge(ctx, db, account.NodeActor(), o.ID, img.UUID, b.UUID, in)
 	if err != nil || b.Name != "Robotics (green)" || b.ImageType != "image/png" {
 		t.Fatalf("updated badge = %+v, %v", b, err)
 	}
@@ -247,11 +248,11 @@ func TestDesignedImageInABadge(t *testing.T) {
 	wantProblem(t, err, problem.Conflict, "design")
 
 	// A badge given another image no longer counts as a use.
-	b2, err := imagelib.CreateBadge(ctx, db, o.ID, img.UUID, issuer.BadgeInput{Name: "Second", Description: "x", CriteriaNarrative: "y"})
+	b2, err := imagelib.CreateBadge(ctx, db, account.NodeActor(), o.ID, img.UUID, issuer.BadgeInput{Name: "Second", Description: "x", CriteriaNarrative: "y"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := issuer.UpdateBadgeClass(ctx, db, o.ID, b2.UUID, issuer.BadgeInput{Name: "Second", Description: "x", CriteriaNarrative: "y", Image: robotPNG(t)}); err != nil {
+	if _, err := issuer.UpdateBadgeClass(ctx, db, account.NodeActor(), o.ID, b2.UUID, issuer.BadgeInput{Name: "Second", Description: "x", CriteriaNarrative: "y", Image: robotPNG(t)}); err != nil {
 		t.Fatal(err)
 	}
 	// Deleting the library image leaves the badge's copy; it reports the
@@ -263,7 +264,7 @@ func TestDesignedImageInABadge(t *testing.T) {
 	if now, err := issuer.BadgeImage(ctx, db, b.UUID); err != nil || now.Type != "image/png" || len(now.Data) == 0 {
 		t.Fatalf("the badge lost its image (%v)", err)
 	}
-	_, err = imagelib.UpdateBadge(ctx, db, o.ID, img.UUID, b.UUID, in)
+	_, err = imagelib.UpdateBadge(ctx, db, account.NodeActor(), o.ID, img.UUID, b.UUID, in)
 	wantProblem(t, err, problem.Invalid, "library_image")
 }
 
@@ -302,11 +303,11 @@ func TestDesignedBadgeIsBaked(t *testing.T) {
 		}
 		in := badgeInput()
 		in.Name += " " + format
-		b, err := imagelib.CreateBadge(ctx, db, o.ID, img.UUID, in)
+		b, err := imagelib.CreateBadge(ctx, db, account.NodeActor(), o.ID, img.UUID, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		issued, err := issuer.Issue(ctx, db, issuer.Hooks{}, u, o, b, []issuer.AssertionInput{
+		issued, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, u, o, b, []issuer.AssertionInput{
 			{Recipient: issuer.Recipient{Kind: issuer.RecipientURL, Identity: "https://eva.example/"}}})
 		if err != nil {
 			t.Fatal(err)

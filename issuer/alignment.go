@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -124,8 +125,9 @@ func DeleteAlignment(ctx context.Context, db DB, orgID, id int64) error {
 // nil, an esco_fetch job that fetches the concept in the organisation's
 // languages (see ESCOFetchArgs). A badge already aligned to the same
 // targetUrl is a conflict. Badges already issued show the new alignment
-// too, as with any edit of the class.
-func AlignBadge(ctx context.Context, db DB, q Queue, orgID int64, uuid string, a vocab.AlignmentObject) (BadgeClass, error) {
+// too, as with any edit of the class. by must be allowed
+// account.CreateBadges.
+func AlignBadge(ctx context.Context, db DB, by account.Actor, q Queue, orgID int64, uuid string, a vocab.AlignmentObject) (BadgeClass, error) {
 	if !isUUID(uuid) {
 		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
 	}
@@ -153,7 +155,7 @@ func AlignBadge(ctx context.Context, db DB, q Queue, orgID int64, uuid string, a
 		}
 		in := b.input()
 		in.Alignments = append(in.Alignments, a)
-		if out, err = UpdateBadgeClass(ctx, tx, orgID, uuid, in); err != nil {
+		if out, err = UpdateBadgeClass(ctx, tx, by, orgID, uuid, in); err != nil {
 			return err
 		}
 		if q == nil || !esco.IsConceptURI(a.TargetURL) {

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -117,7 +118,7 @@ func TestAlignBadge(t *testing.T) {
 	ctx := context.Background()
 	o := newOrg(t, db, "aligning")
 	other := newOrg(t, db, "elsewhere")
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestAlignBadge(t *testing.T) {
 	python := issuer.ESCOAlignment(esco.Concept{URI: pythonURI, Type: esco.TypeSkill, Version: "v1.2.1",
 		Labels: map[string]string{"en": "Python (computer programming)"}}, "en")
 
-	got, err := issuer.AlignBadge(ctx, db, queue, o.ID, b.UUID, python)
+	got, err := issuer.AlignBadge(ctx, db, account.NodeActor(), queue, o.ID, b.UUID, python)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestAlignBadge(t *testing.T) {
 		{"no such badge", o.ID, "6f1e0bcb-5a0a-4c43-9d35-000000000000", vocab.AlignmentObject{TargetName: "x", TargetURL: "https://example.org/x"}, problem.NotFound, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := issuer.AlignBadge(ctx, db, queue, tc.orgID, tc.uuid, tc.a)
+			_, err := issuer.AlignBadge(ctx, db, account.NodeActor(), queue, tc.orgID, tc.uuid, tc.a)
 			if p, ok := problem.As(err); !ok || p.Kind != tc.kind || p.Field != tc.field {
 				t.Fatalf("AlignBadge = %v, want a problem of kind %d with %q", err, tc.kind, tc.field)
 			}
@@ -162,11 +163,11 @@ func TestAlignBadge(t *testing.T) {
 	}
 
 	// Not an ESCO concept, or no queue: no job.
-	if _, err := issuer.AlignBadge(ctx, db, queue, o.ID, b.UUID, vocab.AlignmentObject{TargetName: "Robots", TargetURL: "https://example.org/robots"}); err != nil {
+	if _, err := issuer.AlignBadge(ctx, db, account.NodeActor(), queue, o.ID, b.UUID, vocab.AlignmentObject{TargetName: "Robots", TargetURL: "https://example.org/robots"}); err != nil {
 		t.Fatal(err)
 	}
 	nurse := vocab.AlignmentObject{TargetName: "specialist nurse", TargetURL: nurseURI}
-	if _, err := issuer.AlignBadge(ctx, db, nil, o.ID, b.UUID, nurse); err != nil {
+	if _, err := issuer.AlignBadge(ctx, db, account.NodeActor(), nil, o.ID, b.UUID, nurse); err != nil {
 		t.Fatal(err)
 	}
 	if jobs := escoFetchJobs(t, db); len(jobs) != 1 {

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/mailtemplate"
@@ -331,8 +332,11 @@ type Hooks struct {
 // Issue awards badge b of organisation o to every input, all or none, in
 // one transaction, and notifies the earners as n says in the same
 // transaction. A problem with one input names it as items[i].field when
-// there are several.
-func Issue(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput) ([]Assertion, error) {
+// there are several. by must be allowed account.IssueBadges.
+func Issue(ctx context.Context, db DB, by account.Actor, n Hooks, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput) ([]Assertion, error) {
+	if err := by.Authorize(ctx, db, o.ID, account.IssueBadges); err != nil {
+		return nil, err
+	}
 	if b.OrganisationID != o.ID {
 		return nil, problem.NotFoundf("no badge %q in this organisation", b.UUID)
 	}
@@ -575,8 +579,11 @@ func Assertions(ctx context.Context, db DB, badgeID int64, limit, offset int) ([
 }
 
 // Revoke revokes an assertion of organisation orgID. Revoking again keeps
-// the first reason and date.
-func Revoke(ctx context.Context, db DB, orgID int64, uuid, reason string) (Assertion, error) {
+// the first reason and date. by must be allowed account.IssueBadges.
+func Revoke(ctx context.Context, db DB, by account.Actor, orgID int64, uuid, reason string) (Assertion, error) {
+	if err := by.Authorize(ctx, db, orgID, account.IssueBadges); err != nil {
+		return Assertion{}, err
+	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 1000 {
 		return Assertion{}, problem.Invalidf("revocationReason", "must be at most 1000 characters")

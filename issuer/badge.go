@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
 )
@@ -201,8 +202,11 @@ func scanBadge(row pgx.Row) (BadgeClass, error) {
 }
 
 // CreateBadgeClass validates in and adds a badge class to the library of
-// organisation orgID.
-func CreateBadgeClass(ctx context.Context, db DB, orgID int64, in BadgeInput) (BadgeClass, error) {
+// organisation orgID, if by may change its badges (account.CreateBadges).
+func CreateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64, in BadgeInput) (BadgeClass, error) {
+	if err := by.Authorize(ctx, db, orgID, account.CreateBadges); err != nil {
+		return BadgeClass{}, err
+	}
 	img, err := in.validate(true)
 	if err != nil {
 		return BadgeClass{}, err
@@ -227,8 +231,11 @@ func CreateBadgeClass(ctx context.Context, db DB, orgID int64, in BadgeInput) (B
 
 // UpdateBadgeClass edits a badge class of organisation orgID. Assertions
 // already issued stay valid: they name the class by its id, which does not
-// change.
-func UpdateBadgeClass(ctx context.Context, db DB, orgID int64, uuid string, in BadgeInput) (BadgeClass, error) {
+// change. by must be allowed account.CreateBadges.
+func UpdateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64, uuid string, in BadgeInput) (BadgeClass, error) {
+	if err := by.Authorize(ctx, db, orgID, account.CreateBadges); err != nil {
+		return BadgeClass{}, err
+	}
 	img, err := in.validate(false)
 	if err != nil {
 		return BadgeClass{}, err
@@ -289,8 +296,12 @@ func BadgeClasses(ctx context.Context, db DB, orgID int64, archived bool) ([]Bad
 }
 
 // ArchiveBadgeClass archives a badge class (no new assertions; issued ones
-// stay valid and hosted) or, with archived false, restores it.
-func ArchiveBadgeClass(ctx context.Context, db DB, orgID int64, uuid string, archived bool) (BadgeClass, error) {
+// stay valid and hosted) or, with archived false, restores it. by must be
+// allowed account.CreateBadges.
+func ArchiveBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64, uuid string, archived bool) (BadgeClass, error) {
+	if err := by.Authorize(ctx, db, orgID, account.CreateBadges); err != nil {
+		return BadgeClass{}, err
+	}
 	if !isUUID(uuid) {
 		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
 	}
@@ -307,8 +318,12 @@ func ArchiveBadgeClass(ctx context.Context, db DB, orgID int64, uuid string, arc
 }
 
 // DeleteBadgeClass removes a badge class that was never issued. One that
-// was must be archived instead: its assertions name it.
-func DeleteBadgeClass(ctx context.Context, db DB, orgID int64, uuid string) error {
+// was must be archived instead: its assertions name it. by must be
+// allowed account.CreateBadges.
+func DeleteBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64, uuid string) error {
+	if err := by.Authorize(ctx, db, orgID, account.CreateBadges); err != nil {
+		return err
+	}
 	if !isUUID(uuid) {
 		return problem.NotFoundf("no badge %q", uuid)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"net/url"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation/signature"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -97,7 +98,7 @@ func TestBadgeInputRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := validBadge(t)
 			tc.edit(&in)
-			_, err := issuer.CreateBadgeClass(ctx, db, o.ID, in)
+			_, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, in)
 			if tc.field == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -117,7 +118,7 @@ func TestBadgeLifecycle(t *testing.T) {
 	ctx := context.Background()
 	o := newOrg(t, db, "life")
 	other := newOrg(t, db, "other")
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,28 +134,28 @@ func TestBadgeLifecycle(t *testing.T) {
 	// Another organisation can neither edit nor delete it.
 	in := validBadge(t)
 	in.Image = nil
-	if _, err := issuer.UpdateBadgeClass(ctx, db, other.ID, b.UUID, in); !problem.Is(err, problem.NotFound) {
+	if _, err := issuer.UpdateBadgeClass(ctx, db, account.NodeActor(), other.ID, b.UUID, in); !problem.Is(err, problem.NotFound) {
 		t.Fatalf("update by another organisation: %v", err)
 	}
 	// Editing without an image keeps the image.
 	in.Name = "Project management (advanced)"
-	b2, err := issuer.UpdateBadgeClass(ctx, db, o.ID, b.UUID, in)
+	b2, err := issuer.UpdateBadgeClass(ctx, db, account.NodeActor(), o.ID, b.UUID, in)
 	if err != nil || b2.Name != in.Name || b2.ImageType != "image/png" {
 		t.Fatalf("update = %+v, %v", b2, err)
 	}
 
-	a, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b2, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "Earner@Example.org"}}})
+	a, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b2, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "Earner@Example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := issuer.DeleteBadgeClass(ctx, db, o.ID, b.UUID); !problem.Is(err, problem.Conflict) {
+	if err := issuer.DeleteBadgeClass(ctx, db, account.NodeActor(), o.ID, b.UUID); !problem.Is(err, problem.Conflict) {
 		t.Fatalf("delete of an issued badge: %v, want Conflict", err)
 	}
-	arch, err := issuer.ArchiveBadgeClass(ctx, db, o.ID, b.UUID, true)
+	arch, err := issuer.ArchiveBadgeClass(ctx, db, account.NodeActor(), o.ID, b.UUID, true)
 	if err != nil || arch.ArchivedAt == nil {
 		t.Fatalf("archive = %+v, %v", arch, err)
 	}
-	if _, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, arch, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "x@example.org"}}}); !problem.Is(err, problem.Conflict) {
+	if _, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, arch, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "x@example.org"}}}); !problem.Is(err, problem.Conflict) {
 		t.Fatalf("issuing an archived badge: %v, want Conflict", err)
 	}
 	active, _ := issuer.BadgeClasses(ctx, db, o.ID, false)
@@ -168,8 +169,8 @@ func TestBadgeLifecycle(t *testing.T) {
 	}
 
 	// A badge never issued can be deleted.
-	c, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	if err := issuer.DeleteBadgeClass(ctx, db, o.ID, c.UUID); err != nil {
+	c, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
+	if err := issuer.DeleteBadgeClass(ctx, db, account.NodeActor(), o.ID, c.UUID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := issuer.BadgeClassByUUID(ctx, db, c.UUID); !problem.Is(err, problem.NotFound) {
@@ -181,9 +182,9 @@ func TestIssueHashesEmailAndAppliesExpiry(t *testing.T) {
 	db := testkit.DB(t)
 	ctx := context.Background()
 	o := newOrg(t, db, "hash")
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	issued := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: " Maria@Example.ORG "}, IssuedOn: &issued,
 			Evidence: []vocab.Evidence{{ID: "https://example.org/work", Narrative: "Led the *pilot*."}}},
 		{Recipient: issuer.Recipient{Kind: "url", Identity: "https://maria.example/"}},
@@ -228,7 +229,7 @@ func TestIssueHashesEmailAndAppliesExpiry(t *testing.T) {
 		{"empty evidence", issuer.AssertionInput{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}, Evidence: []vocab.Evidence{{}}}, "evidence[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{tc.in})
+			_, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{tc.in})
 			if p, ok := problem.As(err); !ok || p.Field != tc.field {
 				t.Fatalf("error %v, want a problem on %q", err, tc.field)
 			}
@@ -236,7 +237,7 @@ func TestIssueHashesEmailAndAppliesExpiry(t *testing.T) {
 	}
 	// A bad item among several names the item, and nothing is issued.
 	before, _ := issuer.Assertions(ctx, db, b.ID, 100, 0)
-	_, err = issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
+	_, err = issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "ok@example.org"}},
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "broken"}},
 	})
@@ -257,8 +258,8 @@ func TestIssueNeedsIssuerEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	_, err = issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
+	_, err = issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
 	if p, ok := problem.As(err); !ok || p.Field != "email" {
 		t.Fatalf("issuing without an issuer email: %v", err)
 	}
@@ -269,23 +270,23 @@ func TestRevokeAndRevocationList(t *testing.T) {
 	ctx := context.Background()
 	o := newOrg(t, db, "rev")
 	other := newOrg(t, db, "rev-other")
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}},
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "b@example.org"}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := issuer.Revoke(ctx, db, other.ID, list[0].UUID, "not yours"); !problem.Is(err, problem.NotFound) {
+	if _, err := issuer.Revoke(ctx, db, account.NodeActor(), other.ID, list[0].UUID, "not yours"); !problem.Is(err, problem.NotFound) {
 		t.Fatalf("revoke by another organisation: %v", err)
 	}
-	a, err := issuer.Revoke(ctx, db, o.ID, list[0].UUID, "Issued by mistake")
+	a, err := issuer.Revoke(ctx, db, account.NodeActor(), o.ID, list[0].UUID, "Issued by mistake")
 	if err != nil || !a.Revoked() || a.RevocationReason != "Issued by mistake" {
 		t.Fatalf("revoke = %+v, %v", a, err)
 	}
 	// Revoking again keeps the first reason.
-	if a, _ := issuer.Revoke(ctx, db, o.ID, list[0].UUID, "other"); a.RevocationReason != "Issued by mistake" {
+	if a, _ := issuer.Revoke(ctx, db, account.NodeActor(), o.ID, list[0].UUID, "other"); a.RevocationReason != "Issued by mistake" {
 		t.Fatalf("second revoke changed the reason to %q", a.RevocationReason)
 	}
 	rl, err := issuer.RevocationListDocument(ctx, db, testURLs, o)
@@ -319,8 +320,8 @@ func TestSignedAssertions(t *testing.T) {
 	if err != nil || len(p.PublicKey) != 1 || p.PublicKey[0] != key.ID || key.Owner != p.ID {
 		t.Fatalf("profile %+v key %+v (%v): the key must be listed and owned by the profile", p, key, err)
 	}
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "s@example.org"}}})
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "s@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,12 +408,12 @@ func TestIssueBulkAllOrNothing(t *testing.T) {
 	db := testkit.DB(t)
 	ctx := context.Background()
 	o := newOrg(t, db, "bulk")
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	inputs, report, err := issuer.ParseBulkCSV(strings.NewReader("recipient,issued_on\nann@example.org,\nnot-an-email,\nbob@example.org,2999-01-01\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, err := issuer.IssueBulk(ctx, db, issuer.Hooks{}, testURLs, o, b, inputs, report)
+	ok, err := issuer.IssueBulk(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, inputs, report)
 	if err != nil || ok {
 		t.Fatalf("IssueBulk = %v, %v; want not issued", ok, err)
 	}
@@ -423,7 +424,7 @@ func TestIssueBulkAllOrNothing(t *testing.T) {
 		t.Fatalf("%d assertions issued from a file with broken rows", len(list))
 	}
 	inputs, report, _ = issuer.ParseBulkCSV(strings.NewReader("recipient,name\nann@example.org,Ann\nbob@example.org,Bob\n"))
-	if ok, err := issuer.IssueBulk(ctx, db, issuer.Hooks{}, testURLs, o, b, inputs, report); err != nil || !ok {
+	if ok, err := issuer.IssueBulk(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, inputs, report); err != nil || !ok {
 		t.Fatalf("IssueBulk = %v, %v", ok, err)
 	}
 	if report[0].AssertionUUID == "" || report[1].ID != testURLs.Assertion(report[1].AssertionUUID) {

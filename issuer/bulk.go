@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/mailtemplate"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/vocab"
@@ -168,8 +169,11 @@ func parseDate(s string, endOfDay bool) (time.Time, error) {
 // IssueBulk issues badge b to the rows of a bulk file read by ParseBulkCSV,
 // all or none: every row is checked first and the report says, row by row,
 // what was wrong or which assertion was issued. It returns whether the
-// badges were issued.
-func IssueBulk(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput, report []RowReport) (bool, error) {
+// badges were issued. by must be allowed account.IssueBadges.
+func IssueBulk(ctx context.Context, db DB, by account.Actor, n Hooks, u URLs, o Organisation, b BadgeClass, inputs []AssertionInput, report []RowReport) (bool, error) {
+	if err := by.Authorize(ctx, db, o.ID, account.IssueBadges); err != nil {
+		return false, err
+	}
 	now := time.Now()
 	ok := true
 	for i := range inputs {
@@ -189,7 +193,7 @@ func IssueBulk(ctx context.Context, db DB, n Hooks, u URLs, o Organisation, b Ba
 	if !ok {
 		return false, nil
 	}
-	issued, err := Issue(ctx, db, n, u, o, b, inputs)
+	issued, err := Issue(ctx, db, by, n, u, o, b, inputs)
 	if err != nil {
 		return false, err
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 
 	"github.com/laurelnet/laurel/jobs"
@@ -43,7 +45,7 @@ func TestClaimMailTemplates(t *testing.T) {
 	defer client.Stop(ctx)
 
 	o := newOrg(t, db, "tuni")
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,13 +60,13 @@ func TestClaimMailTemplates(t *testing.T) {
 		}
 	}
 
-	_, err = issuer.Issue(ctx, db, issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
+	_, err = issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "eva@example.org"}, Language: "Finnish"}})
 	if p, ok := problem.As(err); !ok || p.Field != "language" {
 		t.Fatalf("issue with a bad language = %v", err)
 	}
 
-	issued, err := issuer.Issue(ctx, db, issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
+	issued, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "aino@example.org", Name: "Aino"}, Language: "fi-FI"},
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "Stina@Example.org"}, Language: "sv"},
 		{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "ed@example.org", Name: "Ed"}, Language: "en"},
@@ -144,7 +146,7 @@ func TestClaimMailLanguage(t *testing.T) {
 	}
 	defer client.Stop(ctx)
 	o := newOrg(t, db, "tuni")
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +164,11 @@ func TestClaimMailLanguage(t *testing.T) {
 	email := func(addr, lang string) issuer.AssertionInput {
 		return issuer.AssertionInput{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: addr}, Language: lang}
 	}
-	if _, err := issuer.Issue(ctx, db, hooks, testURLs, o, b, []issuer.AssertionInput{
+	if _, err := issuer.Issue(ctx, db, account.NodeActor(), hooks, testURLs, o, b, []issuer.AssertionInput{
 		email("aino@example.org", "sv"), email("stina@example.org", "sv"), email("zoe@example.org", "")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := issuer.Issue(ctx, db, issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{email("ed@example.org", "")}); err != nil {
+	if _, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{Mail: client}, testURLs, o, b, []issuer.AssertionInput{email("ed@example.org", "")}); err != nil {
 		t.Fatal(err)
 	}
 	byTo := map[string]smtptest.Message{}

@@ -16,6 +16,7 @@ import (
 	"github.com/mr-tron/base58"
 	"github.com/piprate/json-gold/ld"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/issuer"
@@ -101,12 +102,12 @@ func TestIssueOpenBadgeCredential(t *testing.T) {
 	in := validBadge(t)
 	in.Alignments[0].TargetFramework = "ESCO v1.2.0"
 	in.Alignments[0].TargetCode = "7111b95d-0ce3-441a-9d92-4c75d05c4388"
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, in)
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	issued := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "Maria@Example.org"}, IssuedOn: &issued,
 			Evidence: []vocab.Evidence{{ID: "https://example.org/work", Narrative: "Led the pilot."}}, Narrative: "Ran the spring project."},
 		{Recipient: issuer.Recipient{Kind: "actor", Identity: "https://social.example/users/jo"}},
@@ -210,9 +211,9 @@ func TestCredentialKeysRotate(t *testing.T) {
 	db := testkit.DB(t)
 	ctx := context.Background()
 	o := newOrg(t, db, "rot")
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	issue := func() []byte {
-		list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+		list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,7 +327,7 @@ func TestCredentialFormats(t *testing.T) {
 			t.Errorf("formats %q: %v, want a problem on credential_formats", bad, err)
 		}
 	}
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	recipient := []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}}
 
 	o, err := issuer.UpdateOrganisation(ctx, db, o.ID, issuer.OrganisationUpdate{CredentialFormats: &[]string{"ob2"}, SignBadges: ptr(true)})
@@ -336,7 +337,7 @@ func TestCredentialFormats(t *testing.T) {
 	if got, _ := json.Marshal(o.CredentialFormats); string(got) != `["ob2"]` {
 		t.Errorf("formats as JSON: %s", got)
 	}
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, recipient)
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, recipient)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +352,7 @@ func TestCredentialFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err = issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, recipient)
+	list, err = issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, recipient)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,8 +369,8 @@ func TestRevocationStatusList(t *testing.T) {
 	db := testkit.DB(t)
 	ctx := context.Background()
 	o := newOrg(t, db, "status")
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}},
 		{Recipient: issuer.Recipient{Kind: "email", Identity: "b@example.org"}},
 	})
@@ -426,7 +427,7 @@ func TestRevocationStatusList(t *testing.T) {
 	if bit(e0) || bit(e1) {
 		t.Fatal("a bit is set before any revocation")
 	}
-	if _, err := issuer.Revoke(ctx, db, o.ID, list[0].UUID, "issued in error"); err != nil {
+	if _, err := issuer.Revoke(ctx, db, account.NodeActor(), o.ID, list[0].UUID, "issued in error"); err != nil {
 		t.Fatal(err)
 	}
 	if !bit(e0) || bit(e1) {
@@ -440,11 +441,11 @@ func TestCredentialImageSVG(t *testing.T) {
 	o := newOrg(t, db, "svg")
 	in := validBadge(t)
 	in.Image = []byte(svgBadge)
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, in)
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,8 +463,8 @@ func TestCredentialJWT(t *testing.T) {
 	db := testkit.DB(t)
 	ctx := context.Background()
 	o := newOrg(t, db, "jwt")
-	b, _ := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
-	list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
+	b, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
+	list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, o, b, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "a@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/esco/escotest"
 	"github.com/laurelnet/laurel/issuer"
@@ -144,7 +145,7 @@ func alignedBadge(t *testing.T, db issuer.DB, o issuer.Organisation, name string
 	t.Helper()
 	in := validBadge(t)
 	in.Name, in.Alignments = name, a
-	b, err := issuer.CreateBadgeClass(context.Background(), db, o.ID, in)
+	b, err := issuer.CreateBadgeClass(context.Background(), db, account.NodeActor(), o.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +252,7 @@ func TestRefreshESCO(t *testing.T) {
 	in := validBadge(t)
 	in.Name, in.Image = obsolete.Name, nil
 	in.Alignments = nil
-	if _, err := issuer.UpdateBadgeClass(ctx, db, o.ID, obsolete.UUID, in); err != nil {
+	if _, err := issuer.UpdateBadgeClass(ctx, db, account.NodeActor(), o.ID, obsolete.UUID, in); err != nil {
 		t.Fatal(err)
 	}
 	if got := reasons(t, db, o, obsolete); len(got) != 0 {

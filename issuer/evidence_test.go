@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/testkit"
@@ -19,7 +20,7 @@ func TestEvidenceOnTheNodesOwnOrigin(t *testing.T) {
 	db := testkit.DB(t)
 	ctx := context.Background()
 	o := newOrg(t, db, "own")
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, validBadge(t))
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, validBadge(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestEvidenceOnTheNodesOwnOrigin(t *testing.T) {
 		{"http://127.0.0.2:8080.evil.example@127.0.0.3/", false},
 		{"http://127.0.0.3:8080/applications/x", false},
 	} {
-		_, err := issuer.Issue(ctx, db, issuer.Hooks{}, local, o, b, []issuer.AssertionInput{{
+		_, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, local, o, b, []issuer.AssertionInput{{
 			Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "ada@example.org"},
 			Evidence:  []vocab.Evidence{{ID: tc.id}},
 		}})

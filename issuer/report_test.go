@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/report"
 	"github.com/laurelnet/laurel/testkit"
@@ -20,11 +21,11 @@ func TestIssuedAndClaimedPerMonth(t *testing.T) {
 	o, other := newOrg(t, db, "counted"), newOrg(t, db, "other")
 	in := validBadge(t)
 	in.Name = "Alpha"
-	alpha, _ := issuer.CreateBadgeClass(ctx, db, o.ID, in)
+	alpha, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, in)
 	in.Name = "beta"
-	beta, _ := issuer.CreateBadgeClass(ctx, db, o.ID, in)
+	beta, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, in)
 	in.Name = "Theirs"
-	theirs, _ := issuer.CreateBadgeClass(ctx, db, other.ID, in)
+	theirs, _ := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), other.ID, in)
 
 	issue := func(b issuer.BadgeClass, org issuer.Organisation, at time.Time, kind string) issuer.Assertion {
 		t.Helper()
@@ -32,7 +33,7 @@ func TestIssuedAndClaimedPerMonth(t *testing.T) {
 		if kind == "url" {
 			identity = "https://earner.example/"
 		}
-		list, err := issuer.Issue(ctx, db, issuer.Hooks{}, testURLs, org, b, []issuer.AssertionInput{
+		list, err := issuer.Issue(ctx, db, account.NodeActor(), issuer.Hooks{}, testURLs, org, b, []issuer.AssertionInput{
 			{Recipient: issuer.Recipient{Kind: kind, Identity: identity}, IssuedOn: &at}})
 		if err != nil {
 			t.Fatal(err)
@@ -54,7 +55,7 @@ func TestIssuedAndClaimedPerMonth(t *testing.T) {
 	issue(beta, o, month(2), "url")
 	revoked := issue(alpha, o, month(2), "email")
 	claim(revoked)
-	if _, err := issuer.Revoke(ctx, db, o.ID, revoked.UUID, "mistake"); err != nil {
+	if _, err := issuer.Revoke(ctx, db, account.NodeActor(), o.ID, revoked.UUID, "mistake"); err != nil {
 		t.Fatal(err)
 	}
 	claim(issue(alpha, o, now, "email"))

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertest"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/application"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit"
@@ -20,7 +21,7 @@ func TestApplicationExpireWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := issuer.CreateBadgeClass(ctx, db, o.ID, issuer.BadgeInput{Name: "Robots", Description: "Builds robots.",
+	b, err := issuer.CreateBadgeClass(ctx, db, account.NodeActor(), o.ID, issuer.BadgeInput{Name: "Robots", Description: "Builds robots.",
 		Image: []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>`), CriteriaNarrative: "Build one."})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/milestone"
 	"github.com/laurelnet/laurel/testkit"
@@ -40,14 +41,14 @@ func BenchmarkIssueWithMilestone(b *testing.B) {
 			for i := range history {
 				ins = append(ins, issuer.AssertionInput{Recipient: email(fmt.Sprintf("history%d@example.org", i))})
 			}
-			if _, err := issuer.Issue(ctx, pool, issuer.Hooks{}, w.urls, w.org, a, ins); err != nil {
+			if _, err := issuer.Issue(ctx, pool, account.NodeActor(), issuer.Hooks{}, w.urls, w.org, a, ins); err != nil {
 				b.Fatal(err)
 			}
 		}
 		issue := func(w *world, bc issuer.BadgeClass, i int) time.Duration {
 			start := time.Now()
 			in := []issuer.AssertionInput{{Recipient: email(fmt.Sprintf("new%d@example.org", i))}}
-			if _, err := issuer.Issue(ctx, pool, w.hooks, w.urls, w.org, bc, in); err != nil {
+			if _, err := issuer.Issue(ctx, pool, account.NodeActor(), w.hooks, w.urls, w.org, bc, in); err != nil {
 				b.Fatal(err)
 			}
 			return time.Since(start)

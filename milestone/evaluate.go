@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/vocab"
@@ -158,7 +159,7 @@ func issue(ctx context.Context, tx pgx.Tx, n issuer.Hooks, u issuer.URLs, m Mile
 		return err
 	}
 	in := issuer.AssertionInput{Recipient: e.IssueTo, Narrative: narrative(counted)}
-	out, err := issuer.Issue(context.WithValue(ctx, depthKey{}, depth(ctx)+1), sp, n, u, o, b, []issuer.AssertionInput{in})
+	out, err := issuer.Issue(context.WithValue(ctx, depthKey{}, depth(ctx)+1), sp, account.NodeActor(), n, u, o, b, []issuer.AssertionInput{in})
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func testWorld(t *testing.T) *world {
 // badge adds a badge class with tags to the organisation's library.
 func (w *world) badge(t testing.TB, name string, tags ...string) issuer.BadgeClass {
 	t.Helper()
-	b, err := issuer.CreateBadgeClass(context.Background(), w.pool, w.org.ID, issuer.BadgeInput{
+	b, err := issuer.CreateBadgeClass(context.Background(), w.pool, account.NodeActor(), w.org.ID, issuer.BadgeInput{
 		Name: name, Description: "The badge " + name + ".", Image: w.png, CriteriaNarrative: "Do it.", Tags: tags,
 	})
 	if err != nil {
@@ -93,7 +93,7 @@ func (w *world) issue(t *testing.T, b issuer.BadgeClass, r issuer.Recipient, opt
 	for _, o := range opts {
 		o(&in)
 	}
-	out, err := issuer.Issue(context.Background(), w.pool, w.hooks, w.urls, w.org, b, []issuer.AssertionInput{in})
+	out, err := issuer.Issue(context.Background(), w.pool, account.NodeActor(), w.hooks, w.urls, w.org, b, []issuer.AssertionInput{in})
 	if err != nil {
 		t.Fatalf("issue %s: %v", b.Name, err)
 	}
@@ -106,7 +106,7 @@ func (w *world) revoke(t *testing.T, a issuer.Assertion, reason string) {
 	t.Helper()
 	ctx := context.Background()
 	err := pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
-		r, err := issuer.Revoke(ctx, tx, w.org.ID, a.UUID, reason)
+		r, err := issuer.Revoke(ctx, tx, account.NodeActor(), w.org.ID, a.UUID, reason)
 		if err != nil {
 			return err
 		}
@@ -297,7 +297,7 @@ func TestConcurrentIssuing(t *testing.T) {
 		for _, bc := range []issuer.BadgeClass{a, b, c, c} {
 			wg.Go(func() {
 				<-start
-				_, err := issuer.Issue(context.Background(), w.pool, w.hooks, w.urls, w.org, bc, []issuer.AssertionInput{{Recipient: r}})
+				_, err := issuer.Issue(context.Background(), w.pool, account.NodeActor(), w.hooks, w.urls, w.org, bc, []issuer.AssertionInput{{Recipient: r}})
 				errs <- err
 			})
 		}
@@ -486,7 +486,7 @@ func TestValidation(t *testing.T) {
 	self := w.badge(t, "Maker")
 	chained := w.milestone(t, "Master maker", milestone.Input{Rule: milestone.RuleAll, Requirements: reqs(self)})
 	archived := w.badge(t, "Old")
-	if _, err := issuer.ArchiveBadgeClass(ctx, w.pool, w.org.ID, archived.UUID, true); err != nil {
+	if _, err := issuer.ArchiveBadgeClass(ctx, w.pool, account.NodeActor(), w.org.ID, archived.UUID, true); err != nil {
 		t.Fatal(err)
 	}
 	partner := milestone.RequirementInput{Badge: "https://partner.example/ob/badges/1", Name: "Partner badge"}
@@ -559,7 +559,7 @@ func TestArchivedMilestone(t *testing.T) {
 	w := testWorld(t)
 	a := w.badge(t, "Arduino")
 	m := w.milestone(t, "Maker", milestone.Input{Rule: milestone.RuleAll, Requirements: reqs(a)})
-	if _, err := issuer.ArchiveBadgeClass(context.Background(), w.pool, w.org.ID, m.UUID, true); err != nil {
+	if _, err := issuer.ArchiveBadgeClass(context.Background(), w.pool, account.NodeActor(), w.org.ID, m.UUID, true); err != nil {
 		t.Fatal(err)
 	}
 	w.issue(t, a, email("eva@example.org"))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
 )
@@ -59,7 +60,7 @@ func Revoked(ctx context.Context, tx pgx.Tx, u issuer.URLs, a issuer.Assertion) 
 		if err != nil || len(list) == 0 {
 			return err
 		}
-		revoked, err := issuer.Revoke(ctx, tx, m.OrganisationID, list[0].UUID, reason)
+		revoked, err := issuer.Revoke(ctx, tx, account.NodeActor(), m.OrganisationID, list[0].UUID, reason)
 		if err != nil {
 			return fmt.Errorf("revoke milestone %s: %w", m.Name, err)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
@@ -153,7 +154,7 @@ func TestEndorsementCredentials(t *testing.T) {
 	hooks := issuer.Hooks{BadgeEndorsementCredentials: func(ctx context.Context, tx pgx.Tx, id string) ([]json.RawMessage, error) {
 		return CredentialsOf(ctx, tx, id)
 	}}
-	issued, err := issuer.Issue(ctx, pool, hooks, n.urls, b, badge, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "eva@example.org"}}})
+	issued, err := issuer.Issue(ctx, pool, account.NodeActor(), hooks, n.urls, b, badge, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "eva@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

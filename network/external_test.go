@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/mail"
 	"github.com/laurelnet/laurel/problem"
@@ -93,7 +94,7 @@ func testBadge(t *testing.T, pool *pgxpool.Pool, o issuer.Organisation) issuer.B
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := issuer.CreateBadgeClass(context.Background(), pool, o.ID, issuer.BadgeInput{
+	b, err := issuer.CreateBadgeClass(context.Background(), pool, account.NodeActor(), o.ID, issuer.BadgeInput{
 		Name: "Robotics", Description: "Builds robots.", Image: png, CriteriaNarrative: "Build a robot.",
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
@@ -307,7 +308,7 @@ func newBadge(t *testing.T, pool *pgxpool.Pool, o issuer.Organisation) issuer.Ba
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := issuer.CreateBadgeClass(context.Background(), pool, o.ID, issuer.BadgeInput{Name: "Welder", Description: "Welds.",
+	b, err := issuer.CreateBadgeClass(context.Background(), pool, account.NodeActor(), o.ID, issuer.BadgeInput{Name: "Welder", Description: "Welds.",
 		Image: png, CriteriaNarrative: "Weld.", Tags: []string{"metal"}})
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +343,7 @@ func TestLocalSharingAndNotifications(t *testing.T) {
 	if unread != 1 || list[0].Kind != KindShare {
 		t.Fatalf("beta's notifications: %+v (%d unread)", list, unread)
 	}
-	s, err := n.AnswerShare(ctx, b, received[0].UUID, true)
+	s, err := n.AnswerShare(ctx, account.NodeActor(), b, received[0].UUID, true)
 	if err != nil || s.State != Accepted || s.Copy == "" {
 		t.Fatalf("accept as a copy = %+v, %v", s, err)
 	}
@@ -351,7 +352,7 @@ func TestLocalSharingAndNotifications(t *testing.T) {
 		t.Fatalf("beta's copy: %+v, %v", copy, err)
 	}
 	// A change of mind keeps the copy, and the sharer sees the new answer.
-	if s, err = n.AnswerShare(ctx, b, s.UUID, false); err != nil || s.State != Declined || s.Copy == "" {
+	if s, err = n.AnswerShare(ctx, account.NodeActor(), b, s.UUID, false); err != nil || s.State != Declined || s.Copy == "" {
 		t.Fatalf("decline later = %+v, %v", s, err)
 	}
 	given, _ := n.Shares(ctx, a, Given)
@@ -467,7 +468,7 @@ func TestBakedCopyKeepsEndorsements(t *testing.T) {
 		return EndorsementIDs(ctx, tx, id)
 	}}
 	issue := func() issuer.Assertion {
-		list, err := issuer.Issue(ctx, pool, hooks, n.urls, a, badge, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "e@example.org"}}})
+		list, err := issuer.Issue(ctx, pool, account.NodeActor(), hooks, n.urls, a, badge, []issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: "email", Identity: "e@example.org"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

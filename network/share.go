@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -162,7 +163,7 @@ func (n *Network) Shares(ctx context.Context, o issuer.Organisation, direction s
 // AnswerShare accepts or declines a badge shared with o; o may change its
 // answer later. Accepting a copy the first time adds the badge to o's own
 // library, to issue as its own.
-func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id string, accept bool) (Share, error) {
+func (n *Network) AnswerShare(ctx context.Context, by account.Actor, o issuer.Organisation, id string, accept bool) (Share, error) {
 	if uuid.Validate(id) != nil {
 		return Share{}, problem.NotFoundf("no shared badge %q", id)
 	}
@@ -194,7 +195,7 @@ func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id str
 	err = pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
 		var copyID *int64
 		if copyInput != nil {
-			b, err := issuer.CreateBadgeClass(ctx, tx, o.ID, *copyInput)
+			b, err := issuer.CreateBadgeClass(ctx, tx, by, o.ID, *copyInput)
 			if err != nil {
 				return err
 			}

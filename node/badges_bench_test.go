@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/bake"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
@@ -84,7 +85,7 @@ func startBadgeNode(b *testing.B) *badgeNode {
 		for i := first; i < min(first+benchIssueBatch, benchAssertions); i++ {
 			inputs = append(inputs, benchAssertionInput(i))
 		}
-		issued, err := issuer.Issue(ctx, n.pool, issuer.Hooks{}, bn.urls, o, badge, inputs)
+		issued, err := issuer.Issue(ctx, n.pool, account.NodeActor(), issuer.Hooks{}, bn.urls, o, badge, inputs)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -103,7 +104,7 @@ func createBenchBadge(b *testing.B, pool *pgxpool.Pool, o issuer.Organisation) i
 	if err != nil {
 		b.Fatal(err)
 	}
-	badge, err := issuer.CreateBadgeClass(context.Background(), pool, o.ID, issuer.BadgeInput{
+	badge, err := issuer.CreateBadgeClass(context.Background(), pool, account.NodeActor(), o.ID, issuer.BadgeInput{
 		Name:              "Robotics basics",
 		Description:       "Built and programmed a line-following robot.",
 		Image:             img,
@@ -538,7 +539,7 @@ func BenchmarkIssue(b *testing.B) {
 	}
 	var seq atomic.Int64 // distinct recipients across runs
 	issue := func() error {
-		_, err := issuer.Issue(ctx, pool, issuer.Hooks{}, u, o, badge, []issuer.AssertionInput{benchAssertionInput(int(seq.Add(1)))})
+		_, err := issuer.Issue(ctx, pool, account.NodeActor(), issuer.Hooks{}, u, o, badge, []issuer.AssertionInput{benchAssertionInput(int(seq.Add(1)))})
 		return err
 	}
 	for i := range 100 { // warm-up: connections and prepared statements

@@ -260,13 +260,14 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	n.river, err = jobs.NewClient(n.db.Pool, jobs.Config{Logger: cfg.Logger, MaxWorkers: 20,
 		FetchCooldown: 20 * time.Millisecond, RescueAfter: cfg.JobRescueAfter, Federation: fed, Mail: mailer, Network: endorsements, ESCO: escoClient,
 		Passport: backpacks, Communities: networks, Milestones: milestones, MailLinks: map[string]mail.LinkMaker{
-			account.LinkVerification:  account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
-			account.LinkPasswordReset: account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
-			issuer.LinkClaim:          issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
-			network.LinkInvitation:    network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
-			application.LinkConfirm:   application.ConfirmLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
-			application.LinkApplicant: application.ApplicantLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
-			application.LinkReview:    application.ReviewLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
+			account.LinkVerification:     account.VerificationLinks(n.db.Pool, web.VerifyEmailLink(n.baseURL)),
+			account.LinkPasswordReset:    account.PasswordResetLinks(n.db.Pool, web.ResetPasswordLink(n.baseURL)),
+			account.LinkMemberInvitation: account.MemberInvitationLinks(n.db.Pool, web.JoinLink(n.baseURL)),
+			issuer.LinkClaim:             issuer.ClaimLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			network.LinkInvitation:       network.InvitationLinks(n.db.Pool, issuer.URLs{Base: n.baseURL}),
+			application.LinkConfirm:      application.ConfirmLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
+			application.LinkApplicant:    application.ApplicantLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
+			application.LinkReview:       application.ReviewLinks(n.db.Pool, application.URLs{Base: n.baseURL}),
 		}})
 	if err != nil {
 		return nil, err

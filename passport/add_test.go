@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/federation/egress"
 	"github.com/laurelnet/laurel/issuer"
@@ -65,7 +66,7 @@ func TestAddVerifiesAndKeeps(t *testing.T) {
 		in.IssuedOn, in.Expires = &issued, &ends
 	})
 	revoked := w.issue(t, none, email(evaEmail))
-	if _, err := issuer.Revoke(ctx, w.pool, w.org.ID, revoked.UUID, "issued by mistake"); err != nil {
+	if _, err := issuer.Revoke(ctx, w.pool, account.NodeActor(), w.org.ID, revoked.UUID, "issued by mistake"); err != nil {
 		t.Fatal(err)
 	}
 	on := true
@@ -133,7 +134,7 @@ func TestAddVerifiesAndKeeps(t *testing.T) {
 	// read from the issuer's records; one of another node (as a passport
 	// on another origin sees them) is verified again over HTTP.
 	for _, a := range []issuer.Assertion{byURL, signed} {
-		if _, err := issuer.Revoke(ctx, w.pool, w.org.ID, a.UUID, "withdrawn"); err != nil {
+		if _, err := issuer.Revoke(ctx, w.pool, account.NodeActor(), w.org.ID, a.UUID, "withdrawn"); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/dataintegrity"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
@@ -166,7 +167,7 @@ func TestAddCredentials(t *testing.T) {
 
 	// A revoked credential shows revoked when another node's passport
 	// checks it again; the third-party one (no status) stays valid.
-	if _, err := issuer.Revoke(ctx, w.pool, w.org.ID, asJWT.UUID, "withdrawn"); err != nil {
+	if _, err := issuer.Revoke(ctx, w.pool, account.NodeActor(), w.org.ID, asJWT.UUID, "withdrawn"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.pool.Exec(ctx, `UPDATE backpack_item SET last_checked_at = now() - interval '2 days'`); err != nil {

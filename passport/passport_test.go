@@ -48,7 +48,7 @@ func newWorld(t *testing.T, pool *pgxpool.Pool, base *url.URL) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.badge, err = issuer.CreateBadgeClass(ctx, pool, w.org.ID, issuer.BadgeInput{
+	w.badge, err = issuer.CreateBadgeClass(ctx, pool, account.NodeActor(), w.org.ID, issuer.BadgeInput{
 		Name: "Robotics", Description: "Builds and programs robots.", Image: png, CriteriaNarrative: "Build a robot.",
 	})
 	if err != nil {
@@ -79,7 +79,7 @@ func (w *world) issue(t *testing.T, h issuer.Hooks, r issuer.Recipient, opts ...
 	for _, o := range opts {
 		o(&in)
 	}
-	list, err := issuer.Issue(context.Background(), w.pool, h, w.urls, w.org, w.badge, []issuer.AssertionInput{in})
+	list, err := issuer.Issue(context.Background(), w.pool, account.NodeActor(), h, w.urls, w.org, w.badge, []issuer.AssertionInput{in})
 	if err != nil {
 		t.Fatal(err)
 	}

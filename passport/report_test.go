@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/report"
@@ -49,7 +50,7 @@ func TestAcceptancesPerMonth(t *testing.T) {
 	answer(w.issue(t, w.deliver(), max, func(in *issuer.AssertionInput) { in.IssuedOn = &lastMonth }), true)
 	revoked := w.issue(t, w.deliver(), max)
 	answer(revoked, true)
-	if _, err := issuer.Revoke(ctx, w.pool, w.org.ID, revoked.UUID, "mistake"); err != nil {
+	if _, err := issuer.Revoke(ctx, w.pool, account.NodeActor(), w.org.ID, revoked.UUID, "mistake"); err != nil {
 		t.Fatal(err)
 	}
 	w.issue(t, issuer.Hooks{}, email("someone@example.org")) // to no passport here

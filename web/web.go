@@ -36,6 +36,7 @@ import (
 	"github.com/laurelnet/laurel/web/network"
 	"github.com/laurelnet/laurel/web/openbadges"
 	"github.com/laurelnet/laurel/web/passport"
+	"github.com/laurelnet/laurel/web/people"
 	"github.com/laurelnet/laurel/web/reports"
 )
 
@@ -63,6 +64,7 @@ type Server struct {
 	openbadges *openbadges.Handlers
 	passport   *passport.Handlers
 	reports    *reports.Handlers
+	people     *people.Handlers
 }
 
 // New builds the handler tree. Background services of the handlers (the
@@ -89,6 +91,7 @@ func New(ctx context.Context, deps Deps) (*Server, error) {
 	if s.creator, err = creator.New(k); err != nil {
 		return nil, err
 	}
+	s.people = people.New(k)
 	if err := s.routes(ctx); err != nil {
 		return nil, err
 	}
@@ -162,9 +165,11 @@ func (s *Server) routes(ctx context.Context) error {
 				s.apps.OrgAPIRoutes(r)
 				s.reports.APIRoutes(r)
 				s.creator.OrgAPIRoutes(r)
+				s.people.PeopleAPIRoutes(r)
 			})
 			s.apps.APIRoutes(r)
 			s.creator.UserAPIRoutes(r)
+			s.people.InvitationAPIRoutes(r)
 			r.Get("/directory", s.network.APIDirectory)
 			r.Get("/esco/search", s.esco.APIESCOSearch)
 			r.Route("/people/{username}/badges/{id}", s.passport.PeopleBadgeAPIRoutes)
@@ -213,6 +218,7 @@ func (s *Server) routes(ctx context.Context) error {
 		r.Post("/logout", s.account.Logout)
 		s.account.SignupRoutes(r)
 		s.account.ResetRoutes(r)
+		s.people.JoinRoutes(r)
 		r.Get("/help", s.helpPage)
 		r.Get("/orgs/{slug}", s.organisationPage)
 		r.Get("/networks/{name}", s.network.CommunityPageHandler)
@@ -235,6 +241,7 @@ func (s *Server) routes(ctx context.Context) error {
 			s.badges.BadgeToolRoutes(r)
 			s.creator.UIRoutes(r)
 			s.network.OrgSettingsRoutes(r)
+			s.people.PeopleUIRoutes(r)
 			s.network.NetworkUIRoutes(r)
 			s.network.CommunityModerationRoutes(r)
 			s.esco.ESCOUIRoutes(r)
@@ -335,6 +342,9 @@ func VerifyEmailLink(base *url.URL) func(token string) string {
 func ResetPasswordLink(base *url.URL) func(token string) string {
 	return account.ResetPasswordLink(base)
 }
+
+// JoinLink makes the link of an invitation to join an organisation.
+func JoinLink(base *url.URL) func(token string) string { return people.JoinLink(base) }
 
 // IssueHooks are the hooks of any issuing on the node (claim mail,
 // mention, backpack, milestones), for the milestone_evaluate job.

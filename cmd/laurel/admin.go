@@ -65,7 +65,7 @@ func userCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 	fs.BoolVar(&in.NodeAdmin, "node-admin", false, "make the user an admin of the whole node")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (required)")
 	org := fs.String("org", "", "slug of an organisation to add the user to")
-	role := fs.String("role", "", "role in --org: admin or staff (default staff)")
+	role := fs.String("role", "", "role in --org: admin, creator, issuer or reviewer (default creator; staff, the older name, is creator)")
 	return func(ctx context.Context, e *env) error {
 		if !*passwordStdin {
 			return errors.New("--password-stdin is required: passwords are never taken as flags, which leak into shell history and process lists")
@@ -73,7 +73,7 @@ func userCreateCmd(fs *flag.FlagSet) func(context.Context, *env) error {
 		if *role != "" && *org == "" {
 			return errors.New("--role needs --org")
 		}
-		r := account.RoleStaff
+		r := account.RoleCreator
 		if *role != "" {
 			var err error
 			if r, err = account.ParseRole(*role); err != nil {

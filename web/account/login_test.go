@@ -30,7 +30,7 @@ func TestAPIMe(t *testing.T) {
 		t.Fatal(err)
 	}
 	if me.User.Email != "staff@example.org" || me.User.NodeAdmin || len(me.Organisations) != 1 ||
-		me.Organisations[0].Slug != "tampere-uni" || me.Organisations[0].Role != "staff" || me.Organisations[0].Country != "FI" {
+		me.Organisations[0].Slug != "tampere-uni" || me.Organisations[0].Role != "creator" || me.Organisations[0].Country != "FI" {
 		t.Fatalf("unexpected /me: %+v", me)
 	}
 	if strings.Contains(body, "password") {

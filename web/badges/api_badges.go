@@ -34,17 +34,17 @@ func (s *Handlers) BadgeAPIRoutes(r chi.Router) {
 	r.Get("/", s.WithOrg(s.apiOrganisation))
 	r.Patch("/", s.apiUpdateOrganisation)
 	r.Get("/badges", s.WithOrg(s.apiBadges))
-	r.Post("/badges", s.WithOrg(s.apiCreateBadge))
+	r.Post("/badges", s.WithOrgFor(account.CreateBadges, s.apiCreateBadge))
 	r.Get("/badges/{uuid}", s.WithOrg(s.apiBadge))
-	r.Put("/badges/{uuid}", s.WithOrg(s.apiUpdateBadge))
-	r.Delete("/badges/{uuid}", s.WithOrg(s.apiDeleteBadge))
-	r.Post("/badges/{uuid}/archive", s.WithOrg(s.apiArchiveBadge(true)))
-	r.Post("/badges/{uuid}/restore", s.WithOrg(s.apiArchiveBadge(false)))
-	r.Get("/badges/{uuid}/assertions", s.WithOrg(s.apiAssertions))
-	r.Post("/badges/{uuid}/assertions", s.WithOrg(s.apiIssue))
-	r.Post("/badges/{uuid}/assertions/bulk", s.WithOrg(s.apiIssueBulk))
-	r.Get("/assertions/{uuid}", s.WithOrg(s.apiAssertion))
-	r.Post("/assertions/{uuid}/revoke", s.WithOrg(s.apiRevoke))
+	r.Put("/badges/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiUpdateBadge))
+	r.Delete("/badges/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiDeleteBadge))
+	r.Post("/badges/{uuid}/archive", s.WithOrgFor(account.CreateBadges, s.apiArchiveBadge(true)))
+	r.Post("/badges/{uuid}/restore", s.WithOrgFor(account.CreateBadges, s.apiArchiveBadge(false)))
+	r.Get("/badges/{uuid}/assertions", s.WithOrgFor(account.IssueBadges, s.apiAssertions))
+	r.Post("/badges/{uuid}/assertions", s.WithOrgFor(account.IssueBadges, s.apiIssue))
+	r.Post("/badges/{uuid}/assertions/bulk", s.WithOrgFor(account.IssueBadges, s.apiIssueBulk))
+	r.Get("/assertions/{uuid}", s.WithOrgFor(account.IssueBadges, s.apiAssertion))
+	r.Post("/assertions/{uuid}/revoke", s.WithOrgFor(account.IssueBadges, s.apiRevoke))
 	r.Get("/credential-keys", s.WithOrg(s.openbadges.APICredentialKeys))
 	r.Post("/credential-keys/rotate", s.openbadges.APIRotateCredentialKey)
 }
@@ -204,9 +204,9 @@ func (s *Handlers) apiCreateBadge(w http.ResponseWriter, r *http.Request, o issu
 	}
 	var b issuer.BadgeClass
 	if lib != "" {
-		b, err = imagelib.CreateBadge(r.Context(), s.Deps.Pool, o.ID, lib, in)
+		b, err = imagelib.CreateBadge(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, lib, in)
 	} else {
-		b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+		b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, in)
 	}
 	if err != nil {
 		s.Fail(w, r, err)
@@ -233,9 +233,9 @@ func (s *Handlers) apiUpdateBadge(w http.ResponseWriter, r *http.Request, o issu
 	}
 	var b issuer.BadgeClass
 	if lib != "" {
-		b, err = imagelib.UpdateBadge(r.Context(), s.Deps.Pool, o.ID, lib, chi.URLParam(r, "uuid"), in)
+		b, err = imagelib.UpdateBadge(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, lib, chi.URLParam(r, "uuid"), in)
 	} else {
-		b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), in)
+		b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid"), in)
 	}
 	if err != nil {
 		s.Fail(w, r, err)
@@ -245,7 +245,7 @@ func (s *Handlers) apiUpdateBadge(w http.ResponseWriter, r *http.Request, o issu
 }
 
 func (s *Handlers) apiDeleteBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-	if err := issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid")); err != nil {
+	if err := issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid")); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -254,7 +254,7 @@ func (s *Handlers) apiDeleteBadge(w http.ResponseWriter, r *http.Request, o issu
 
 func (s *Handlers) apiArchiveBadge(archived bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), archived)
+		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid"), archived)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -389,7 +389,7 @@ func (s *Handlers) apiIssue(w http.ResponseWriter, r *http.Request, o issuer.Org
 		return
 	}
 	u, _ := kit.CurrentUser(r)
-	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{{
+	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.Actor(r), s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{{
 		Recipient: rc, Evidence: body.Evidence, Narrative: body.Narrative, Language: body.Recipient.Language,
 		IssuedOn: body.IssuedOn, Expires: body.Expires, IssuedBy: u.ID,
 	}})
@@ -434,7 +434,7 @@ func (s *Handlers) issueBulk(r *http.Request, o issuer.Organisation, b issuer.Ba
 		}
 		in.Recipient = rc
 	}
-	ok, err := issuer.IssueBulk(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, inputs, report)
+	ok, err := issuer.IssueBulk(r.Context(), s.Deps.Pool, s.Actor(r), s.issueHooks(), s.URLs(), o, b, inputs, report)
 	return bulkResult{Issued: ok, Rows: report}, err
 }
 
@@ -525,7 +525,7 @@ func (s *Handlers) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Or
 		s.Fail(w, r, err)
 		return
 	}
-	a, err := s.revoke(r.Context(), o, chi.URLParam(r, "uuid"), in.RevocationReason)
+	a, err := s.revoke(r.Context(), s.Actor(r), o, chi.URLParam(r, "uuid"), in.RevocationReason)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -536,11 +536,11 @@ func (s *Handlers) apiRevoke(w http.ResponseWriter, r *http.Request, o issuer.Or
 // revoke revokes an assertion of o and, in the same transaction, marks
 // the copies kept in this node's backpacks revoked: their pages show it at
 // once.
-func (s *Handlers) revoke(ctx context.Context, o issuer.Organisation, uuid, reason string) (issuer.Assertion, error) {
+func (s *Handlers) revoke(ctx context.Context, by account.Actor, o issuer.Organisation, uuid, reason string) (issuer.Assertion, error) {
 	var a issuer.Assertion
 	err := pgx.BeginFunc(ctx, s.Deps.Pool, func(tx pgx.Tx) error {
 		var err error
-		if a, err = issuer.Revoke(ctx, tx, o.ID, uuid, reason); err != nil {
+		if a, err = issuer.Revoke(ctx, tx, by, o.ID, uuid, reason); err != nil {
 			return err
 		}
 		if err := passport.NoteRevoked(ctx, tx, s.URLs().Assertion(a.UUID), a.RevocationReason); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/criteria"
 	"github.com/laurelnet/laurel/imagelib"
 	"github.com/laurelnet/laurel/issuer"
@@ -29,14 +30,14 @@ import (
 // Every route under an organisation's slug checks the user acts for it.
 func (s *Handlers) BadgeToolRoutes(r chi.Router) {
 	r.Get("/creator", s.creatorPage)
-	r.Get("/creator/{slug}/badges/new", s.WithOrg(s.newBadgeForm))
-	r.Post("/creator/{slug}/badges", s.WithOrg(s.createBadge))
-	r.Get("/creator/{slug}/badges/{uuid}", s.WithOrg(s.badgeView))
-	r.Get("/creator/{slug}/badges/{uuid}/edit", s.WithOrg(s.editBadgeForm))
-	r.Post("/creator/{slug}/badges/{uuid}", s.WithOrg(s.updateBadge))
-	r.Post("/creator/{slug}/badges/{uuid}/archive", s.WithOrg(s.archiveBadge(true)))
-	r.Post("/creator/{slug}/badges/{uuid}/restore", s.WithOrg(s.archiveBadge(false)))
-	r.Post("/creator/{slug}/badges/{uuid}/delete", s.WithOrg(s.deleteBadge))
+	r.Get("/creator/{slug}/badges/new", s.WithOrgFor(account.CreateBadges, s.newBadgeForm))
+	r.Post("/creator/{slug}/badges", s.WithOrgFor(account.CreateBadges, s.createBadge))
+	r.Get("/creator/{slug}/badges/{uuid}", s.WithOrgFor(account.CreateBadges, s.badgeView))
+	r.Get("/creator/{slug}/badges/{uuid}/edit", s.WithOrgFor(account.CreateBadges, s.editBadgeForm))
+	r.Post("/creator/{slug}/badges/{uuid}", s.WithOrgFor(account.CreateBadges, s.updateBadge))
+	r.Post("/creator/{slug}/badges/{uuid}/archive", s.WithOrgFor(account.CreateBadges, s.archiveBadge(true)))
+	r.Post("/creator/{slug}/badges/{uuid}/restore", s.WithOrgFor(account.CreateBadges, s.archiveBadge(false)))
+	r.Post("/creator/{slug}/badges/{uuid}/delete", s.WithOrgFor(account.CreateBadges, s.deleteBadge))
 	s.issuerToolRoutes(r)
 }
 
@@ -69,10 +70,10 @@ type badgeCard struct {
 }
 
 // library reads the library page for ?org= and ?archived=.
-func (s *Handlers) library(r *http.Request, intro string) (libraryPage, error) {
+func (s *Handlers) library(r *http.Request, c account.Capability, intro string) (libraryPage, error) {
 	p := libraryPage{Intro: intro, Archived: r.URL.Query().Get("archived") == "1"}
 	var err error
-	if p.Orgs, err = s.ActingOrganisations(r); err != nil || len(p.Orgs) == 0 {
+	if p.Orgs, err = s.ActingOrganisationsFor(r, c); err != nil || len(p.Orgs) == 0 {
 		return p, err
 	}
 	if p.Org, err = kit.ChooseOrganisation(r, p.Orgs); err != nil {
@@ -100,7 +101,7 @@ func (s *Handlers) creatorPage(w http.ResponseWriter, r *http.Request) {
 // renderLibrary shows the creator's library, with message as a problem to
 // report (a refused delete) when it is not empty.
 func (s *Handlers) renderLibrary(w http.ResponseWriter, r *http.Request, status int, message string) {
-	p, err := s.library(r, kit.Sections["creator"].Intro)
+	p, err := s.library(r, account.CreateBadges, kit.Sections["creator"].Intro)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -470,9 +471,9 @@ func (s *Handlers) createBadge(w http.ResponseWriter, r *http.Request, o issuer.
 	var b issuer.BadgeClass
 	if err == nil {
 		if f.LibraryImage != "" && in.Image == nil {
-			b, err = imagelib.CreateBadge(r.Context(), s.Deps.Pool, o.ID, f.LibraryImage, in)
+			b, err = imagelib.CreateBadge(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, f.LibraryImage, in)
 		} else {
-			b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, o.ID, in)
+			b, err = issuer.CreateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, in)
 		}
 	}
 	if err != nil {
@@ -507,9 +508,9 @@ func (s *Handlers) updateBadge(w http.ResponseWriter, r *http.Request, o issuer.
 	var b issuer.BadgeClass
 	if err == nil {
 		if f.LibraryImage != "" && in.Image == nil {
-			b, err = imagelib.UpdateBadge(r.Context(), s.Deps.Pool, o.ID, f.LibraryImage, old.UUID, in)
+			b, err = imagelib.UpdateBadge(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, f.LibraryImage, old.UUID, in)
 		} else {
-			b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, o.ID, old.UUID, in)
+			b, err = issuer.UpdateBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, old.UUID, in)
 		}
 	}
 	if err != nil {
@@ -572,7 +573,7 @@ func (s *Handlers) criteriaAction(w http.ResponseWriter, r *http.Request, o issu
 // archiveBadge archives a badge (archived true) or restores it.
 func (s *Handlers) archiveBadge(archived bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, o.ID, chi.URLParam(r, "uuid"), archived)
+		b, err := issuer.ArchiveBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, chi.URLParam(r, "uuid"), archived)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -590,7 +591,7 @@ func (s *Handlers) archiveBadge(archived bool) func(http.ResponseWriter, *http.R
 func (s *Handlers) deleteBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
 	b, err := s.OrgBadge(r, o)
 	if err == nil {
-		err = issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, o.ID, b.UUID)
+		err = issuer.DeleteBadgeClass(r.Context(), s.Deps.Pool, s.Actor(r), o.ID, b.UUID)
 	}
 	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict {
 		// Say why on the library itself, where archiving is one click away.

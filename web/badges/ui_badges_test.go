@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/browser"
 	"github.com/laurelnet/laurel/web/webtest"
@@ -371,7 +372,7 @@ func TestClaimPage(t *testing.T) {
 	f := webtest.StartNode(t)
 	f.IssuerReady(t)
 	b := f.CreateBadge(t, "Claimable", issuer.Expiry{})
-	issued, err := issuer.Issue(context.Background(), f.Pool, issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b,
+	issued, err := issuer.Issue(context.Background(), f.Pool, account.NodeActor(), issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b,
 		[]issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "ada@example.org"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +407,7 @@ func TestBadgePageExpired(t *testing.T) {
 	f.IssuerReady(t)
 	b := f.CreateBadge(t, "Short Lived", issuer.Expiry{})
 	issuedOn, expires := time.Now().AddDate(0, 0, -10), time.Now().AddDate(0, 0, -1)
-	issued, err := issuer.Issue(context.Background(), f.Pool, issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b,
+	issued, err := issuer.Issue(context.Background(), f.Pool, account.NodeActor(), issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b,
 		[]issuer.AssertionInput{{Recipient: issuer.Recipient{Kind: issuer.RecipientURL, Identity: "https://example.org/people/ada"},
 			IssuedOn: &issuedOn, Expires: &expires}})
 	if err != nil {

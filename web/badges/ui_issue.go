@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/problem"
@@ -27,16 +28,16 @@ const bulkFormLimit = 1 << 20
 func (s *Handlers) issuerToolRoutes(r chi.Router) {
 	r.Get("/issuer", s.issuerPage)
 	r.Get("/issuer/sample.csv", s.sampleCSV)
-	r.Get("/issuer/{slug}/badges/{uuid}", s.WithOrg(s.issuePage))
-	r.Post("/issuer/{slug}/badges/{uuid}", s.WithOrg(s.issueOne))
-	r.Post("/issuer/{slug}/badges/{uuid}/bulk", s.WithOrg(s.issueCSV))
-	r.Post("/issuer/{slug}/assertions/{uuid}/revoke", s.WithOrg(s.revokeAssertion))
+	r.Get("/issuer/{slug}/badges/{uuid}", s.WithOrgFor(account.IssueBadges, s.issuePage))
+	r.Post("/issuer/{slug}/badges/{uuid}", s.WithOrgFor(account.IssueBadges, s.issueOne))
+	r.Post("/issuer/{slug}/badges/{uuid}/bulk", s.WithOrgFor(account.IssueBadges, s.issueCSV))
+	r.Post("/issuer/{slug}/assertions/{uuid}/revoke", s.WithOrgFor(account.IssueBadges, s.revokeAssertion))
 }
 
 // issuerPage lists the badges an organisation can issue now: the ones not
 // archived.
 func (s *Handlers) issuerPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.library(r, kit.Sections["issuer"].Intro)
+	p, err := s.library(r, account.IssueBadges, kit.Sections["issuer"].Intro)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -267,7 +268,7 @@ func (s *Handlers) issueFromForm(r *http.Request, o issuer.Organisation, b issue
 		}
 		in.Expires = &t
 	}
-	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{in})
+	issued, err := issuer.Issue(r.Context(), s.Deps.Pool, s.Actor(r), s.issueHooks(), s.URLs(), o, b, []issuer.AssertionInput{in})
 	if err != nil {
 		return issuer.Assertion{}, err
 	}
@@ -343,7 +344,7 @@ func (s *Handlers) revokeAssertion(w http.ResponseWriter, r *http.Request, o iss
 		s.Fail(w, r, err)
 		return
 	}
-	if a, err = s.revoke(r.Context(), o, a.UUID, r.PostForm.Get("reason")); err != nil {
+	if a, err = s.revoke(r.Context(), s.Actor(r), o, a.UUID, r.PostForm.Get("reason")); err != nil {
 		s.Fail(w, r, err)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/smtptest"
 	"github.com/laurelnet/laurel/web/webtest"
@@ -53,7 +54,7 @@ func TestMilestoneAPI(t *testing.T) {
 	if _, err := issuer.UpdateOrganisation(ctx, f.Pool, lund.Org.ID, issuer.OrganisationUpdate{Email: &email}); err != nil {
 		t.Fatal(err)
 	}
-	circuits, err := issuer.CreateBadgeClass(ctx, f.Pool, lund.Org.ID, issuer.BadgeInput{Name: "Circuits", Description: "Lund's.",
+	circuits, err := issuer.CreateBadgeClass(ctx, f.Pool, account.NodeActor(), lund.Org.ID, issuer.BadgeInput{Name: "Circuits", Description: "Lund's.",
 		Image: webtest.ReadBadgePNG(t), CriteriaNarrative: "Solder."})
 	if err != nil {
 		t.Fatal(err)

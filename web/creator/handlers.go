@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/designer"
 	"github.com/laurelnet/laurel/web/kit"
 )
@@ -35,32 +36,32 @@ func (s *Handlers) Designer() *designer.Designer { return s.designer }
 // OrgAPIRoutes are the API under /api/v1/orgs/{slug}, for the members who
 // act for the organisation (creators).
 func (s *Handlers) OrgAPIRoutes(r chi.Router) {
-	r.Get("/milestones", s.WithOrg(s.apiMilestones))
-	r.Post("/milestones", s.WithOrg(s.apiCreateMilestone))
-	r.Get("/milestones/{badge}", s.WithOrg(s.apiMilestone))
-	r.Put("/milestones/{badge}", s.WithOrg(s.apiUpdateMilestone))
-	r.Delete("/milestones/{badge}", s.WithOrg(s.apiDeleteMilestone))
+	r.Get("/milestones", s.WithOrgFor(account.CreateBadges, s.apiMilestones))
+	r.Post("/milestones", s.WithOrgFor(account.CreateBadges, s.apiCreateMilestone))
+	r.Get("/milestones/{badge}", s.WithOrgFor(account.CreateBadges, s.apiMilestone))
+	r.Put("/milestones/{badge}", s.WithOrgFor(account.CreateBadges, s.apiUpdateMilestone))
+	r.Delete("/milestones/{badge}", s.WithOrgFor(account.CreateBadges, s.apiDeleteMilestone))
 
-	r.Get("/images", s.WithOrg(s.apiImages))
-	r.Get("/images/tags", s.WithOrg(s.apiImageTags))
-	r.Post("/images", s.WithOrg(s.apiUploadImage))
-	r.Post("/images/designs", s.WithOrg(s.apiCreateDesign))
-	r.Get("/images/{uuid}", s.WithOrg(s.apiImage))
-	r.Get("/images/{uuid}/file", s.WithOrg(s.imageFile))
-	r.Patch("/images/{uuid}", s.WithOrg(s.apiRenameImage))
-	r.Put("/images/{uuid}/design", s.WithOrg(s.apiRedesign))
-	r.Delete("/images/{uuid}", s.WithOrg(s.apiDeleteImage))
+	r.Get("/images", s.WithOrgFor(account.CreateBadges, s.apiImages))
+	r.Get("/images/tags", s.WithOrgFor(account.CreateBadges, s.apiImageTags))
+	r.Post("/images", s.WithOrgFor(account.CreateBadges, s.apiUploadImage))
+	r.Post("/images/designs", s.WithOrgFor(account.CreateBadges, s.apiCreateDesign))
+	r.Get("/images/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiImage))
+	r.Get("/images/{uuid}/file", s.WithOrgFor(account.CreateBadges, s.imageFile))
+	r.Patch("/images/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiRenameImage))
+	r.Put("/images/{uuid}/design", s.WithOrgFor(account.CreateBadges, s.apiRedesign))
+	r.Delete("/images/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiDeleteImage))
 
-	r.Get("/criteria-templates", s.WithOrg(s.apiCriteriaTemplates))
-	r.Post("/criteria-templates", s.WithOrg(s.apiCreateCriteriaTemplate))
-	r.Put("/criteria-templates/{uuid}", s.WithOrg(s.apiUpdateCriteriaTemplate))
-	r.Delete("/criteria-templates/{uuid}", s.WithOrg(s.apiDeleteCriteriaTemplate))
-	r.Post("/criteria-templates/{uuid}/fill", s.WithOrg(s.apiFillCriteriaTemplate))
+	r.Get("/criteria-templates", s.WithOrgFor(account.CreateBadges, s.apiCriteriaTemplates))
+	r.Post("/criteria-templates", s.WithOrgFor(account.CreateBadges, s.apiCreateCriteriaTemplate))
+	r.Put("/criteria-templates/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiUpdateCriteriaTemplate))
+	r.Delete("/criteria-templates/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiDeleteCriteriaTemplate))
+	r.Post("/criteria-templates/{uuid}/fill", s.WithOrgFor(account.CreateBadges, s.apiFillCriteriaTemplate))
 
-	r.Get("/email-templates", s.WithOrg(s.apiEmailTemplates))
-	r.Put("/email-templates/{kind}/{language}", s.WithOrg(s.apiSaveEmailTemplate))
-	r.Delete("/email-templates/{uuid}", s.WithOrg(s.apiDeleteEmailTemplate))
-	r.Post("/email-templates/preview", s.WithOrg(s.apiPreviewEmailTemplate))
+	r.Get("/email-templates", s.WithOrgFor(account.CreateBadges, s.apiEmailTemplates))
+	r.Put("/email-templates/{kind}/{language}", s.WithOrgFor(account.CreateBadges, s.apiSaveEmailTemplate))
+	r.Delete("/email-templates/{uuid}", s.WithOrgFor(account.CreateBadges, s.apiDeleteEmailTemplate))
+	r.Post("/email-templates/preview", s.WithOrgFor(account.CreateBadges, s.apiPreviewEmailTemplate))
 }
 
 // UserAPIRoutes are the API for any signed-in user, under /api/v1.
@@ -83,30 +84,30 @@ func (s *Handlers) PublicAPIRoutes(r chi.Router) {
 // UIRoutes are the pages, for signed-in users; each under a slug checks
 // the user acts for the organisation.
 func (s *Handlers) UIRoutes(r chi.Router) {
-	r.Get("/creator/{slug}/milestones", s.WithOrg(s.milestonesPage))
-	r.Get("/creator/{slug}/milestones/new", s.WithOrg(s.milestoneForm))
-	r.Post("/creator/{slug}/milestones", s.WithOrg(s.saveMilestone))
-	r.Get("/creator/{slug}/milestones/{badge}/edit", s.WithOrg(s.milestoneForm))
-	r.Post("/creator/{slug}/milestones/{badge}", s.WithOrg(s.saveMilestone))
-	r.Post("/creator/{slug}/milestones/{badge}/delete", s.WithOrg(s.deleteMilestone))
+	r.Get("/creator/{slug}/milestones", s.WithOrgFor(account.CreateBadges, s.milestonesPage))
+	r.Get("/creator/{slug}/milestones/new", s.WithOrgFor(account.CreateBadges, s.milestoneForm))
+	r.Post("/creator/{slug}/milestones", s.WithOrgFor(account.CreateBadges, s.saveMilestone))
+	r.Get("/creator/{slug}/milestones/{badge}/edit", s.WithOrgFor(account.CreateBadges, s.milestoneForm))
+	r.Post("/creator/{slug}/milestones/{badge}", s.WithOrgFor(account.CreateBadges, s.saveMilestone))
+	r.Post("/creator/{slug}/milestones/{badge}/delete", s.WithOrgFor(account.CreateBadges, s.deleteMilestone))
 
-	r.Get("/creator/{slug}/images", s.WithOrg(s.imagesPage))
-	r.Post("/creator/{slug}/images", s.WithOrg(s.uploadImage))
-	r.Get("/creator/{slug}/images/{uuid}/file", s.WithOrg(s.imageFile))
-	r.Post("/creator/{slug}/images/{uuid}", s.WithOrg(s.renameImage))
-	r.Post("/creator/{slug}/images/{uuid}/delete", s.WithOrg(s.deleteImage))
+	r.Get("/creator/{slug}/images", s.WithOrgFor(account.CreateBadges, s.imagesPage))
+	r.Post("/creator/{slug}/images", s.WithOrgFor(account.CreateBadges, s.uploadImage))
+	r.Get("/creator/{slug}/images/{uuid}/file", s.WithOrgFor(account.CreateBadges, s.imageFile))
+	r.Post("/creator/{slug}/images/{uuid}", s.WithOrgFor(account.CreateBadges, s.renameImage))
+	r.Post("/creator/{slug}/images/{uuid}/delete", s.WithOrgFor(account.CreateBadges, s.deleteImage))
 
-	r.Get("/creator/{slug}/designer", s.WithOrg(s.designerPage))
-	r.Get("/creator/{slug}/designer/preview.svg", s.WithOrg(s.designerPreview))
-	r.Post("/creator/{slug}/designer", s.WithOrg(s.saveDesign))
+	r.Get("/creator/{slug}/designer", s.WithOrgFor(account.CreateBadges, s.designerPage))
+	r.Get("/creator/{slug}/designer/preview.svg", s.WithOrgFor(account.CreateBadges, s.designerPreview))
+	r.Post("/creator/{slug}/designer", s.WithOrgFor(account.CreateBadges, s.saveDesign))
 
-	r.Get("/creator/{slug}/criteria-templates", s.WithOrg(s.criteriaTemplatesPage))
-	r.Post("/creator/{slug}/criteria-templates", s.WithOrg(s.saveCriteriaTemplate))
-	r.Get("/creator/{slug}/criteria-templates/{uuid}/edit", s.WithOrg(s.criteriaTemplatesPage))
-	r.Post("/creator/{slug}/criteria-templates/{uuid}", s.WithOrg(s.saveCriteriaTemplate))
-	r.Post("/creator/{slug}/criteria-templates/{uuid}/delete", s.WithOrg(s.deleteCriteriaTemplate))
+	r.Get("/creator/{slug}/criteria-templates", s.WithOrgFor(account.CreateBadges, s.criteriaTemplatesPage))
+	r.Post("/creator/{slug}/criteria-templates", s.WithOrgFor(account.CreateBadges, s.saveCriteriaTemplate))
+	r.Get("/creator/{slug}/criteria-templates/{uuid}/edit", s.WithOrgFor(account.CreateBadges, s.criteriaTemplatesPage))
+	r.Post("/creator/{slug}/criteria-templates/{uuid}", s.WithOrgFor(account.CreateBadges, s.saveCriteriaTemplate))
+	r.Post("/creator/{slug}/criteria-templates/{uuid}/delete", s.WithOrgFor(account.CreateBadges, s.deleteCriteriaTemplate))
 
-	r.Get("/creator/{slug}/email-templates", s.WithOrg(s.emailTemplatesPage))
-	r.Post("/creator/{slug}/email-templates", s.WithOrg(s.saveEmailTemplate))
-	r.Post("/creator/{slug}/email-templates/{uuid}/delete", s.WithOrg(s.deleteEmailTemplate))
+	r.Get("/creator/{slug}/email-templates", s.WithOrgFor(account.CreateBadges, s.emailTemplatesPage))
+	r.Post("/creator/{slug}/email-templates", s.WithOrgFor(account.CreateBadges, s.saveEmailTemplate))
+	r.Post("/creator/{slug}/email-templates/{uuid}/delete", s.WithOrgFor(account.CreateBadges, s.deleteEmailTemplate))
 }

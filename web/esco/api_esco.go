@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -22,9 +23,9 @@ import (
 
 // AlignmentAPIRoutes are the saved alignments, under /api/v1/orgs/{slug}.
 func (s *Handlers) AlignmentAPIRoutes(r chi.Router) {
-	r.Get("/alignments", s.WithOrg(s.APIAlignments))
-	r.Post("/alignments", s.WithOrg(s.APISaveAlignment))
-	r.Delete("/alignments/{id}", s.WithOrg(s.APIDeleteAlignment))
+	r.Get("/alignments", s.WithOrgFor(account.CreateBadges, s.APIAlignments))
+	r.Post("/alignments", s.WithOrgFor(account.CreateBadges, s.APISaveAlignment))
+	r.Delete("/alignments/{id}", s.WithOrgFor(account.CreateBadges, s.APIDeleteAlignment))
 }
 
 // escoConceptJSON is a search result: a concept with its label and

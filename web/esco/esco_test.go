@@ -381,7 +381,7 @@ func TestESCOReviewFlagShowsAndResolves(t *testing.T) {
 	f, srv := startESCONode(t)
 	ctx := context.Background()
 	c := f.Login(t, "staff@example.org")
-	b, err := issuer.CreateBadgeClass(ctx, f.Pool, f.Org.ID, issuer.BadgeInput{
+	b, err := issuer.CreateBadgeClass(ctx, f.Pool, account.NodeActor(), f.Org.ID, issuer.BadgeInput{
 		Name: "Pythonista", Description: "Programs in Python.", Image: webtest.ReadBadgePNG(t), CriteriaNarrative: "Write a program.",
 		Alignments: []vocab.AlignmentObject{{TargetName: "Python programming", TargetURL: escoPython, TargetFramework: "ESCO v1.1.1"}},
 	})

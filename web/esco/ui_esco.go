@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/esco"
 	"github.com/laurelnet/laurel/issuer"
@@ -27,13 +28,13 @@ import (
 
 // ESCOUIRoutes are the pickers and the review flags, for logged-in users.
 func (s *Handlers) ESCOUIRoutes(r chi.Router) {
-	r.Get("/creator/{slug}/badges/{uuid}/esco", s.WithOrg(s.escoPickPage))
-	r.Post("/creator/{slug}/badges/{uuid}/esco", s.WithOrg(s.escoPick))
-	r.Get("/creator/{slug}/badges/{uuid}/alignments", s.WithOrg(s.savedPickPage))
-	r.Post("/creator/{slug}/badges/{uuid}/alignments", s.WithOrg(s.savedPick))
-	r.Post("/creator/{slug}/badges/{uuid}/alignments/recommended", s.WithOrg(s.recommendedPick))
-	r.Post("/creator/{slug}/alignments/{id}/delete", s.WithOrg(s.deleteSavedAlignment))
-	r.Post("/creator/{slug}/reviews/{id}/resolve", s.WithOrg(s.resolveReview))
+	r.Get("/creator/{slug}/badges/{uuid}/esco", s.WithOrgFor(account.CreateBadges, s.escoPickPage))
+	r.Post("/creator/{slug}/badges/{uuid}/esco", s.WithOrgFor(account.CreateBadges, s.escoPick))
+	r.Get("/creator/{slug}/badges/{uuid}/alignments", s.WithOrgFor(account.CreateBadges, s.savedPickPage))
+	r.Post("/creator/{slug}/badges/{uuid}/alignments", s.WithOrgFor(account.CreateBadges, s.savedPick))
+	r.Post("/creator/{slug}/badges/{uuid}/alignments/recommended", s.WithOrgFor(account.CreateBadges, s.recommendedPick))
+	r.Post("/creator/{slug}/alignments/{id}/delete", s.WithOrgFor(account.CreateBadges, s.deleteSavedAlignment))
+	r.Post("/creator/{slug}/reviews/{id}/resolve", s.WithOrgFor(account.CreateBadges, s.resolveReview))
 }
 
 // ESCOPicker is what the editor and the pickers show of ESCO: the choices
@@ -276,7 +277,7 @@ func (s *Handlers) escoPick(w http.ResponseWriter, r *http.Request, o issuer.Org
 // happened.
 func (s *Handlers) alignAndReturn(w http.ResponseWriter, r *http.Request, o issuer.Organisation, b issuer.BadgeClass, a vocab.AlignmentObject) {
 	edit := "/creator/" + o.Slug + "/badges/" + b.UUID + "/edit"
-	_, err := issuer.AlignBadge(r.Context(), s.Deps.Pool, s.alignQueue(), o.ID, b.UUID, a)
+	_, err := issuer.AlignBadge(r.Context(), s.Deps.Pool, s.Actor(r), s.alignQueue(), o.ID, b.UUID, a)
 	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict {
 		s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” already has the alignment “%s”.", b.Name, a.TargetName)})
 		http.Redirect(w, r, edit, http.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/web/kit"
@@ -17,7 +18,7 @@ type actorResolver func(r *http.Request) (string, error)
 
 // OrganisationActor acts as the organisation in the path.
 func (s *Handlers) OrganisationActor(r *http.Request) (string, error) {
-	o, err := s.MemberOrganisation(r)
+	o, err := s.OrganisationFor(r, account.Endorse)
 	return o.Slug, err
 }
 

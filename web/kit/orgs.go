@@ -13,8 +13,14 @@ import (
 
 // ActingOrganisations lists the organisations the viewer may work for in
 // the tools: those they are a member of, or every one for a node admin,
-// who may act for any (see memberOrganisation).
+// who may act for any (see MemberOrganisation).
 func (s *Kit) ActingOrganisations(r *http.Request) ([]issuer.Organisation, error) {
+	return s.ActingOrganisationsFor(r, account.ActFor)
+}
+
+// ActingOrganisationsFor is ActingOrganisations for work c: the
+// organisations where the viewer's role may do it.
+func (s *Kit) ActingOrganisationsFor(r *http.Request, c account.Capability) ([]issuer.Organisation, error) {
 	u, _ := CurrentUser(r)
 	if u.NodeAdmin {
 		return issuer.Organisations(r.Context(), s.Deps.Pool)
@@ -23,9 +29,11 @@ func (s *Kit) ActingOrganisations(r *http.Request) ([]issuer.Organisation, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]issuer.Organisation, len(mine))
-	for i, o := range mine {
-		out[i] = o.Organisation
+	out := make([]issuer.Organisation, 0, len(mine))
+	for _, o := range mine {
+		if o.Role.Can(c) {
+			out = append(out, o.Organisation)
+		}
 	}
 	return out, nil
 }
@@ -55,7 +63,7 @@ func LibraryURL(o issuer.Organisation, archived bool) string {
 }
 
 // WithOrg runs h for the organisation of the path, once the caller is
-// known to act for it.
+// known to act for it (account.ActFor); WithOrgFor names the work.
 func (s *Kit) WithOrg(h func(http.ResponseWriter, *http.Request, issuer.Organisation)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		o, err := s.MemberOrganisation(r)
@@ -86,42 +94,50 @@ func (s *Kit) MailQueue() issuer.Queue {
 }
 
 // MemberOrganisation returns the organisation of the {slug} in the path if
-// the caller may act for it: its admins and staff, and node admins.
+// the caller works for it (account.ActFor: its admins, creators and
+// issuers), or is a node admin.
 func (s *Kit) MemberOrganisation(r *http.Request) (issuer.Organisation, error) {
-	return s.organisationAs(r, false)
+	return s.OrganisationFor(r, account.ActFor)
 }
 
-// AdminOrganisation is memberOrganisation for what only an organisation's
-// admins (and node admins) may do: change its profile and settings.
+// AdminOrganisation is MemberOrganisation for what only an organisation's
+// admins (and node admins) may do: change its settings and its people.
 func (s *Kit) AdminOrganisation(r *http.Request) (issuer.Organisation, error) {
-	return s.organisationAs(r, true)
+	return s.OrganisationFor(r, account.ManageOrganisation)
 }
 
-func (s *Kit) URLs() issuer.URLs { return issuer.URLs{Base: s.Deps.BaseURL} }
-
-// organisationAs returns the organisation of the path if the caller is a
-// node admin or a member of it (an admin of it, when admin is set).
-func (s *Kit) organisationAs(r *http.Request, admin bool) (issuer.Organisation, error) {
+// OrganisationFor returns the organisation of the {slug} in the path if
+// the caller may do work c for it (node admins may do everything), else
+// a Forbidden that says why in words ("You are an issuer of Aalto
+// University; only its creators and admins can change its badges").
+func (s *Kit) OrganisationFor(r *http.Request, c account.Capability) (issuer.Organisation, error) {
 	o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, chi.URLParam(r, "slug"))
 	if err != nil {
 		return issuer.Organisation{}, err
 	}
-	u, _ := CurrentUser(r)
-	if u.NodeAdmin {
-		return o, nil
-	}
-	ms, err := account.Memberships(r.Context(), s.Deps.Pool, u.ID)
-	if err != nil {
+	if err := s.Actor(r).Authorize(r.Context(), s.Deps.Pool, o.ID, c); err != nil {
 		return issuer.Organisation{}, err
 	}
-	for _, m := range ms {
-		if m.OrganisationID != o.ID || !m.Role.ActsFor() {
-			continue
-		}
-		if admin && m.Role != account.RoleAdmin {
-			return issuer.Organisation{}, problem.Forbiddenf("only admins of %s may change its settings", o.Slug)
-		}
-		return o, nil
-	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
+	return o, nil
 }
+
+// Actor is the logged-in user as the domain packages check them.
+func (s *Kit) Actor(r *http.Request) account.Actor {
+	u, _ := CurrentUser(r)
+	return account.UserActor(u)
+}
+
+// WithOrgFor is WithOrg for work c: h runs once the caller may do c for
+// the organisation of the path.
+func (s *Kit) WithOrgFor(c account.Capability, h func(http.ResponseWriter, *http.Request, issuer.Organisation)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, err := s.OrganisationFor(r, c)
+		if err != nil {
+			s.Fail(w, r, err)
+			return
+		}
+		h(w, r, o)
+	}
+}
+
+func (s *Kit) URLs() issuer.URLs { return issuer.URLs{Base: s.Deps.BaseURL} }

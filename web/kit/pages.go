@@ -19,7 +19,8 @@ import (
 // pageNames are the templates in templates/, each rendered inside layout.html.
 var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "org_reports", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "badge_class", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset",
 	"form_templates", "form_template", "applications", "application_form", "application", "apply", "apply_confirm", "apply_mine", "review",
-	"ct_milestones", "ct_milestone_form", "ct_images", "ct_designer", "ct_criteria", "ct_email"}
+	"ct_milestones", "ct_milestone_form", "ct_images", "ct_designer", "ct_criteria", "ct_email",
+	"people", "join"}
 
 // pageParts are the templates a page includes besides layout.html and its
 // own: shared menus, and sections kept in files of their own.
@@ -81,9 +82,10 @@ func (s *Kit) localizer(r *http.Request) *locale.Localizer {
 type navItem struct {
 	Name, Path string // Name is a message id (the layout translates it)
 	AdminOnly  bool
-	// Member: only for people who act for an organisation (and node
-	// admins); an earner's menu is Dashboard, Passport, Profile and Help.
-	Member  bool
+	// Needs: only for people whose role in some organisation has this
+	// capability (and node admins); an earner's menu is Dashboard,
+	// Passport, Profile and Help.
+	Needs   account.Capability
 	Current bool // the page shown is this entry or below it
 }
 
@@ -91,11 +93,11 @@ type navItem struct {
 var menu = []navItem{
 	{Name: "menu.dashboard", Path: "/"},
 	{Name: "menu.passport", Path: "/passport"},
-	{Name: "menu.issuer_tools", Path: "/issuer", Member: true},
-	{Name: "menu.creator_tools", Path: "/creator", Member: true},
-	{Name: "menu.network", Path: "/network", Member: true},
+	{Name: "menu.issuer_tools", Path: "/issuer", Needs: account.IssueBadges},
+	{Name: "menu.creator_tools", Path: "/creator", Needs: account.CreateBadges},
+	{Name: "menu.network", Path: "/network", Needs: account.Endorse},
 	{Name: "menu.admin_tools", Path: "/admin", AdminOnly: true},
-	{Name: "menu.reports", Path: "/reports", Member: true},
+	{Name: "menu.reports", Path: "/reports", Needs: account.ViewReports},
 	{Name: "menu.profile", Path: "/me/profile"},
 	{Name: "menu.help", Path: "/help"},
 }
@@ -127,13 +129,15 @@ type PageData struct {
 func (s *Kit) Render(w http.ResponseWriter, r *http.Request, status int, name string, data PageData) {
 	if u, ok := CurrentUser(r); ok {
 		data.User = &u
-		member := u.NodeAdmin
-		if !member {
-			ms, err := account.Memberships(r.Context(), s.Deps.Pool, u.ID)
-			member = err == nil && slices.ContainsFunc(ms, func(m account.Membership) bool { return m.Role.ActsFor() })
+		var ms []account.Membership
+		if !u.NodeAdmin {
+			ms, _ = account.Memberships(r.Context(), s.Deps.Pool, u.ID) // no menu entries beats no page
+		}
+		can := func(c account.Capability) bool {
+			return c == 0 || u.NodeAdmin || slices.ContainsFunc(ms, func(m account.Membership) bool { return m.Role.Can(c) })
 		}
 		for _, item := range menu {
-			if (!item.AdminOnly || u.NodeAdmin) && (!item.Member || member) {
+			if (!item.AdminOnly || u.NodeAdmin) && can(item.Needs) {
 				item.Current = r.URL.Path == item.Path || item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path+"/")
 				data.Menu = append(data.Menu, item)
 			}
@@ -216,3 +220,7 @@ func (s *Kit) SectionPage(key string) http.HandlerFunc {
 			Data: map[string]any{"Intro": s.localizer(r).T(sec.Intro), "Organisations": orgs}})
 	}
 }
+
+// T is message id in the reader's language, for text a handler makes
+// (notices): args are name, value pairs as in the templates' t.
+func (s *Kit) T(r *http.Request, id string, args ...any) string { return s.localizer(r).T(id, args...) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/federation"
 	"github.com/laurelnet/laurel/issuer"
@@ -23,12 +24,12 @@ import (
 // /api/v1/orgs/{slug}.
 func (s *Handlers) CommunityOrgRoutes(r chi.Router) {
 	r.Post("/networks", s.apiFoundNetwork)
-	r.Get("/memberships", s.WithOrg(s.apiMemberships))
+	r.Get("/memberships", s.WithOrgFor(account.Endorse, s.apiMemberships))
 	r.Post("/memberships", s.apiJoinNetwork)
 	r.Delete("/memberships/{id}", s.apiLeaveNetwork)
 	r.Post("/network-posts", s.apiShareWithNetwork)
-	r.Get("/network-feed", s.WithOrg(s.apiNetworkFeed))
-	r.Get("/recommended-alignments", s.WithOrg(s.apiRecommendedAlignments))
+	r.Get("/network-feed", s.WithOrgFor(account.Endorse, s.apiNetworkFeed))
+	r.Get("/recommended-alignments", s.WithOrgFor(account.CreateBadges, s.apiRecommendedAlignments))
 }
 
 // CommunityPublicRoutes are a network's public routes, under
@@ -351,7 +352,7 @@ func (s *Handlers) MembersCollection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Handlers) apiShareWithNetwork(w http.ResponseWriter, r *http.Request) {
-	o, err := s.MemberOrganisation(r)
+	o, err := s.OrganisationFor(r, account.Endorse)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/web/kit"
@@ -15,8 +16,8 @@ import (
 // an invitation is only in the email; no response carries it.
 
 func (s *Handlers) ExternalAPIRoutes(r chi.Router) {
-	r.Get("/external-invitations", s.WithOrg(s.apiExternalInvitations))
-	r.Post("/external-invitations", s.WithOrg(s.apiInviteExternal))
+	r.Get("/external-invitations", s.WithOrgFor(account.Endorse, s.apiExternalInvitations))
+	r.Post("/external-invitations", s.WithOrgFor(account.Endorse, s.apiInviteExternal))
 }
 
 func (s *Handlers) apiExternalInvitations(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
@@ -16,22 +17,22 @@ import (
 // endorsements given and received, requests, and templates.
 
 func (s *Handlers) NetworkAPIRoutes(r chi.Router) {
-	r.Get("/partners", s.WithOrg(s.apiPartners))
-	r.Post("/partners", s.WithOrg(s.apiAddPartner))
-	r.Delete("/partners", s.WithOrg(s.apiRemovePartner))
-	r.Get("/endorsements", s.WithOrg(s.apiEndorsements))
-	r.Post("/endorsements", s.WithOrg(s.apiEndorse))
-	r.Delete("/endorsements/{uuid}", s.WithOrg(s.apiWithdrawEndorsement))
-	r.Post("/endorsements/remove", s.WithOrg(s.apiRemoveEndorsement))
-	r.Get("/endorsement-requests", s.WithOrg(s.apiRequests))
-	r.Post("/endorsement-requests", s.WithOrg(s.apiRequestEndorsement))
-	r.Post("/endorsement-requests/{uuid}/accept", s.WithOrg(s.apiAcceptRequest))
-	r.Post("/endorsement-requests/{uuid}/decline", s.WithOrg(s.apiCloseRequest(false)))
-	r.Post("/endorsement-requests/{uuid}/withdraw", s.WithOrg(s.apiCloseRequest(true)))
-	r.Get("/endorsement-templates", s.WithOrg(s.apiTemplates))
-	r.Post("/endorsement-templates", s.WithOrg(s.apiSaveTemplate))
-	r.Put("/endorsement-templates/{id}", s.WithOrg(s.apiSaveTemplate))
-	r.Delete("/endorsement-templates/{id}", s.WithOrg(s.apiDeleteTemplate))
+	r.Get("/partners", s.WithOrgFor(account.Endorse, s.apiPartners))
+	r.Post("/partners", s.WithOrgFor(account.Endorse, s.apiAddPartner))
+	r.Delete("/partners", s.WithOrgFor(account.Endorse, s.apiRemovePartner))
+	r.Get("/endorsements", s.WithOrgFor(account.Endorse, s.apiEndorsements))
+	r.Post("/endorsements", s.WithOrgFor(account.Endorse, s.apiEndorse))
+	r.Delete("/endorsements/{uuid}", s.WithOrgFor(account.Endorse, s.apiWithdrawEndorsement))
+	r.Post("/endorsements/remove", s.WithOrgFor(account.Endorse, s.apiRemoveEndorsement))
+	r.Get("/endorsement-requests", s.WithOrgFor(account.Endorse, s.apiRequests))
+	r.Post("/endorsement-requests", s.WithOrgFor(account.Endorse, s.apiRequestEndorsement))
+	r.Post("/endorsement-requests/{uuid}/accept", s.WithOrgFor(account.Endorse, s.apiAcceptRequest))
+	r.Post("/endorsement-requests/{uuid}/decline", s.WithOrgFor(account.Endorse, s.apiCloseRequest(false)))
+	r.Post("/endorsement-requests/{uuid}/withdraw", s.WithOrgFor(account.Endorse, s.apiCloseRequest(true)))
+	r.Get("/endorsement-templates", s.WithOrgFor(account.Endorse, s.apiTemplates))
+	r.Post("/endorsement-templates", s.WithOrgFor(account.Endorse, s.apiSaveTemplate))
+	r.Put("/endorsement-templates/{id}", s.WithOrgFor(account.Endorse, s.apiSaveTemplate))
+	r.Delete("/endorsement-templates/{id}", s.WithOrgFor(account.Endorse, s.apiDeleteTemplate))
 }
 
 func (s *Handlers) apiPartners(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/web/kit"
@@ -13,12 +14,12 @@ import (
 // Badge sharing and notifications, under /api/v1/orgs/{slug}.
 
 func (s *Handlers) ShareAPIRoutes(r chi.Router) {
-	r.Post("/badges/{uuid}/shares", s.WithOrg(s.apiShareBadge))
-	r.Get("/shares", s.WithOrg(s.apiShares))
-	r.Post("/shares/{uuid}/accept", s.WithOrg(s.apiAnswerShare(true)))
-	r.Post("/shares/{uuid}/decline", s.WithOrg(s.apiAnswerShare(false)))
-	r.Get("/notifications", s.WithOrg(s.apiNotifications))
-	r.Post("/notifications/read", s.WithOrg(s.apiMarkRead))
+	r.Post("/badges/{uuid}/shares", s.WithOrgFor(account.Endorse, s.apiShareBadge))
+	r.Get("/shares", s.WithOrgFor(account.Endorse, s.apiShares))
+	r.Post("/shares/{uuid}/accept", s.WithOrgFor(account.Endorse, s.apiAnswerShare(true)))
+	r.Post("/shares/{uuid}/decline", s.WithOrgFor(account.Endorse, s.apiAnswerShare(false)))
+	r.Get("/notifications", s.WithOrgFor(account.Endorse, s.apiNotifications))
+	r.Post("/notifications/read", s.WithOrgFor(account.Endorse, s.apiMarkRead))
 }
 
 func (s *Handlers) apiShareBadge(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -58,7 +59,7 @@ func (s *Handlers) apiShares(w http.ResponseWriter, r *http.Request, o issuer.Or
 
 func (s *Handlers) apiAnswerShare(accept bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		sh, err := s.Deps.Network.AnswerShare(r.Context(), o, chi.URLParam(r, "uuid"), accept)
+		sh, err := s.Deps.Network.AnswerShare(r.Context(), s.Actor(r), o, chi.URLParam(r, "uuid"), accept)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
@@ -33,10 +34,10 @@ type feedRow struct {
 // communityTabRoutes are the forms of the regional networks tab, under
 // /network/orgs/{slug}.
 func (s *Handlers) communityTabRoutes(r chi.Router) {
-	r.Post("/memberships", s.WithOrg(s.networksJoin))
-	r.Post("/memberships/{id}/leave", s.WithOrg(s.networksLeave))
-	r.Post("/networks", s.WithOrg(s.networksFound))
-	r.Post("/network-posts", s.WithOrg(s.networksShare))
+	r.Post("/memberships", s.WithOrgFor(account.Endorse, s.networksJoin))
+	r.Post("/memberships/{id}/leave", s.WithOrgFor(account.Endorse, s.networksLeave))
+	r.Post("/networks", s.WithOrgFor(account.Endorse, s.networksFound))
+	r.Post("/network-posts", s.WithOrgFor(account.Endorse, s.networksShare))
 }
 
 // loadNetworksTab reads the organisation's memberships and feed.

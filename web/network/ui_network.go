@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
@@ -80,23 +81,23 @@ func (s *Handlers) NetworkUIRoutes(r chi.Router) {
 		r.Get(path, s.networkTab(tab))
 	}
 	r.Route("/network/orgs/{slug}", func(r chi.Router) {
-		r.Post("/partners", s.WithOrg(s.networkAddPartner))
-		r.Post("/partners/remove", s.WithOrg(s.networkRemovePartner))
-		r.Post("/endorsements", s.WithOrg(s.networkEndorse))
-		r.Post("/endorsements/{uuid}/withdraw", s.WithOrg(s.networkWithdrawEndorsement))
-		r.Post("/endorsements/remove", s.WithOrg(s.networkRemoveEndorsement))
-		r.Post("/requests", s.WithOrg(s.networkRequest))
-		r.Post("/requests/{uuid}/accept", s.WithOrg(s.networkAccept))
-		r.Post("/requests/{uuid}/decline", s.WithOrg(s.networkCloseRequest(false)))
-		r.Post("/requests/{uuid}/withdraw", s.WithOrg(s.networkCloseRequest(true)))
-		r.Post("/templates", s.WithOrg(s.networkSaveTemplate))
-		r.Post("/templates/{id}", s.WithOrg(s.networkSaveTemplate))
-		r.Post("/templates/{id}/delete", s.WithOrg(s.networkDeleteTemplate))
-		r.Post("/shares", s.WithOrg(s.networkShare))
-		r.Post("/shares/{uuid}/accept", s.WithOrg(s.networkAnswerShare(true)))
-		r.Post("/shares/{uuid}/decline", s.WithOrg(s.networkAnswerShare(false)))
-		r.Post("/invitations", s.WithOrg(s.networkInvite))
-		r.Post("/notifications/read", s.WithOrg(s.networkMarkRead))
+		r.Post("/partners", s.WithOrgFor(account.Endorse, s.networkAddPartner))
+		r.Post("/partners/remove", s.WithOrgFor(account.Endorse, s.networkRemovePartner))
+		r.Post("/endorsements", s.WithOrgFor(account.Endorse, s.networkEndorse))
+		r.Post("/endorsements/{uuid}/withdraw", s.WithOrgFor(account.Endorse, s.networkWithdrawEndorsement))
+		r.Post("/endorsements/remove", s.WithOrgFor(account.Endorse, s.networkRemoveEndorsement))
+		r.Post("/requests", s.WithOrgFor(account.Endorse, s.networkRequest))
+		r.Post("/requests/{uuid}/accept", s.WithOrgFor(account.Endorse, s.networkAccept))
+		r.Post("/requests/{uuid}/decline", s.WithOrgFor(account.Endorse, s.networkCloseRequest(false)))
+		r.Post("/requests/{uuid}/withdraw", s.WithOrgFor(account.Endorse, s.networkCloseRequest(true)))
+		r.Post("/templates", s.WithOrgFor(account.Endorse, s.networkSaveTemplate))
+		r.Post("/templates/{id}", s.WithOrgFor(account.Endorse, s.networkSaveTemplate))
+		r.Post("/templates/{id}/delete", s.WithOrgFor(account.Endorse, s.networkDeleteTemplate))
+		r.Post("/shares", s.WithOrgFor(account.Endorse, s.networkShare))
+		r.Post("/shares/{uuid}/accept", s.WithOrgFor(account.Endorse, s.networkAnswerShare(true)))
+		r.Post("/shares/{uuid}/decline", s.WithOrgFor(account.Endorse, s.networkAnswerShare(false)))
+		r.Post("/invitations", s.WithOrgFor(account.Endorse, s.networkInvite))
+		r.Post("/notifications/read", s.WithOrgFor(account.Endorse, s.networkMarkRead))
 		s.communityTabRoutes(r)
 	})
 }
@@ -380,7 +381,7 @@ func (s *Handlers) renderNetworkReport(w http.ResponseWriter, r *http.Request, s
 	o *issuer.Organisation, tab string, f networkForm, report []requestResult) {
 	p := networkPage{Tab: tab, Form: f, Report: report}
 	var err error
-	if p.Orgs, err = s.ActingOrganisations(r); err != nil {
+	if p.Orgs, err = s.ActingOrganisationsFor(r, account.Endorse); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -1013,7 +1014,7 @@ func (s *Handlers) networkShare(w http.ResponseWriter, r *http.Request, o issuer
 // answer may be changed later, either way.
 func (s *Handlers) networkAnswerShare(accept bool) func(http.ResponseWriter, *http.Request, issuer.Organisation) {
 	return func(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
-		sh, err := s.Deps.Network.AnswerShare(r.Context(), o, chi.URLParam(r, "uuid"), accept)
+		sh, err := s.Deps.Network.AnswerShare(r.Context(), s.Actor(r), o, chi.URLParam(r, "uuid"), accept)
 		if err != nil {
 			s.networkProblem(w, r, o, tabSharedWithUs, networkForm{}, err)
 			return

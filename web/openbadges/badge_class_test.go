@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/testkit/browser"
 	"github.com/laurelnet/laurel/vocab"
@@ -22,7 +23,7 @@ import (
 func endorsedBadge(t *testing.T, f *webtest.Fixture) (issuer.BadgeClass, *http.Client) {
 	t.Helper()
 	l := f.SecondOrganisation(t)
-	b, err := issuer.CreateBadgeClass(context.Background(), f.Pool, f.Org.ID, issuer.BadgeInput{
+	b, err := issuer.CreateBadgeClass(context.Background(), f.Pool, account.NodeActor(), f.Org.ID, issuer.BadgeInput{
 		Name: "Team Player", Description: "Awarded for working well in a team.", Image: webtest.ReadBadgePNG(t),
 		CriteriaNarrative: "Lead a *team* project.", Tags: []string{"teamwork", "projects"},
 		Alignments: []vocab.AlignmentObject{{TargetName: "work in teams", TargetURL: "http://data.europa.eu/esco/skill/team",

@@ -63,7 +63,7 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 	for i := range inputs {
 		inputs[i] = issuer.AssertionInput{Recipient: issuer.Recipient{Kind: issuer.RecipientEmail, Identity: "eva@example.org"}}
 	}
-	list, err := issuer.Issue(ctx, f.Pool, issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b, inputs)
+	list, err := issuer.Issue(ctx, f.Pool, account.NodeActor(), issuer.Hooks{}, issuer.URLs{Base: webtest.MustURL(t, f.Base)}, f.Org, b, inputs)
 	if err != nil || len(list) != 200 {
 		t.Fatalf("issue 200: %d, %v", len(list), err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/chart"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/locale"
@@ -54,20 +55,20 @@ var Names = []string{"issued", "claims", "endorsements", "partners"}
 func (s *Handlers) UIRoutes(r chi.Router) {
 	r.Get("/", s.Dashboard)
 	r.Get("/reports", s.chooseOrganisation)
-	r.Get("/orgs/{slug}/reports", s.WithOrg(s.reportsPage))
-	r.Get("/orgs/{slug}/reports/{name}.csv", s.WithOrg(s.reportCSV))
+	r.Get("/orgs/{slug}/reports", s.WithOrgFor(account.ViewReports, s.reportsPage))
+	r.Get("/orgs/{slug}/reports/{name}.csv", s.WithOrgFor(account.ViewReports, s.reportCSV))
 }
 
 // APIRoutes are the reports of the organisation of the path, as JSON,
 // under /api/v1/orgs/{slug}; the same gate as the pages (ViewReports).
 func (s *Handlers) APIRoutes(r chi.Router) {
-	r.Get("/reports/{name}", s.WithOrg(s.apiReport))
+	r.Get("/reports/{name}", s.WithOrgFor(account.ViewReports, s.apiReport))
 }
 
 // chooseOrganisation lists the organisations whose reports the viewer may
 // see, or goes straight to the only one.
 func (s *Handlers) chooseOrganisation(w http.ResponseWriter, r *http.Request) {
-	orgs, err := s.ActingOrganisations(r)
+	orgs, err := s.ActingOrganisationsFor(r, account.ViewReports)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -113,7 +114,7 @@ func (s *Handlers) reportsPage(w http.ResponseWriter, r *http.Request, o issuer.
 		}
 		list = append(list, sr)
 	}
-	orgs, err := s.ActingOrganisations(r)
+	orgs, err := s.ActingOrganisationsFor(r, account.ViewReports)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

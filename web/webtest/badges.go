@@ -87,7 +87,7 @@ func (f *Fixture) IssuerReady(t *testing.T) {
 // domain, for tests about what comes after.
 func (f *Fixture) CreateBadge(t *testing.T, name string, expiry issuer.Expiry) issuer.BadgeClass {
 	t.Helper()
-	b, err := issuer.CreateBadgeClass(context.Background(), f.Pool, f.Org.ID, issuer.BadgeInput{
+	b, err := issuer.CreateBadgeClass(context.Background(), f.Pool, account.NodeActor(), f.Org.ID, issuer.BadgeInput{
 		Name: name, Description: "Awarded for " + name + ".", Image: ReadBadgePNG(t),
 		CriteriaNarrative: "Do *the thing* well.", Tags: []string{"testing"}, Expiry: expiry,
 		Alignments: nil,
