@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/web/kit"
 )
@@ -50,18 +49,9 @@ type profileData struct {
 	Links      []account.Link
 	Restricted bool
 	NoIndex    bool
-}
-
-func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: o.Name, Data: profileData{
-		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.Deps.BaseURL.Host, Country: o.Country,
-		Description: o.Description, URL: o.URL, ActorID: s.Deps.BaseURL.String() + "/actors/" + o.Slug,
-	}})
+	// Org is what an organisation's page shows besides (nil for a
+	// person).
+	Org *orgProfile
 }
 
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
