@@ -30,6 +30,7 @@ type publicBadgePage struct {
 	Image       string
 	AssertionID string // the hosted Open Badges Assertion
 	BadgeID     string // the hosted BadgeClass, which people can follow
+	Following   bool   // the viewer follows it
 	Download    string // the image with the assertion baked in
 	// DownloadV3 and CredentialID: the image with the Open Badges 3.0
 	// credential baked in, and the credential; "" when it has none.
@@ -135,6 +136,7 @@ func (s *Handlers) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a i
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Robots-Tag", "noindex")
 	}
+	p.Following = s.FollowsBadge(r, p.BadgeID)
 	s.Render(w, r, http.StatusOK, "badge", kit.PageData{Title: b.Name, Data: p})
 }
 

@@ -286,8 +286,10 @@ type backpackBadgeView struct {
 	// with names and comments when the class is hosted here, else as the
 	// links its document lists.
 	OrgEndorsements []orgEndorsementView
-	// BadgeID is the badge class's id, which people can follow.
-	BadgeID string
+	// BadgeID is the badge class's id, which people can follow;
+	// Following: the viewer does.
+	BadgeID   string
+	Following bool
 	// Standards name the Open Badges versions the badge is held in
 	// ("Open Badges 3.0", "Open Badges 2.0").
 	Standards []string
@@ -418,7 +420,7 @@ func (s *Handlers) passportBadgePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.backpackBadgeViewOf(r.Context(), u, it)
-	v.Own, v.Notice = true, s.PopNotice(r)
+	v.Own, v.Notice, v.Following = true, s.PopNotice(r), s.FollowsBadge(r, v.BadgeID)
 	if v.Social, err = s.badgeSocial(r, u, u, it); err != nil {
 		s.Fail(w, r, err)
 		return

@@ -297,6 +297,7 @@ func (s *Handlers) followersBadge(w http.ResponseWriter, r *http.Request, it pas
 		return
 	}
 	v := s.backpackBadgeViewOf(r.Context(), earner, it)
+	v.Following = s.FollowsBadge(r, v.BadgeID)
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.Render(w, r, http.StatusOK, "passport_badge", kit.PageData{Title: v.Item.Name, Data: v})
 }
