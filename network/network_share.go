@@ -160,8 +160,8 @@ func (n *Network) RecordNetworkShare(ctx context.Context, tx pgx.Tx, offer map[s
 			continue // relayed before
 		}
 		fresh++
-		if err := notify(ctx, tx, n.mail, r.ID, KindShare, fmt.Sprintf("%s shared the badge %q with your network", sharerName, string(name)),
-			"/network?tab=shared-with-us"); err != nil {
+		if err := notifyAbout(ctx, tx, n.mail, r.ID, KindShare, fmt.Sprintf("%s shared the badge %q with your network", sharerName, string(name)),
+			"/network?tab=shared-with-us", shareAbout(actor, b.ID)); err != nil {
 			return fresh, err
 		}
 	}

@@ -102,7 +102,7 @@ func (n *Network) RequestEndorsement(ctx context.Context, o issuer.Organisation,
 			return fmt.Errorf("record request: %w", err)
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests")
+			return notifyAbout(ctx, tx, n.mail, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests", requestAbout(q.Offer))
 		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
@@ -199,6 +199,9 @@ func (n *Network) Accept(ctx context.Context, o issuer.Organisation, id, comment
 		if out, err = setRequestState(ctx, tx, q.Offer, Accepted, e.ID); err != nil {
 			return err
 		}
+		if err := markHandled(ctx, tx, o.ID, requestAbout(q.Offer)); err != nil {
+			return err
+		}
 		if p.Org != nil {
 			return notify(ctx, tx, n.mail, p.Org.ID, KindAnswer, answerText(o.Name, Accepted, q.SubjectName), "/network?tab=requests")
 		}
@@ -238,6 +241,11 @@ func (n *Network) close(ctx context.Context, o issuer.Organisation, id, side, st
 		}
 		if out, err = setRequestState(ctx, tx, q.Offer, state, ""); err != nil {
 			return err
+		}
+		if side == "target_org" {
+			if err := markHandled(ctx, tx, o.ID, requestAbout(q.Offer)); err != nil {
+				return err
+			}
 		}
 		if p.Org != nil && state == Declined {
 			return notify(ctx, tx, n.mail, p.Org.ID, KindAnswer, answerText(o.Name, Declined, q.SubjectName), "/network?tab=requests")

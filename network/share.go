@@ -130,7 +130,8 @@ func (n *Network) shareOne(ctx context.Context, o issuer.Organisation, doc vocab
 			return fmt.Errorf("record share: %w", err)
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, p.Org.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", o.Name, doc.Name), "/network?tab=shared-with-us")
+			return notifyAbout(ctx, tx, n.mail, p.Org.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", o.Name, doc.Name),
+				"/network?tab=shared-with-us", shareAbout(p.Actor, doc.ID))
 		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
@@ -206,6 +207,9 @@ func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id str
 		}
 		s, err = scanShare(tx.QueryRow(ctx, `SELECT `+shareColumns+shareFrom+`WHERE s.uuid = $1`, id))
 		if err != nil {
+			return err
+		}
+		if err := markHandled(ctx, tx, o.ID, shareAbout(s.Receiver, s.Badge)); err != nil {
 			return err
 		}
 		if p.Org != nil {
@@ -296,7 +300,8 @@ func (n *Network) receiveShare(ctx context.Context, tx pgx.Tx, in federation.Inc
 	if err != nil {
 		return "", true, fmt.Errorf("store share %s: %w", in.ID, err)
 	}
-	if err := notify(ctx, tx, n.mail, receiver.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", p.Name, string(name)), "/network?tab=shared-with-us"); err != nil {
+	if err := notifyAbout(ctx, tx, n.mail, receiver.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", p.Name, string(name)),
+		"/network?tab=shared-with-us", shareAbout(n.fed.URLs().Actor(receiver.Slug), b.ID)); err != nil {
 		return "", true, err
 	}
 	return "badge share stored", true, nil

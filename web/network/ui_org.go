@@ -37,8 +37,8 @@ var requestEmailChoices = []struct{ Value, Label string }{
 }
 
 // RequestEmailChoices are the choices of the request email setting, for
-// the template.
-func (orgSettingsPage) RequestEmailChoices() []struct{ Value, Label string } {
+// the network page's form.
+func (networkPage) RequestEmailChoices() []struct{ Value, Label string } {
 	return requestEmailChoices
 }
 

@@ -8,3 +8,10 @@ CREATE TABLE organisation_logo (
     data            bytea NOT NULL,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
+
+-- What a notification is about, when handling that thing makes it read:
+-- 'request ' and the Offer's id for an endorsement request received,
+-- 'share ' and the receiver's actor and the badge class for a badge
+-- shared with the organisation. '' for notifications that only inform.
+ALTER TABLE notification ADD COLUMN about text NOT NULL DEFAULT '';
+CREATE INDEX notification_about_idx ON notification (about) WHERE about <> '' AND read_at IS NULL;
