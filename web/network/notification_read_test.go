@@ -79,7 +79,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // whose action ends in suffix.
 func uuidsIn(body, suffix string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`/([0-9a-f-]{36})` + regexp.QuoteMeta(suffix) + `"`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`/([0-9a-f-]{36})`+regexp.QuoteMeta(suffix)+`"`).FindAllStringSubmatch(body, -1) {
 		if !slices.Contains(out, m[1]) {
 			out = append(out, m[1])
 		}
