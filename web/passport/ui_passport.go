@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,8 @@ func backpackItemViewOf(u account.User, it passport.Item, now time.Time) backpac
 
 // passportPageData is the backpack page.
 type passportPageData struct {
+	// Tab is the part of the passport shown (see passportTabs).
+	Tab      string
 	Notice   kit.Notice
 	Pending  []backpackItemView
 	Accepted []backpackItemView
@@ -107,6 +110,38 @@ type passportPageData struct {
 	// AnnounceBadges: the earner's new public badges are announced to
 	// their followers.
 	AnnounceBadges bool
+}
+
+// passportTabs are the parts of the passport page, each at
+// /passport?tab=NAME (badges at /passport): links, so that they work
+// without JavaScript.
+var passportTabs = []string{"badges", "endorsements", "requests", "import", "settings"}
+
+// passportTab is the tab the request asks for; "" when there is no such
+// tab.
+func passportTab(r *http.Request) string {
+	tab := r.URL.Query().Get("tab")
+	switch {
+	case tab == "":
+		return "badges"
+	case slices.Contains(passportTabs, tab):
+		return tab
+	}
+	return ""
+}
+
+// AskedPending counts the endorsement requests waiting for the earner's
+// answer, for the requests tab's label.
+func (d passportPageData) AskedPending() int {
+	n := 0
+	if d.Social != nil {
+		for _, q := range d.Social.Asked {
+			if q.State == "pending" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // addBadgeForm keeps the add form's text fields.
@@ -159,7 +194,13 @@ func (s *Handlers) passportData(r *http.Request, u account.User) (passportPageDa
 
 func (s *Handlers) passportPage(w http.ResponseWriter, r *http.Request) {
 	u, _ := kit.CurrentUser(r)
+	tab := passportTab(r)
+	if tab == "" {
+		s.Problem(w, r, http.StatusNotFound, "", "The passport has no such tab: choose Badges, Endorsements, Requests, Import and export or Settings.")
+		return
+	}
 	d, err := s.passportData(r, u)
+	d.Tab = tab
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -188,7 +229,7 @@ func (s *Handlers) passportAdd(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		d.Form = addBadgeForm{Field: p.Field}
+		d.Form, d.Tab = addBadgeForm{Field: p.Field}, "badges"
 		if r.PostForm != nil {
 			d.Form.URL, d.Form.Assertion = r.PostForm.Get("url"), r.PostForm.Get("assertion")
 		}
@@ -218,7 +259,7 @@ func (s *Handlers) passportAnswer(answer func(context.Context, passport.DB, int6
 // passportBack is where a form goes back to: the page it names in next
 // (the badge's own page), or the backpack.
 func passportBack(r *http.Request) string {
-	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/passport/") {
+	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/passport/") || strings.HasPrefix(next, "/passport?tab=") {
 		return kit.SafeNext(next)
 	}
 	return "/passport"
