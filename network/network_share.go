@@ -46,7 +46,7 @@ func (n *Network) OfferToNetwork(ctx context.Context, o issuer.Organisation, bad
 	}
 	b, err := issuer.BadgeClassByUUID(ctx, n.pool, badgeUUID)
 	if err != nil || b.OrganisationID != o.ID {
-		return Share{}, problem.NotFoundf("no badge %q in %s", badgeUUID, o.Slug)
+		return Share{}, problem.NotFoundf("%s has no such badge.", o.Name)
 	}
 	doc := b.Document(n.urls)
 	raw, err := json.Marshal(doc)

@@ -153,12 +153,12 @@ func (n *Network) Requests(ctx context.Context, o issuer.Organisation, direction
 // is pending.
 func takeRequest(ctx context.Context, tx pgx.Tx, o issuer.Organisation, id, column string) (Request, error) {
 	if uuid.Validate(id) != nil {
-		return Request{}, problem.NotFoundf("no request %q", id)
+		return Request{}, problem.NotFoundf("No such request.")
 	}
 	q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM endorsement_request
 		WHERE uuid = $1 AND `+column+` = $2 FOR UPDATE`, id, o.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Request{}, problem.NotFoundf("no request %q for %s", id, o.Slug)
+		return Request{}, problem.NotFoundf("%s has no such request.", o.Name)
 	}
 	if err != nil {
 		return Request{}, fmt.Errorf("find request %s: %w", id, err)

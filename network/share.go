@@ -78,7 +78,7 @@ func (n *Network) ShareBadge(ctx context.Context, o issuer.Organisation, badgeUU
 	}
 	b, err := issuer.BadgeClassByUUID(ctx, n.pool, badgeUUID)
 	if err != nil || b.OrganisationID != o.ID {
-		return nil, problem.NotFoundf("no badge %q in %s", badgeUUID, o.Slug)
+		return nil, problem.NotFoundf("%s has no such badge.", o.Name)
 	}
 	doc := b.Document(n.urls)
 	out := make([]ShareResult, len(targets))
@@ -165,11 +165,11 @@ func (n *Network) Shares(ctx context.Context, o issuer.Organisation, direction s
 // library, to issue as its own.
 func (n *Network) AnswerShare(ctx context.Context, o issuer.Organisation, id string, accept bool) (Share, error) {
 	if uuid.Validate(id) != nil {
-		return Share{}, problem.NotFoundf("no shared badge %q", id)
+		return Share{}, problem.NotFoundf("No such shared badge.")
 	}
 	s, err := scanShare(n.pool.QueryRow(ctx, `SELECT `+shareColumns+shareFrom+`WHERE s.uuid = $1 AND s.receiver_org = $2`, id, o.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Share{}, problem.NotFoundf("no badge %q shared with %s", id, o.Slug)
+		return Share{}, problem.NotFoundf("No such badge was shared with %s.", o.Name)
 	}
 	if err != nil {
 		return Share{}, fmt.Errorf("find share %s: %w", id, err)

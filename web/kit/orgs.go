@@ -42,7 +42,7 @@ func ChooseOrganisation(r *http.Request, list []issuer.Organisation) (issuer.Org
 			return o, nil
 		}
 	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", slug)
+	return issuer.Organisation{}, problem.Forbiddenf("You are not a member of that organisation.")
 }
 
 // LibraryURL is the creator's library of o, on the tab a badge is in.
@@ -71,7 +71,7 @@ func (s *Kit) WithOrg(h func(http.ResponseWriter, *http.Request, issuer.Organisa
 func (s *Kit) OrgBadge(r *http.Request, o issuer.Organisation) (issuer.BadgeClass, error) {
 	b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
 	if err == nil && b.OrganisationID != o.ID {
-		err = problem.NotFoundf("no badge %q in %s", b.UUID, o.Slug)
+		err = problem.NotFoundf("%s has no such badge.", o.Name)
 	}
 	return b, err
 }
@@ -119,9 +119,9 @@ func (s *Kit) organisationAs(r *http.Request, admin bool) (issuer.Organisation, 
 			continue
 		}
 		if admin && m.Role != account.RoleAdmin {
-			return issuer.Organisation{}, problem.Forbiddenf("only admins of %s may change its settings", o.Slug)
+			return issuer.Organisation{}, problem.Forbiddenf("Only the admins of %s may change its settings.", o.Name)
 		}
 		return o, nil
 	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", o.Slug)
+	return issuer.Organisation{}, problem.Forbiddenf("You are not a member of %s.", o.Name)
 }

@@ -900,7 +900,7 @@ func (s *Handlers) networkSaveTemplate(w http.ResponseWriter, r *http.Request, o
 	if f.Key != "" {
 		id, err := strconv.ParseInt(f.Key, 10, 64)
 		if err != nil {
-			s.Fail(w, r, problem.NotFoundf("no template %q", f.Key))
+			s.Fail(w, r, problem.NotFoundf("No such endorsement template."))
 			return
 		}
 		t.ID = id
@@ -916,7 +916,7 @@ func (s *Handlers) networkSaveTemplate(w http.ResponseWriter, r *http.Request, o
 func (s *Handlers) networkDeleteTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, problem.NotFoundf("no template %q", chi.URLParam(r, "id")))
+		s.Fail(w, r, problem.NotFoundf("No such endorsement template."))
 		return
 	}
 	// The name, for the notice.

@@ -507,7 +507,7 @@ func (s *Handlers) PassportCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	data, mediaType, name, ok := s.Deps.Passport.CredentialFile(r.Context(), it)
 	if !ok {
-		s.Fail(w, r, problem.NotFoundf("badge %q has no Open Badges 3.0 credential", id))
+		s.Fail(w, r, problem.NotFoundf("This badge has no Open Badges 3.0 credential."))
 		return
 	}
 	w.Header().Set("Content-Type", mediaType)
