@@ -44,7 +44,7 @@ func TestNetworkPagesInBrowser(t *testing.T) {
 	bctx := browser.New(t)
 	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/network/networks?org=tampere-uni")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#memberships-title")),
 		chromedp.Click(chromedp.CSS("details.partner-form summary")),
@@ -213,7 +213,7 @@ func TestNetworkProfileInBrowser(t *testing.T) {
 	}
 	browser.Do(t, bctx, browser.Desktop(), chromedp.Navigate(f.Base+"/login?next="+url.QueryEscape("/networks/badge-finland")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")))
 	open()
 	browser.Do(t, bctx, chromedp.SetUploadFiles(chromedp.CSS("#profile-logo"), []string{notImage}),

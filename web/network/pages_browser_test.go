@@ -50,6 +50,7 @@ func TestBrowserOrganisationLogo(t *testing.T) {
 		browser.NoHorizontalScroll(t, ctx)
 		browser.Do(t, ctx, chromedp.SetUploadFiles(chromedp.CSS("#logo"), []string{image}),
 			chromedp.Click(chromedp.CSS(`form.badge-form button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS("p.notice")), // saved
 			chromedp.WaitVisible(chromedp.CSS("img.org-logo")),
 			// Loaded, not only in the page: the node serves it.
 			chromedp.Poll[chromedp.Void](`(() => { const i = document.querySelector("img.org-logo"); return i.complete && i.naturalWidth > 0 })()`),
