@@ -51,7 +51,7 @@ func TestBrowserLanguages(t *testing.T) {
 			// Chromium asks for English: the pages start in English.
 			browser.Do(t, ctx, device.emulate, acceptLanguage("en-US,en;q=0.9"), chromedp.Navigate(f.Base+"/login"),
 				chromedp.SendKeys(chromedp.CSS("#email"), email),
-				chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
 				chromedp.Navigate(f.Base+"/me/profile"),
@@ -117,12 +117,12 @@ func TestBrowserLanguages(t *testing.T) {
 			// Someone not logged in, whose browser asks for Swedish.
 			anon := browser.New(t)
 			browser.Do(t, anon, device.emulate, acceptLanguage("sv-SE,sv;q=0.9,en;q=0.5"), chromedp.Navigate(f.Base+"/login"),
-				chromedp.WaitVisible(chromedp.CSS("#webtest.Password")))
+				chromedp.WaitVisible(chromedp.CSS("#password")))
 			if h := browser.Text(t, anon, "h1"); h != "Logga in" {
 				t.Errorf("the login page for a Swedish browser is %q, want Logga in", h)
 			}
-			if got := browser.Text(t, anon, `label[for="webtest.Password"]`); got != "Lösenord" {
-				t.Errorf("the webtest.Password webtest.Field is labelled %q", got)
+			if got := browser.Text(t, anon, `label[for="password"]`); got != "Lösenord" {
+				t.Errorf("the password field is labelled %q", got)
 			}
 			if got := browser.Text(t, anon, "form.card button"); got != "Logga in" {
 				t.Errorf("the login button says %q", got)
@@ -143,7 +143,7 @@ func TestBrowserLanguages(t *testing.T) {
 			admin := browser.New(t)
 			browser.Do(t, admin, device.emulate, chromedp.Navigate(f.Base+"/login"),
 				chromedp.SendKeys(chromedp.CSS("#email"), f.Admin.Email),
-				chromedp.SendKeys(chromedp.CSS("#webtest.Password"), webtest.Password),
+				chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 				chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
 				chromedp.WaitVisible(chromedp.CSS("nav.menu")),
 				chromedp.Navigate(f.Base+"/admin"),
@@ -180,8 +180,8 @@ func TestPagesFollowAcceptLanguage(t *testing.T) {
 		want                     []string
 	}{
 		{"Finnish browser", "GET", "/login", "", f, "fi-FI,fi;q=0.9", 200, "fi", []string{"<title>Kirjaudu sisään · Laurel</title>", ">Salasana</label>", "Unohditko salasanasi?"}},
-		{"unknown language: English", "GET", "/login", "", f, "de-DE,de;q=0.9", 200, "en", []string{"<h1>Log in</h1>", "Forgot your webtest.Password?"}},
-		{"wrong webtest.Password, French", "POST", "/login", "email=nobody%40example.org&webtest.Password=wrong+horse+battery", f, "fr", 401, "fr", []string{"E-mail ou mot de passe incorrect."}},
+		{"unknown language: English", "GET", "/login", "", f, "de-DE,de;q=0.9", 200, "en", []string{"<h1>Log in</h1>", "Forgot your password?"}},
+		{"wrong password, French", "POST", "/login", "email=nobody%40example.org&password=wrong+horse+battery", f, "fr", 401, "fr", []string{"E-mail ou mot de passe incorrect."}},
 		{"no such page, Swedish", "GET", "/no-such-page", "", f, "sv", 404, "sv", []string{"<h1>Hittades inte</h1>", "Tillbaka till översikten"}},
 		{"node default French", "GET", "/login", "", fr, "", 200, "fr", []string{"<h1>Connexion</h1>", "Mot de passe oublié ?"}},
 		{"browser over node default", "GET", "/login", "", fr, "sv", 200, "sv", []string{"<h1>Logga in</h1>"}},
