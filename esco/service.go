@@ -1,9 +1,12 @@
 package esco
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +22,10 @@ const (
 	NoteRefused = "ESCO could not answer this search; showing concepts this node already knows"
 	// NoteLocalOnly: the node is set up not to ask ESCO's API at all.
 	NoteLocalOnly = "This node does not ask ESCO's API; showing the concepts it knows (its imported ESCO set and earlier picks)"
+	// NoteComplete replaces the others once ESCO was imported into the
+	// local store: the answer is then as complete as ESCO's own, nothing
+	// to warn about.
+	NoteComplete = "Searching this node's copy of ESCO, complete since its import"
 )
 
 // Defaults of a Service.
@@ -83,6 +90,9 @@ func NewService(cfg ServiceConfig) *Service {
 type Answer struct {
 	Results
 	Note string `json:"note,omitempty"`
+	// Complete: the local store that answered holds an import of ESCO's
+	// classification, so it misses nothing ESCO itself would find.
+	Complete bool `json:"complete,omitempty"`
 }
 
 // Search checks q (its text is required) and runs it against ESCO, storing
@@ -113,6 +123,7 @@ func (s *Service) Search(ctx context.Context, q Query) (Answer, error) {
 		if err := Upsert(ctx, s.db, "api", res.Concepts...); err != nil {
 			s.log.Warn("ESCO search: could not keep the results in the local store", "text", q.Text, "err", err)
 		}
+		RankPage(res.Concepts, q.Text, q.Language)
 		return Answer{Results: res}, nil
 	case ctx.Err() != nil:
 		return Answer{}, context.Cause(ctx)
@@ -131,7 +142,68 @@ func (s *Service) local(ctx context.Context, q Query, note string) (Answer, erro
 	if err != nil {
 		return Answer{}, err
 	}
-	return Answer{Results: res, Note: note}, nil
+	complete, err := Imported(ctx, s.db)
+	if err != nil {
+		return Answer{}, err
+	}
+	if complete {
+		note = NoteComplete
+	}
+	return Answer{Results: res, Note: note, Complete: complete}, nil
+}
+
+// Imported reports whether ESCO's classification was imported into the
+// local store (laurel esco import): its concepts are then all there.
+func Imported(ctx context.Context, db DB) (bool, error) {
+	var ok bool
+	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM esco_concept WHERE source = 'import')`).Scan(&ok); err != nil {
+		return false, fmt.Errorf("whether ESCO was imported: %w", err)
+	}
+	return ok, nil
+}
+
+// Match tiers of a concept's labels against a search, best first: the
+// order SearchLocal ranks by, and RankPage puts ESCO's answers in.
+const (
+	tierPreferredExact = iota
+	tierPreferredPrefix
+	tierAlternative
+	tierFullText
+)
+
+// matchTier is how well c's labels in lang match the folded text.
+func matchTier(c Concept, text, lang string) int {
+	if text == "" {
+		return tierFullText
+	}
+	pref := foldText(c.Label(lang))
+	switch {
+	case pref == text:
+		return tierPreferredExact
+	case strings.HasPrefix(pref, text):
+		return tierPreferredPrefix
+	}
+	for _, alt := range c.AltLabels[lang] {
+		if strings.HasPrefix(foldText(alt), text) {
+			return tierAlternative
+		}
+	}
+	return tierFullText
+}
+
+// RankPage orders a page of concepts as local search does: exact and
+// prefix matches of the preferred label first, then matches of an
+// alternative label, then the rest (full-text matches), keeping the
+// given order within each tier. ESCO's API ranks by its own relevance, in
+// which an exact match can come after longer labels.
+func RankPage(concepts []Concept, text, lang string) {
+	text = foldText(strings.Join(strings.Fields(text), " "))
+	lang = cmp.Or(strings.ToLower(lang), "en")
+	tiers := make(map[string]int, len(concepts))
+	for _, c := range concepts {
+		tiers[c.URI] = matchTier(c, text, lang)
+	}
+	slices.SortStableFunc(concepts, func(a, b Concept) int { return tiers[a.URI] - tiers[b.URI] })
 }
 
 // resting reports whether ESCO is not to be asked now.

@@ -59,7 +59,7 @@ func TestServiceSearchSources(t *testing.T) {
 	ctx := context.Background()
 	db := testkit.DB(t)
 	srv := escotest.New(t)
-	if err := Upsert(ctx, db, "import", Concept{URI: pythonURI, Type: TypeSkill, Version: "v1.1.1",
+	if err := Upsert(ctx, db, "api", Concept{URI: pythonURI, Type: TypeSkill, Version: "v1.1.1",
 		Labels: map[string]string{"en": "Python (computer programming)"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -245,7 +245,7 @@ func UpdateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 		return BadgeClass{}, fmt.Errorf("update badge class: %w", err)
 	}
 	if !isUUID(uuid) {
-		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
+		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	tag, err := db.Exec(ctx, `
 		UPDATE badge_class SET name = $3, description = $4,
@@ -259,7 +259,7 @@ func UpdateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 		return BadgeClass{}, fmt.Errorf("update badge class %s: %w", uuid, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return BadgeClass{}, problem.NotFoundf("no badge %q in this organisation", uuid)
+		return BadgeClass{}, problem.NotFoundf("No such badge in this organisation.")
 	}
 	return BadgeClassByUUID(ctx, db, uuid)
 }
@@ -267,11 +267,11 @@ func UpdateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 // BadgeClassByUUID finds a badge class.
 func BadgeClassByUUID(ctx context.Context, db DB, uuid string) (BadgeClass, error) {
 	if !isUUID(uuid) {
-		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
+		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	b, err := scanBadge(db.QueryRow(ctx, `SELECT `+badgeColumns+badgeFrom+`WHERE b.uuid = $1`, uuid))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
+		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	if err != nil {
 		return BadgeClass{}, fmt.Errorf("find badge %s: %w", uuid, err)
@@ -303,7 +303,7 @@ func ArchiveBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64
 		return BadgeClass{}, err
 	}
 	if !isUUID(uuid) {
-		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
+		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	tag, err := db.Exec(ctx, `
 		UPDATE badge_class SET archived_at = CASE WHEN $3 THEN coalesce(archived_at, now()) END, updated_at = now()
@@ -312,7 +312,7 @@ func ArchiveBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64
 		return BadgeClass{}, fmt.Errorf("archive badge %s: %w", uuid, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return BadgeClass{}, problem.NotFoundf("no badge %q in this organisation", uuid)
+		return BadgeClass{}, problem.NotFoundf("No such badge in this organisation.")
 	}
 	return BadgeClassByUUID(ctx, db, uuid)
 }
@@ -325,7 +325,7 @@ func DeleteBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 		return err
 	}
 	if !isUUID(uuid) {
-		return problem.NotFoundf("no badge %q", uuid)
+		return problem.NotFoundf("No such badge.")
 	}
 	var deleted, issued bool
 	err := db.QueryRow(ctx, `
@@ -339,7 +339,7 @@ func DeleteBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 	case issued:
 		return problem.Conflictf("", "this badge has been issued, so it cannot be deleted; archive it instead")
 	case !deleted:
-		return problem.NotFoundf("no badge %q in this organisation", uuid)
+		return problem.NotFoundf("No such badge in this organisation.")
 	}
 	return nil
 }
@@ -347,12 +347,12 @@ func DeleteBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 // BadgeImage returns a badge class's image.
 func BadgeImage(ctx context.Context, db DB, uuid string) (Image, error) {
 	if !isUUID(uuid) {
-		return Image{}, problem.NotFoundf("no badge %q", uuid)
+		return Image{}, problem.NotFoundf("No such badge.")
 	}
 	var img Image
 	err := db.QueryRow(ctx, `SELECT image_type, image FROM badge_class WHERE uuid = $1`, uuid).Scan(&img.Type, &img.Data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Image{}, problem.NotFoundf("no badge %q", uuid)
+		return Image{}, problem.NotFoundf("No such badge.")
 	}
 	if err != nil {
 		return Image{}, fmt.Errorf("read image of badge %s: %w", uuid, err)

@@ -177,7 +177,7 @@ func CreateOrganisation(ctx context.Context, db DB, in NewOrganisation) (Organis
 func OrganisationByID(ctx context.Context, db DB, id int64) (Organisation, error) {
 	o, err := scanOrganisation(db.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Organisation{}, problem.NotFoundf("no organisation %d", id)
+		return Organisation{}, problem.NotFoundf("No such organisation.")
 	}
 	if err != nil {
 		return Organisation{}, fmt.Errorf("find organisation %d: %w", id, err)
@@ -189,7 +189,7 @@ func OrganisationByID(ctx context.Context, db DB, id int64) (Organisation, error
 func OrganisationBySlug(ctx context.Context, db DB, slug string) (Organisation, error) {
 	o, err := scanOrganisation(db.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE slug = $1`, slug))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Organisation{}, problem.NotFoundf("no organisation %q", slug)
+		return Organisation{}, problem.NotFoundf("No such organisation.")
 	}
 	if err != nil {
 		return Organisation{}, fmt.Errorf("find organisation %s: %w", slug, err)

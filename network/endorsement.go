@@ -103,7 +103,7 @@ func (n *Network) subjectOf(ctx context.Context, p party, badge string) (subject
 	if p.Org != nil {
 		b, err := issuer.BadgeClassByUUID(ctx, n.pool, n.urls.BadgeUUID(badge))
 		if err != nil || b.OrganisationID != p.Org.ID {
-			return subject{}, problem.Invalidf("subject", "%s is not a badge of %s", badge, p.Name)
+			return subject{}, problem.Invalidf("subject", "is not a badge of %s", p.Name)
 		}
 		return subject{Kind: SubjectBadge, ID: badge, Name: b.Name}, nil
 	}
@@ -116,7 +116,7 @@ func (n *Network) subjectOf(ctx context.Context, p party, badge string) (subject
 		return subject{}, problem.Invalidf("subject", "%s is not an Open Badges BadgeClass", badge)
 	}
 	if doc.Issuer == "" || doc.Issuer != p.Profile {
-		return subject{}, problem.Invalidf("subject", "%s is not a badge of %s", badge, p.Name)
+		return subject{}, problem.Invalidf("subject", "is not a badge of %s", p.Name)
 	}
 	return subject{Kind: SubjectBadge, ID: badge, Name: doc.Name}, nil
 }
@@ -194,7 +194,7 @@ func orgID(p party) *int64 {
 // is told.
 func (n *Network) Withdraw(ctx context.Context, o issuer.Organisation, id string) (Endorsement, error) {
 	if uuid.Validate(id) != nil {
-		return Endorsement{}, problem.NotFoundf("no endorsement %q", id)
+		return Endorsement{}, problem.NotFoundf("No such endorsement.")
 	}
 	var e Endorsement
 	err := pgx.BeginFunc(ctx, n.pool, func(tx pgx.Tx) error {
@@ -204,7 +204,7 @@ func (n *Network) Withdraw(ctx context.Context, o issuer.Organisation, id string
 			WHERE uuid = $1 AND endorser_org = $2 AND withdrawn_at IS NULL
 			RETURNING `+endorsementColumns, id, o.ID))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return problem.NotFoundf("no endorsement %q of %s to withdraw", id, o.Slug)
+			return problem.NotFoundf("%s has no such endorsement to withdraw.", o.Name)
 		}
 		if err != nil {
 			return fmt.Errorf("withdraw endorsement %s: %w", id, err)
@@ -225,11 +225,11 @@ func (n *Network) Withdraw(ctx context.Context, o issuer.Organisation, id string
 // EndorsementByUUID finds an endorsement hosted here, withdrawn or not.
 func EndorsementByUUID(ctx context.Context, db DB, id string) (Endorsement, error) {
 	if uuid.Validate(id) != nil {
-		return Endorsement{}, problem.NotFoundf("no endorsement %q", id)
+		return Endorsement{}, problem.NotFoundf("No such endorsement.")
 	}
 	e, err := scanEndorsement(db.QueryRow(ctx, `SELECT `+endorsementColumns+` FROM endorsement WHERE uuid = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Endorsement{}, problem.NotFoundf("no endorsement %q", id)
+		return Endorsement{}, problem.NotFoundf("No such endorsement.")
 	}
 	if err != nil {
 		return Endorsement{}, fmt.Errorf("find endorsement %s: %w", id, err)
@@ -305,7 +305,7 @@ func (n *Network) Remove(ctx context.Context, o issuer.Organisation, endorsement
 			WHERE endorsement_id = $1 AND subject_org = $2 AND withdrawn_at IS NULL
 			RETURNING `+endorsementColumns, endorsementID, o.ID))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return problem.NotFoundf("no current endorsement %q of %s", endorsementID, o.Slug)
+			return problem.NotFoundf("%s has no such current endorsement.", o.Name)
 		}
 		if err != nil {
 			return fmt.Errorf("remove endorsement %s: %w", endorsementID, err)

@@ -102,7 +102,7 @@ func InviteExternal(ctx context.Context, db DB, queue issuer.Queue, loc *locale.
 	if badgeID = strings.TrimSpace(badgeID); badgeID != "" {
 		b, err := issuer.BadgeClassByUUID(ctx, db, urls.BadgeUUID(badgeID))
 		if problem.Is(err, problem.NotFound) || err == nil && b.OrganisationID != o.ID {
-			return Invitation{}, problem.Invalidf("subject", "%s is not a badge of %s", badgeID, o.Name)
+			return Invitation{}, problem.Invalidf("subject", "is not a badge of %s", o.Name)
 		}
 		if err != nil {
 			return Invitation{}, err

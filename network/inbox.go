@@ -256,7 +256,7 @@ func (n *Network) receiveRequest(ctx context.Context, tx pgx.Tx, in federation.I
 		return "", true, fmt.Errorf("store request %s: %w", in.ID, err)
 	}
 	if tag.RowsAffected() > 0 {
-		if err := notify(ctx, tx, n.mail, n.locale, target.ID, KindRequest, requestText(p.Name, s), "/network?tab=requests"); err != nil {
+		if err := notifyAbout(ctx, tx, n.mail, n.locale, target.ID, KindRequest, requestText(p.Name, s), "/network?tab=requests", requestAbout(in.ID)); err != nil {
 			return "", true, err
 		}
 	}

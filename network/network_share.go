@@ -46,7 +46,7 @@ func (n *Network) OfferToNetwork(ctx context.Context, o issuer.Organisation, bad
 	}
 	b, err := issuer.BadgeClassByUUID(ctx, n.pool, badgeUUID)
 	if err != nil || b.OrganisationID != o.ID {
-		return Share{}, problem.NotFoundf("no badge %q in %s", badgeUUID, o.Slug)
+		return Share{}, problem.NotFoundf("%s has no such badge.", o.Name)
 	}
 	doc := b.Document(n.urls)
 	raw, err := json.Marshal(doc)
@@ -160,8 +160,8 @@ func (n *Network) RecordNetworkShare(ctx context.Context, tx pgx.Tx, offer map[s
 			continue // relayed before
 		}
 		fresh++
-		if err := notify(ctx, tx, n.mail, n.locale, r.ID, KindShare, fmt.Sprintf("%s shared the badge %q with your network", sharerName, string(name)),
-			"/network?tab=shared-with-us"); err != nil {
+		if err := notifyAbout(ctx, tx, n.mail, n.locale, r.ID, KindShare, fmt.Sprintf("%s shared the badge %q with your network", sharerName, string(name)),
+			"/network?tab=shared-with-us", shareAbout(actor, b.ID)); err != nil {
 			return fresh, err
 		}
 	}

@@ -47,6 +47,20 @@ func (n *Network) SetLocale(c *locale.Catalog) { n.locale = c }
 // new request when the organisation wants them at once, queues an email
 // to its address in the same transaction.
 func notify(ctx context.Context, tx pgx.Tx, q issuer.Queue, loc *locale.Catalog, orgID int64, kind, text, link string) error {
+	return notifyAbout(ctx, tx, q, loc, orgID, kind, text, link, "")
+}
+
+// requestAbout and shareAbout are what the notification of a request or
+// a share received is about (see notifyAbout).
+func requestAbout(offer string) string { return "request " + offer }
+func shareAbout(receiver, badge string) string {
+	return "share " + receiver + " " + badge
+}
+
+// notifyAbout is notify for a notification about something the
+// organisation will handle (a request to answer, a share to accept):
+// handling it marks the notification read (see markHandled).
+func notifyAbout(ctx context.Context, tx pgx.Tx, q issuer.Queue, loc *locale.Catalog, orgID int64, kind, text, link, about string) error {
 	o, err := issuer.OrganisationByID(ctx, tx, orgID)
 	if err != nil {
 		return err
@@ -61,8 +75,8 @@ func notify(ctx context.Context, tx pgx.Tx, q issuer.Queue, loc *locale.Catalog,
 		}
 		emailed = true
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO notification (organisation_id, kind, text, link, emailed) VALUES ($1, $2, $3, $4, $5)`,
-		orgID, kind, text, link, emailed); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO notification (organisation_id, kind, text, link, emailed, about) VALUES ($1, $2, $3, $4, $5, $6)`,
+		orgID, kind, text, link, emailed, about); err != nil {
 		return fmt.Errorf("record notification: %w", err)
 	}
 	return nil
@@ -85,6 +99,17 @@ func Notifications(ctx context.Context, db DB, orgID int64, limit int) ([]Notifi
 		return nil, 0, fmt.Errorf("count notifications: %w", err)
 	}
 	return list, unread, nil
+}
+
+// markHandled marks read, in tx, the notifications of organisation orgID
+// about what it just handled: the request answered, the share accepted or
+// declined. Its other notifications stay as they are.
+func markHandled(ctx context.Context, tx pgx.Tx, orgID int64, about string) error {
+	if _, err := tx.Exec(ctx, `UPDATE notification SET read_at = now() WHERE organisation_id = $1 AND about = $2 AND read_at IS NULL`,
+		orgID, about); err != nil {
+		return fmt.Errorf("mark the notification of %s read: %w", about, err)
+	}
+	return nil
 }
 
 // MarkRead marks all of an organisation's notifications read.

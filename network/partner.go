@@ -59,7 +59,7 @@ func (n *Network) RemovePartner(ctx context.Context, o issuer.Organisation, acto
 	errTheirs := n.fed.RemoveFollower(ctx, o.Slug, actor)
 	switch {
 	case problem.Is(errOurs, problem.NotFound) && problem.Is(errTheirs, problem.NotFound):
-		return problem.NotFoundf("%s is not a partner of %s", actor, o.Slug)
+		return problem.NotFoundf("That organisation is not a partner of %s.", o.Name)
 	case errOurs != nil && !problem.Is(errOurs, problem.NotFound):
 		return errOurs
 	case errTheirs != nil && !problem.Is(errTheirs, problem.NotFound):
@@ -110,7 +110,7 @@ func (n *Network) partner(ctx context.Context, o issuer.Organisation, actor stri
 		return Partner{}, err
 	}
 	if len(list) == 0 {
-		return Partner{}, problem.NotFoundf("%s is not a partner of %s", actor, o.Slug)
+		return Partner{}, problem.NotFoundf("That organisation is not a partner of %s.", o.Name)
 	}
 	return list[0], nil
 }

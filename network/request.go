@@ -102,7 +102,7 @@ func (n *Network) RequestEndorsement(ctx context.Context, o issuer.Organisation,
 			return fmt.Errorf("record request: %w", err)
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests")
+			return notifyAbout(ctx, tx, n.mail, n.locale, p.Org.ID, KindRequest, requestText(o.Name, s), "/network?tab=requests", requestAbout(q.Offer))
 		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
@@ -153,12 +153,12 @@ func (n *Network) Requests(ctx context.Context, o issuer.Organisation, direction
 // is pending.
 func takeRequest(ctx context.Context, tx pgx.Tx, o issuer.Organisation, id, column string) (Request, error) {
 	if uuid.Validate(id) != nil {
-		return Request{}, problem.NotFoundf("no request %q", id)
+		return Request{}, problem.NotFoundf("No such request.")
 	}
 	q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM endorsement_request
 		WHERE uuid = $1 AND `+column+` = $2 FOR UPDATE`, id, o.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Request{}, problem.NotFoundf("no request %q for %s", id, o.Slug)
+		return Request{}, problem.NotFoundf("%s has no such request.", o.Name)
 	}
 	if err != nil {
 		return Request{}, fmt.Errorf("find request %s: %w", id, err)
@@ -197,6 +197,9 @@ func (n *Network) Accept(ctx context.Context, o issuer.Organisation, id, comment
 			return err
 		}
 		if out, err = setRequestState(ctx, tx, q.Offer, Accepted, e.ID); err != nil {
+			return err
+		}
+		if err := markHandled(ctx, tx, o.ID, requestAbout(q.Offer)); err != nil {
 			return err
 		}
 		if p.Org != nil {
@@ -238,6 +241,11 @@ func (n *Network) close(ctx context.Context, o issuer.Organisation, id, side, st
 		}
 		if out, err = setRequestState(ctx, tx, q.Offer, state, ""); err != nil {
 			return err
+		}
+		if side == "target_org" {
+			if err := markHandled(ctx, tx, o.ID, requestAbout(q.Offer)); err != nil {
+				return err
+			}
 		}
 		if p.Org != nil && state == Declined {
 			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindAnswer, answerText(o.Name, Declined, q.SubjectName), "/network?tab=requests")

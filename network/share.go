@@ -79,7 +79,7 @@ func (n *Network) ShareBadge(ctx context.Context, o issuer.Organisation, badgeUU
 	}
 	b, err := issuer.BadgeClassByUUID(ctx, n.pool, badgeUUID)
 	if err != nil || b.OrganisationID != o.ID {
-		return nil, problem.NotFoundf("no badge %q in %s", badgeUUID, o.Slug)
+		return nil, problem.NotFoundf("%s has no such badge.", o.Name)
 	}
 	doc := b.Document(n.urls)
 	out := make([]ShareResult, len(targets))
@@ -131,7 +131,8 @@ func (n *Network) shareOne(ctx context.Context, o issuer.Organisation, doc vocab
 			return fmt.Errorf("record share: %w", err)
 		}
 		if p.Org != nil {
-			return notify(ctx, tx, n.mail, n.locale, p.Org.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", o.Name, doc.Name), "/network?tab=shared-with-us")
+			return notifyAbout(ctx, tx, n.mail, n.locale, p.Org.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", o.Name, doc.Name),
+				"/network?tab=shared-with-us", shareAbout(p.Actor, doc.ID))
 		}
 		return n.publish(ctx, tx, o, p, offer)
 	})
@@ -165,11 +166,11 @@ func (n *Network) Shares(ctx context.Context, o issuer.Organisation, direction s
 // library, to issue as its own.
 func (n *Network) AnswerShare(ctx context.Context, by account.Actor, o issuer.Organisation, id string, accept bool) (Share, error) {
 	if uuid.Validate(id) != nil {
-		return Share{}, problem.NotFoundf("no shared badge %q", id)
+		return Share{}, problem.NotFoundf("No such shared badge.")
 	}
 	s, err := scanShare(n.pool.QueryRow(ctx, `SELECT `+shareColumns+shareFrom+`WHERE s.uuid = $1 AND s.receiver_org = $2`, id, o.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Share{}, problem.NotFoundf("no badge %q shared with %s", id, o.Slug)
+		return Share{}, problem.NotFoundf("No such badge was shared with %s.", o.Name)
 	}
 	if err != nil {
 		return Share{}, fmt.Errorf("find share %s: %w", id, err)
@@ -207,6 +208,9 @@ func (n *Network) AnswerShare(ctx context.Context, by account.Actor, o issuer.Or
 		}
 		s, err = scanShare(tx.QueryRow(ctx, `SELECT `+shareColumns+shareFrom+`WHERE s.uuid = $1`, id))
 		if err != nil {
+			return err
+		}
+		if err := markHandled(ctx, tx, o.ID, shareAbout(s.Receiver, s.Badge)); err != nil {
 			return err
 		}
 		if p.Org != nil {
@@ -297,7 +301,8 @@ func (n *Network) receiveShare(ctx context.Context, tx pgx.Tx, in federation.Inc
 	if err != nil {
 		return "", true, fmt.Errorf("store share %s: %w", in.ID, err)
 	}
-	if err := notify(ctx, tx, n.mail, n.locale, receiver.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", p.Name, string(name)), "/network?tab=shared-with-us"); err != nil {
+	if err := notifyAbout(ctx, tx, n.mail, n.locale, receiver.ID, KindShare, fmt.Sprintf("%s shared the badge %q with you", p.Name, string(name)),
+		"/network?tab=shared-with-us", shareAbout(n.fed.URLs().Actor(receiver.Slug), b.ID)); err != nil {
 		return "", true, err
 	}
 	return "badge share stored", true, nil

@@ -51,7 +51,7 @@ func SaveTemplate(ctx context.Context, db DB, orgID int64, t Template) (Template
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return Template{}, problem.NotFoundf("no template %d", t.ID)
+		return Template{}, problem.NotFoundf("No such endorsement template.")
 	case errors.As(err, &pgErr) && pgErr.Code == "23505":
 		return Template{}, problem.Conflictf("name", "a template named %q exists", t.Name)
 	case err != nil:
@@ -95,7 +95,7 @@ func DeleteTemplate(ctx context.Context, db DB, orgID, id int64) error {
 		return fmt.Errorf("delete template %d: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return problem.NotFoundf("no template %d", id)
+		return problem.NotFoundf("No such endorsement template.")
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/laurelnet/laurel/account"
-	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/web/applications"
 	"github.com/laurelnet/laurel/web/kit"
 )
@@ -35,26 +34,11 @@ type profileData struct {
 	Links      []account.Link
 	Restricted bool
 	NoIndex    bool
+	// Org is what an organisation's page shows besides (nil for a
+	// person).
+	Org *orgProfile
 	// An organisation's listed application forms.
 	Forms []applications.Listed
-}
-
-func (s *Server) organisationPage(w http.ResponseWriter, r *http.Request) {
-	o, err := issuer.OrganisationBySlug(r.Context(), s.Deps.Pool, chi.URLParam(r, "slug"))
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	forms, err := s.apps.ListedForms(r, o.ID)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.Render(w, r, http.StatusOK, "profile", kit.PageData{Title: o.Name, Data: profileData{
-		Kind: "Organisation", Name: o.Name, Handle: o.Slug + "@" + s.Deps.BaseURL.Host, Country: o.Country,
-		Description: o.Description, URL: o.URL, ActorID: s.Deps.BaseURL.String() + "/actors/" + o.Slug,
-		Forms: forms,
-	}})
 }
 
 func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {

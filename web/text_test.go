@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/web/kit"
 	"github.com/laurelnet/laurel/web/webtest"
 )
 
@@ -69,7 +70,8 @@ func TestNULAndInvalidUTF8Refused(t *testing.T) {
 				}
 				return
 			}
-			if !strings.Contains(body, tc.field+":") && !strings.Contains(body, url.QueryEscape(tc.field)) {
+			// Pages name the field by its label (kit.FieldLabel).
+			if !strings.Contains(body, kit.FieldLabel(tc.field)+":") && !strings.Contains(body, url.QueryEscape(tc.field)) {
 				t.Fatalf("the page does not name %q:\n%s", tc.field, body)
 			}
 		})

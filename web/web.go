@@ -220,7 +220,7 @@ func (s *Server) routes(ctx context.Context) error {
 		s.account.ResetRoutes(r)
 		s.people.JoinRoutes(r)
 		r.Get("/help", s.helpPage)
-		r.Get("/orgs/{slug}", s.organisationPage)
+		s.orgPageRoutes(r)
 		r.Get("/networks/{name}", s.network.CommunityPageHandler)
 		r.Get("/networks/{name}/relations.svg", s.network.CommunityRelationsSVG)
 		r.Get("/networks/{name}/logo", s.network.CommunityLogo)

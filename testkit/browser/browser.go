@@ -457,3 +457,13 @@ func (b *tailBuffer) String() string {
 	defer b.mu.Unlock()
 	return string(b.buf)
 }
+
+// NoScript is an action that turns JavaScript off in the tab, for the
+// rest of the test: a page checked with it works for people (and
+// browsers) that run no script. Run it before the navigation.
+func NoScript() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tgt, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+}

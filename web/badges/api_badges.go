@@ -503,7 +503,7 @@ func (s *Handlers) apiAssertions(w http.ResponseWriter, r *http.Request, o issue
 func (s *Handlers) orgAssertion(r *http.Request, o issuer.Organisation) (issuer.Assertion, error) {
 	a, err := issuer.AssertionByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
 	if err == nil && a.OrganisationID != o.ID {
-		err = problem.NotFoundf("no assertion %q in %s", a.UUID, o.Slug)
+		err = problem.NotFoundf("%s issued no such badge.", o.Name)
 	}
 	return a, err
 }

@@ -31,6 +31,7 @@ type publicBadgePage struct {
 	Image       string
 	AssertionID string // the hosted Open Badges Assertion
 	BadgeID     string // the hosted BadgeClass, which people can follow
+	Following   bool   // the viewer follows it
 	Download    string // the image with the assertion baked in
 	// DownloadLabel is the message naming Download: PNG or SVG.
 	DownloadLabel string
@@ -166,6 +167,7 @@ func (s *Handlers) renderEarnedBadge(w http.ResponseWriter, r *http.Request, a i
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Robots-Tag", "noindex")
 	}
+	p.Following = s.FollowsBadge(r, p.BadgeID)
 	s.Render(w, r, http.StatusOK, "badge", kit.PageData{Title: b.Name, Data: p})
 }
 

@@ -131,7 +131,7 @@ func (s *Handlers) APIDeleteAlignment(w http.ResponseWriter, r *http.Request, o 
 	if err == nil {
 		err = issuer.DeleteAlignment(r.Context(), s.Deps.Pool, o.ID, id)
 	} else {
-		err = problem.NotFoundf("no saved alignment %q", chi.URLParam(r, "id"))
+		err = problem.NotFoundf("No such saved alignment.")
 	}
 	if err != nil {
 		s.Fail(w, r, err)

@@ -340,7 +340,7 @@ func (s *Handlers) savedPick(w http.ResponseWriter, r *http.Request, o issuer.Or
 	}
 	id, err := strconv.ParseInt(r.PostForm.Get("id"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, problem.NotFoundf("no saved alignment %q", r.PostForm.Get("id")))
+		s.Fail(w, r, problem.NotFoundf("No such saved alignment."))
 		return
 	}
 	saved, err := issuer.AlignmentByID(r.Context(), s.Deps.Pool, o.ID, id)
@@ -388,7 +388,7 @@ func (s *Handlers) deleteSavedAlignment(w http.ResponseWriter, r *http.Request, 
 	if err == nil {
 		saved, err = issuer.AlignmentByID(r.Context(), s.Deps.Pool, o.ID, id)
 	} else {
-		err = problem.NotFoundf("no saved alignment %q", chi.URLParam(r, "id"))
+		err = problem.NotFoundf("No such saved alignment.")
 	}
 	if err == nil {
 		err = issuer.DeleteAlignment(r.Context(), s.Deps.Pool, o.ID, id)
@@ -409,7 +409,7 @@ func (s *Handlers) resolveReview(w http.ResponseWriter, r *http.Request, o issue
 	}
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil {
-		err = problem.NotFoundf("no review %q", chi.URLParam(r, "id"))
+		err = problem.NotFoundf("No such review.")
 	} else {
 		err = issuer.ResolveBadgeReview(r.Context(), s.Deps.Pool, o.ID, id)
 	}

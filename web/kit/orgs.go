@@ -50,7 +50,7 @@ func ChooseOrganisation(r *http.Request, list []issuer.Organisation) (issuer.Org
 			return o, nil
 		}
 	}
-	return issuer.Organisation{}, problem.Forbiddenf("you do not act for %s", slug)
+	return issuer.Organisation{}, problem.Forbiddenf("You are not a member of that organisation.")
 }
 
 // LibraryURL is the creator's library of o, on the tab a badge is in.
@@ -79,7 +79,7 @@ func (s *Kit) WithOrg(h func(http.ResponseWriter, *http.Request, issuer.Organisa
 func (s *Kit) OrgBadge(r *http.Request, o issuer.Organisation) (issuer.BadgeClass, error) {
 	b, err := issuer.BadgeClassByUUID(r.Context(), s.Deps.Pool, chi.URLParam(r, "uuid"))
 	if err == nil && b.OrganisationID != o.ID {
-		err = problem.NotFoundf("no badge %q in %s", b.UUID, o.Slug)
+		err = problem.NotFoundf("%s has no such badge.", o.Name)
 	}
 	return b, err
 }

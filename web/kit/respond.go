@@ -68,7 +68,8 @@ func (s *Kit) Problem(w http.ResponseWriter, r *http.Request, status int, field,
 		return
 	}
 	if field != "" {
-		message = field + ": " + message
+		// People read the field's label, not its name in the code.
+		message = FieldLabel(field) + ": " + message
 	}
 	s.Render(w, r, status, "error", PageData{Title: s.statusTitle(status), Message: message})
 }

@@ -206,7 +206,12 @@ func FieldLabel(field string) string {
 	case "":
 		return "Settings"
 	}
-	return string(field[0]-'a'+'A') + field[1:]
+	// A name of the code (badge_id, subject.name) reads as words.
+	words := strings.NewReplacer("_", " ", ".", " ", "-", " ").Replace(field)
+	if c := words[0]; c >= 'a' && c <= 'z' {
+		words = string(c-'a'+'A') + words[1:]
+	}
+	return words
 }
 
 // DaysLeft says in l's language how many days, started ones included,

@@ -272,7 +272,7 @@ func (s *Handlers) apiSaveTemplate(w http.ResponseWriter, r *http.Request, o iss
 	if id := chi.URLParam(r, "id"); id != "" {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			s.Fail(w, r, problem.NotFoundf("no template %q", id))
+			s.Fail(w, r, problem.NotFoundf("No such endorsement template."))
 			return
 		}
 		t.ID, status = n, http.StatusOK
@@ -290,7 +290,7 @@ func (s *Handlers) apiDeleteTemplate(w http.ResponseWriter, r *http.Request, o i
 	if err == nil {
 		err = network.DeleteTemplate(r.Context(), s.Deps.Pool, o.ID, id)
 	} else {
-		err = problem.NotFoundf("no template %q", chi.URLParam(r, "id"))
+		err = problem.NotFoundf("No such endorsement template.")
 	}
 	if err != nil {
 		s.Fail(w, r, err)

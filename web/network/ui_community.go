@@ -139,7 +139,7 @@ func (s *Handlers) networksLeave(w http.ResponseWriter, r *http.Request, o issue
 	}
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, problem.NotFoundf("no membership %q", chi.URLParam(r, "id")))
+		s.Fail(w, r, problem.NotFoundf("No such membership."))
 		return
 	}
 	if err := s.Deps.Communities.Leave(r.Context(), o, id); err != nil {

@@ -98,6 +98,7 @@ func (s *Handlers) NetworkUIRoutes(r chi.Router) {
 		r.Post("/shares/{uuid}/decline", s.WithOrgFor(account.Endorse, s.networkAnswerShare(false)))
 		r.Post("/invitations", s.WithOrgFor(account.Endorse, s.networkInvite))
 		r.Post("/notifications/read", s.WithOrgFor(account.Endorse, s.networkMarkRead))
+		r.Post("/request-email", s.WithOrgFor(account.ManageOrganisation, s.networkRequestEmail))
 		s.communityTabRoutes(r)
 	})
 }
@@ -433,6 +434,7 @@ func (s *Handlers) loadNetworkTab(r *http.Request, p *networkPage) (string, erro
 		return "", err
 	}
 	p.Unread = unread
+	p.MailEnabled = s.MailQueue() != nil
 	switch p.Tab {
 	case tabPartners, tabRequests, tabTemplates:
 		if p.Templates, err = network.Templates(ctx, s.Deps.Pool, o.ID); err != nil {
@@ -899,7 +901,7 @@ func (s *Handlers) networkSaveTemplate(w http.ResponseWriter, r *http.Request, o
 	if f.Key != "" {
 		id, err := strconv.ParseInt(f.Key, 10, 64)
 		if err != nil {
-			s.Fail(w, r, problem.NotFoundf("no template %q", f.Key))
+			s.Fail(w, r, problem.NotFoundf("No such endorsement template."))
 			return
 		}
 		t.ID = id
@@ -915,7 +917,7 @@ func (s *Handlers) networkSaveTemplate(w http.ResponseWriter, r *http.Request, o
 func (s *Handlers) networkDeleteTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
 	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	if err != nil {
-		s.Fail(w, r, problem.NotFoundf("no template %q", chi.URLParam(r, "id")))
+		s.Fail(w, r, problem.NotFoundf("No such endorsement template."))
 		return
 	}
 	// The name, for the notice.
@@ -1062,6 +1064,28 @@ func (s *Handlers) networkInvite(w http.ResponseWriter, r *http.Request, o issue
 	s.doneNetwork(w, r, o, tabExternal, kit.Notice{
 		Text: fmt.Sprintf("Invitation to endorse %s sent to %s; its link works until %s.", what, inv.EmailHint, inv.ExpiresAt.UTC().Format("2 January 2006")),
 		Link: networkURL(tabExternal, o) + "#invitations", LinkText: "See our invitations"})
+}
+
+// networkRequestEmail sets how the organisation is emailed about new
+// endorsement requests, from the form under its notifications (as the
+// seed has it, on the Partner network page).
+func (s *Handlers) networkRequestEmail(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
+	choice := r.PostFormValue("request_email")
+	if _, err := issuer.UpdateOrganisation(r.Context(), s.Deps.Pool, o.ID, issuer.OrganisationUpdate{RequestEmail: &choice}); err != nil {
+		s.Fail(w, r, err)
+		return
+	}
+	text := "You will get no email about new endorsement requests; they show here."
+	switch choice {
+	case "immediately":
+		text = "An email goes to " + o.Name + " for each new endorsement request."
+	case "daily":
+		text = "New endorsement requests come to " + o.Name + " in one email a day."
+	}
+	if choice != "off" && o.Email == "" {
+		text += " Set the organisation's email address in its settings first: none is sent until it is."
+	}
+	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: text})
 }
 
 // networkMarkRead marks all of the organisation's notifications read.

@@ -69,7 +69,7 @@ func TestNetworkPartnerEndorseAndFilters(t *testing.T) {
 
 	// The other side sees the endorsement and who added it.
 	body = f.Page(t, l.Client, "/network/external?org=lund-uni")
-	webtest.Contains(t, "Lund's external endorsements", body, "<td data-label=\"Endorser\">Tampere University</td>",
+	webtest.Contains(t, "Lund's external endorsements", body, `<td data-label="Endorser"><a href="`+f.Base+`/actors/tampere-uni">Tampere University</a></td>`,
 		html.EscapeString("A trusted partner in research & teaching."), "<td data-label=\"Endorses\">Lund University</td>")
 	body = f.Page(t, l.Client, lundNet)
 	webtest.Contains(t, "Lund's partners", body, "<h3>Tampere University</h3>", "They endorse us", "added us as a partner", "Add as partner")
@@ -660,7 +660,7 @@ func TestNetworkInviteExternalEndorser(t *testing.T) {
 	}
 	body = f.Page(t, c, tab)
 	webtest.Contains(t, "external tab after the endorsement", body, `<span class="state used">used</span>`,
-		`<td data-label="Endorser">Eve Endorser</td>`, "A fine badge.")
+		">Eve Endorser</a></td>", "A fine badge.")
 	body = f.Page(t, c, tampereNet)
 	webtest.Contains(t, "notifications after the endorsement", body, "Notifications (1 new)", `href="/network?org=tampere-uni&amp;tab=received"`)
 }

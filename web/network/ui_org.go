@@ -1,6 +1,7 @@
 package network
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -25,6 +26,10 @@ type orgSettingsPage struct {
 	MailEnabled bool
 }
 
+// HasLogo is whether the organisation's image is a logo uploaded here
+// (else none, or a URL set through the API).
+func (p orgSettingsPage) HasLogo() bool { return p.Org.ImageURL != "" }
+
 // requestEmailChoices are the choices of how an organisation hears of new
 // endorsement requests by email, in order.
 var requestEmailChoices = []struct{ Value, Label string }{
@@ -32,8 +37,8 @@ var requestEmailChoices = []struct{ Value, Label string }{
 }
 
 // RequestEmailChoices are the choices of the request email setting, for
-// the template.
-func (orgSettingsPage) RequestEmailChoices() []struct{ Value, Label string } {
+// the network page's form.
+func (networkPage) RequestEmailChoices() []struct{ Value, Label string } {
 	return requestEmailChoices
 }
 
@@ -59,8 +64,11 @@ func (s *Handlers) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		s.Fail(w, r, problem.Invalidf("", "cannot read the form"))
+	// A multipart form, for the logo's file; an older urlencoded form
+	// still saves the rest.
+	r.Body = http.MaxBytesReader(w, r.Body, kit.ImageFormLimit)
+	if err := r.ParseMultipartForm(kit.FormMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		s.Fail(w, r, kit.BadMultipart(err))
 		return
 	}
 	v := r.PostForm
@@ -68,7 +76,13 @@ func (s *Handlers) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 	sign, listed := v.Get("sign_badges") == "on", v.Get("listed") == "on"
 	in := issuer.OrganisationUpdate{
 		Name: field("name"), Country: field("country"), URL: field("url"), Email: field("email"),
-		Description: field("description"), ImageURL: field("image"), SignBadges: &sign, Listed: &listed,
+		Description: field("description"), SignBadges: &sign, Listed: &listed,
+	}
+	// The logo is a file, checked before anything is saved so that a bad
+	// one changes nothing.
+	logo, err := kit.FormImage(r, "logo")
+	if err == nil && logo != nil {
+		_, err = issuer.CheckImage("logo", logo)
 	}
 	// A form without the choice (an older page) leaves it as it is.
 	if v.Has("request_email") {
@@ -80,11 +94,21 @@ func (s *Handlers) saveOrgSettings(w http.ResponseWriter, r *http.Request) {
 		formats := v["credential_formats"]
 		in.CredentialFormats = &formats
 	}
-	updated, err := issuer.UpdateOrganisation(r.Context(), s.Deps.Pool, o.ID, in)
+	var updated issuer.Organisation
+	if err == nil {
+		updated, err = issuer.UpdateOrganisation(r.Context(), s.Deps.Pool, o.ID, in)
+	}
+	switch {
+	case err != nil:
+	case logo != nil:
+		updated, err = issuer.SetLogo(r.Context(), s.Deps.Pool, s.URLs(), updated, "logo", logo)
+	case v.Get("remove_logo") == "on":
+		updated, err = issuer.RemoveLogo(r.Context(), s.Deps.Pool, s.URLs(), updated)
+	}
 	if p, ok := problem.As(err); ok {
 		// Show the form again with what was typed.
-		o.Name, o.Country, o.URL, o.Email, o.Description, o.ImageURL, o.SignBadges, o.Listed =
-			*in.Name, *in.Country, *in.URL, *in.Email, *in.Description, *in.ImageURL, sign, listed
+		o.Name, o.Country, o.URL, o.Email, o.Description, o.SignBadges, o.Listed =
+			*in.Name, *in.Country, *in.URL, *in.Email, *in.Description, sign, listed
 		if in.RequestEmail != nil {
 			o.RequestEmail = *in.RequestEmail
 		}

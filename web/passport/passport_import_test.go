@@ -86,7 +86,7 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 	c := f.Login(t, "eva@example.org")
 	form, h := webtest.MultipartForm(t, nil, "file", "export.zip", zipped.Bytes())
 	status, body, hdr := f.Do(t, c, "POST", "/passport/import", form, h)
-	if status != http.StatusSeeOther || hdr.Get("Location") != "/passport#import" {
+	if status != http.StatusSeeOther || hdr.Get("Location") != "/passport?tab=import#import" {
 		t.Fatalf("import through the form = %d to %q:\n%s", status, hdr.Get("Location"), body[strings.Index(body, "<main"):])
 	}
 	// The client is gone; the import goes on. A second one is refused
@@ -99,7 +99,7 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 	if status, body, _ := f.Do(t, c, "POST", "/passport/import", second, h2); status != http.StatusConflict || !strings.Contains(body, "under way") {
 		t.Errorf("a second import while one runs = %d:\n%.300s", status, body)
 	}
-	page := f.Page(t, c, "/passport")
+	page := f.Page(t, c, "/passport?tab=import")
 	webtest.Contains(t, "the page while it imports", page, `id="import-progress"`)
 	deadline := time.Now().Add(120 * time.Second)
 	for !strings.Contains(page, "Import done: 200 of 200 files verified.") {
@@ -107,7 +107,7 @@ func TestImport200BadgesAsAJob(t *testing.T) {
 			t.Fatalf("the import never finished:\n%s", page)
 		}
 		time.Sleep(250 * time.Millisecond)
-		page = f.Page(t, c, "/passport")
+		page = f.Page(t, c, "/passport?tab=import")
 	}
 	if n := strings.Count(page, ": <span class=\"state active\">added</span>"); n != 200 {
 		t.Errorf("the page lists %d files added, want 200", n)

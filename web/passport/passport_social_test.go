@@ -56,10 +56,12 @@ func TestPassportSocialPages(t *testing.T) {
 		"You congratulated Sara Staff", "<strong>1</strong> congratulation</span>", "Well done, Sara!", "Delete your endorsement")
 
 	// The earner answers on /passport; the endorsement shows on the page.
-	body = f.Page(t, staff, "/passport")
-	webtest.Contains(t, "the backpack with a pending endorsement", body, "Endorsements waiting for you (1)", "<strong>line follower</strong>")
+	webtest.Contains(t, "the backpack's tabs", f.Page(t, staff, "/passport"), `href="/passport?tab=endorsements">Endorsements <span class="count">1</span>`)
+	body = f.Page(t, staff, "/passport?tab=endorsements")
+	webtest.Contains(t, "the backpack with a pending endorsement", body, "Endorsements waiting for you (1)", "<strong>line follower</strong>",
+		`<input type="hidden" name="next" value="/passport?tab=endorsements">`)
 	endorsement := webtest.UUIDIn(t, body, "/accept")
-	f.PostOK(t, staff, "/passport/endorsements/"+endorsement+"/accept", nil, "/passport")
+	f.PostOK(t, staff, "/passport/endorsements/"+endorsement+"/accept", url.Values{"next": {"/passport?tab=endorsements"}}, "/passport?tab=endorsements")
 	body = f.Page(t, webtest.NoRedirects(nil), public)
 	webtest.Contains(t, "the public page with an accepted endorsement", body, "This badge is endorsed by these individuals",
 		"root</strong>", "<strong>line follower</strong> robot", "<strong>1</strong> endorsement</span>")
@@ -68,8 +70,8 @@ func TestPassportSocialPages(t *testing.T) {
 
 	// The earner asks the visitor for another; the visitor sees it.
 	f.PostOK(t, staff, "/passport/requests", url.Values{"badge": {id}, "handle": {"root"}, "message": {"Please?"}}, "/passport")
-	webtest.Contains(t, "the visitor's backpack", f.Page(t, root, "/passport"), "Asked to endorse", "Sara Staff</strong> asks you", "Please?",
-		"Your endorsements", "line follower")
+	webtest.Contains(t, "the visitor's backpack", f.Page(t, root, "/passport?tab=requests"), "Asked to endorse", "Sara Staff</strong> asks you", "Please?")
+	webtest.Contains(t, "the visitor's endorsements", f.Page(t, root, "/passport?tab=endorsements"), "Your endorsements", "line follower")
 
 	// JSON-LD and ActivityStreams.
 	status, text, hdr := f.Do(t, f.Client, "GET", public+".json", nil, nil)
@@ -149,6 +151,9 @@ func TestBrowserPassportSocialOnPhone(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#email"), "staff@example.org"),
 		chromedp.SendKeys(chromedp.CSS("#password"), webtest.Password),
 		chromedp.Click(chromedp.CSS("form.card button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".passport-tabs")),
+		// The tabs are links: the endorsements wait on their own tab.
+		chromedp.Click(chromedp.CSS(`.passport-tabs a[href="/passport?tab=endorsements"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#pending-endorsements")),
 	)
 	browser.NoHorizontalScroll(t, earner)

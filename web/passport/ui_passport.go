@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,6 +94,8 @@ func backpackItemViewOf(l *locale.Localizer, u account.User, it passport.Item, n
 
 // passportPageData is the backpack page.
 type passportPageData struct {
+	// Tab is the part of the passport shown (see passportTabs).
+	Tab      string
 	Notice   kit.Notice
 	Pending  []backpackItemView
 	Accepted []backpackItemView
@@ -113,6 +116,38 @@ type passportPageData struct {
 	// Milestones are how far the earner is toward milestone badges of this
 	// node ("3 of 5"), in passport_milestones.html.
 	Milestones []milestone.Progress
+}
+
+// passportTabs are the parts of the passport page, each at
+// /passport?tab=NAME (badges at /passport): links, so that they work
+// without JavaScript.
+var passportTabs = []string{"badges", "endorsements", "requests", "import", "settings"}
+
+// passportTab is the tab the request asks for; "" when there is no such
+// tab.
+func passportTab(r *http.Request) string {
+	tab := r.URL.Query().Get("tab")
+	switch {
+	case tab == "":
+		return "badges"
+	case slices.Contains(passportTabs, tab):
+		return tab
+	}
+	return ""
+}
+
+// AskedPending counts the endorsement requests waiting for the earner's
+// answer, for the requests tab's label.
+func (d passportPageData) AskedPending() int {
+	n := 0
+	if d.Social != nil {
+		for _, q := range d.Social.Asked {
+			if q.State == "pending" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // addBadgeForm keeps the add form's text fields.
@@ -168,7 +203,13 @@ func (s *Handlers) passportData(r *http.Request, u account.User) (passportPageDa
 
 func (s *Handlers) passportPage(w http.ResponseWriter, r *http.Request) {
 	u, _ := kit.CurrentUser(r)
+	tab := passportTab(r)
+	if tab == "" {
+		s.Problem(w, r, http.StatusNotFound, "", "The passport has no such tab: choose Badges, Endorsements, Requests, Import and export or Settings.")
+		return
+	}
 	d, err := s.passportData(r, u)
+	d.Tab = tab
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -197,7 +238,7 @@ func (s *Handlers) passportAdd(w http.ResponseWriter, r *http.Request) {
 			s.Fail(w, r, err)
 			return
 		}
-		d.Form = addBadgeForm{Field: p.Field}
+		d.Form, d.Tab = addBadgeForm{Field: p.Field}, "badges"
 		if r.PostForm != nil {
 			d.Form.URL, d.Form.Assertion = r.PostForm.Get("url"), r.PostForm.Get("assertion")
 		}
@@ -227,7 +268,7 @@ func (s *Handlers) passportAnswer(answer func(context.Context, passport.DB, int6
 // passportBack is where a form goes back to: the page it names in next
 // (the badge's own page), or the backpack.
 func passportBack(r *http.Request) string {
-	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/passport/") {
+	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/passport/") || strings.HasPrefix(next, "/passport?tab=") {
 		return kit.SafeNext(next)
 	}
 	return "/passport"
@@ -309,8 +350,10 @@ type backpackBadgeView struct {
 	// with names and comments when the class is hosted here, else as the
 	// links its document lists.
 	OrgEndorsements []orgEndorsementView
-	// BadgeID is the badge class's id, which people can follow.
-	BadgeID string
+	// BadgeID is the badge class's id, which people can follow;
+	// Following: the viewer does.
+	BadgeID   string
+	Following bool
 	// Standards name the Open Badges versions the badge is held in
 	// ("Open Badges 3.0", "Open Badges 2.0").
 	Standards []string
@@ -512,7 +555,7 @@ func (s *Handlers) passportBadgePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.backpackBadgeViewOf(r, u, it)
-	v.Own, v.Notice = true, s.PopNotice(r)
+	v.Own, v.Notice, v.Following = true, s.PopNotice(r), s.FollowsBadge(r, v.BadgeID)
 	if v.Social, err = s.badgeSocial(r, u, u, it); err != nil {
 		s.Fail(w, r, err)
 		return
@@ -558,7 +601,7 @@ func (s *Handlers) PassportCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	data, mediaType, name, ok := s.Deps.Passport.CredentialFile(r.Context(), it)
 	if !ok {
-		s.Fail(w, r, problem.NotFoundf("badge %q has no Open Badges 3.0 credential", id))
+		s.Fail(w, r, problem.NotFoundf("This badge has no Open Badges 3.0 credential."))
 		return
 	}
 	w.Header().Set("Content-Type", mediaType)

@@ -142,7 +142,7 @@ func (s *Handlers) passportImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Importing %d files: each badge is verified in turn. You can leave this page; the import goes on.", job.Total)})
-	http.Redirect(w, r, "/passport#import", http.StatusSeeOther)
+	http.Redirect(w, r, "/passport?tab=import#import", http.StatusSeeOther)
 }
 
 // importResultJSON is one file of an import as the API tells it.
@@ -228,7 +228,7 @@ func (s *Handlers) passportSettings(w http.ResponseWriter, r *http.Request) {
 		text = "Your badges are announced to your followers when you make them public."
 	}
 	s.SetNotice(r, kit.Notice{Text: text})
-	http.Redirect(w, r, "/passport", http.StatusSeeOther)
+	http.Redirect(w, r, "/passport?tab=settings", http.StatusSeeOther)
 }
 
 func (s *Handlers) apiBadgeSettings(w http.ResponseWriter, r *http.Request) {
@@ -297,6 +297,7 @@ func (s *Handlers) followersBadge(w http.ResponseWriter, r *http.Request, it pas
 		return
 	}
 	v := s.backpackBadgeViewOf(r, earner, it)
+	v.Following = s.FollowsBadge(r, v.BadgeID)
 	w.Header().Set("Cache-Control", "private, no-store")
 	s.Render(w, r, http.StatusOK, "passport_badge", kit.PageData{Title: v.Item.Name, Data: v})
 }

@@ -316,7 +316,7 @@ func (s *Handlers) showPublicBadge(w http.ResponseWriter, r *http.Request, statu
 	}
 	v.Social.JSON = publicBadgePath(username, it.UUID) + ".json"
 	v.Social.Form = form
-	v.Notice = s.PopNotice(r)
+	v.Notice, v.Following = s.PopNotice(r), s.FollowsBadge(r, v.BadgeID)
 	// A revocation or an expiry should show as soon as it is known.
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Vary", "Accept")

@@ -1,6 +1,7 @@
 package passport
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
 	"time"
@@ -29,6 +30,9 @@ func (s *Handlers) PassportStreamUIRoutes(r chi.Router) {
 type streamEntryView struct {
 	passport.StreamEntry
 	Label string // what kind of thing it is, in words
+	// HTML is the text as written, in Markdown (posts, comments), rendered
+	// and sanitised.
+	HTML template.HTML
 }
 
 // streamLabels name the kinds of entries.
@@ -97,7 +101,7 @@ func (s *Handlers) streamPage(w http.ResponseWriter, r *http.Request) {
 		v.Prev = "/passport/stream?offset=" + strconv.Itoa(offset-streamPerPage)
 	}
 	for _, e := range list {
-		v.Entries = append(v.Entries, streamEntryView{StreamEntry: e, Label: streamLabels[e.Kind]})
+		v.Entries = append(v.Entries, streamEntryView{StreamEntry: e, Label: streamLabels[e.Kind], HTML: s.Markdown.HTML(e.Text)})
 	}
 	for _, f := range []struct{ value, label string }{
 		{passport.DigestOff, "No email"},

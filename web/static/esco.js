@@ -3,8 +3,11 @@
 // browser's session) and "Pick saved alignment" lists the organisation's
 // library (GET /api/v1/orgs/{slug}/alignments); clicking a result fills the
 // next empty alignment row of the form, adding a row when none is empty.
-// Nothing is saved until the badge form is. Without JavaScript the editor
-// links to picker pages that do the same with plain forms.
+// Nothing is saved until the badge form is, except with "Save as
+// template", which keeps a concept in the organisation's library (POST
+// /api/v1/orgs/{slug}/alignments). "More" fetches the next page of the
+// same search. Without JavaScript the editor links to picker pages that
+// do the same with plain forms.
 (function () {
   "use strict";
 
@@ -106,7 +109,13 @@
     box.addEventListener("change", search);
   });
 
+  // search runs the search from the first page; more (from the "More"
+  // button) fetches the page at offset and adds it below.
   function search() {
+    runSearch(0);
+  }
+
+  function runSearch(offset) {
     var words = input.value.trim();
     if (words.length < 2) {
       clearResults(words ? text("type-more") : "");
@@ -118,6 +127,9 @@
     Array.prototype.forEach.call(panel.querySelectorAll(".esco-type:checked"), function (box) {
       params.append("type", box.value);
     });
+    if (offset > 0) {
+      params.set("offset", String(offset));
+    }
     status.textContent = text("searching");
     request(panel.getAttribute("data-search") + "?" + params.toString(), function (body) {
       var found = text(body.total === 1 ? "found-one" : "found-other", { count: body.total });
@@ -125,17 +137,64 @@
       if (body.note) {
         said = body.note + ". " + said;
       }
-      if (!body.concepts.length) {
+      if (!body.concepts.length && offset === 0) {
         clearResults(said + " " + text("try-other"));
         return;
       }
+      var shown = offset + body.concepts.length;
       showResults(body.concepts.map(function (c) {
         return {
           name: c.label, url: c.uri, description: c.description || "",
           framework: c.version ? "ESCO " + c.version : "ESCO", code: c.code || "",
-          facts: [typeName(c.type), c.code].filter(Boolean).join(" · ")
+          facts: [typeName(c.type), c.code].filter(Boolean).join(" · "),
+          template: true
         };
-      }), said + " " + text("click-one"));
+      }), said + " " + text("showing", { shown: shown }) + " " + text("click-one"), offset > 0);
+      if (shown < body.total && body.concepts.length) {
+        var li = document.createElement("li");
+        li.className = "more";
+        var more = document.createElement("button");
+        more.type = "button";
+        more.id = "esco-more";
+        more.className = "secondary";
+        more.textContent = text("more");
+        more.addEventListener("click", function () {
+          results.removeChild(li);
+          runSearch(shown);
+        });
+        li.appendChild(more);
+        results.appendChild(li);
+      }
+    });
+  }
+
+  // saveTemplate keeps item in the organisation's saved alignments.
+  function saveTemplate(item, button) {
+    button.disabled = true;
+    window.fetch(panel.getAttribute("data-saved"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({
+        targetName: item.name, targetUrl: item.url, targetFramework: item.framework,
+        targetCode: item.code, targetDescription: item.description
+      })
+    }).then(function (resp) {
+      return resp.json().then(function (body) {
+        return { ok: resp.ok, body: body };
+      });
+    }).then(function (res) {
+      if (!res.ok) {
+        var e = res.body && res.body.error;
+        button.disabled = false;
+        status.textContent = text("not-saved", { why: e ? e.message : text("no-answer") });
+        return;
+      }
+      button.textContent = text("saved-button");
+      status.textContent = text("saved", { name: item.name });
+    }).catch(function (err) {
+      button.disabled = false;
+      status.textContent = text("not-saved", { why: err && err.message ? err.message : text("no-answer") });
     });
   }
 
@@ -184,8 +243,12 @@
     status.textContent = message;
   }
 
-  function showResults(items, message) {
-    clearResults(message);
+  function showResults(items, message, append) {
+    if (append) {
+      status.textContent = message;
+    } else {
+      clearResults(message);
+    }
     items.forEach(function (item) {
       var li = document.createElement("li");
       li.className = "partner";
@@ -206,6 +269,16 @@
       if (item.description) {
         var d = item.description;
         li.appendChild(paragraph("comment", d.length > 240 ? d.slice(0, 239) + "…" : d));
+      }
+      if (item.template) {
+        var save = document.createElement("button");
+        save.type = "button";
+        save.className = "secondary save-template";
+        save.textContent = "Save as template";
+        save.addEventListener("click", function () {
+          saveTemplate(item, save);
+        });
+        li.appendChild(save);
       }
       results.appendChild(li);
     });
