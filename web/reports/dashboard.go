@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 
+	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/application"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/federation"
@@ -44,10 +45,50 @@ func (p orgPanel) Attention() bool {
 // dashboardData is the dashboard: a panel per organisation the viewer
 // acts for, and for an earner in none their passport in numbers.
 type dashboardData struct {
-	Orgs             []orgPanel
+	Orgs []orgPanel
+	// Reviews are the organisations the viewer reviews badge
+	// applications for (the reviewer role, which acts for nothing else).
+	Reviews          []reviewPanel
 	Passport         *passport.Summary
 	FailedDeliveries int // node admins only
 	NodeAdmin        bool
+}
+
+// reviewPanel is an organisation whose applications the viewer reviews.
+type reviewPanel struct {
+	Name, Slug string
+	ToReview   int // applications waiting for a decision
+}
+
+// reviews lists the organisations u reviews applications for.
+func (s *Handlers) reviews(r *http.Request, u account.User) ([]reviewPanel, error) {
+	ctx, db := r.Context(), s.Deps.Pool
+	ms, err := account.Memberships(ctx, db, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, m := range ms {
+		if m.Role == account.RoleReviewer {
+			ids = append(ids, m.OrganisationID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	orgs, err := issuer.Organisations(ctx, db, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reviewPanel, 0, len(orgs))
+	for _, o := range orgs {
+		n, err := application.CountToReview(ctx, db, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, reviewPanel{Name: o.Name, Slug: o.Slug, ToReview: n})
+	}
+	return out, nil
 }
 
 // Dashboard is the home page of a logged-in user.
@@ -59,6 +100,10 @@ func (s *Handlers) Dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := dashboardData{NodeAdmin: u.NodeAdmin}
+	if d.Reviews, err = s.reviews(r, u); err != nil {
+		s.Fail(w, r, err)
+		return
+	}
 	for _, o := range orgs {
 		p, err := s.panel(r, o)
 		if err != nil {
@@ -67,7 +112,7 @@ func (s *Handlers) Dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Orgs = append(d.Orgs, p)
 	}
-	if len(orgs) == 0 {
+	if len(orgs) == 0 && len(d.Reviews) == 0 {
 		ps, err := passport.SummaryOf(r.Context(), s.Deps.Pool, u.ID)
 		if err != nil {
 			s.Fail(w, r, err)

@@ -288,3 +288,23 @@ func TestCSVIsTheChart(t *testing.T) {
 		t.Errorf("claims: %v", bars)
 	}
 }
+
+// TestReviewerDashboard: a member with the reviewer role acts for nothing
+// else, so the dashboard gives them their way to the applications they
+// review, and no organisation panel.
+func TestReviewerDashboard(t *testing.T) {
+	f := webtest.StartNode(t)
+	ctx := context.Background()
+	u, err := account.CreateUser(ctx, f.Pool, account.NewUser{Email: "rita@example.org", Password: webtest.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, f.Pool, u.ID, f.Org.ID, account.RoleReviewer); err != nil {
+		t.Fatal(err)
+	}
+	body := f.Page(t, f.Login(t, "rita@example.org"), "/")
+	webtest.Contains(t, "a reviewer's dashboard", body, `id="review-tampere-uni"`, `<a href="/creator/tampere-uni/applications">0 applications waiting for a decision</a>`)
+	if strings.Contains(body, `id="org-tampere-uni"`) {
+		t.Error("a reviewer's dashboard shows the organisation's panel")
+	}
+}
