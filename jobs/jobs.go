@@ -82,8 +82,9 @@ type Config struct {
 	// client to it for the verifications and emails it queues.
 	Passport *passport.Passport
 	// Milestones, when set, registers milestone_evaluate (queued when an
-	// earner takes a badge into their passport) and hands the client to
-	// it for those jobs.
+	// earner takes a badge into their passport) and milestone_backfill
+	// (queued when a milestone is made or changed, for the earners who meet
+	// it already), and hands the client to it for those jobs.
 	Milestones *milestone.Milestones
 	// Communities, when set, registers community_relations, which reads
 	// daily who endorses whom among every network's members.
@@ -156,6 +157,7 @@ func NewClient(pool *pgxpool.Pool, cfg Config) (*Client, error) {
 	}
 	if cfg.Milestones != nil {
 		river.AddWorker(workers, &milestone.EvaluateWorker{Milestones: cfg.Milestones})
+		river.AddWorker(workers, &milestone.BackfillWorker{Milestones: cfg.Milestones})
 	}
 	if cfg.Passport != nil {
 		river.AddWorker(workers, &passport.VerifyWorker{Passport: cfg.Passport})

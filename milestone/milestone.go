@@ -249,9 +249,11 @@ func isWebURL(s string) bool {
 }
 
 // Create makes badge class in.Badge of organisation orgID a milestone.
-// It counts badges issued or accepted from now on, each evaluation
-// counting the earner's earlier badges too.
-func Create(ctx context.Context, db DB, u issuer.URLs, orgID int64, in Input) (Milestone, error) {
+// It queues on q, in the same transaction, its backfill (BackfillArgs):
+// the earners who meet it already get it then. After that, each badge
+// issued or accepted is evaluated with the earner's earlier badges. A nil
+// q queues no backfill.
+func Create(ctx context.Context, db DB, q issuer.Queue, u issuer.URLs, orgID int64, in Input) (Milestone, error) {
 	self, err := ownBadge(ctx, db, orgID, in.Badge)
 	if err != nil {
 		return Milestone{}, err
@@ -275,7 +277,10 @@ func Create(ctx context.Context, db DB, u issuer.URLs, orgID int64, in Input) (M
 		if err != nil {
 			return fmt.Errorf("store milestone: %w", err)
 		}
-		return storeRequirements(ctx, tx, id, self, reqs)
+		if err := storeRequirements(ctx, tx, id, self, reqs); err != nil {
+			return err
+		}
+		return queueBackfill(ctx, tx, q, id)
 	})
 	if err != nil {
 		return Milestone{}, err
@@ -284,8 +289,9 @@ func Create(ctx context.Context, db DB, u issuer.URLs, orgID int64, in Input) (M
 }
 
 // Update changes the rule of the milestone that is badge class uuid of
-// organisation orgID. Awards made stay.
-func Update(ctx context.Context, db DB, u issuer.URLs, orgID int64, uuid string, in Input) (Milestone, error) {
+// organisation orgID, and queues on q its backfill as Create does, for
+// the earners the new rule is met by. Awards made stay.
+func Update(ctx context.Context, db DB, q issuer.Queue, u issuer.URLs, orgID int64, uuid string, in Input) (Milestone, error) {
 	self, err := ownBadge(ctx, db, orgID, uuid)
 	if err != nil {
 		return Milestone{}, err
@@ -308,7 +314,10 @@ func Update(ctx context.Context, db DB, u issuer.URLs, orgID int64, uuid string,
 		if _, err := tx.Exec(ctx, `DELETE FROM milestone_requirement WHERE milestone_id = $1`, id); err != nil {
 			return fmt.Errorf("update milestone: %w", err)
 		}
-		return storeRequirements(ctx, tx, id, self, reqs)
+		if err := storeRequirements(ctx, tx, id, self, reqs); err != nil {
+			return err
+		}
+		return queueBackfill(ctx, tx, q, id)
 	})
 	if err != nil {
 		return Milestone{}, err

@@ -80,7 +80,7 @@ func (w *world) milestone(t testing.TB, name string, in milestone.Input) issuer.
 	t.Helper()
 	b := w.badge(t, name)
 	in.Badge = b.UUID
-	if _, err := milestone.Create(context.Background(), w.pool, w.urls, w.org.ID, in); err != nil {
+	if _, err := milestone.Create(context.Background(), w.pool, nil, w.urls, w.org.ID, in); err != nil {
 		t.Fatalf("create milestone %s: %v", name, err)
 	}
 	return b
@@ -526,7 +526,7 @@ func TestValidation(t *testing.T) {
 			if in.Badge == "" {
 				in.Badge = self.UUID
 			}
-			_, err := milestone.Create(ctx, w.pool, w.urls, w.org.ID, in)
+			_, err := milestone.Create(ctx, w.pool, nil, w.urls, w.org.ID, in)
 			p, ok := problem.As(err)
 			if !ok || p.Kind != tc.kind || p.Field != tc.field || !strings.Contains(p.Message, tc.text) {
 				t.Fatalf("got %v, want a problem on %q saying %q", err, tc.field, tc.text)
@@ -534,10 +534,10 @@ func TestValidation(t *testing.T) {
 		})
 	}
 	// The same rules hold on a change, and a good one is kept.
-	if _, err := milestone.Update(ctx, w.pool, w.urls, w.org.ID, chained.UUID, milestone.Input{Rule: milestone.RuleSome, Required: 5, Requirements: reqs(a, b)}); !problem.Is(err, problem.Invalid) {
+	if _, err := milestone.Update(ctx, w.pool, nil, w.urls, w.org.ID, chained.UUID, milestone.Input{Rule: milestone.RuleSome, Required: 5, Requirements: reqs(a, b)}); !problem.Is(err, problem.Invalid) {
 		t.Fatalf("update with N above the list: %v", err)
 	}
-	m, err := milestone.Update(ctx, w.pool, w.urls, w.org.ID, chained.UUID, milestone.Input{Rule: milestone.RuleSome, Required: 2,
+	m, err := milestone.Update(ctx, w.pool, nil, w.urls, w.org.ID, chained.UUID, milestone.Input{Rule: milestone.RuleSome, Required: 2,
 		Requirements: append(reqs(a, b), partner)})
 	if err != nil {
 		t.Fatal(err)

@@ -105,6 +105,15 @@ func (s *Handlers) apiMilestones(w http.ResponseWriter, r *http.Request, o issue
 	kit.WriteJSON(w, http.StatusOK, kit.Items(out))
 }
 
+// milestoneQueue is where saving a milestone queues its backfill (the
+// earners who meet it already), or nil on a node without jobs.
+func (s *Handlers) milestoneQueue() issuer.Queue {
+	if s.Deps.River == nil {
+		return nil
+	}
+	return s.Deps.River
+}
+
 // orgMilestone is the milestone of the path's {badge}, if it is o's.
 func (s *Handlers) orgMilestone(r *http.Request, o issuer.Organisation) (milestone.Milestone, error) {
 	id := chi.URLParam(r, "badge")
@@ -130,7 +139,7 @@ func (s *Handlers) apiCreateMilestone(w http.ResponseWriter, r *http.Request, o 
 		s.Fail(w, r, err)
 		return
 	}
-	m, err := milestone.Create(r.Context(), s.Deps.Pool, s.URLs(), o.ID, body.input())
+	m, err := milestone.Create(r.Context(), s.Deps.Pool, s.milestoneQueue(), s.URLs(), o.ID, body.input())
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -149,7 +158,7 @@ func (s *Handlers) apiUpdateMilestone(w http.ResponseWriter, r *http.Request, o 
 		s.Fail(w, r, problem.Invalidf("badge", "cannot change: a milestone stays the badge it was made of"))
 		return
 	}
-	m, err := milestone.Update(r.Context(), s.Deps.Pool, s.URLs(), o.ID, id, body.input())
+	m, err := milestone.Update(r.Context(), s.Deps.Pool, s.milestoneQueue(), s.URLs(), o.ID, id, body.input())
 	if err != nil {
 		s.Fail(w, r, err)
 		return

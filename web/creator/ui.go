@@ -176,9 +176,9 @@ func (s *Handlers) saveMilestone(w http.ResponseWriter, r *http.Request, o issue
 	var m milestone.Milestone
 	if err == nil {
 		if id == "" {
-			m, err = milestone.Create(r.Context(), s.Deps.Pool, s.URLs(), o.ID, in)
+			m, err = milestone.Create(r.Context(), s.Deps.Pool, s.milestoneQueue(), s.URLs(), o.ID, in)
 		} else {
-			m, err = milestone.Update(r.Context(), s.Deps.Pool, s.URLs(), o.ID, id, in)
+			m, err = milestone.Update(r.Context(), s.Deps.Pool, s.milestoneQueue(), s.URLs(), o.ID, id, in)
 		}
 	}
 	if err != nil {
