@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -171,7 +170,7 @@ func UpdateForm(ctx context.Context, db DB, orgID int64, uuid string, in FormInp
 	if err := in.validate(); err != nil {
 		return Form{}, err
 	}
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return Form{}, problem.NotFoundf("no application form %q", uuid)
 	}
 	tag, err := db.Exec(ctx, `
@@ -190,7 +189,7 @@ func UpdateForm(ctx context.Context, db DB, orgID int64, uuid string, in FormInp
 
 // FormByUUID finds a form of organisation orgID.
 func FormByUUID(ctx context.Context, db DB, orgID int64, uuid string) (Form, error) {
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return Form{}, problem.NotFoundf("no application form %q", uuid)
 	}
 	f, err := scanForm(db.QueryRow(ctx, `SELECT `+formColumns+formFrom+`WHERE f.uuid = $1 AND f.organisation_id = $2`, uuid, orgID))
@@ -244,7 +243,3 @@ func formByID(ctx context.Context, db DB, id int64) (Form, error) {
 	}
 	return f, nil
 }
-
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-func isUUID(s string) bool { return uuidPattern.MatchString(s) }

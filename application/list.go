@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
 )
 
@@ -38,13 +39,13 @@ func (f *Filter) where(orgID int64) (string, []any, error) {
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
 	if f.FormUUID != "" {
-		if !isUUID(f.FormUUID) {
+		if !issuer.IsUUID(f.FormUUID) {
 			return "", nil, problem.Invalidf("form", "must be the id of an application form")
 		}
 		add("f.uuid = ?", f.FormUUID)
 	}
 	if f.BadgeUUID != "" {
-		if !isUUID(f.BadgeUUID) {
+		if !issuer.IsUUID(f.BadgeUUID) {
 			return "", nil, problem.Invalidf("badge", "must be the id of a badge")
 		}
 		add("b.uuid = ?", f.BadgeUUID)
@@ -229,7 +230,7 @@ func FileFor(ctx context.Context, db DB, v Viewer, appUUID, fileUUID string) (Fi
 	if err != nil {
 		return File{}, err
 	}
-	if !isUUID(fileUUID) {
+	if !issuer.IsUUID(fileUUID) {
 		return File{}, problem.NotFoundf("no file %q", fileUUID)
 	}
 	var f File

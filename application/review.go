@@ -79,7 +79,7 @@ type Access struct {
 // their own, a review link's holder the one application it is for until
 // the link is used.
 func View(ctx context.Context, db DB, v Viewer, uuid string) (Application, Access, error) {
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return Application{}, Access{}, problem.NotFoundf("no application %q", uuid)
 	}
 	var id, orgID int64
@@ -414,7 +414,7 @@ func (d *Decision) validate() error {
 // DecideAsMember records the decision of user, an admin or reviewer of
 // the application's organisation, on application uuid; see decide.
 func DecideAsMember(ctx context.Context, db DB, env Env, userID int64, uuid string, d Decision) (Application, error) {
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return Application{}, problem.NotFoundf("no application %q", uuid)
 	}
 	return decide(ctx, db, env, d, func(tx pgx.Tx) (reviewer, error) {

@@ -22,11 +22,9 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/placeholder"
 	"github.com/laurelnet/laurel/problem"
@@ -176,7 +174,7 @@ func Create(ctx context.Context, db issuer.DB, orgID int64, in Input) (Template,
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Template{}, problem.Conflictf("", "this organisation has %d criteria templates, the most it may keep; delete one first", MaxTemplates)
-	case isUniqueViolation(err):
+	case dbpool.UniqueViolation(err):
 		return Template{}, problem.Conflictf("name", "a criteria template named %q exists already", in.Name)
 	case err != nil:
 		return Template{}, fmt.Errorf("create criteria template: %w", err)
@@ -189,7 +187,7 @@ func Update(ctx context.Context, db issuer.DB, orgID int64, uuid string, in Inpu
 	if err := in.validate(); err != nil {
 		return Template{}, err
 	}
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return Template{}, notFound(uuid)
 	}
 	t, err := scan(db.QueryRow(ctx, `
@@ -198,7 +196,7 @@ func Update(ctx context.Context, db issuer.DB, orgID int64, uuid string, in Inpu
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Template{}, notFound(uuid)
-	case isUniqueViolation(err):
+	case dbpool.UniqueViolation(err):
 		return Template{}, problem.Conflictf("name", "a criteria template named %q exists already", in.Name)
 	case err != nil:
 		return Template{}, fmt.Errorf("update criteria template %s: %w", uuid, err)
@@ -208,7 +206,7 @@ func Update(ctx context.Context, db issuer.DB, orgID int64, uuid string, in Inpu
 
 // Get finds a template of organisation orgID.
 func Get(ctx context.Context, db issuer.DB, orgID int64, uuid string) (Template, error) {
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return Template{}, notFound(uuid)
 	}
 	t, err := scan(db.QueryRow(ctx, `SELECT `+columns+` FROM criteria_template WHERE uuid = $1 AND organisation_id = $2`, uuid, orgID))
@@ -237,7 +235,7 @@ func List(ctx context.Context, db issuer.DB, orgID int64) ([]Template, error) {
 // Delete removes a template. Badges filled from it keep their criteria:
 // filling copies the text.
 func Delete(ctx context.Context, db issuer.DB, orgID int64, uuid string) error {
-	if !isUUID(uuid) {
+	if !issuer.IsUUID(uuid) {
 		return notFound(uuid)
 	}
 	tag, err := db.Exec(ctx, `DELETE FROM criteria_template WHERE uuid = $1 AND organisation_id = $2`, uuid, orgID)
@@ -253,12 +251,3 @@ func Delete(ctx context.Context, db issuer.DB, orgID int64, uuid string) error {
 func notFound(uuid string) error {
 	return problem.NotFoundf("no criteria template %q in this organisation", uuid)
 }
-
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == pgerrcode.UniqueViolation
-}
-
-// isUUID reports whether s is a UUID as the tables write them, so that
-// anything else is not found rather than a database error.
-func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }

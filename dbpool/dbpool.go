@@ -15,6 +15,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -178,4 +179,11 @@ func (t *tracer) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data pgx.Tra
 	if t.next != nil {
 		t.next.TraceQueryEnd(ctx, conn, data)
 	}
+}
+
+// UniqueViolation reports whether err is PostgreSQL refusing a row that
+// would repeat a unique key: the caller's conflict, not a failure.
+func UniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == pgerrcode.UniqueViolation
 }

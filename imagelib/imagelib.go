@@ -24,12 +24,10 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/dbpool"
 	"github.com/laurelnet/laurel/designer"
 	"github.com/laurelnet/laurel/issuer"
 	"github.com/laurelnet/laurel/problem"
@@ -189,7 +187,7 @@ func insert(ctx context.Context, db issuer.DB, orgID int64, m Meta, img issuer.I
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Image{}, problem.Conflictf("", "the library holds %d images, the most it may; delete some first", MaxImages)
-	case isUniqueViolation(err):
+	case dbpool.UniqueViolation(err):
 		return Image{}, problem.Conflictf("name", "the library has an image named %q already", m.Name)
 	case err != nil:
 		return Image{}, fmt.Errorf("add library image: %w", err)
@@ -245,7 +243,7 @@ func Rename(ctx context.Context, db issuer.DB, orgID int64, id string, m Meta) (
 	if err := m.check(); err != nil {
 		return Image{}, err
 	}
-	if !isUUID(id) {
+	if !issuer.IsUUID(id) {
 		return Image{}, notFound(id)
 	}
 	out, err := scan(db.QueryRow(ctx, `
@@ -254,7 +252,7 @@ func Rename(ctx context.Context, db issuer.DB, orgID int64, id string, m Meta) (
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return Image{}, notFound(id)
-	case isUniqueViolation(err):
+	case dbpool.UniqueViolation(err):
 		return Image{}, problem.Conflictf("name", "the library has an image named %q already", m.Name)
 	case err != nil:
 		return Image{}, fmt.Errorf("rename library image %s: %w", id, err)
@@ -264,7 +262,7 @@ func Rename(ctx context.Context, db issuer.DB, orgID int64, id string, m Meta) (
 
 // Get finds an image of organisation orgID's library.
 func Get(ctx context.Context, db issuer.DB, orgID int64, id string) (Image, error) {
-	if !isUUID(id) {
+	if !issuer.IsUUID(id) {
 		return Image{}, notFound(id)
 	}
 	img, err := scan(db.QueryRow(ctx, `SELECT `+columns+` FROM library_image WHERE uuid = $1 AND organisation_id = $2`, id, orgID))
@@ -279,7 +277,7 @@ func Get(ctx context.Context, db issuer.DB, orgID int64, id string) (Image, erro
 
 // Data returns an image's bytes.
 func Data(ctx context.Context, db issuer.DB, orgID int64, id string) (issuer.Image, error) {
-	if !isUUID(id) {
+	if !issuer.IsUUID(id) {
 		return issuer.Image{}, notFound(id)
 	}
 	var img issuer.Image
@@ -452,7 +450,7 @@ func UpdateBadge(ctx context.Context, db issuer.DB, by account.Actor, orgID int6
 // forBadge reads library image id for a badge, locking it so that it is
 // not deleted before the use is noted; a problem names library_image.
 func forBadge(ctx context.Context, tx pgx.Tx, orgID int64, id string) (issuer.Image, int64, error) {
-	if !isUUID(id) {
+	if !issuer.IsUUID(id) {
 		return issuer.Image{}, 0, problem.Invalidf("library_image", "no image %q in this organisation's library", id)
 	}
 	var img issuer.Image
@@ -487,13 +485,4 @@ func noteUse(ctx context.Context, tx pgx.Tx, imageID int64, b issuer.BadgeClass)
 
 func notFound(id string) error {
 	return problem.NotFoundf("no image %q in this organisation's library", id)
-}
-
-// isUUID reports whether s is a UUID as the tables write them, so that
-// anything else is not found rather than a database error.
-func isUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
-
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == pgerrcode.UniqueViolation
 }

@@ -128,7 +128,7 @@ func DeleteAlignment(ctx context.Context, db DB, orgID, id int64) error {
 // too, as with any edit of the class. by must be allowed
 // account.CreateBadges.
 func AlignBadge(ctx context.Context, db DB, by account.Actor, q Queue, orgID int64, uuid string, a vocab.AlignmentObject) (BadgeClass, error) {
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return BadgeClass{}, problem.NotFoundf("no badge %q", uuid)
 	}
 	var out BadgeClass

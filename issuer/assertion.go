@@ -551,7 +551,7 @@ func scanAssertion(row pgx.Row) (Assertion, error) {
 
 // AssertionByUUID finds an assertion.
 func AssertionByUUID(ctx context.Context, db DB, uuid string) (Assertion, error) {
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return Assertion{}, problem.NotFoundf("no assertion %q", uuid)
 	}
 	a, err := scanAssertion(db.QueryRow(ctx, `SELECT `+assertionColumns+assertionFrom+`WHERE a.uuid = $1`, uuid))
@@ -588,7 +588,7 @@ func Revoke(ctx context.Context, db DB, by account.Actor, orgID int64, uuid, rea
 	if len(reason) > 1000 {
 		return Assertion{}, problem.Invalidf("revocationReason", "must be at most 1000 characters")
 	}
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return Assertion{}, problem.NotFoundf("no assertion %q", uuid)
 	}
 	tag, err := db.Exec(ctx, `

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/account"
@@ -244,7 +245,7 @@ func UpdateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 	if err != nil {
 		return BadgeClass{}, fmt.Errorf("update badge class: %w", err)
 	}
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	tag, err := db.Exec(ctx, `
@@ -266,7 +267,7 @@ func UpdateBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 
 // BadgeClassByUUID finds a badge class.
 func BadgeClassByUUID(ctx context.Context, db DB, uuid string) (BadgeClass, error) {
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	b, err := scanBadge(db.QueryRow(ctx, `SELECT `+badgeColumns+badgeFrom+`WHERE b.uuid = $1`, uuid))
@@ -302,7 +303,7 @@ func ArchiveBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64
 	if err := by.Authorize(ctx, db, orgID, account.CreateBadges); err != nil {
 		return BadgeClass{}, err
 	}
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return BadgeClass{}, problem.NotFoundf("No such badge.")
 	}
 	tag, err := db.Exec(ctx, `
@@ -324,7 +325,7 @@ func DeleteBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 	if err := by.Authorize(ctx, db, orgID, account.CreateBadges); err != nil {
 		return err
 	}
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return problem.NotFoundf("No such badge.")
 	}
 	var deleted, issued bool
@@ -346,7 +347,7 @@ func DeleteBadgeClass(ctx context.Context, db DB, by account.Actor, orgID int64,
 
 // BadgeImage returns a badge class's image.
 func BadgeImage(ctx context.Context, db DB, uuid string) (Image, error) {
-	if !isUUID(uuid) {
+	if !IsUUID(uuid) {
 		return Image{}, problem.NotFoundf("No such badge.")
 	}
 	var img Image
@@ -389,22 +390,10 @@ func (b BadgeClass) CriteriaDocument(u URLs) (vocab.Criteria, error) {
 	return vocab.Criteria{Context: vocab.Context, ID: u.Criteria(b.UUID), Type: "Criteria", Narrative: b.CriteriaNarrative}, nil
 }
 
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return false
-			}
-		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
-			return false
-		}
-	}
-	return true
-}
+// IsUUID reports whether s is written as a UUID, as the tables keep
+// their public ids, so that anything else is answered "not found" rather
+// than with a database error.
+func IsUUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
 
 func nonNil[T any](s []T) []T {
 	if s == nil {

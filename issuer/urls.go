@@ -52,7 +52,7 @@ func (u URLs) Endorsement(uuid string) string { return u.base() + "/ob/endorseme
 // BadgeUUID returns the uuid of a badge class id hosted here, or "".
 func (u URLs) BadgeUUID(id string) string {
 	rest, ok := strings.CutPrefix(id, u.base()+"/ob/badges/")
-	if !ok || !isUUID(rest) {
+	if !ok || !IsUUID(rest) {
 		return ""
 	}
 	return rest
@@ -70,7 +70,7 @@ func (u URLs) ProfileSlug(id string) string {
 // AssertionUUID returns the uuid of an assertion id hosted here, or "".
 func (u URLs) AssertionUUID(id string) string {
 	rest, ok := strings.CutPrefix(id, u.base()+"/ob/assertions/")
-	if !ok || !isUUID(rest) {
+	if !ok || !IsUUID(rest) {
 		return ""
 	}
 	return rest
