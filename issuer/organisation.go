@@ -189,7 +189,8 @@ func OrganisationByID(ctx context.Context, db DB, id int64) (Organisation, error
 func OrganisationBySlug(ctx context.Context, db DB, slug string) (Organisation, error) {
 	o, err := scanOrganisation(db.QueryRow(ctx, `SELECT `+organisationColumns+` FROM organisation WHERE slug = $1`, slug))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Organisation{}, problem.NotFoundf("No such organisation.")
+		// The slug is what the person typed (a link, --org): name it.
+		return Organisation{}, problem.NotFoundf("There is no organisation %q.", slug)
 	}
 	if err != nil {
 		return Organisation{}, fmt.Errorf("find organisation %s: %w", slug, err)
