@@ -89,6 +89,24 @@ func TestMemberReviewersAreMailed(t *testing.T) {
 					t.Errorf("mail to %s does not say %q:\n%s", to, says, got[0].Text)
 				}
 			}
+			// A reviewer applying is not asked to review their own application.
+			if tc.reviewers {
+				rev, err := account.UserByEmail(ctx, f.db, "rev@makers.example")
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := submission("", "")
+				s.UserID = rev.ID
+				own, err := application.Apply(ctx, f.db, f.env, form.Token, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range f.mails(t, "rev@makers.example") {
+					if strings.Contains(m.Text, page(own.UUID)) && strings.HasPrefix(m.Subject, "Uusi hakemus") {
+						t.Errorf("the reviewer was asked to review their own application:\n%s", m.Text)
+					}
+				}
+			}
 			for _, to := range tc.notMailed {
 				if got := f.mails(t, to); len(got) != 0 {
 					t.Errorf("%s was mailed %q, but does not review here", to, got[0].Subject)
