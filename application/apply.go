@@ -490,7 +490,8 @@ func Confirm(ctx context.Context, db DB, env Env, token string) (Application, er
 }
 
 // submitted mails the receipt of a confirmed application and invites its
-// reviewers: the form's external reviewers, and peers.
+// reviewers: the form's external reviewers, the organisation's member
+// reviewers (see memberReviewMails), and peers.
 func submitted(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application) error {
 	l, err := env.applicantMail(ctx, tx, app)
 	if err != nil {
@@ -516,6 +517,11 @@ func submitted(ctx context.Context, tx pgx.Tx, env Env, f Form, app Application)
 		}
 		msgs = append(msgs, reviewMail(l, f, app, v, false))
 	}
+	members, err := memberReviewMails(ctx, tx, env, f, app)
+	if err != nil {
+		return err
+	}
+	msgs = append(msgs, members...)
 	if f.PeerReview {
 		peers, err := assignPeers(ctx, tx, f, app)
 		if err != nil {

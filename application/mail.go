@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/issuer"
@@ -185,5 +187,57 @@ func rejectedMail(l *locale.Localizer, f Form, a Application, comment string) ma
 			l.T("mail.application.rejected", "Badge", f.BadgeName, "Organisation", f.OrganisationName),
 			reviewerWrote(l, comment),
 			l.T("mail.application.apply_again")),
+	}}
+}
+
+// memberReviewMails tells the organisation's members who review that
+// application a is new, with the link to its page (they sign in to
+// review). Those are the members with the reviewer role; when the
+// organisation has none, its admins, who review then, so that a new
+// application never waits unseen. The applicant, if a member, is left out.
+func memberReviewMails(ctx context.Context, tx pgx.Tx, env Env, f Form, a Application) ([]river.JobArgs, error) {
+	all, err := MemberReviewers(ctx, tx, f.OrganisationID)
+	if err != nil {
+		return nil, err
+	}
+	var reviewers, admins []MemberReviewer
+	for _, m := range all {
+		switch m.Role {
+		case account.RoleReviewer:
+			reviewers = append(reviewers, m)
+		case account.RoleAdmin:
+			admins = append(admins, m)
+		}
+	}
+	if len(reviewers) == 0 {
+		reviewers = admins
+	}
+	var out []river.JobArgs
+	for _, m := range reviewers {
+		if strings.EqualFold(m.Email, a.Email) || (a.ApplicantUserID != nil && *a.ApplicantUserID == m.UserID) {
+			continue
+		}
+		l, err := env.localizer(ctx, tx, m.Email, &m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, memberReviewMail(l, env.URLs, f, a, m))
+	}
+	return out, nil
+}
+
+// memberReviewMail tells member reviewer m of a new application.
+func memberReviewMail(l *locale.Localizer, u URLs, f Form, a Application, m MemberReviewer) mail.SendArgs {
+	who := a.Name
+	if who == "" {
+		who = l.T("mail.application.someone")
+	}
+	return mail.SendArgs{Message: mail.Message{
+		To: m.Email, Subject: l.T("mail.application_member.subject", "Badge", f.BadgeName),
+		Text: mail.Paragraphs(greeting(l, m.Name),
+			l.T("mail.application_member.applied", "Applicant", who, "Organisation", f.OrganisationName,
+				"Badge", f.BadgeName, "Title", f.Title),
+			l.T("mail.application_member.review", "URL", u.Application(a.UUID)),
+			l.T("mail.application_member.why", "Organisation", f.OrganisationName)),
 	}}
 }

@@ -35,6 +35,7 @@ func (s *Handlers) ESCOUIRoutes(r chi.Router) {
 	r.Post("/creator/{slug}/badges/{uuid}/alignments/recommended", s.WithOrgFor(account.CreateBadges, s.recommendedPick))
 	r.Post("/creator/{slug}/alignments/{id}/delete", s.WithOrgFor(account.CreateBadges, s.deleteSavedAlignment))
 	r.Post("/creator/{slug}/reviews/{id}/resolve", s.WithOrgFor(account.CreateBadges, s.resolveReview))
+	s.AlignmentPageRoutes(r)
 }
 
 // ESCOPicker is what the editor and the pickers show of ESCO: the choices

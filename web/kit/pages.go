@@ -19,7 +19,7 @@ import (
 // pageNames are the templates in templates/, each rendered inside layout.html.
 var pageNames = []string{"login", "error", "dashboard", "section", "admin", "reports", "help", "profile", "deliveries", "org_reports", "verify", "creator", "badge_edit", "issuer", "issue", "badge", "badge_class", "criteria", "org_settings", "network", "community", "external_endorse", "passport", "passport_badge", "passport_social", "passport_stream", "esco_pick", "signup", "me_profile", "me_delete", "me_account", "password_reset",
 	"form_templates", "form_template", "applications", "application_form", "application", "apply", "apply_confirm", "apply_mine", "review",
-	"ct_milestones", "ct_milestone_form", "ct_images", "ct_designer", "ct_criteria", "ct_email",
+	"ct_milestones", "ct_milestone_form", "ct_images", "ct_designer", "ct_criteria", "ct_email", "ct_alignments",
 	"people", "join"}
 
 // pageParts are the templates a page includes besides layout.html and its
@@ -32,6 +32,7 @@ var pageParts = map[string][]string{
 	"ct_designer":       {"creator_menu"},
 	"ct_criteria":       {"creator_menu"},
 	"ct_email":          {"creator_menu"},
+	"ct_alignments":     {"creator_menu"},
 	"passport":          {"passport_milestones"},
 }
 
