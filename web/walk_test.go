@@ -234,34 +234,30 @@ func TestWalk(t *testing.T) {
 		t.Fatalf("after accepting, Lund's incoming requests still show %q", got)
 	}
 
-	// Ada follows the claim link and signs up with that address; her
-	// profile tells her handle, which the claim page's "Keep it in your
-	// passport" takes her passport by, and she adds the badge there.
+	// Ada follows the claim link and signs up with that address: once she
+	// confirms it, the badge waits in her passport, and she accepts it.
 	b = browser.New(t)
 	claim := mailTo("ada@example.org", "/claim/")
 	do(b, chromedp.Navigate(claim), chromedp.WaitVisible(chromedp.CSS("#passport-handle")))
 	if got := text(b, "main"); !strings.Contains(got, badge) {
 		t.Fatalf("the claim page shows %q", got)
 	}
+	do(b, chromedp.Click(chromedp.CSS(`header a.login-link`)), chromedp.WaitVisible(chromedp.CSS(`main a[href="/signup"]`)),
+		chromedp.Click(chromedp.CSS(`main a[href="/signup"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/signup"]`)))
 	signUp(b, "ada@example.org", "Ada Lovelace")
-	logIn(b, "ada@example.org", "/me/profile", "main code")
-	handle := strings.TrimPrefix(text(b, "main code"), "@")
-	if !strings.HasPrefix(handle, "ada@") {
-		t.Fatalf("Ada's profile gives her handle as %q", handle)
+	logIn(b, "ada@example.org", "/passport", "#accepted-title")
+	if got := text(b, "main"); !strings.Contains(got, "Waiting for you") {
+		t.Fatalf("Ada's passport shows %q", got)
 	}
-	do(b, chromedp.Navigate(claim),
-		chromedp.SendKeys(chromedp.CSS("#passport-handle"), handle),
-		chromedp.Click(chromedp.CSS(`form[action="/claim-to-passport"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/passport/badges"]`)),
-	)
-	if got := browser.Eval[string](t, b, `document.getElementById("url").value`); !strings.HasPrefix(got, base+"/") {
-		t.Fatalf("the passport's add form holds %q, want the badge's address", got)
+	waiting := browser.Eval[string](t, b, `[...document.querySelectorAll("form[action$='/accept']")].map(f => f.closest("li").innerText).join("\n")`)
+	if !strings.Contains(waiting, badge) {
+		t.Fatalf("Ada's passport has waiting %q, want %s from the claim mail", waiting, badge)
 	}
-	do(b, chromedp.Click(chromedp.CSS(`form[action="/passport/badges"] button[type=submit]`)),
+	do(b, chromedp.Click(chromedp.CSS(`form[action^="/passport/badges/"][action$="/accept"] button`)),
 		chromedp.WaitVisible(chromedp.CSS("#accepted")),
 	)
 	if got := text(b, "#accepted"); !strings.Contains(got, badge) {
-		t.Fatalf("Ada's passport shows %q, want %s", got, badge)
+		t.Fatalf("Ada's accepted badges are %q, want %s", got, badge)
 	}
 	browser.Screenshot(t, b, "walk-passport")
 
