@@ -95,3 +95,20 @@ func BadgeClassesTagged(ctx context.Context, db DB, orgID int64, tags []string) 
 	}
 	return list, nil
 }
+
+// AssertionsToEmail lists the unrevoked assertions of this node awarded to
+// the address email, matched as AssertionsTo matches one, oldest first.
+func AssertionsToEmail(ctx context.Context, db DB, email string) ([]Assertion, error) {
+	rows, err := db.Query(ctx, `SELECT `+assertionColumns+assertionFrom+`
+		WHERE a.recipient_kind = 'email' AND a.revoked_at IS NULL
+			AND a.recipient_identity = 'sha256$' || encode(sha256(convert_to($1 || a.recipient_salt, 'UTF8')), 'hex')
+		ORDER BY a.issued_on, a.id`, strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
+		return nil, fmt.Errorf("find assertions to an address: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Assertion, error) { return scanAssertion(r) })
+	if err != nil {
+		return nil, fmt.Errorf("find assertions to an address: %w", err)
+	}
+	return list, nil
+}

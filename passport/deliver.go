@@ -58,3 +58,28 @@ func DeliverIssued(ctx context.Context, tx pgx.Tx, u issuer.URLs, o issuer.Organ
 	}
 	return nil
 }
+
+// DeliverEarlier puts the badges issued on this node to address before
+// its owner confirmed it into the backpack of user, who just did, as
+// DeliverIssued would have had they had the address then: pending, for
+// them to accept. Badges already in the backpack are left as they are.
+func DeliverEarlier(ctx context.Context, tx pgx.Tx, u issuer.URLs, address string) error {
+	list, err := issuer.AssertionsToEmail(ctx, tx, address)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		o, err := issuer.OrganisationByID(ctx, tx, a.OrganisationID)
+		if err != nil {
+			return fmt.Errorf("deliver earlier badges: %w", err)
+		}
+		b, err := issuer.BadgeClassByUUID(ctx, tx, a.BadgeUUID)
+		if err != nil {
+			return fmt.Errorf("deliver earlier badges: %w", err)
+		}
+		if err := DeliverIssued(ctx, tx, u, o, b, a, issuer.Recipient{Kind: issuer.RecipientEmail, Identity: address}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

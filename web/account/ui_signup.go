@@ -8,8 +8,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/laurelnet/laurel/account"
+	"github.com/laurelnet/laurel/passport"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/web/kit"
 )
@@ -174,6 +176,14 @@ func (s *Handlers) verifyEmail(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.Fail(w, r, err)
 		return
+	}
+	// Badges issued to the address before it was confirmed here (the
+	// earner signed up from a claim mail) arrive now, as the page says.
+	// The address is confirmed whatever happens: a failure is logged.
+	if err := pgx.BeginFunc(r.Context(), s.Deps.Pool, func(tx pgx.Tx) error {
+		return passport.DeliverEarlier(r.Context(), tx, s.URLs(), u.Email)
+	}); err != nil {
+		s.Log.Error("deliver the badges issued to a confirmed address", "user", u.Username, "err", err)
 	}
 	s.renderSignup(w, r, http.StatusOK, "", signupPage{Confirm: &u, Confirmed: true})
 }
