@@ -24,23 +24,23 @@ func TestFollowBadgeShowsFollowing(t *testing.T) {
 
 	root := f.Login(t, "root@example.org")
 	badgeID := f.Base + "/ob/badges/" + b.UUID
-	for _, page := range []string{"/badges/" + assertion, "/u/staff/badges/" + id} {
+	for _, page := range []string{"/u/staff/badges/" + id} { // /badges/ redirects there: the badge is public
 		body := f.Page(t, root, page)
 		webtest.Contains(t, page+" before following", body, `action="/passport/follow-badge"`, "Follow this badge")
 		webtest.Lacks(t, page+" before following", body, "✓ Following", `action="/passport/unfollow-badge"`)
 	}
 	f.PostOK(t, root, "/passport/follow-badge", url.Values{"badge": {badgeID}, "name": {"Robotics"}, "next": {"/badges/" + assertion}},
 		"/badges/"+assertion)
-	for _, page := range []string{"/badges/" + assertion, "/u/staff/badges/" + id} {
+	for _, page := range []string{"/u/staff/badges/" + id} { // /badges/ redirects there: the badge is public
 		body := f.Page(t, root, page)
 		webtest.Contains(t, page+" when following", body, "✓ Following", `action="/passport/unfollow-badge"`, "Unfollow</button>")
 		webtest.Lacks(t, page+" when following", body, `action="/passport/follow-badge"`)
 	}
 	// Another person does not follow it.
-	webtest.Contains(t, "the page for the earner", f.Page(t, staff, "/badges/"+assertion), `action="/passport/follow-badge"`)
+	webtest.Contains(t, "the page for the earner", f.Page(t, staff, "/u/staff/badges/"+id), `action="/passport/follow-badge"`)
 	f.PostOK(t, root, "/passport/unfollow-badge", url.Values{"badge": {badgeID}, "name": {"Robotics"}, "next": {"/badges/" + assertion}},
 		"/badges/"+assertion)
-	webtest.Contains(t, "the page after unfollowing", f.Page(t, root, "/badges/"+assertion), `action="/passport/follow-badge"`, "Follow this badge")
+	webtest.Contains(t, "the page after unfollowing", f.Page(t, root, "/u/staff/badges/"+id), `action="/passport/follow-badge"`, "Follow this badge")
 }
 
 // TestStreamRendersMarkdown: a comment written in Markdown shows in the
