@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/testkit"
@@ -68,6 +70,48 @@ func TestMailLanguage(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s to %s: no message %q among %v", tc.kind, tc.to, tc.subject, box.raw(tc.to))
+		}
+	}
+}
+
+// TestMemberInvitationMailLanguage: an invitation to join an organisation
+// is written in the inviter's language (the invited may have no account,
+// so no setting), with the role named in it, and in English by default.
+func TestMemberInvitationMailLanguage(t *testing.T) {
+	ctx, db, o, users := people(t)
+	pool, ok := db.(*pgxpool.Pool)
+	if !ok {
+		t.Fatalf("the test database is a %T, not a pool", db)
+	}
+	box := newMailbox(t, pool)
+	catalog, err := locale.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, en := box.v, box.v
+	fi.Locale, fi.Language = catalog, "fi"
+	en.Locale = catalog
+	if _, _, err := account.InviteMember(ctx, db, o.ID, users["admin"].ID, "satu@example.org", account.RoleCreator, fi); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := account.InviteMember(ctx, db, o.ID, users["admin"].ID, "sam@example.org", account.RoleIssuer, en); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ to, subject, role, days string }{
+		{"satu@example.org", "Liity organisaatioon " + o.Name + " palvelimella laurel.test", "roolissa luoja", "7 päivän kuluessa"},
+		{"sam@example.org", "Join " + o.Name + " on laurel.test", "as an issuer", "within 7 days"},
+	} {
+		ms := box.raw(tc.to)
+		if len(ms) != 1 {
+			t.Fatalf("%d messages to %s, want 1", len(ms), tc.to)
+		}
+		if ms[0].Subject != tc.subject {
+			t.Errorf("subject to %s = %q, want %q", tc.to, ms[0].Subject, tc.subject)
+		}
+		for _, want := range []string{tc.role, tc.days} {
+			if !strings.Contains(ms[0].Text, want) {
+				t.Errorf("mail to %s: no %q in\n%s", tc.to, want, ms[0].Text)
+			}
 		}
 	}
 }

@@ -109,7 +109,7 @@ func InviteMember(ctx context.Context, db DB, orgID, invitedBy int64, email stri
 		if v.Queue == nil {
 			return nil
 		}
-		if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: memberInvitationMail(in, v.Node)}}); err != nil {
+		if _, err := v.Queue.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: memberInvitationMail(in, v)}}); err != nil {
 			return fmt.Errorf("queue the invitation email: %w", err)
 		}
 		return nil
@@ -123,34 +123,24 @@ func InviteMember(ctx context.Context, db DB, orgID, invitedBy int64, email stri
 	return in, token, nil
 }
 
-// memberInvitationMail is the message with the link of an invitation.
-func memberInvitationMail(in MemberInvitation, node string) mail.SendArgs {
-	var text strings.Builder
-	text.WriteString("Hello,\n\n")
+// memberInvitationMail is the message with the link of an invitation,
+// written in v.Language (the inviter's), else the node's default: the
+// person invited may have no account, so no setting of their own.
+func memberInvitationMail(in MemberInvitation, v InviteMail) mail.SendArgs {
+	l := v.Locale.Mail("", v.Language)
+	role := l.T("member_invitation_mail.role." + string(in.Role))
+	invites := l.T("member_invitation_mail.invited", "Org", in.OrganisationName, "Node", v.Node, "Role", role)
 	if in.InvitedBy != "" {
-		fmt.Fprintf(&text, "%s invites you to join %s on the Laurel node %s, as %s %s.\n\n",
-			in.InvitedBy, in.OrganisationName, node, article(string(in.Role)), in.Role)
-	} else {
-		fmt.Fprintf(&text, "You are invited to join %s on the Laurel node %s, as %s %s.\n\n",
-			in.OrganisationName, node, article(string(in.Role)), in.Role)
+		invites = l.T("member_invitation_mail.invites", "Inviter", in.InvitedBy, "Org", in.OrganisationName, "Node", v.Node, "Role", role)
 	}
-	fmt.Fprintf(&text, "%s\n\n", roleMeaning[in.Role])
-	fmt.Fprintf(&text, "To accept, open this link within %d days; with no account on %s yet, you make one there:\n%s\n\n",
-		int(MemberInvitationLifetime/(24*time.Hour)), node, mail.LinkPlaceholder)
-	text.WriteString("The link works once. If you do not want to join, ignore this email.\n")
+	text := mail.Paragraphs(l.T("mail.common.hello"), invites, l.T("role_meaning."+string(in.Role)),
+		l.N("member_invitation_mail.link", int(MemberInvitationLifetime/(24*time.Hour)), "Node", v.Node, "Link", mail.LinkPlaceholder),
+		l.T("member_invitation_mail.once"))
 	return mail.SendArgs{Message: mail.Message{
 		To:      in.Email,
-		Subject: "Join " + in.OrganisationName + " on " + node,
-		Text:    text.String(),
+		Subject: l.T("member_invitation_mail.subject", "Org", in.OrganisationName, "Node", v.Node),
+		Text:    text,
 	}, Link: &mail.Link{Kind: LinkMemberInvitation, ID: in.ID}}
-}
-
-// roleMeaning says in a sentence what a role does, for the invitation.
-var roleMeaning = map[Role]string{
-	RoleAdmin:    "An admin manages the organisation's settings and people, and may do everything creators and issuers do.",
-	RoleCreator:  "A creator designs the organisation's badges and works its network of partners and endorsements, and issues badges too.",
-	RoleIssuer:   "An issuer issues the organisation's badges, revokes them when needed and sees its reports.",
-	RoleReviewer: "A reviewer reviews the applications for the organisation's badges.",
 }
 
 // MemberInvitationLinks mints the link of invitation id (link makes the

@@ -170,6 +170,9 @@ type Verification struct {
 	// Locale is the catalogue the emails are written from, each in its
 	// user's language (else the node's default); nil writes English.
 	Locale *locale.Catalog
+	// Language is the language to write to someone with no account yet
+	// (an invited member): the sender's; "" is the node's default.
+	Language string
 }
 
 // SignUp makes a user for someone who signs up, as the node's sign-up mode

@@ -102,7 +102,7 @@ func (s *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Log.Info("password changed", "username", u.Username)
-	s.SetNotice(r, kit.Notice{Text: "Your password is changed. Your other sessions are logged out."})
+	s.SetNotice(r, kit.Notice{Text: "accountnotice.password_changed"})
 	http.Redirect(w, r, "/me/account", http.StatusSeeOther)
 }
 
@@ -116,7 +116,7 @@ func (s *Handlers) changeEmail(w http.ResponseWriter, r *http.Request) {
 		s.accountProblem(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: "A link is on its way to " + email + ": your address changes once you open it. Until then it stays " + u.Email + "."})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "accountnotice.email_link_sent", "New", email, "Old", u.Email)})
 	http.Redirect(w, r, "/me/account", http.StatusSeeOther)
 }
 
@@ -200,7 +200,7 @@ func (s *Handlers) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: "The token is revoked: programs that used it can no longer."})
+	s.SetNotice(r, kit.Notice{Text: "accountnotice.token_revoked"})
 	http.Redirect(w, r, "/me/account#tokens", http.StatusSeeOther)
 }
 

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -45,7 +44,7 @@ func (s *Handlers) adminCreateOrganisation(w http.ResponseWriter, r *http.Reques
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("%s is created; %s is its admin.", in.Name, email)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "adminnotice.org_created", "Name", in.Name, "Email", email)})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 

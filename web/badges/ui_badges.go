@@ -480,8 +480,8 @@ func (s *Handlers) createBadge(w http.ResponseWriter, r *http.Request, o issuer.
 		s.badgeFormProblem(w, r, o, nil, f, rows, in.Image, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Badge “%s” created.", b.Name),
-		Link: "/issuer/" + o.Slug + "/badges/" + b.UUID, LinkText: "Issue it"})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "badgenotice.created", "Name", b.Name),
+		Link: "/issuer/" + o.Slug + "/badges/" + b.UUID, LinkText: "badgenotice.issue_it"})
 	http.Redirect(w, r, kit.LibraryURL(o, false), http.StatusSeeOther)
 }
 
@@ -517,7 +517,7 @@ func (s *Handlers) updateBadge(w http.ResponseWriter, r *http.Request, o issuer.
 		s.badgeFormProblem(w, r, o, &old, f, rows, in.Image, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Badge “%s” saved. Badges already issued show the changes too.", b.Name)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "badgenotice.saved", "Name", b.Name)})
 	http.Redirect(w, r, kit.LibraryURL(o, b.ArchivedAt != nil), http.StatusSeeOther)
 }
 
@@ -541,7 +541,7 @@ func (s *Handlers) criteriaAction(w http.ResponseWriter, r *http.Request, o issu
 			criteria.Values{Badge: in.Name, Issuer: o.Name, Alignments: in.Alignments})
 		if err == nil {
 			f.CriteriaKind, f.CriteriaNarrative = "narrative", text
-			notice = "Criteria filled from the template; check them and save the badge."
+			notice = "badgenotice.criteria_filled"
 		}
 	case "save_template":
 		if strings.TrimSpace(f.TemplateName) == "" {
@@ -552,7 +552,7 @@ func (s *Handlers) criteriaAction(w http.ResponseWriter, r *http.Request, o issu
 		t, err = criteria.Create(r.Context(), s.Deps.Pool, o.ID, criteria.Input{Name: f.TemplateName, Body: f.CriteriaNarrative})
 		if err == nil {
 			f.TemplateName, f.CriteriaTemplate = "", t.UUID
-			notice = fmt.Sprintf("Criteria saved as the template “%s”.", t.Name)
+			notice = s.T(r, "badgenotice.criteria_saved", "Name", t.Name)
 		}
 	default:
 		err = problem.Invalidf("action", "must be fill_template or save_template")
@@ -578,9 +578,9 @@ func (s *Handlers) archiveBadge(archived bool) func(http.ResponseWriter, *http.R
 			s.Fail(w, r, err)
 			return
 		}
-		text := fmt.Sprintf("Badge “%s” archived: it can no longer be issued, and the badges already issued stay valid.", b.Name)
+		text := s.T(r, "badgenotice.archived", "Name", b.Name)
 		if !archived {
-			text = fmt.Sprintf("Badge “%s” restored: it can be issued again.", b.Name)
+			text = s.T(r, "badgenotice.restored", "Name", b.Name)
 		}
 		s.SetNotice(r, kit.Notice{Text: text})
 		// Back to the tab the badge was on.
@@ -601,13 +601,13 @@ func (s *Handlers) deleteBadge(w http.ResponseWriter, r *http.Request, o issuer.
 			q.Set("archived", "1")
 		}
 		r.URL.RawQuery = q.Encode()
-		s.renderLibrary(w, r, http.StatusConflict, fmt.Sprintf("“%s” was not deleted: %s.", b.Name, p.Message))
+		s.renderLibrary(w, r, http.StatusConflict, s.T(r, "badgenotice.not_deleted", "Name", b.Name, "Why", p.Message))
 		return
 	}
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Badge “%s” deleted.", b.Name)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "badgenotice.deleted", "Name", b.Name)})
 	http.Redirect(w, r, kit.LibraryURL(o, b.ArchivedAt != nil), http.StatusSeeOther)
 }

@@ -242,11 +242,11 @@ func (s *Handlers) issueOne(w http.ResponseWriter, r *http.Request, o issuer.Org
 		s.renderIssuePage(w, r, kit.StatusOf[p.Kind], message, o, b, f, nil)
 		return
 	}
-	text := fmt.Sprintf("“%s” issued to %s.", b.Name, recipientLabel(a))
+	text := s.T(r, "badgenotice.issued", "Name", b.Name, "Recipient", recipientLabel(a))
 	if a.RecipientKind == issuer.RecipientEmail && s.MailQueue() != nil {
-		text += " An email with a link to claim it is on its way."
+		text += " " + s.T(r, "badgenotice.claim_mail")
 	}
-	s.SetNotice(r, kit.Notice{Text: text, Link: "/badges/" + a.UUID, LinkText: "See the badge"})
+	s.SetNotice(r, kit.Notice{Text: text, Link: "/badges/" + a.UUID, LinkText: "badgenotice.see_badge"})
 	http.Redirect(w, r, issuePageURL(o, b), http.StatusSeeOther)
 }
 
@@ -348,7 +348,7 @@ func (s *Handlers) revokeAssertion(w http.ResponseWriter, r *http.Request, o iss
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("The badge of %s is revoked. Verifiers now see it as revoked.", recipientLabel(a)),
-		Link: "/badges/" + a.UUID, LinkText: "See its page"})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "badgenotice.revoked", "Recipient", recipientLabel(a)),
+		Link: "/badges/" + a.UUID, LinkText: "badgenotice.see_its_page"})
 	http.Redirect(w, r, "/issuer/"+o.Slug+"/badges/"+a.BadgeUUID, http.StatusSeeOther)
 }

@@ -190,7 +190,7 @@ func (s *Handlers) saveMilestone(w http.ResponseWriter, r *http.Request, o issue
 		s.showMilestoneForm(w, r, status, message, controlOf(field), o, f)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Milestone “%s” saved: %s.", m.Name, m.Summary())})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.milestone_saved", "Name", m.Name, "Summary", m.Summary())})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/milestones", http.StatusSeeOther)
 }
 
@@ -211,7 +211,7 @@ func (s *Handlers) deleteMilestone(w http.ResponseWriter, r *http.Request, o iss
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” is an ordinary badge again; those who earned it keep it.", m.Name)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.milestone_removed", "Name", m.Name)})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/milestones", http.StatusSeeOther)
 }
 
@@ -281,8 +281,8 @@ func (s *Handlers) uploadImage(w http.ResponseWriter, r *http.Request, o issuer.
 		s.showImages(w, r, status, message, controlOf(field), o, m)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” added to the image library.", im.Name),
-		Link: "/creator/" + o.Slug + "/badges/new?library_image=" + im.UUID, LinkText: "Use it in a new badge"})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.image_added", "Name", im.Name),
+		Link: "/creator/" + o.Slug + "/badges/new?library_image=" + im.UUID, LinkText: "creatornotice.use_image"})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/images", http.StatusSeeOther)
 }
 
@@ -302,7 +302,7 @@ func (s *Handlers) renameImage(w http.ResponseWriter, r *http.Request, o issuer.
 		s.showImages(w, r, status, message, "", o, imagelib.Meta{})
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” saved.", im.Name)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.image_saved", "Name", im.Name)})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/images", http.StatusSeeOther)
 }
 
@@ -317,13 +317,13 @@ func (s *Handlers) deleteImage(w http.ResponseWriter, r *http.Request, o issuer.
 		s.Fail(w, r, err)
 		return
 	}
-	text := fmt.Sprintf("“%s” deleted from the image library.", im.Name)
+	text := s.T(r, "creatornotice.image_deleted", "Name", im.Name)
 	if len(uses) > 0 {
 		names := make([]string, len(uses))
 		for i, u := range uses {
 			names[i] = u.Badge.Name
 		}
-		text += fmt.Sprintf(" These badges keep their copy: %s.", strings.Join(names, ", "))
+		text += " " + s.T(r, "creatornotice.image_kept", "Names", strings.Join(names, ", "))
 	}
 	s.SetNotice(r, kit.Notice{Text: text})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/images", http.StatusSeeOther)
@@ -438,8 +438,8 @@ func (s *Handlers) saveDesign(w http.ResponseWriter, r *http.Request, o issuer.O
 		s.showDesigner(w, r, status, message, controlOf(field), o, d, name, tags, format)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” saved to the image library.", im.Name),
-		Link: "/creator/" + o.Slug + "/badges/new?library_image=" + im.UUID, LinkText: "Use it in a new badge"})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.design_saved", "Name", im.Name),
+		Link: "/creator/" + o.Slug + "/badges/new?library_image=" + im.UUID, LinkText: "creatornotice.use_image"})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/images", http.StatusSeeOther)
 }
 
@@ -498,7 +498,7 @@ func (s *Handlers) saveCriteriaTemplate(w http.ResponseWriter, r *http.Request, 
 		s.showCriteria(w, r, status, message, controlOf(field), o, criteriaData{Editing: id, Name: in.Name, Body: in.Body})
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Criteria template “%s” saved.", t.Name)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.criteria_saved", "Name", t.Name)})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/criteria-templates", http.StatusSeeOther)
 }
 
@@ -507,7 +507,7 @@ func (s *Handlers) deleteCriteriaTemplate(w http.ResponseWriter, r *http.Request
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: "Criteria template deleted. Badges filled from it keep their criteria."})
+	s.SetNotice(r, kit.Notice{Text: "creatornotice.criteria_deleted"})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/criteria-templates", http.StatusSeeOther)
 }
 
@@ -590,7 +590,7 @@ func (s *Handlers) saveEmailTemplate(w http.ResponseWriter, r *http.Request, o i
 		s.showEmail(w, r, status, message, controlOf(field), o, in, nil)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Email template saved: %s mails in %s use it.", t.Kind, t.Language)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.email_saved", "Kind", t.Kind, "Language", t.Language)})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/email-templates", http.StatusSeeOther)
 }
 
@@ -604,6 +604,6 @@ func (s *Handlers) deleteEmailTemplate(w http.ResponseWriter, r *http.Request, o
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Laurel's default text is used again for %s mails in %s.", t.Kind, t.Language)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "creatornotice.email_deleted", "Kind", t.Kind, "Language", t.Language)})
 	http.Redirect(w, r, "/creator/"+o.Slug+"/email-templates", http.StatusSeeOther)
 }

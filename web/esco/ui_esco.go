@@ -2,7 +2,6 @@ package esco
 
 import (
 	"cmp"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -266,7 +265,7 @@ func (s *Handlers) escoPick(w http.ResponseWriter, r *http.Request, o issuer.Org
 			s.Fail(w, r, err)
 			return
 		}
-		s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” is saved in the alignments of %s.", a.TargetName, o.Name)})
+		s.SetNotice(r, kit.Notice{Text: s.T(r, "esconotice.saved", "Name", a.TargetName, "Org", o.Name)})
 		search := "/creator/" + o.Slug + "/badges/" + b.UUID + "/esco"
 		http.Redirect(w, r, backWithin(r, search+"?", search), http.StatusSeeOther)
 		return
@@ -280,7 +279,7 @@ func (s *Handlers) alignAndReturn(w http.ResponseWriter, r *http.Request, o issu
 	edit := "/creator/" + o.Slug + "/badges/" + b.UUID + "/edit"
 	_, err := issuer.AlignBadge(r.Context(), s.Deps.Pool, s.Actor(r), s.alignQueue(), o.ID, b.UUID, a)
 	if p, ok := problem.As(err); ok && p.Kind == problem.Conflict {
-		s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” already has the alignment “%s”.", b.Name, a.TargetName)})
+		s.SetNotice(r, kit.Notice{Text: s.T(r, "esconotice.already", "Badge", b.Name, "Name", a.TargetName)})
 		http.Redirect(w, r, edit, http.StatusSeeOther)
 		return
 	}
@@ -288,8 +287,8 @@ func (s *Handlers) alignAndReturn(w http.ResponseWriter, r *http.Request, o issu
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” is now aligned to “%s” (%s). Badges already issued show it too.",
-		b.Name, a.TargetName, cmp.Or(a.TargetFramework, a.TargetURL))})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "esconotice.aligned", "Badge", b.Name, "Name", a.TargetName,
+		"Framework", cmp.Or(a.TargetFramework, a.TargetURL))})
 	http.Redirect(w, r, edit, http.StatusSeeOther)
 }
 
@@ -398,7 +397,7 @@ func (s *Handlers) deleteSavedAlignment(w http.ResponseWriter, r *http.Request, 
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("“%s” is no longer in the saved alignments; badges aligned to it keep their alignment.", saved.TargetName)})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "esconotice.unsaved", "Name", saved.TargetName)})
 	http.Redirect(w, r, backWithin(r, "/creator/"+o.Slug+"/", kit.LibraryURL(o, false)), http.StatusSeeOther)
 }
 
@@ -418,7 +417,7 @@ func (s *Handlers) resolveReview(w http.ResponseWriter, r *http.Request, o issue
 		s.Fail(w, r, err)
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: "Marked reviewed. ESCO's next change of that alignment will be flagged again."})
+	s.SetNotice(r, kit.Notice{Text: "esconotice.reviewed"})
 	http.Redirect(w, r, kit.LibraryURL(o, r.PostForm.Get("archived") == "1"), http.StatusSeeOther)
 }
 

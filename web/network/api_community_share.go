@@ -1,7 +1,6 @@
 package network
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -64,6 +63,6 @@ func (s *Handlers) networkShareWithNetwork(w http.ResponseWriter, r *http.Reques
 		s.networkProblem(w, r, o, tabShared, f, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabShared, kit.Notice{Text: fmt.Sprintf("Badge “%s” offered %s to every member of %s: each may accept or decline it.",
-		sh.BadgeName, modeText(f.Mode), sh.ReceiverName)})
+	s.doneNetwork(w, r, o, tabShared, kit.Notice{Text: s.T(r, "netnotice.offered_to_network", "Badge", sh.BadgeName,
+		"Mode", modeText(s.Localizer(r), f.Mode), "Name", sh.ReceiverName)})
 }

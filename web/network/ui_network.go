@@ -2,7 +2,6 @@ package network
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"github.com/laurelnet/laurel/account"
 	"github.com/laurelnet/laurel/community"
 	"github.com/laurelnet/laurel/issuer"
+	"github.com/laurelnet/laurel/locale"
 	"github.com/laurelnet/laurel/network"
 	"github.com/laurelnet/laurel/problem"
 	"github.com/laurelnet/laurel/web/kit"
@@ -644,9 +644,9 @@ func (s *Handlers) networkAddPartner(w http.ResponseWriter, r *http.Request, o i
 		s.networkProblem(w, r, o, tabPartners, f, err)
 		return
 	}
-	text := fmt.Sprintf("%s is now a partner of %s.", p.Name, o.Name)
+	text := s.T(r, "netnotice.partner_added", "Name", p.Name, "Org", o.Name)
 	if p.State == network.Pending {
-		text = fmt.Sprintf("Partner request sent to %s: it is pending until they accept it.", p.Name)
+		text = s.T(r, "netnotice.partner_requested", "Name", p.Name)
 	}
 	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: text})
 }
@@ -670,7 +670,7 @@ func (s *Handlers) networkRemovePartner(w http.ResponseWriter, r *http.Request, 
 		s.networkProblem(w, r, o, tabPartners, networkForm{}, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: fmt.Sprintf("%s is no longer a partner of %s.", name, o.Name)})
+	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: s.T(r, "netnotice.partner_removed", "Name", name, "Org", o.Name)})
 }
 
 func (s *Handlers) networkEndorse(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -704,11 +704,11 @@ func (s *Handlers) networkEndorse(w http.ResponseWriter, r *http.Request, o issu
 		s.networkProblem(w, r, o, tabPartners, f, err)
 		return
 	}
-	text := fmt.Sprintf("%s now endorses %s.", o.Name, e.SubjectName)
+	text := s.T(r, "netnotice.endorses", "Org", o.Name, "Name", e.SubjectName)
 	if e.SubjectKind == network.SubjectBadge {
-		text = fmt.Sprintf("%s now endorses the badge “%s”.", o.Name, e.SubjectName)
+		text = s.T(r, "netnotice.endorses_badge", "Org", o.Name, "Name", e.SubjectName)
 	}
-	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: text, Link: networkURL(tabGiven, o), LinkText: "See what we endorse"})
+	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: text, Link: networkURL(tabGiven, o), LinkText: "netnotice.see_given"})
 }
 
 func (s *Handlers) networkWithdrawEndorsement(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -717,7 +717,7 @@ func (s *Handlers) networkWithdrawEndorsement(w http.ResponseWriter, r *http.Req
 		s.networkProblem(w, r, o, tabGiven, networkForm{}, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabGiven, kit.Notice{Text: fmt.Sprintf("The endorsement of %s is withdrawn.", e.SubjectName)})
+	s.doneNetwork(w, r, o, tabGiven, kit.Notice{Text: s.T(r, "netnotice.withdrawn", "Name", e.SubjectName)})
 }
 
 // networkRemoveEndorsement takes an endorsement of us off our profile; its
@@ -732,7 +732,7 @@ func (s *Handlers) networkRemoveEndorsement(w http.ResponseWriter, r *http.Reque
 		s.networkProblem(w, r, o, tabExternal, networkForm{}, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabExternal, kit.Notice{Text: fmt.Sprintf("The endorsement by %s is off our profile; %s has been told.", e.EndorserName, e.EndorserName)})
+	s.doneNetwork(w, r, o, tabExternal, kit.Notice{Text: s.T(r, "netnotice.external_removed", "Name", e.EndorserName)})
 }
 
 // networkRequest asks one organisation or several for an endorsement:
@@ -762,8 +762,8 @@ func (s *Handlers) networkRequest(w http.ResponseWriter, r *http.Request, o issu
 			s.networkProblem(w, r, o, tab, f, err)
 			return
 		}
-		s.doneNetwork(w, r, o, tab, kit.Notice{Text: fmt.Sprintf("Endorsement request sent to %s.", q.TargetName),
-			Link: networkURL(tabRequests, o) + "#outgoing", LinkText: "See our requests"})
+		s.doneNetwork(w, r, o, tab, kit.Notice{Text: s.T(r, "netnotice.request_sent", "Name", q.TargetName),
+			Link: networkURL(tabRequests, o) + "#outgoing", LinkText: "netnotice.see_requests"})
 		return
 	}
 
@@ -792,7 +792,7 @@ func (s *Handlers) networkRequest(w http.ResponseWriter, r *http.Request, o issu
 			}
 		} else {
 			s.Log.Error("request endorsement", "org", o.Slug, "target", t, "err", err)
-			res.Message = "not sent: something went wrong on our side"
+			res.Message = s.T(r, "netnotice.not_sent_our_side")
 		}
 		report = append(report, res)
 		// Keep what failed in the form, to try again.
@@ -803,8 +803,8 @@ func (s *Handlers) networkRequest(w http.ResponseWriter, r *http.Request, o issu
 		}
 	}
 	if len(sent) == len(targets) {
-		s.doneNetwork(w, r, o, tab, kit.Notice{Text: "Endorsement requests sent to " + strings.Join(sent, ", ") + ".",
-			Link: networkURL(tabRequests, o) + "#outgoing", LinkText: "See our requests"})
+		s.doneNetwork(w, r, o, tab, kit.Notice{Text: s.T(r, "netnotice.requests_sent", "Names", strings.Join(sent, ", ")),
+			Link: networkURL(tabRequests, o) + "#outgoing", LinkText: "netnotice.see_requests"})
 		return
 	}
 	status := http.StatusOK
@@ -814,7 +814,7 @@ func (s *Handlers) networkRequest(w http.ResponseWriter, r *http.Request, o issu
 			status = kit.StatusOf[first.Kind]
 		}
 	}
-	message := fmt.Sprintf("%d of %d requests were not sent; see the report below.", len(targets)-len(sent), len(targets))
+	message := s.Localizer(r).N("netnotice.requests_not_sent", len(targets), "Failed", len(targets)-len(sent))
 	s.renderNetworkReport(w, r, status, message, &o, tabRequests, failed, report)
 }
 
@@ -866,8 +866,8 @@ func (s *Handlers) networkAccept(w http.ResponseWriter, r *http.Request, o issue
 		s.networkProblem(w, r, o, tabRequests, f, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabRequests, kit.Notice{Text: fmt.Sprintf("Request of %s accepted: %s now endorses %s.", q.RequesterName, o.Name, q.SubjectName),
-		Link: networkURL(tabGiven, o), LinkText: "See what we endorse"})
+	s.doneNetwork(w, r, o, tabRequests, kit.Notice{Text: s.T(r, "netnotice.request_accepted", "Requester", q.RequesterName, "Org", o.Name, "Name", q.SubjectName),
+		Link: networkURL(tabGiven, o), LinkText: "netnotice.see_given"})
 }
 
 // networkCloseRequest declines an incoming request, or withdraws an
@@ -883,9 +883,9 @@ func (s *Handlers) networkCloseRequest(withdraw bool) func(http.ResponseWriter, 
 			s.networkProblem(w, r, o, tabRequests, networkForm{}, err)
 			return
 		}
-		text := fmt.Sprintf("Request of %s declined.", q.RequesterName)
+		text := s.T(r, "netnotice.request_declined", "Name", q.RequesterName)
 		if withdraw {
-			text = fmt.Sprintf("Request to %s withdrawn.", q.TargetName)
+			text = s.T(r, "netnotice.request_withdrawn", "Name", q.TargetName)
 		}
 		s.doneNetwork(w, r, o, tabRequests, kit.Notice{Text: text})
 	}
@@ -911,7 +911,7 @@ func (s *Handlers) networkSaveTemplate(w http.ResponseWriter, r *http.Request, o
 		s.networkProblem(w, r, o, tabTemplates, f, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabTemplates, kit.Notice{Text: fmt.Sprintf("Template “%s” saved.", saved.Name)})
+	s.doneNetwork(w, r, o, tabTemplates, kit.Notice{Text: s.T(r, "netnotice.template_saved", "Name", saved.Name)})
 }
 
 func (s *Handlers) networkDeleteTemplate(w http.ResponseWriter, r *http.Request, o issuer.Organisation) {
@@ -925,7 +925,7 @@ func (s *Handlers) networkDeleteTemplate(w http.ResponseWriter, r *http.Request,
 	if list, err := network.Templates(r.Context(), s.Deps.Pool, o.ID); err == nil {
 		for _, t := range list {
 			if t.ID == id {
-				name = "Template “" + t.Name + "”"
+				name = s.T(r, "netnotice.template_named", "Name", t.Name)
 			}
 		}
 	}
@@ -933,15 +933,15 @@ func (s *Handlers) networkDeleteTemplate(w http.ResponseWriter, r *http.Request,
 		s.networkProblem(w, r, o, tabTemplates, networkForm{}, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabTemplates, kit.Notice{Text: name + " deleted."})
+	s.doneNetwork(w, r, o, tabTemplates, kit.Notice{Text: s.T(r, "netnotice.deleted", "Name", name)})
 }
 
 // modeText says how a badge is shared, for notices.
-func modeText(mode string) string {
+func modeText(l *locale.Localizer, mode string) string {
 	if mode == network.ShareCopy {
-		return "as a copy"
+		return l.T("netshare.as_copy")
 	}
-	return "as a link"
+	return l.T("netshare.as_link")
 }
 
 // networkShare shares one of our badges with the partners chosen and the
@@ -1000,15 +1000,15 @@ func (s *Handlers) networkShare(w http.ResponseWriter, r *http.Request, o issuer
 		report = append(report, row)
 	}
 	if len(shared) == len(results) {
-		s.doneNetwork(w, r, o, tabShared, kit.Notice{Text: fmt.Sprintf("Badge “%s” shared %s with %s: they are told, and it is pending until they accept it.",
-			badge, modeText(f.Mode), strings.Join(shared, ", "))})
+		s.doneNetwork(w, r, o, tabShared, kit.Notice{Text: s.T(r, "netnotice.shared", "Badge", badge,
+			"Mode", modeText(s.Localizer(r), f.Mode), "Names", strings.Join(shared, ", "))})
 		return
 	}
 	status := http.StatusOK
 	if len(shared) == 0 {
 		status = http.StatusBadRequest
 	}
-	message := fmt.Sprintf("The badge was not shared with %d of %d organisations; see the report below.", len(results)-len(shared), len(results))
+	message := s.Localizer(r).N("netnotice.shares_failed", len(results), "Failed", len(results)-len(shared))
 	s.renderNetworkReport(w, r, status, message, &o, tabShared, failed, report)
 }
 
@@ -1021,13 +1021,13 @@ func (s *Handlers) networkAnswerShare(accept bool) func(http.ResponseWriter, *ht
 			s.networkProblem(w, r, o, tabSharedWithUs, networkForm{}, err)
 			return
 		}
-		n := kit.Notice{Text: fmt.Sprintf("Badge “%s” of %s declined.", sh.BadgeName, sh.SharerName)}
+		n := kit.Notice{Text: s.T(r, "netnotice.share_declined", "Badge", sh.BadgeName, "Name", sh.SharerName)}
 		switch {
 		case accept && sh.Mode == network.ShareCopy && sh.Copy != "":
-			n = kit.Notice{Text: fmt.Sprintf("Badge “%s” of %s accepted: our copy is in our badge library, to issue as our own.", sh.BadgeName, sh.SharerName),
-				Link: copyURL(o, sh.Copy), LinkText: "Open our copy"}
+			n = kit.Notice{Text: s.T(r, "netnotice.share_copied", "Badge", sh.BadgeName, "Name", sh.SharerName),
+				Link: copyURL(o, sh.Copy), LinkText: "netnotice.open_copy"}
 		case accept:
-			n.Text = fmt.Sprintf("Badge “%s” of %s accepted.", sh.BadgeName, sh.SharerName)
+			n.Text = s.T(r, "netnotice.share_accepted", "Badge", sh.BadgeName, "Name", sh.SharerName)
 		}
 		s.doneNetwork(w, r, o, tabSharedWithUs, n)
 	}
@@ -1057,13 +1057,14 @@ func (s *Handlers) networkInvite(w http.ResponseWriter, r *http.Request, o issue
 		s.networkProblem(w, r, o, tabExternal, f, err)
 		return
 	}
+	l := s.Localizer(r)
 	what := inv.SubjectName
 	if inv.SubjectKind == network.SubjectBadge {
-		what = "the badge “" + inv.SubjectName + "”"
+		what = l.T("netnotice.the_badge", "Name", inv.SubjectName)
 	}
 	s.doneNetwork(w, r, o, tabExternal, kit.Notice{
-		Text: fmt.Sprintf("Invitation to endorse %s sent to %s; its link works until %s.", what, inv.EmailHint, inv.ExpiresAt.UTC().Format("2 January 2006")),
-		Link: networkURL(tabExternal, o) + "#invitations", LinkText: "See our invitations"})
+		Text: l.T("netnotice.invitation_sent", "What", what, "Email", inv.EmailHint, "Date", l.Date(inv.ExpiresAt.UTC())),
+		Link: networkURL(tabExternal, o) + "#invitations", LinkText: "netnotice.see_invitations"})
 }
 
 // networkRequestEmail sets how the organisation is emailed about new
@@ -1075,15 +1076,15 @@ func (s *Handlers) networkRequestEmail(w http.ResponseWriter, r *http.Request, o
 		s.Fail(w, r, err)
 		return
 	}
-	text := "You will get no email about new endorsement requests; they show here."
+	text := s.T(r, "netnotice.request_email_off")
 	switch choice {
 	case "immediately":
-		text = "An email goes to " + o.Name + " for each new endorsement request."
+		text = s.T(r, "netnotice.request_email_immediately", "Org", o.Name)
 	case "daily":
-		text = "New endorsement requests come to " + o.Name + " in one email a day."
+		text = s.T(r, "netnotice.request_email_daily", "Org", o.Name)
 	}
 	if choice != "off" && o.Email == "" {
-		text += " Set the organisation's email address in its settings first: none is sent until it is."
+		text += " " + s.T(r, "netnotice.request_email_no_address")
 	}
 	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: text})
 }
@@ -1094,5 +1095,5 @@ func (s *Handlers) networkMarkRead(w http.ResponseWriter, r *http.Request, o iss
 		s.Fail(w, r, err)
 		return
 	}
-	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: "All notifications of " + o.Name + " are marked read."})
+	s.doneNetwork(w, r, o, tabPartners, kit.Notice{Text: s.T(r, "netnotice.marked_read", "Org", o.Name)})
 }

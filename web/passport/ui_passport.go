@@ -36,8 +36,8 @@ func (s *Handlers) PassportUIRoutes(r chi.Router, limit func(http.Handler) http.
 	r.Get("/passport", s.passportPage)
 	r.With(limit).Post("/passport/badges", s.passportAdd)
 	r.Get("/passport/badges/{id}", s.passportBadgePage)
-	r.Post("/passport/badges/{id}/accept", s.passportAnswer(s.acceptAndAnnounce, "Accepted “%s”: it is in your backpack."))
-	r.Post("/passport/badges/{id}/decline", s.passportAnswer(passport.Decline, "Declined “%s”."))
+	r.Post("/passport/badges/{id}/accept", s.passportAnswer(s.acceptAndAnnounce, "passnotice.accepted"))
+	r.Post("/passport/badges/{id}/decline", s.passportAnswer(passport.Decline, "passnotice.declined"))
 	r.Post("/passport/badges/{id}/visibility", s.passportVisibility)
 	r.Post("/passport/badges/{id}/remove", s.passportRemove)
 	s.passportExportUIRoutes(r)
@@ -245,13 +245,13 @@ func (s *Handlers) passportAdd(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, kit.StatusOf[p.Kind], "passport", kit.PageData{Title: "Passport", Message: p.Message, Data: d})
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Added “%s” to your backpack.", it.BadgeName),
-		Link: "/passport/badges/" + it.UUID, LinkText: "View it"})
+	s.SetNotice(r, kit.Notice{Text: s.T(r, "passnotice.added", "Name", it.BadgeName),
+		Link: "/passport/badges/" + it.UUID, LinkText: "passnotice.view_it"})
 	http.Redirect(w, r, "/passport", http.StatusSeeOther)
 }
 
 // passportAnswer accepts or declines a pending badge, telling so with
-// done (given the badge's name).
+// the message done (given the badge's name as Name).
 func (s *Handlers) passportAnswer(answer func(context.Context, passport.DB, int64, string) (passport.Item, error), done string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, _ := kit.CurrentUser(r)
@@ -260,7 +260,7 @@ func (s *Handlers) passportAnswer(answer func(context.Context, passport.DB, int6
 			s.Fail(w, r, err)
 			return
 		}
-		s.SetNotice(r, kit.Notice{Text: fmt.Sprintf(done, it.BadgeName)})
+		s.SetNotice(r, kit.Notice{Text: s.T(r, done, "Name", it.BadgeName)})
 		http.Redirect(w, r, passportBack(r), http.StatusSeeOther)
 	}
 }
@@ -282,12 +282,12 @@ func (s *Handlers) passportVisibility(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.announce(r, u, it)
-	n := kit.Notice{Text: fmt.Sprintf("“%s” is now private.", it.BadgeName)}
+	n := kit.Notice{Text: s.T(r, "passnotice.private", "Name", it.BadgeName)}
 	switch it.Visibility {
 	case passport.Public:
-		n = kit.Notice{Text: fmt.Sprintf("“%s” is now public.", it.BadgeName), Link: publicBadgePath(u.Username, it.UUID), LinkText: "See its public page"}
+		n = kit.Notice{Text: s.T(r, "passnotice.public", "Name", it.BadgeName), Link: publicBadgePath(u.Username, it.UUID), LinkText: "passnotice.see_public"}
 	case passport.Followers:
-		n.Text = fmt.Sprintf("“%s” is now for your followers: people of this server who follow you see it.", it.BadgeName)
+		n.Text = s.T(r, "passnotice.followers", "Name", it.BadgeName)
 	}
 	s.SetNotice(r, n)
 	http.Redirect(w, r, passportBack(r), http.StatusSeeOther)
@@ -303,20 +303,12 @@ func (s *Handlers) passportRemove(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	name := it.BadgeName
-	if name == "" {
-		name = "the badge"
+	text := s.T(r, "passnotice.removed", "Name", it.BadgeName)
+	if it.BadgeName == "" {
+		text = s.T(r, "passnotice.removed_unnamed")
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Removed %s from your backpack.", quotedBadgeName(name, it.BadgeName != ""))})
+	s.SetNotice(r, kit.Notice{Text: text})
 	http.Redirect(w, r, "/passport", http.StatusSeeOther)
-}
-
-// quotedBadgeName puts a badge's name in quotes; a stand-in stays as it is.
-func quotedBadgeName(name string, real bool) string {
-	if real {
-		return "“" + name + "”"
-	}
-	return name
 }
 
 // backpackBadgeView is the page of one earned badge: the earner's own (Own) or the

@@ -141,7 +141,7 @@ func (s *Handlers) passportImport(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, kit.StatusOf[p.Kind], "passport", kit.PageData{Title: "Passport", Message: "The import " + p.Message, Data: d})
 		return
 	}
-	s.SetNotice(r, kit.Notice{Text: fmt.Sprintf("Importing %d files: each badge is verified in turn. You can leave this page; the import goes on.", job.Total)})
+	s.SetNotice(r, kit.Notice{Text: s.Localizer(r).N("passnotice.importing", job.Total)})
 	http.Redirect(w, r, "/passport?tab=import#import", http.StatusSeeOther)
 }
 
@@ -223,9 +223,9 @@ func (s *Handlers) passportSettings(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, err)
 		return
 	}
-	text := "Your new public badges are not announced."
+	text := "passnotice.not_announced"
 	if on {
-		text = "Your badges are announced to your followers when you make them public."
+		text = "passnotice.announced"
 	}
 	s.SetNotice(r, kit.Notice{Text: text})
 	http.Redirect(w, r, "/passport?tab=settings", http.StatusSeeOther)

@@ -2,7 +2,6 @@ package passport
 
 import (
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"mime"
 	"net/http"
@@ -349,7 +348,7 @@ func (s *Handlers) badgeCongratulate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.Congratulate(r.Context(), u, s.pathBadgePage(r))
 	}
-	s.socialDone(w, r, err, "You congratulated the earner. 🎉", socialForm{})
+	s.socialDone(w, r, err, "passnotice.congratulated", socialForm{})
 }
 
 func (s *Handlers) badgeEndorse(w http.ResponseWriter, r *http.Request) {
@@ -371,10 +370,10 @@ func (s *Handlers) endorseOrEdit(r *http.Request, u account.User, page, comment 
 	}
 	if found {
 		_, err = p.EditEndorsement(r.Context(), u, mine.UUID, comment)
-		return "Your endorsement is changed.", err
+		return "passnotice.endorsement_changed", err
 	}
 	e, err := p.Endorse(r.Context(), u, page, comment)
-	return fmt.Sprintf("You endorse this badge. %s sees your endorsement and may accept it to show it.", e.EarnerName), err
+	return s.T(r, "passnotice.endorsed", "Earner", e.EarnerName), err
 }
 
 func (s *Handlers) badgeDeleteEndorsement(w http.ResponseWriter, r *http.Request) {
@@ -386,7 +385,7 @@ func (s *Handlers) badgeDeleteEndorsement(w http.ResponseWriter, r *http.Request
 			err = p.DeleteEndorsement(r.Context(), u, e.UUID)
 		}
 	}
-	s.socialDone(w, r, err, "Your endorsement is deleted.", socialForm{})
+	s.socialDone(w, r, err, "passnotice.endorsement_deleted", socialForm{})
 }
 
 func (s *Handlers) badgeComment(w http.ResponseWriter, r *http.Request) {
@@ -396,7 +395,7 @@ func (s *Handlers) badgeComment(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = p.AddComment(r.Context(), u, s.pathBadgePage(r), content)
 	}
-	s.socialDone(w, r, err, "Your comment is published.", socialForm{Comment: content})
+	s.socialDone(w, r, err, "passnotice.comment_published", socialForm{Comment: content})
 }
 
 func (s *Handlers) badgeDeleteComment(w http.ResponseWriter, r *http.Request) {
@@ -405,7 +404,7 @@ func (s *Handlers) badgeDeleteComment(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.DeleteComment(r.Context(), u, chi.URLParam(r, "cid"))
 	}
-	s.socialDone(w, r, err, "The comment is deleted.", socialForm{})
+	s.socialDone(w, r, err, "passnotice.the_comment_deleted", socialForm{})
 }
 
 func (s *Handlers) passportAnswerEndorsement(accept bool) http.HandlerFunc {
@@ -420,9 +419,9 @@ func (s *Handlers) passportAnswerEndorsement(accept bool) http.HandlerFunc {
 			s.Fail(w, r, err)
 			return
 		}
-		text := fmt.Sprintf("Accepted the endorsement by %s: it is shown with “%s”.", e.EndorserName, e.BadgeName)
+		text := s.T(r, "passnotice.endorsement_accepted", "Name", e.EndorserName, "Badge", e.BadgeName)
 		if !accept {
-			text = fmt.Sprintf("Declined the endorsement by %s.", e.EndorserName)
+			text = s.T(r, "passnotice.endorsement_declined", "Name", e.EndorserName)
 		}
 		s.SetNotice(r, kit.Notice{Text: text})
 		http.Redirect(w, r, passportBack(r), http.StatusSeeOther)
@@ -435,7 +434,7 @@ func (s *Handlers) passportEditEndorsement(w http.ResponseWriter, r *http.Reques
 	if err == nil {
 		_, err = p.EditEndorsement(r.Context(), u, chi.URLParam(r, "id"), r.PostFormValue("comment"))
 	}
-	s.passportSocialDone(w, r, err, "Your endorsement is changed.")
+	s.passportSocialDone(w, r, err, "passnotice.endorsement_changed")
 }
 
 func (s *Handlers) passportDeleteEndorsement(w http.ResponseWriter, r *http.Request) {
@@ -444,14 +443,14 @@ func (s *Handlers) passportDeleteEndorsement(w http.ResponseWriter, r *http.Requ
 	if err == nil {
 		err = p.DeleteEndorsement(r.Context(), u, chi.URLParam(r, "id"))
 	}
-	s.passportSocialDone(w, r, err, "Your endorsement is deleted.")
+	s.passportSocialDone(w, r, err, "passnotice.endorsement_deleted")
 }
 
 // passportSocialDone finishes a form of the passport: back with a notice
 // of what was done, or of why it was refused.
 func (s *Handlers) passportSocialDone(w http.ResponseWriter, r *http.Request, err error, done string) {
 	if p, ok := problem.As(err); ok {
-		done = "Not done: " + p.Message
+		done = s.T(r, "passnotice.not_done", "Why", p.Message)
 	} else if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -470,7 +469,7 @@ func (s *Handlers) passportAsk(w http.ResponseWriter, r *http.Request) {
 	}
 	done := ""
 	if err == nil {
-		done = fmt.Sprintf("Asked %s to endorse “%s”.", req.TargetName, req.BadgeName)
+		done = s.T(r, "passnotice.asked", "Name", req.TargetName, "Badge", req.BadgeName)
 	}
 	s.passportSocialDone(w, r, err, done)
 }
@@ -484,7 +483,7 @@ func (s *Handlers) passportDeclineRequest(w http.ResponseWriter, r *http.Request
 	}
 	done := ""
 	if err == nil {
-		done = fmt.Sprintf("Declined to endorse “%s” of %s.", req.BadgeName, req.RequesterName)
+		done = s.T(r, "passnotice.declined_request", "Badge", req.BadgeName, "Name", req.RequesterName)
 	}
 	s.passportSocialDone(w, r, err, done)
 }
@@ -630,7 +629,7 @@ func (s *Handlers) remoteCongratulate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.Congratulate(r.Context(), u, r.PostFormValue("badge"))
 	}
-	s.remoteDone(w, r, err, "You congratulated the earner. 🎉", socialForm{})
+	s.remoteDone(w, r, err, "passnotice.congratulated", socialForm{})
 }
 
 func (s *Handlers) remoteEndorse(w http.ResponseWriter, r *http.Request) {
@@ -647,7 +646,7 @@ func (s *Handlers) remoteComment(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = p.AddComment(r.Context(), u, r.PostFormValue("badge"), content)
 	}
-	s.remoteDone(w, r, err, "Your comment is sent.", socialForm{Comment: content})
+	s.remoteDone(w, r, err, "passnotice.comment_sent", socialForm{Comment: content})
 }
 
 func (s *Handlers) remoteDeleteComment(w http.ResponseWriter, r *http.Request) {
@@ -656,5 +655,5 @@ func (s *Handlers) remoteDeleteComment(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = p.DeleteComment(r.Context(), u, chi.URLParam(r, "id"))
 	}
-	s.remoteDone(w, r, err, "Your comment is deleted.", socialForm{})
+	s.remoteDone(w, r, err, "passnotice.comment_deleted", socialForm{})
 }

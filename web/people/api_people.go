@@ -150,7 +150,7 @@ func (s *Handlers) apiInvite(w http.ResponseWriter, r *http.Request, o issuer.Or
 		return
 	}
 	u, _ := kit.CurrentUser(r)
-	inv, token, err := account.InviteMember(r.Context(), s.Deps.Pool, o.ID, u.ID, in.Email, in.Role, s.inviteMail())
+	inv, token, err := account.InviteMember(r.Context(), s.Deps.Pool, o.ID, u.ID, in.Email, in.Role, s.inviteMail(r))
 	if err != nil {
 		s.Fail(w, r, err)
 		return

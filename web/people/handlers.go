@@ -6,6 +6,7 @@
 package people
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -28,8 +29,9 @@ func JoinLink(base *url.URL) func(token string) string {
 	return func(token string) string { return b + "/join/" + token }
 }
 
-func (s *Handlers) inviteMail() account.InviteMail {
-	return account.InviteMail{Queue: s.MailQueue(), Node: s.Deps.BaseURL.Host}
+func (s *Handlers) inviteMail(r *http.Request) account.InviteMail {
+	return account.InviteMail{Queue: s.MailQueue(), Node: s.Deps.BaseURL.Host, Locale: s.Deps.Locale,
+		Language: s.Localizer(r).Lang()}
 }
 
 // landing is where a new member starts: the tools of their role.

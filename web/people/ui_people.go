@@ -93,7 +93,7 @@ func (s *Handlers) invite(w http.ResponseWriter, r *http.Request, o issuer.Organ
 	}
 	u, _ := kit.CurrentUser(r)
 	email, role := r.PostForm.Get("email"), account.Role(r.PostForm.Get("role"))
-	_, token, err := account.InviteMember(r.Context(), s.Deps.Pool, o.ID, u.ID, email, role, s.inviteMail())
+	_, token, err := account.InviteMember(r.Context(), s.Deps.Pool, o.ID, u.ID, email, role, s.inviteMail(r))
 	if err != nil {
 		s.fail(w, r, o, peoplePage{Email: email, Role: role}, err)
 		return
