@@ -71,6 +71,9 @@ func DeleteUser(ctx context.Context, db DB, userID int64, password string, retir
 				return problem.Conflictf("", "you are the node's only node admin: make someone else one first")
 			}
 		}
+		if err := keepEveryAdmin(ctx, tx, userID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM app_user WHERE id = $1`, userID); err != nil {
 			return err
 		}
@@ -91,4 +94,34 @@ func DeleteUser(ctx context.Context, db DB, userID int64, password string, retir
 		return User{}, fmt.Errorf("delete user %d: %w", userID, err)
 	}
 	return u, nil
+}
+
+// keepEveryAdmin is a Conflict when userID is the last admin of an
+// organisation, which would be left with no one to manage it. Each such
+// organisation is locked as ChangeRole locks it, so that its two last
+// admins cannot both go at once.
+func keepEveryAdmin(ctx context.Context, tx pgx.Tx, userID int64) error {
+	rows, err := tx.Query(ctx, `SELECT organisation_id FROM membership WHERE user_id = $1 AND role = 'admin' ORDER BY organisation_id`, userID)
+	if err != nil {
+		return fmt.Errorf("list the organisations an account manages: %w", err)
+	}
+	orgs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("list the organisations an account manages: %w", err)
+	}
+	for _, orgID := range orgs {
+		if _, err := lockMember(ctx, tx, orgID, userID); err != nil {
+			return err
+		}
+		if err := keepAnAdmin(ctx, tx, orgID, userID); problem.Is(err, problem.Conflict) {
+			var name string
+			if err := tx.QueryRow(ctx, `SELECT name FROM organisation WHERE id = $1`, orgID).Scan(&name); err != nil {
+				return fmt.Errorf("name organisation %d: %w", orgID, err)
+			}
+			return problem.Conflictf("", "you are the last admin of %s: make someone else its admin first", name)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -56,6 +57,18 @@ func TestDeleteUser(t *testing.T) {
 	for _, pw := range []string{"", "difference engine"} {
 		_, err := account.DeleteUser(ctx, db, ada.ID, pw, fed.DeleteActor)
 		wantProblem(t, "delete with password "+pw, err, problem.Invalid, "password")
+	}
+	// The last admin of HAMK may not go, which would leave it with no one
+	// to manage it; once Bo is one too, she may.
+	if _, err := account.DeleteUser(ctx, db, ada.ID, "analytical engine", fed.DeleteActor); !problem.Is(err, problem.Conflict) || !strings.Contains(err.Error(), "HAMK") {
+		t.Fatalf("deleting HAMK's last admin = %v, want a Conflict naming HAMK", err)
+	}
+	bo, err := account.CreateUser(ctx, db, account.NewUser{Email: "bo@example.org", Password: "long enough pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := account.SetMembership(ctx, db, bo.ID, o.ID, account.RoleAdmin); err != nil {
+		t.Fatal(err)
 	}
 	// A failing retirement leaves everything as it was.
 	boom := errors.New("boom")
