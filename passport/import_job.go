@@ -312,6 +312,9 @@ func (p *Passport) importFile(ctx context.Context, u account.User, importID int6
 	if itemUUID != "" {
 		item = &itemUUID
 	}
+	// A reason may quote the file (an XML parser's error names the bytes
+	// it choked on), and PostgreSQL keeps only valid UTF-8 text.
+	reason = strings.ToValidUTF8(reason, "\uFFFD")
 	_, err := p.pool.Exec(ctx, `UPDATE passport_import_file SET outcome = $3, reason = $4, item_uuid = $5::uuid, data = NULL
 		WHERE import_id = $1 AND position = $2`, importID, position, outcome, reason, item)
 	return err

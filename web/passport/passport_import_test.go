@@ -49,6 +49,34 @@ func TestImportTakesMoreThanTheBodyLimit(t *testing.T) {
 	}
 }
 
+// TestImportRefusesAFileWhoseErrorQuotesIt: a file that is no image, whose
+// parser's error quotes bytes that are not UTF-8 (an SVG with a broken
+// entity), is refused with a reason; the import finishes. (Random noise
+// did this now and then: the import stopped on PostgreSQL refusing the
+// reason's text.)
+func TestImportRefusesAFileWhoseErrorQuotesIt(t *testing.T) {
+	f := webtest.StartNode(t)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	fw, err := zw.Create("broken.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte("<svg xmlns=\"http://www.w3.org/2000/svg\">&\x9b\xfe;</svg>"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	status, out := f.API(t, "POST", "/api/v1/me/badges/import", buf.Bytes(), "application/zip")
+	if status != http.StatusAccepted {
+		t.Fatalf("import = %d %v, want 202", status, out)
+	}
+	out = f.WaitForImport(t, out["id"].(string))
+	list, _ := out["items"].([]any)
+	if out["state"] != "done" || len(list) != 1 || list[0].(map[string]any)["outcome"] != "refused" {
+		t.Fatalf("report %v: the file must be refused and the import done", out)
+	}
+}
+
 // TestImport200BadgesAsAJob: a 200-badge export, uploaded through the
 // page's form by a client that then goes away, is imported by its job:
 // the page shows the progress and then what became of each file, the API
